@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the Debian packages sohoa needs, only those missing.
+#   scripts/install-system.sh run    -> what `make run` needs
+#   scripts/install-system.sh test   -> the above plus what the test suite needs
+set -euo pipefail
+
+RUN_PACKAGES=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils redis-server
+              fonts-dejavu-core)
+TEST_PACKAGES=(postgresql postgresql-common qpdf)
+
+wanted=("${RUN_PACKAGES[@]}")
+if [[ "${1:-run}" == "test" ]]; then
+  wanted+=("${TEST_PACKAGES[@]}")
+fi
+
+missing=()
+for pkg in "${wanted[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+SUDO=""
+if [[ "$(id -u)" != "0" ]]; then
+  SUDO="sudo"
+fi
+echo "Installing Debian packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+# Debian starts services on install; sohoa starts its own throwaway instances.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-system-running >/dev/null 2>&1; then
+  $SUDO systemctl disable --now redis-server >/dev/null 2>&1 || true
+fi

@@ -1,0 +1,100 @@
+"""The one interface every search backend implements, and the values that cross it.
+
+Backends receive already-normalized data (NFC page text) and return plain dataclasses;
+``api/`` turns them into JSON. Query semantics are pinned by the shared conformance suite
+in ``tests/integration/search_conformance.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class IndexedPage:
+    number: int  # 1-based
+    text: str  # NFC
+
+
+@dataclass(frozen=True)
+class IndexedDocument:
+    """Everything a backend stores about one document (all pages replaced at once)."""
+
+    document_id: str
+    pages: list[IndexedPage]
+    batch_ids: list[str] = field(default_factory=list)
+    agency_code: str | None = None
+    procedure_code: str | None = None
+    uploaded_at: datetime | None = None
+    status: str = "indexed"
+    filename: str | None = None
+    # Reusable-record facets (filled once fields are extracted; all optional).
+    owner_ids: list[str] = field(default_factory=list)
+    doc_type: str | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    permanent: bool | None = None
+    legal_status: str | None = None
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    batch_id: str | None = None
+    agency_code: str | None = None
+    procedure_code: str | None = None
+    uploaded_from: date | None = None  # inclusive, calendar date in Asia/Ho_Chi_Minh
+    uploaded_to: date | None = None  # inclusive
+    status: str | None = None
+    owner_id: str | None = None
+    doc_type: str | None = None
+    valid_on: date | None = None  # valid_from <= d and (permanent or d <= valid_until)
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    q: str
+    filters: SearchFilters = field(default_factory=SearchFilters)
+    page: int = 1  # 1-based page of results
+    size: int = 20
+    search_after: list[Any] | None = None  # deep paging; when set, ``page`` is ignored
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    document_id: str
+    page: int
+    score: float
+    snippet: str  # HTML-escaped text with <mark>…</mark> around matches
+    filename: str | None = None
+    sort: list[Any] | None = None  # pass back as ``search_after`` for the next page
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    total: int
+    hits: list[SearchHit]
+
+
+@runtime_checkable
+class SearchBackend(Protocol):
+    name: str
+
+    def index_documents(self, documents: Iterable[IndexedDocument]) -> None:
+        """Add or replace documents (idempotent: same input, same index)."""
+
+    def delete_document(self, document_id: str) -> None: ...
+
+    def search(self, query: SearchQuery) -> SearchResult: ...
+
+    def count(self, filters: SearchFilters | None = None) -> int:
+        """Number of indexed pages matching the filters."""
+
+    def rebuild(self, documents: Iterable[IndexedDocument]) -> int:
+        """Build a new index version from scratch, swap it in atomically, return doc count."""
+
+    def ping(self) -> bool: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,1 @@
+"""Shared domain code of sohoa: settings, errors, database, archive, Vietnamese text."""

@@ -1,0 +1,96 @@
+"""Archive store: originals named by SHA-256 and never modified; derived files per document.
+
+Every write is atomic (temp file in the same directory, fsync, rename, fsync directory),
+so a crash leaves either the old state or the complete new file, never half a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class StoredInfo:
+    path: str  # relative to the archive root
+    sha256: str
+    size_bytes: int
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class ArchiveStore:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def abspath(self, relpath: str) -> Path:
+        path = (self.root / relpath).resolve()
+        if not path.is_relative_to(self.root.resolve()):
+            raise ValueError(f"path escapes the archive: {relpath}")
+        return path
+
+    @staticmethod
+    def original_relpath(sha256: str) -> str:
+        return f"originals/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+    def put_original(self, source: Path, sha256: str) -> StoredInfo:
+        """Copy ``source`` into the archive under its checksum; a no-op if already there."""
+        relpath = self.original_relpath(sha256)
+        target = self.abspath(relpath)
+        if not target.exists():
+            with source.open("rb") as fh:
+                self._write_atomic(target, fh)
+        return StoredInfo(relpath, sha256, target.stat().st_size)
+
+    def put_derived(self, document_id: str, name: str, data: bytes) -> StoredInfo:
+        """Write (or replace) a derived artifact of a document, e.g. ``page-0001.words.json``."""
+        if "/" in name or name.startswith("."):
+            raise ValueError(f"bad artifact name: {name}")
+        relpath = f"derived/{document_id[:2]}/{document_id}/{name}"
+        target = self.abspath(relpath)
+        self._write_atomic(target, io.BytesIO(data))
+        return StoredInfo(relpath, hashlib.sha256(data).hexdigest(), len(data))
+
+    def put_derived_file(self, document_id: str, name: str, source: Path) -> StoredInfo:
+        relpath = f"derived/{document_id[:2]}/{document_id}/{name}"
+        target = self.abspath(relpath)
+        with source.open("rb") as fh:
+            self._write_atomic(target, fh)
+        return StoredInfo(relpath, sha256_file(target), target.stat().st_size)
+
+    def verify(self, relpath: str, sha256: str) -> bool:
+        path = self.abspath(relpath)
+        return path.is_file() and sha256_file(path) == sha256
+
+    @staticmethod
+    def _write_atomic(target: Path, source: BinaryIO) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in iter(lambda: source.read(CHUNK), b""):
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp_name, target)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        dir_fd = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)

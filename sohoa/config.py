@@ -1,0 +1,96 @@
+"""All settings in one place, validated at start (env prefix ``SOHOA_``, optional ``.env``).
+
+Stages never read the environment themselves: the entry points build one ``Settings``
+and pass it (or the values it holds) down.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SearchBackendName = Literal["sqlite", "opensearch"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SOHOA_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # Where things live
+    var_dir: Path = Field(Path("var"), description="Root for the embedded stack's state.")
+    database_url: str = Field("", description="SQLAlchemy URL; default sqlite file in var_dir.")
+    archive_dir: Path | None = Field(None, description="Archive root; default var_dir/archive.")
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    queue_name: str = "sohoa"
+
+    # Search
+    search_backend: SearchBackendName = "sqlite"
+    search_sqlite_path: Path | None = Field(None, description="Default var_dir/search.sqlite3.")
+    opensearch_url: str = "http://127.0.0.1:9200"
+    opensearch_user: str | None = None
+    opensearch_password: str | None = None
+    opensearch_verify_certs: bool = True
+    opensearch_index: str = "sohoa-pages"
+
+    # HTTP
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+
+    # Limits (safe defaults)
+    max_file_bytes: int = Field(200 * 1024 * 1024, gt=0)
+    max_files_per_batch: int = Field(500, gt=0)
+    max_pages_per_document: int = Field(500, gt=0)
+    max_pixels_per_page: int = Field(180_000_000, gt=0, description="Decompression bomb guard.")
+    page_timeout_seconds: int = Field(180, gt=0)
+    job_timeout_seconds: int = Field(4 * 3600, gt=0)
+    lease_seconds: int = Field(300, gt=0, description="A processing doc whose lease expired is re-enqueued.")
+    job_retries: int = Field(3, ge=0)
+
+    # OCR
+    ocr_languages: str = "vie"
+    ocr_default_dpi: int = Field(300, ge=50, le=1200)
+    ocr_low_confidence: float = Field(60.0, ge=0, le=100, description="Pages below are flagged for review.")
+
+    # Workers
+    workers: int = Field(0, ge=0, description="Worker processes for `sohoa run`; 0 = one per core.")
+
+    @field_validator("ocr_languages")
+    @classmethod
+    def _languages_are_plain(cls, value: str) -> str:
+        parts = [p for p in value.split("+") if p]
+        if not parts or not all(p.replace("_", "").isalnum() for p in parts):
+            raise ValueError("ocr_languages must look like 'vie' or 'vie+eng'")
+        return "+".join(parts)
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.var_dir / 'sohoa.sqlite3').as_posix()}"
+        if self.archive_dir is None:
+            self.archive_dir = self.var_dir / "archive"
+        if self.search_sqlite_path is None:
+            self.search_sqlite_path = self.var_dir / "search.sqlite3"
+        if self.search_backend == "opensearch" and not self.opensearch_url.startswith(("http://", "https://")):
+            raise ValueError("opensearch_url must start with http:// or https://")
+        return self
+
+    @property
+    def worker_count(self) -> int:
+        return self.workers or (os.cpu_count() or 1)
+
+    @property
+    def archive_root(self) -> Path:
+        assert self.archive_dir is not None
+        return self.archive_dir
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment and ``.env``."""
+    return Settings()

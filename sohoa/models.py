@@ -1,0 +1,199 @@
+"""Database schema: the source of truth for batches, documents, pages and their state.
+
+Redis only carries job messages; everything a restart must not lose lives here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+# Document processing states (public contract).
+QUEUED, PROCESSING, INDEXED, FAILED = "queued", "processing", "indexed", "failed"
+DOCUMENT_STATES = (QUEUED, PROCESSING, INDEXED, FAILED)
+
+# Search index state per document: the reconciler retries `pending`.
+INDEX_PENDING, INDEX_DONE, INDEX_FAILED = "pending", "indexed", "failed"
+
+# Page states.
+PAGE_PENDING, PAGE_DONE, PAGE_FAILED = "pending", "done", "failed"
+
+ROLES = ("admin", "clerk", "officer", "portal")
+
+
+class Batch(Base):
+    __tablename__ = "batches"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    agency_code: Mapped[str | None] = mapped_column(String(64))
+    procedure_code: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+
+    items: Mapped[list[BatchItem]] = relationship(
+        back_populates="batch", order_by="BatchItem.position", cascade="all, delete-orphan"
+    )
+
+
+class Document(Base):
+    """One distinct original file, identified by the SHA-256 of its bytes."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    mime_type: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(512), doc="Display name from the first upload.")
+    original_path: Mapped[str] = mapped_column(String(512), doc="Path relative to the archive root.")
+    first_batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id"))
+    agency_code: Mapped[str | None] = mapped_column(String(64))
+    procedure_code: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    status: Mapped[str] = mapped_column(String(16), default=QUEUED, index=True)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    pages_total: Mapped[int] = mapped_column(Integer, default=0)
+    pages_done: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    enqueued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    index_state: Mapped[str] = mapped_column(String(16), default=INDEX_PENDING, index=True)
+    index_error: Mapped[str | None] = mapped_column(Text)
+    indexed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    pages: Mapped[list[Page]] = relationship(
+        back_populates="document", order_by="Page.number", cascade="all, delete-orphan"
+    )
+    files: Mapped[list[StoredFile]] = relationship(back_populates="document", cascade="all, delete-orphan")
+
+
+class BatchItem(Base):
+    """One uploaded file of a batch; links to a document unless the file was rejected."""
+
+    __tablename__ = "batch_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(512))
+    document_id: Mapped[str | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(Text)
+
+    batch: Mapped[Batch] = relationship(back_populates="items")
+    document: Mapped[Document | None] = relationship()
+
+
+class Page(Base):
+    __tablename__ = "pages"
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer, doc="1-based.")
+    status: Mapped[str] = mapped_column(String(16), default=PAGE_PENDING)
+    source: Mapped[str | None] = mapped_column(String(16), doc="'ocr' or 'text_layer'.")
+    text: Mapped[str | None] = mapped_column(Text, doc="NFC.")
+    confidence: Mapped[float | None] = mapped_column(Float, doc="Mean word confidence 0-100.")
+    word_count: Mapped[int | None] = mapped_column(Integer)
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    dpi: Mapped[int | None] = mapped_column(Integer)
+    rotation: Mapped[int | None] = mapped_column(Integer, doc="Degrees applied to read upright.")
+    skew: Mapped[float | None] = mapped_column(Float, doc="Degrees corrected.")
+    words_path: Mapped[str | None] = mapped_column(String(512), doc="Word boxes + confidences (JSON).")
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    document: Mapped[Document] = relationship(back_populates="pages")
+
+
+class StoredFile(Base):
+    """Every file in the archive with its checksum, so fixity can be verified any time."""
+
+    __tablename__ = "stored_files"
+    __table_args__ = (UniqueConstraint("document_id", "kind", "path"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32), doc="original | page_words | searchable_pdf | ...")
+    path: Mapped[str] = mapped_column(String(512))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    document: Mapped[Document] = relationship(back_populates="files")
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))
+    agency: Mapped[str | None] = mapped_column(String(128))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEvent(Base):
+    """Append-only log of reads and corrections (no update or delete path exists)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_owner", "owner_id"), Index("ix_audit_key", "key_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    role: Mapped[str | None] = mapped_column(String(16))
+    agency: Mapped[str | None] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    target_type: Mapped[str | None] = mapped_column(String(32))
+    target_id: Mapped[str | None] = mapped_column(String(64))
+    owner_id: Mapped[str | None] = mapped_column(String(32))
+    purpose: Mapped[str | None] = mapped_column(String(128))
+    result_count: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)

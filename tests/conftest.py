@@ -1,0 +1,102 @@
+"""Shared fixtures: real services started per test session on free loopback ports."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sohoa.config import Settings
+from sohoa.db import make_engine, make_session_factory, migrate
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A throwaway real redis-server on loopback (RQ's own tests use a real Redis too)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server is not installed: run `make test`, which installs it")
+    port = free_port()
+    workdir = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    import redis
+
+    client = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    else:
+        proc.kill()
+        pytest.fail("redis-server did not start")
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_conn(redis_url: str):  # type: ignore[no-untyped-def]
+    import redis
+
+    conn = redis.Redis.from_url(redis_url)
+    conn.flushdb()
+    yield conn
+    conn.flushdb()
+
+
+def _database_urls() -> list[str]:
+    urls = ["sqlite"]
+    if os.environ.get("SOHOA_TEST_POSTGRES_URL"):
+        urls.append("postgresql")
+    return urls
+
+
+@pytest.fixture(params=_database_urls())
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A freshly migrated database: SQLite always, PostgreSQL too when make test provides one."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'sohoa.sqlite3'}"
+        migrate(url)
+        yield url
+        return
+    from tests.pg import fresh_postgres_database
+
+    with fresh_postgres_database(os.environ["SOHOA_TEST_POSTGRES_URL"]) as url:
+        migrate(url)
+        yield url
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, redis_url: str) -> Settings:
+    return Settings(
+        _env_file=None,
+        var_dir=tmp_path / "var",
+        database_url=database_url,
+        redis_url=redis_url,
+        queue_name=f"test-{tmp_path.name}",
+    )
+
+
+@pytest.fixture
+def session_factory(settings: Settings):  # type: ignore[no-untyped-def]
+    engine = make_engine(settings.database_url)
+    yield make_session_factory(engine)
+    engine.dispose()
