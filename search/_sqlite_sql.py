@@ -1,0 +1,148 @@
+"""SQL for the SQLite FTS5 backend: versioned tables, the MATCH expression, filters.
+
+Every table name carries the index version (``pages_v3``…) so a rebuild can fill a new
+set next to the one being searched and swap a pointer in ``search_meta``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from search.base import IndexedDocument, SearchFilters
+from search.query import ParsedQuery
+
+# unicode61 without diacritic removal: the exact column keeps them, the folded column
+# has none left (folding, incl. đ→d, is done in Python by sohoa.vntext).
+TOKENIZER = "unicode61 remove_diacritics 0"
+EXACT_WEIGHT = 3.0  # bm25 column weights: an exact-diacritics hit counts 3x a folded one
+FOLDED_WEIGHT = 1.0
+
+try:
+    LOCAL_TZ: Any = ZoneInfo("Asia/Ho_Chi_Minh")
+except ZoneInfoNotFoundError:  # no tzdata: Vietnam has been UTC+7 without DST since 1975
+    LOCAL_TZ = timezone(timedelta(hours=7))
+
+META_DDL = "CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+
+
+def tables(version: int) -> dict[str, str]:
+    return {name: f"{name}_v{version}" for name in ("fts", "pages", "docs", "doc_batches", "doc_owners")}
+
+
+def create_statements(version: int) -> list[str]:
+    t = tables(version)
+    return [
+        f"""CREATE TABLE IF NOT EXISTS {t['docs']} (
+            document_id TEXT PRIMARY KEY, agency_code TEXT, procedure_code TEXT,
+            uploaded_day TEXT, status TEXT, filename TEXT, doc_type TEXT,
+            valid_from TEXT, valid_until TEXT, permanent INTEGER, legal_status TEXT)""",
+        f"""CREATE TABLE IF NOT EXISTS {t['pages']} (
+            id INTEGER PRIMARY KEY, document_id TEXT NOT NULL, page INTEGER NOT NULL,
+            text TEXT NOT NULL, UNIQUE (document_id, page))""",
+        f"""CREATE TABLE IF NOT EXISTS {t['doc_batches']} (
+            batch_id TEXT NOT NULL, document_id TEXT NOT NULL, PRIMARY KEY (batch_id, document_id))""",
+        f"CREATE INDEX IF NOT EXISTS {t['doc_batches']}_doc ON {t['doc_batches']} (document_id)",
+        f"""CREATE TABLE IF NOT EXISTS {t['doc_owners']} (
+            owner_id TEXT NOT NULL, document_id TEXT NOT NULL, PRIMARY KEY (owner_id, document_id))""",
+        f"CREATE INDEX IF NOT EXISTS {t['doc_owners']}_doc ON {t['doc_owners']} (document_id)",
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {t['fts']} USING fts5(exact, folded, tokenize='{TOKENIZER}')",
+    ]
+
+
+def drop_statements(version: int) -> list[str]:
+    t = tables(version)
+    return [f"DROP TABLE IF EXISTS {t[name]}" for name in ("fts", "pages", "docs", "doc_batches", "doc_owners")]
+
+
+def delete_statements(version: int) -> list[str]:
+    """Remove one document (parameter: document_id, once per statement)."""
+    t = tables(version)
+    return [
+        f"DELETE FROM {t['fts']} WHERE rowid IN (SELECT id FROM {t['pages']} WHERE document_id = ?)",
+        f"DELETE FROM {t['pages']} WHERE document_id = ?",
+        f"DELETE FROM {t['docs']} WHERE document_id = ?",
+        f"DELETE FROM {t['doc_batches']} WHERE document_id = ?",
+        f"DELETE FROM {t['doc_owners']} WHERE document_id = ?",
+    ]
+
+
+def doc_row(doc: IndexedDocument) -> tuple[Any, ...]:
+    return (
+        doc.document_id, doc.agency_code, doc.procedure_code, local_day(doc.uploaded_at),
+        doc.status, doc.filename, doc.doc_type, _iso(doc.valid_from), _iso(doc.valid_until),
+        None if doc.permanent is None else int(doc.permanent), doc.legal_status,
+    )
+
+
+def local_day(moment: datetime | None) -> str | None:
+    """The Asia/Ho_Chi_Minh calendar day of an upload (naive datetimes are UTC)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(LOCAL_TZ).date().isoformat()
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _phrase(words: tuple[str, ...]) -> str:
+    """An FTS5 string literal: always quoted, so no word can act as syntax."""
+    return '"' + " ".join(words).replace('"', '""') + '"'
+
+
+def match_expression(parsed: ParsedQuery) -> str:
+    """All terms required on the folded column, plus optional exact-column phrases for rank.
+
+    ``F1 AND F2 AND (E1 OR E2 OR F1)``: the last group is always true for a row that
+    matched the folded terms (the exact set is a subset of the folded set), so it only
+    adds the exact phrases' hits to bm25, ranking exact-diacritics pages higher.
+    """
+    folded = [f"folded : {_phrase(t.folded)}" for t in parsed.terms]
+    exact = [f"exact : {_phrase(t.exact)}" for t in parsed.terms]
+    return " AND ".join(folded) + " AND (" + " OR ".join([*exact, folded[0]]) + ")"
+
+
+def filter_sql(filters: SearchFilters | None, version: int) -> tuple[str, list[Any]]:
+    """A WHERE fragment over ``p`` (pages) and ``d`` (docs) plus its parameters."""
+    t = tables(version)
+    clauses: list[str] = []
+    params: list[Any] = []
+    f = filters or SearchFilters()
+    if f.batch_id is not None:
+        clauses.append(f"p.document_id IN (SELECT document_id FROM {t['doc_batches']} WHERE batch_id = ?)")
+        params.append(f.batch_id)
+    if f.owner_id is not None:
+        clauses.append(f"p.document_id IN (SELECT document_id FROM {t['doc_owners']} WHERE owner_id = ?)")
+        params.append(f.owner_id)
+    for column in ("agency_code", "procedure_code", "status", "doc_type"):
+        value = getattr(f, column)
+        if value is not None:
+            clauses.append(f"d.{column} = ?")
+            params.append(value)
+    if f.uploaded_from is not None:
+        clauses.append("d.uploaded_day >= ?")
+        params.append(f.uploaded_from.isoformat())
+    if f.uploaded_to is not None:
+        clauses.append("d.uploaded_day <= ?")
+        params.append(f.uploaded_to.isoformat())
+    if f.valid_on is not None:
+        clauses.append(
+            "(d.valid_from IS NULL OR d.valid_from <= ?) AND (d.permanent = 1 OR d.valid_until >= ?)"
+        )
+        params += [f.valid_on.isoformat()] * 2
+    return (" AND ".join(clauses) or "1"), params
+
+
+def after_sql(search_after: list[Any] | None) -> tuple[str, list[Any]]:
+    """Rows strictly after the sort key ``[score, document_id, page]`` (score descending)."""
+    if search_after is None:
+        return "1", []
+    score, doc, page = search_after
+    return (
+        "(score < ? OR (score = ? AND (document_id > ? OR (document_id = ? AND page > ?))))",
+        [score, score, doc, doc, page],
+    )
