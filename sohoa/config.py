@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     opensearch_password: str | None = None
     opensearch_verify_certs: bool = True
     opensearch_index: str = "sohoa-pages"
+    opensearch_timeout_seconds: float = Field(30.0, gt=0)
+    opensearch_retries: int = Field(5, ge=1, description="Tries per request on 429/5xx/connection errors.")
+    opensearch_backoff_seconds: float = Field(0.5, ge=0, description="First retry pause; doubles each try.")
 
     # HTTP
     host: str = "127.0.0.1"
