@@ -1,0 +1,199 @@
+"""``OpenSearchBackend``: the ``SearchBackend`` protocol on an OpenSearch cluster.
+
+One engine document per page (id ``<document_id>:<page>``), written through the alias
+of a versioned index (see ``versions.py``). Writes wait for a refresh by default, so a
+document the worker marks ``indexed`` is searchable at that moment.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from opensearchpy import OpenSearch
+from opensearchpy.exceptions import NotFoundError, TransportError
+
+from search.base import IndexedDocument, SearchFilters, SearchQuery, SearchResult
+from search.errors import DocumentRejected
+from search.opensearch import dsl, versions
+from search.opensearch.bulk import PageAction, bulk_write
+from search.opensearch.client import RetryPolicy, call, client_from_settings, policy_from_settings
+from search.opensearch.mapping import page_id, page_source
+from search.query import parse_query, validate_paging
+
+if TYPE_CHECKING:
+    from sohoa.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+class OpenSearchBackend:
+    name = "opensearch"
+
+    def __init__(
+        self,
+        client: OpenSearch,
+        index: str,
+        *,
+        policy: RetryPolicy | None = None,
+        refresh: bool = True,
+    ) -> None:
+        self.client = client
+        self.index = index
+        self.policy = policy or RetryPolicy()
+        self.refresh = refresh  # False: rely on the cluster's refresh interval (bulk jobs)
+        self.last_rejected: dict[str, Any] = {}  # documents the last rebuild() had to skip
+        self._alias_ready = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OpenSearchBackend:
+        return cls(client_from_settings(settings), settings.opensearch_index, policy=policy_from_settings(settings))
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def index_documents(self, documents: Iterable[IndexedDocument]) -> None:
+        """Add or replace documents; raise ``DocumentRejected`` naming refused ones.
+
+        Pages are written first, then pages beyond each document's new page count (and
+        every page of a refused document) are deleted, so a search never sees a document
+        with no pages and nothing is left half-indexed.
+        """
+        docs = list({doc.document_id: doc for doc in documents}.values())
+        if not docs:
+            return
+        self._ensure_alias()
+        targets = self._write_targets()
+        actions = [
+            PageAction(index, page_id(doc.document_id, page.number), doc.document_id,
+                       page_source(doc, page), require_alias=(index == self.index))
+            for index in targets
+            for doc in docs
+            for page in doc.pages
+        ]
+        rejected = bulk_write(self.client, actions, self.policy, refresh=self._bulk_refresh())
+        keep = [page_id(d.document_id, p.number) for d in docs if d.document_id not in rejected for p in d.pages]
+        self._delete_where([d.document_id for d in docs], keep_ids=keep, targets=targets)
+        if rejected:
+            raise DocumentRejected(
+                f"search engine refused {len(rejected)} document(s)",
+                document_ids=sorted(rejected),
+                reasons=rejected,
+            )
+
+    def delete_document(self, document_id: str) -> None:
+        """Remove every page of the document (a missing alias or document is not an error)."""
+        self._delete_where([document_id], keep_ids=[], targets=self._write_targets())
+
+    def rebuild(self, documents: Iterable[IndexedDocument]) -> int:
+        """Load a new index version, swap the alias atomically, drop the old version.
+
+        Searches keep using the old version until the swap; if loading fails the new
+        version is deleted and the old one stays in service. Documents the engine
+        refuses are skipped (listed in ``last_rejected``) rather than aborting.
+        """
+        old = versions.alias_targets(self.client, self.index, self.policy)
+        new = versions.create_version(self.client, self.index, self.policy, loading=True)
+        next_alias = versions.next_alias(self.index)
+        try:
+            versions.set_aliases(self.client, self.policy, [{"add": {"index": new, "alias": next_alias}}])
+            counter = _Counter()
+            actions = (PageAction(new, page_id(doc.document_id, page.number), doc.document_id, page_source(doc, page))
+                       for doc in counter.count(documents) for page in doc.pages)
+            rejected = bulk_write(self.client, actions, self.policy, refresh=False)
+            if rejected:  # nothing half-written: drop the pages a refused document did get in
+                self._delete_where(sorted(rejected), keep_ids=[], targets=[new])
+            self._finish_loading(new)
+            versions.swap(self.client, self.index, new, old, self.policy)
+        except BaseException:
+            versions.drop(self.client, [new], self.policy)
+            raise
+        stale = [name for name in versions.versions(self.client, self.index, self.policy) if name != new]
+        versions.drop(self.client, stale, self.policy)
+        self._alias_ready = True
+        self.last_rejected = rejected
+        if rejected:
+            log.warning("rebuild skipped %d refused document(s): %s", len(rejected), sorted(rejected)[:20])
+        return counter.documents - len(rejected)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        parsed = parse_query(query.q)
+        search_after = validate_paging(query)
+        body = dsl.search_body(
+            parsed, query.filters, size=query.size,
+            offset=(query.page - 1) * query.size, search_after=search_after,
+        )
+        response = self._read("search", lambda: self.client.search(index=self.index, body=body))
+        if response is None:
+            return SearchResult(total=0, hits=[])
+        hits = response["hits"]
+        return SearchResult(total=int(hits["total"]["value"]), hits=[dsl.to_hit(h) for h in hits["hits"]])
+
+    def count(self, filters: SearchFilters | None = None) -> int:
+        """Number of indexed pages matching the filters."""
+        body = {"query": {"bool": {"filter": dsl.filter_clauses(filters)}}}
+        response = self._read("count", lambda: self.client.count(index=self.index, body=body))
+        return 0 if response is None else int(response["count"])
+
+    def ping(self) -> bool:
+        try:
+            return bool(self.client.ping())
+        except TransportError:
+            return False
+
+    def refresh_now(self) -> None:
+        """Make every write visible now (tests, tools); a no-op cost on small indices."""
+        call(self.policy, "refresh", lambda: self.client.indices.refresh(index=self.index, ignore=[404]))
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _ensure_alias(self) -> None:
+        if not self._alias_ready:
+            versions.ensure_alias(self.client, self.index, self.policy)
+            self._alias_ready = True
+
+    def _write_targets(self) -> list[str]:
+        """The alias, plus the version being rebuilt (concrete name) if a rebuild is running."""
+        building = versions.alias_targets(self.client, versions.next_alias(self.index), self.policy)
+        return [self.index, *[name for name in building if name]]
+
+    def _bulk_refresh(self) -> bool | str:
+        return "wait_for" if self.refresh else False
+
+    def _delete_where(self, document_ids: list[str], *, keep_ids: list[str], targets: list[str]) -> None:
+        query: dict[str, Any] = {"bool": {"filter": [{"terms": {"document_id": document_ids}}]}}
+        if keep_ids:
+            query["bool"]["must_not"] = [{"ids": {"values": keep_ids}}]
+        for target in targets:
+            call(self.policy, "delete by query", lambda t=target: self.client.delete_by_query(  # type: ignore[misc]
+                index=t, body={"query": query}, conflicts="proceed", refresh=self.refresh, ignore=[404],
+            ))
+
+    def _finish_loading(self, name: str) -> None:
+        call(self.policy, "index settings", lambda: self.client.indices.put_settings(
+            index=name, body=versions.SERVING_SETTINGS))
+        call(self.policy, "refresh", lambda: self.client.indices.refresh(index=name))
+
+    def _read(self, what: str, fn: Any) -> dict[str, Any] | None:
+        """Run a read with retries; ``None`` when the alias does not exist yet (empty index)."""
+        try:
+            return call(self.policy, what, fn)
+        except NotFoundError:
+            return None
+
+
+class _Counter:
+    """Counts documents as a generator streams them into bulk requests."""
+
+    def __init__(self) -> None:
+        self.documents = 0
+
+    def count(self, documents: Iterable[IndexedDocument]) -> Iterator[IndexedDocument]:
+        for doc in documents:
+            self.documents += 1
+            yield doc

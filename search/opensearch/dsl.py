@@ -1,0 +1,141 @@
+"""Turning a parsed user query and filters into an OpenSearch request, and hits back.
+
+Same semantics as the SQLite backend (pinned by the conformance suite): every term is
+required on the folded field (a phrase as ``match_phrase``), the same terms on the exact
+sub-field are optional and boosted, so exact-diacritic pages rank first. User words are
+only ever values inside ``match``/``match_phrase``, never query-string syntax.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date, timedelta
+from typing import Any
+
+from search.base import SearchFilters, SearchHit
+from search.query import ParsedQuery
+
+EXACT_BOOST = 3.0
+SNIPPET_CHARS = 240
+SORT = [{"_score": "desc"}, {"document_id": "asc"}, {"page": "asc"}]
+MARK, UNMARK = "<mark>", "</mark>"
+LOCAL_OFFSET = "+07:00"  # Asia/Ho_Chi_Minh, no DST since 1975
+
+
+def text_query(parsed: ParsedQuery) -> dict[str, Any]:
+    if parsed.match_all:
+        return {"match_all": {}}
+    return {
+        "bool": {
+            "must": [_term_clause("text", term.folded) for term in parsed.terms],
+            "should": [_term_clause("text.exact", term.exact, EXACT_BOOST) for term in parsed.terms],
+        }
+    }
+
+
+def _term_clause(field: str, words: tuple[str, ...], boost: float = 1.0) -> dict[str, Any]:
+    kind = "match_phrase" if len(words) > 1 else "match"
+    return {kind: {field: {"query": " ".join(words), "boost": boost}}}
+
+
+def filter_clauses(filters: SearchFilters | None) -> list[dict[str, Any]]:
+    """Filters as non-scoring clauses; keyword fields are matched exactly."""
+    f = filters or SearchFilters()
+    out: list[dict[str, Any]] = []
+    for field, value in (
+        ("batch_ids", f.batch_id), ("owner_ids", f.owner_id), ("agency_code", f.agency_code),
+        ("procedure_code", f.procedure_code), ("status", f.status), ("doc_type", f.doc_type),
+    ):
+        if value is not None:
+            out.append({"term": {field: value}})
+    uploaded: dict[str, str] = {}
+    if f.uploaded_from is not None:
+        uploaded["gte"] = _local_midnight(f.uploaded_from)
+    if f.uploaded_to is not None:
+        uploaded["lt"] = _local_midnight(f.uploaded_to + timedelta(days=1))
+    if uploaded:
+        out.append({"range": {"uploaded_at": uploaded}})
+    if f.valid_on is not None:
+        out.extend(_valid_on(f.valid_on))
+    return out
+
+
+def _local_midnight(day: date) -> str:
+    return f"{day.isoformat()}T00:00:00{LOCAL_OFFSET}"
+
+
+def _valid_on(day: date) -> list[dict[str, Any]]:
+    """valid_from unknown or ≤ day, and permanent or valid_until ≥ day."""
+    d = day.isoformat()
+    return [
+        {"bool": {"should": [
+            {"bool": {"must_not": [{"exists": {"field": "valid_from"}}]}},
+            {"range": {"valid_from": {"lte": d}}},
+        ], "minimum_should_match": 1}},
+        {"bool": {"should": [
+            {"term": {"permanent": True}},
+            {"range": {"valid_until": {"gte": d}}},
+        ], "minimum_should_match": 1}},
+    ]
+
+
+def search_body(
+    parsed: ParsedQuery,
+    filters: SearchFilters | None,
+    *,
+    size: int,
+    offset: int,
+    search_after: list[Any] | None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "query": {"bool": {"must": [text_query(parsed)], "filter": filter_clauses(filters)}},
+        "sort": SORT,
+        "size": size,
+        "track_total_hits": True,
+        "_source": ["document_id", "page", "filename"],
+    }
+    if search_after is not None:
+        body["search_after"] = search_after
+    else:
+        body["from"] = offset
+    body["highlight"] = {  # no_match_size: a filter-only listing still shows the page start
+        "pre_tags": [MARK],
+        "post_tags": [UNMARK],
+        "fields": {"text": {
+            "type": "unified", "number_of_fragments": 1,
+            "fragment_size": SNIPPET_CHARS, "no_match_size": SNIPPET_CHARS,
+        }},
+    }
+    return body
+
+
+def to_hit(raw: dict[str, Any]) -> SearchHit:
+    source = raw.get("_source", {})
+    fragments = raw.get("highlight", {}).get("text") or [""]
+    sort = raw.get("sort")
+    score = float(raw.get("_score") or (sort[0] if sort else 0.0) or 0.0)
+    return SearchHit(
+        document_id=source["document_id"],
+        page=int(source["page"]),
+        score=score,
+        snippet=escape_fragment(fragments[0]),
+        filename=source.get("filename"),
+        sort=[float(sort[0]), sort[1], int(sort[2])] if sort else None,
+    )
+
+
+def escape_fragment(fragment: str) -> str:
+    """HTML-escape the page text while keeping the engine's ``<mark>`` tags.
+
+    The highlighter is asked for raw text (no ``html`` encoder, which also escapes ``/``
+    and differs between engines); every piece between tags is escaped here instead, so
+    text from a page can never become markup.
+    """
+    out: list[str] = []
+    for i, outer in enumerate(fragment.split(MARK)):
+        if i == 0:
+            out.append(html.escape(outer))
+            continue
+        inner, _, rest = outer.partition(UNMARK)
+        out.append(f"{MARK}{html.escape(inner)}{UNMARK}{html.escape(rest)}")
+    return " ".join("".join(out).split())

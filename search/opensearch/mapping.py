@@ -1,0 +1,127 @@
+"""The index template (strict mapping, Vietnamese analyzers) and the page → source mapping.
+
+One OpenSearch document per page, id ``<document_id>:<page>``. The engine cannot put
+Vietnamese tone marks in canonical position, so text is NFC + ``canonical_tones`` before
+it is sent (and queries get the same treatment in ``query.py``). ``asciifolding`` maps
+đ→d and strips marks; ``preserve_original`` keeps the marked token at the same position
+so phrase and exact matches still work on the folded field; the ``exact`` sub-field
+(lowercase, no folding) is boosted at query time to rank exact-diacritic matches first.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from search.base import IndexedDocument, IndexedPage
+from sohoa.vntext import canonical_tones
+
+TEXT_INDEX_OPTIONS = "offsets"  # postings with offsets: fast highlighting of long pages
+
+# Every character that is not a letter or digit separates words, as in ``search.query.words``
+# (the standard tokenizer alone would keep ``1.004227`` or ``a_b`` as one token). One
+# character in, one out, so highlight offsets still point into the original text.
+WORD_SEPARATORS = {"type": "pattern_replace", "pattern": "[^\\p{L}\\p{N}]", "replacement": " "}
+
+INDEX_SETTINGS: dict[str, Any] = {
+    "analysis": {
+        "char_filter": {"vi_words": WORD_SEPARATORS},
+        "filter": {
+            "vi_fold": {"type": "asciifolding", "preserve_original": True},
+        },
+        "analyzer": {
+            "vi_folded": {
+                "type": "custom", "char_filter": ["vi_words"], "tokenizer": "standard",
+                "filter": ["lowercase", "vi_fold"],
+            },
+            "vi_exact": {
+                "type": "custom", "char_filter": ["vi_words"], "tokenizer": "standard",
+                "filter": ["lowercase"],
+            },
+        },
+    },
+}
+
+_KEYWORDS = (
+    "document_id", "batch_ids", "agency_code", "procedure_code", "status",
+    "owner_ids", "doc_type", "legal_status", "filename",
+)
+
+INDEX_MAPPINGS: dict[str, Any] = {
+    "dynamic": "strict",
+    "properties": {
+        **{name: {"type": "keyword"} for name in _KEYWORDS},
+        "page": {"type": "integer"},
+        "text": {
+            "type": "text",
+            "analyzer": "vi_folded",
+            "index_options": TEXT_INDEX_OPTIONS,
+            "fields": {
+                "exact": {"type": "text", "analyzer": "vi_exact", "index_options": TEXT_INDEX_OPTIONS},
+            },
+        },
+        "uploaded_at": {"type": "date"},
+        "valid_from": {"type": "date", "format": "strict_date"},
+        "valid_until": {"type": "date", "format": "strict_date"},
+        "permanent": {"type": "boolean"},
+    },
+}
+
+
+def index_template(index: str) -> dict[str, Any]:
+    """Composable template for every version ``<index>-v<N>`` of this alias."""
+    return {
+        "index_patterns": [f"{index}-v*"],
+        "priority": 100,
+        "template": {"settings": INDEX_SETTINGS, "mappings": INDEX_MAPPINGS},
+        "_meta": {"owner": "sohoa", "alias": index},
+    }
+
+
+def page_id(document_id: str, page: int) -> str:
+    """Deterministic id: redelivering a document overwrites, never duplicates."""
+    return f"{document_id}:{page}"
+
+
+def prepare_text(text: str) -> str:
+    """NFC + canonical tone placement, done here because the engine cannot."""
+    return canonical_tones(text)
+
+
+def page_source(doc: IndexedDocument, page: IndexedPage) -> dict[str, Any]:
+    """The stored source of one page; ``None`` values are left out, never indexed as null."""
+    source: dict[str, Any] = {
+        "document_id": doc.document_id,
+        "page": page.number,
+        "text": prepare_text(page.text),
+        "batch_ids": list(doc.batch_ids),
+        "owner_ids": list(doc.owner_ids),
+        "agency_code": doc.agency_code,
+        "procedure_code": doc.procedure_code,
+        "status": doc.status,
+        "filename": doc.filename,
+        "doc_type": doc.doc_type,
+        "legal_status": doc.legal_status,
+        "uploaded_at": _instant(doc.uploaded_at),
+        "valid_from": _day(doc.valid_from),
+        "valid_until": _day(doc.valid_until),
+        "permanent": doc.permanent,
+    }
+    return {k: v for k, v in source.items() if v is not None}
+
+
+def _instant(value: datetime | None) -> str | None:
+    """ISO 8601 with an offset; naive datetimes are UTC (how the database stores them)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.isoformat()
+
+
+def _day(value: date | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        value = value.date()
+    return value.isoformat()

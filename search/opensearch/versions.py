@@ -1,0 +1,103 @@
+"""Versioned indices behind one alias: ``<index>-v<N>`` served as ``<index>``.
+
+Readers and writers only ever name the alias, so a rebuild can load a fresh version
+while searches keep hitting the old one, then move the alias in one ``_aliases`` call
+(remove + add are applied atomically by the cluster). During a rebuild the new version
+also carries the alias ``<index>-next`` so live indexing writes to both and nothing
+indexed mid-rebuild is lost by the swap.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from opensearchpy import OpenSearch
+from opensearchpy.exceptions import NotFoundError
+
+from search.opensearch.client import RetryPolicy, call
+from search.opensearch.mapping import index_template
+from sohoa.errors import Conflict
+
+LOADING_SETTINGS = {"index": {"refresh_interval": "-1"}}  # no refresh churn while bulk loading
+SERVING_SETTINGS = {"index": {"refresh_interval": None}}  # back to the cluster default
+
+
+def next_alias(index: str) -> str:
+    return f"{index}-next"
+
+
+def put_template(client: OpenSearch, index: str, policy: RetryPolicy) -> None:
+    """(Re)install the template so every new version gets the current strict mapping."""
+    call(policy, "put template", lambda: client.indices.put_index_template(name=index, body=index_template(index)))
+
+
+def versions(client: OpenSearch, index: str, policy: RetryPolicy) -> dict[str, int]:
+    """Existing versions ``{concrete name: N}`` of this alias (no error if there are none)."""
+    pattern = re.compile(rf"^{re.escape(index)}-v(\d+)$")
+    found = call(
+        policy,
+        "list versions",
+        lambda: client.indices.get_alias(index=f"{index}-v*", allow_no_indices=True, ignore_unavailable=True),
+    )
+    out: dict[str, int] = {}
+    for name in found:
+        match = pattern.match(name)
+        if match:
+            out[name] = int(match.group(1))
+    return out
+
+
+def alias_targets(client: OpenSearch, alias: str, policy: RetryPolicy) -> list[str]:
+    """Concrete indices behind ``alias``; empty when the alias does not exist."""
+
+    def get() -> Any:
+        try:
+            return client.indices.get_alias(name=alias)
+        except NotFoundError:
+            return {}
+
+    return sorted(call(policy, "get alias", get))
+
+
+def create_version(client: OpenSearch, index: str, policy: RetryPolicy, *, loading: bool) -> str:
+    """Create ``<index>-v<max+1>`` from the template (refresh off while ``loading``)."""
+    put_template(client, index, policy)
+    number = max(versions(client, index, policy).values(), default=0) + 1
+    name = f"{index}-v{number}"
+    body = {"settings": LOADING_SETTINGS} if loading else {}
+    call(policy, "create index", lambda: client.indices.create(index=name, body=body))
+    return name
+
+
+def ensure_alias(client: OpenSearch, index: str, policy: RetryPolicy) -> list[str]:
+    """Make sure the alias exists (first use creates v1); return the indices behind it."""
+    targets = alias_targets(client, index, policy)
+    if targets:
+        return targets
+    if call(policy, "index exists", lambda: client.indices.exists(index=index)):
+        raise Conflict(
+            f"'{index}' is a concrete index, not an alias; reindex into a new name or delete it",
+            detail={"index": index},
+        )
+    name = create_version(client, index, policy, loading=False)
+    set_aliases(client, policy, [{"add": {"index": name, "alias": index}}])
+    return [name]
+
+
+def set_aliases(client: OpenSearch, policy: RetryPolicy, actions: list[dict[str, Any]]) -> None:
+    """One ``_aliases`` request: the cluster applies all actions atomically."""
+    call(policy, "update aliases", lambda: client.indices.update_aliases(body={"actions": actions}))
+
+
+def swap(client: OpenSearch, index: str, new: str, old: list[str], policy: RetryPolicy) -> None:
+    """Point the alias at ``new`` only, and drop the ``-next`` marker, in one request."""
+    actions: list[dict[str, Any]] = [{"remove": {"index": name, "alias": index}} for name in old]
+    actions.append({"add": {"index": new, "alias": index}})
+    actions.append({"remove": {"index": new, "alias": next_alias(index)}})
+    set_aliases(client, policy, actions)
+
+
+def drop(client: OpenSearch, names: list[str], policy: RetryPolicy) -> None:
+    for name in names:
+        call(policy, "delete index", lambda n=name: client.indices.delete(index=n, ignore=[404]))  # type: ignore[misc]
