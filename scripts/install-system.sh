@@ -4,8 +4,8 @@
 #   scripts/install-system.sh test   -> the above plus what the test suite needs
 set -euo pipefail
 
-RUN_PACKAGES=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils redis-server
-              fonts-dejavu-core)
+RUN_PACKAGES=(python3 python3-venv tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils
+              redis-server fonts-dejavu-core)
 TEST_PACKAGES=(postgresql postgresql-common qpdf)
 
 wanted=("${RUN_PACKAGES[@]}")

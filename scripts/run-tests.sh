@@ -1,14 +1,26 @@
 #!/usr/bin/env bash
 # Runs the whole suite. When Debian's pg_virtualenv is available, the suite runs inside a
 # throwaway PostgreSQL cluster so the database tests run on PostgreSQL as well as SQLite.
-set -euo pipefail
+# pytest's exit code 5 ("no tests collected") is turned into a loud failure: a suite that
+# silently tests nothing must never look green.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 PYTEST=(.venv/bin/python -m pytest "$@")
 
 if command -v pg_virtualenv >/dev/null 2>&1 && [[ -z "${SOHOA_TEST_NO_POSTGRES:-}" ]]; then
   # pg_virtualenv exports PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE for the inner command.
-  exec pg_virtualenv -- bash -c '
+  pg_virtualenv -- bash -c '
     export SOHOA_TEST_POSTGRES_URL="postgresql+psycopg://${PGUSER}:${PGPASSWORD}@${PGHOST}:${PGPORT}/${PGDATABASE}"
     exec "$@"' _ "${PYTEST[@]}"
+  rc=$?
+else
+  echo "pg_virtualenv not found: database tests run on SQLite only (make test installs it)" >&2
+  "${PYTEST[@]}"
+  rc=$?
 fi
-exec "${PYTEST[@]}"
+
+if [[ $rc -eq 5 ]]; then
+  echo "ERROR: pytest collected no tests (exit code 5); failing instead of passing silently" >&2
+  exit 1
+fi
+exit $rc
