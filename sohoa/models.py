@@ -6,13 +6,14 @@ Redis only carries job messages; everything a restart must not lose lives here.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -197,3 +198,91 @@ class AuditEvent(Base):
     purpose: Mapped[str | None] = mapped_column(String(128))
     result_count: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+# --- Reusable records (issue 5) -------------------------------------------------------
+
+RECORD_RESULT, RECORD_DOSSIER = "result", "dossier_component"
+LEGAL_IN_FORCE, LEGAL_REVOKED, LEGAL_REPLACED, LEGAL_CANCELLED = "in_force", "revoked", "replaced", "cancelled"
+LEGAL_STATUSES = (LEGAL_IN_FORCE, LEGAL_REVOKED, LEGAL_REPLACED, LEGAL_CANCELLED)
+REVIEW_EXTRACTED, REVIEW_CONFIRMED = "extracted", "confirmed"
+
+
+class ExtractedFieldRow(Base):
+    """One candidate value found on a page, with where it came from and how sure we are."""
+
+    __tablename__ = "extracted_fields"
+    __table_args__ = (Index("ix_fields_document", "document_id"), Index("ix_fields_name_value", "name", "value"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str | None] = mapped_column(String(32))
+    value: Mapped[str | None] = mapped_column(Text)
+    raw: Mapped[str | None] = mapped_column(Text)
+    confidence: Mapped[float] = mapped_column(Float)
+    page: Mapped[int | None] = mapped_column(Integer)
+    span_start: Mapped[int | None] = mapped_column(Integer)
+    span_end: Mapped[int | None] = mapped_column(Integer)
+    valid: Mapped[bool] = mapped_column(Boolean, default=True)
+    problems: Mapped[list[str] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Record(Base):
+    """A result (or dossier component) that can be reused: who it is about and whether it holds."""
+
+    __tablename__ = "records"
+    __table_args__ = (Index("ix_records_owner", "owner_id"), Index("ix_records_doc_type", "doc_type"))
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), unique=True)
+    kind: Mapped[str] = mapped_column(String(32), default=RECORD_RESULT)
+    owner_id: Mapped[str | None] = mapped_column(String(32), doc="Citizen ID or enterprise code.")
+    owner_id_type: Mapped[str | None] = mapped_column(String(16), doc="cccd | cmnd | enterprise")
+    owner_name: Mapped[str | None] = mapped_column(String(256))
+    doc_type: Mapped[str | None] = mapped_column(String(64))
+    procedure_code: Mapped[str | None] = mapped_column(String(64))
+    doc_number: Mapped[str | None] = mapped_column(String(128))
+    issuing_body: Mapped[str | None] = mapped_column(String(512))
+    issue_date: Mapped[date | None] = mapped_column(Date)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    permanent: Mapped[bool | None] = mapped_column(Boolean, doc="None = unknown, distinct from permanent.")
+    approved: Mapped[bool] = mapped_column(Boolean, default=True)
+    legal_status: Mapped[str] = mapped_column(String(16), default=LEGAL_IN_FORCE)
+    replaced_by_id: Mapped[str | None] = mapped_column(ForeignKey("records.id"))
+    review_state: Mapped[str] = mapped_column(String(16), default=REVIEW_EXTRACTED)
+    confirmed_by_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class RecordSubject(Base):
+    """Every person or enterprise a record names, so a lookup by any of their IDs finds it."""
+
+    __tablename__ = "record_subjects"
+    __table_args__ = (Index("ix_subjects_person", "person_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(32), doc="subject | child | mother | requester | ...")
+    person_id: Mapped[str | None] = mapped_column(String(32))
+    id_type: Mapped[str | None] = mapped_column(String(16))
+    name: Mapped[str | None] = mapped_column(String(256))
+
+
+class RecordCorrection(Base):
+    """Append-only history of officers' confirmations and corrections."""
+
+    __tablename__ = "record_corrections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(64))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    note: Mapped[str | None] = mapped_column(Text)
