@@ -1,0 +1,88 @@
+"""Batch upload (clerks) and batch status."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from sqlalchemy.orm import selectinload
+from starlette.concurrency import run_in_threadpool
+
+from api import audit
+from api.deps import ClerkKey, SessionDep, SessionFactoryDep, SettingsDep
+from api.schemas import (
+    BatchCounts,
+    BatchCreatedPublic,
+    BatchDocumentPublic,
+    BatchPublic,
+    ErrorInfo,
+    UploadedDocumentPublic,
+)
+from api.uploads import BATCH_REQUEST_BODY, read_batch_form
+from ingest import BatchMeta, BatchOutcome, ingest_batch
+from sohoa.errors import NotFound
+from sohoa.models import FAILED, Batch, BatchItem
+
+router = APIRouter(prefix="/api/v1/batches", tags=["batches"])
+
+
+@router.post("", status_code=202, response_model=BatchCreatedPublic,
+             openapi_extra={"requestBody": BATCH_REQUEST_BODY},
+             summary="Upload a batch of scans (multipart field `files`, one or many)")
+async def create_batch(request: Request, key: ClerkKey, settings: SettingsDep,
+                       session_factory: SessionFactoryDep) -> BatchCreatedPublic:
+    """Each file is accepted or rejected on its own; 202 once the originals are durable."""
+    form = await read_batch_form(request, settings)
+    meta = BatchMeta(agency_code=form.fields.get("agency_code"),
+                     procedure_code=form.fields.get("procedure_code"),
+                     note=form.fields.get("note"), created_by_key_id=key.id)
+    outcome = await run_in_threadpool(ingest_batch, settings, session_factory, form.uploads, meta)
+    await run_in_threadpool(_audit_upload, session_factory, key, outcome)
+    return BatchCreatedPublic(
+        batch_id=outcome.batch_id,
+        enqueued=outcome.enqueued,
+        documents=[
+            UploadedDocumentPublic(
+                id=f.document_id, filename=f.filename, status=f.status, duplicate=f.duplicate,
+                error=ErrorInfo(**f.error.as_dict()) if f.error else None,
+                sha256=f.sha256, size_bytes=f.size_bytes, mime_type=f.mime_type, pages_total=f.pages_total,
+            )
+            for f in outcome.files
+        ],
+    )
+
+
+def _audit_upload(session_factory, key, outcome: BatchOutcome) -> None:  # type: ignore[no-untyped-def]
+    with session_factory() as session:
+        audit.record(session, key, "batch.create", target_type="batch", target_id=outcome.batch_id,
+                     result_count=len(outcome.files))
+        session.commit()
+
+
+@router.get("/{batch_id}", response_model=BatchPublic, summary="Batch status and per-document progress")
+def get_batch(batch_id: str, key: ClerkKey, session: SessionDep) -> BatchPublic:
+    batch = session.get(Batch, batch_id, options=[selectinload(Batch.items).selectinload(BatchItem.document)])
+    if batch is None:
+        raise NotFound(f"no batch with id {batch_id}", detail={"batch_id": batch_id})
+    documents = [_item_public(item) for item in batch.items]
+    counts = BatchCounts()
+    for doc in documents:
+        setattr(counts, doc.status, getattr(counts, doc.status, 0) + 1)
+    busy = counts.queued + counts.processing
+    return BatchPublic(
+        id=batch.id, status="processing" if busy else "done", created_at=batch.created_at,
+        agency_code=batch.agency_code, procedure_code=batch.procedure_code, note=batch.note,
+        total=len(documents), counts=counts, documents=documents,
+    )
+
+
+def _item_public(item: BatchItem) -> BatchDocumentPublic:
+    document = item.document
+    if document is None:  # rejected at upload
+        error = ErrorInfo(code=item.error_code or "rejected", message=item.error_message or "")
+        return BatchDocumentPublic(id=None, filename=item.filename, status=FAILED, error=error)
+    error = None
+    if document.status == FAILED:
+        error = ErrorInfo(code=document.error_code or "failed", message=document.error_message or "")
+    return BatchDocumentPublic(
+        id=document.id, filename=item.filename, status=document.status, error=error, duplicate=item.duplicate,
+        pages_total=document.pages_total, pages_done=document.pages_done,
+    )

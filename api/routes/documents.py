@@ -1,0 +1,75 @@
+"""Document metadata with per-page text, and the original bytes (officers)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from api import audit
+from api.deps import ArchiveDep, OfficerKey, SessionDep
+from api.schemas import DocumentPublic, ErrorInfo, PagePublic
+from sohoa.errors import NotFound, ServiceUnavailable
+from sohoa.models import FAILED, BatchItem, Document, Page
+
+router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
+
+
+def _load(session: Session, document_id: str, *, with_pages: bool = False) -> Document:
+    options = [selectinload(Document.pages)] if with_pages else []
+    document = session.get(Document, document_id, options=options)
+    if document is None:
+        raise NotFound(f"no document with id {document_id}", detail={"document_id": document_id})
+    return document
+
+
+@router.get("/{document_id}", response_model=DocumentPublic, summary="Metadata, checksum and per-page text")
+def get_document(document_id: str, key: OfficerKey, session: SessionDep) -> DocumentPublic:
+    document = _load(session, document_id, with_pages=True)
+    batch_ids = list(session.scalars(
+        select(BatchItem.batch_id).where(BatchItem.document_id == document.id)
+        .group_by(BatchItem.batch_id).order_by(BatchItem.batch_id)
+    ))
+    public = DocumentPublic(
+        id=document.id, filename=document.filename, sha256=document.sha256, size_bytes=document.size_bytes,
+        mime_type=document.mime_type, status=document.status,
+        error=ErrorInfo(code=document.error_code or "failed", message=document.error_message or "")
+        if document.status == FAILED else None,
+        index_state=document.index_state, index_error=document.index_error,
+        pages_total=document.pages_total, pages_done=document.pages_done,
+        agency_code=document.agency_code, procedure_code=document.procedure_code,
+        created_at=document.created_at, updated_at=document.updated_at,
+        processed_at=document.processed_at, indexed_at=document.indexed_at,
+        batch_ids=batch_ids, pages=[_page_public(p) for p in document.pages],
+    )
+    audit.record(session, key, "document.read", target_type="document", target_id=document.id)
+    session.commit()
+    return public
+
+
+def _page_public(page: Page) -> PagePublic:
+    error = ErrorInfo(code=page.error_code, message=page.error_message or "") if page.error_code else None
+    return PagePublic(
+        number=page.number, text=page.text, confidence=page.confidence, status=page.status,
+        source=page.source, needs_review=page.needs_review, word_count=page.word_count,
+        width=page.width, height=page.height, dpi=page.dpi, rotation=page.rotation, error=error,
+    )
+
+
+@router.get("/{document_id}/original", summary="The original file, byte for byte",
+            response_class=FileResponse, responses={200: {"content": {"application/octet-stream": {}}}})
+def get_original(document_id: str, key: OfficerKey, session: SessionDep, archive: ArchiveDep,
+                 request: Request) -> Response:
+    document = _load(session, document_id)
+    etag = f'"{document.sha256}"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    path = archive.abspath(document.original_path)
+    if not path.is_file():
+        raise ServiceUnavailable("the original is missing from the archive", code="archive_unavailable",
+                                 detail={"document_id": document.id})
+    audit.record(session, key, "document.download", target_type="document", target_id=document.id)
+    session.commit()
+    return FileResponse(path, media_type=document.mime_type, filename=document.filename,
+                        headers={"ETag": etag, "Cache-Control": "private, max-age=3600"})

@@ -1,0 +1,68 @@
+"""Full-text search over page text (officers), through whichever backend the settings pick."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
+
+from api import audit
+from api.deps import OfficerKey, SessionDep, SettingsDep
+from api.schemas import SearchHitPublic, SearchResultPublic
+from search import SearchFilters, SearchQuery, SearchResult, open_backend
+from sohoa.config import Settings
+from sohoa.errors import BadRequest, ServiceUnavailable, SohoaError
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/v1", tags=["search"])
+
+MAX_PAGE = 500  # deeper than 50,000 hits is never a person reading results
+
+
+def run_search(settings: Settings, query: SearchQuery) -> SearchResult:
+    """One backend per call: cheap for SQLite, and no connection shared across threads."""
+    try:
+        backend = open_backend(settings)
+        try:
+            return backend.search(query)
+        finally:
+            backend.close()
+    except SohoaError:
+        raise
+    except Exception as exc:
+        log.exception("search backend failed")
+        raise ServiceUnavailable("the search service is unavailable", code="search_unavailable") from exc
+
+
+@router.get("/search", response_model=SearchResultPublic, summary="Search page text")
+async def search(
+    key: OfficerKey,
+    session: SessionDep,
+    settings: SettingsDep,
+    q: Annotated[str, Query(min_length=1, max_length=500, description="Words, \"a phrase\"; diacritics optional")],
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+    size: Annotated[int, Query(ge=1, le=100)] = 20,
+    batch_id: Annotated[str | None, Query(max_length=64)] = None,
+    agency_code: Annotated[str | None, Query(max_length=64)] = None,
+    procedure_code: Annotated[str | None, Query(max_length=64)] = None,
+    uploaded_from: date | None = None,
+    uploaded_to: date | None = None,
+    status: Literal["queued", "processing", "indexed", "failed"] | None = None,
+) -> SearchResultPublic:
+    if uploaded_from and uploaded_to and uploaded_from > uploaded_to:
+        raise BadRequest("uploaded_from is after uploaded_to", code="invalid_date_range")
+    filters = SearchFilters(batch_id=batch_id, agency_code=agency_code, procedure_code=procedure_code,
+                            uploaded_from=uploaded_from, uploaded_to=uploaded_to, status=status)
+    result = await run_in_threadpool(run_search, settings, SearchQuery(q=q, filters=filters, page=page, size=size))
+    hits = [SearchHitPublic(document_id=h.document_id, page=h.page, score=h.score, snippet=h.snippet,
+                            filename=h.filename) for h in result.hits]
+    await run_in_threadpool(_audit_search, session, key, q, result.total)
+    return SearchResultPublic(total=result.total, page=page, size=size, hits=hits)
+
+
+def _audit_search(session, key, q: str, total: int) -> None:  # type: ignore[no-untyped-def]
+    audit.record(session, key, "search", result_count=total, detail={"q": q})
+    session.commit()

@@ -1,0 +1,126 @@
+"""Response schemas (the public JSON contract). Families: ``XBase`` fields shared,
+``XPublic`` what the API returns. Field names here are relied on by other systems."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ErrorInfo(BaseModel):
+    code: str
+    message: str
+    detail: Any = None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorInfo
+
+
+class BatchDocumentBase(BaseModel):
+    id: str | None = Field(description="Document id; null for a rejected file.")
+    filename: str = Field(description="Display name sent by the client.")
+    status: str = Field(description="queued | processing | indexed | failed")
+    error: ErrorInfo | None = None
+    duplicate: bool = Field(False, description="Same bytes as an existing document, which is reused.")
+
+
+class UploadedDocumentPublic(BatchDocumentBase):
+    sha256: str | None = None
+    size_bytes: int | None = None
+    mime_type: str | None = None
+    pages_total: int | None = None
+
+
+class BatchCreatedPublic(BaseModel):
+    batch_id: str
+    enqueued: bool = Field(description="False when the queue was unreachable; the reconciler catches up.")
+    documents: list[UploadedDocumentPublic]
+
+
+class BatchDocumentPublic(BatchDocumentBase):
+    pages_total: int = 0
+    pages_done: int = 0
+
+
+class BatchCounts(BaseModel):
+    queued: int = 0
+    processing: int = 0
+    indexed: int = 0
+    failed: int = 0
+
+
+class BatchPublic(BaseModel):
+    id: str
+    status: str = Field(description="processing while any document is queued or processing, else done")
+    created_at: datetime
+    agency_code: str | None
+    procedure_code: str | None
+    note: str | None
+    total: int
+    counts: BatchCounts
+    documents: list[BatchDocumentPublic]
+
+
+class PagePublic(BaseModel):
+    number: int
+    text: str | None
+    confidence: float | None
+    status: str
+    source: str | None
+    needs_review: bool
+    word_count: int | None = None
+    width: int | None = None
+    height: int | None = None
+    dpi: int | None = None
+    rotation: int | None = None
+    error: ErrorInfo | None = None
+
+
+class DocumentPublic(BaseModel):
+    id: str
+    filename: str
+    sha256: str
+    size_bytes: int
+    mime_type: str
+    status: str
+    error: ErrorInfo | None
+    index_state: str
+    index_error: str | None
+    pages_total: int
+    pages_done: int
+    agency_code: str | None
+    procedure_code: str | None
+    created_at: datetime
+    updated_at: datetime
+    processed_at: datetime | None
+    indexed_at: datetime | None
+    batch_ids: list[str]
+    pages: list[PagePublic]
+
+
+class SearchHitPublic(BaseModel):
+    document_id: str
+    page: int
+    score: float
+    snippet: str = Field(description="HTML-escaped text with <mark> around matches.")
+    filename: str | None = None
+
+
+class SearchResultPublic(BaseModel):
+    total: int
+    page: int
+    size: int
+    hits: list[SearchHitPublic]
+
+
+class ComponentHealth(BaseModel):
+    status: str
+    error: str | None = None
+
+
+class HealthPublic(BaseModel):
+    status: str
+    components: dict[str, ComponentHealth]

@@ -1,0 +1,130 @@
+"""What a file really is, judged from its bytes, and whether it stays within the limits.
+
+The client's name and Content-Type are ignored: a ``.pdf`` that is a ZIP is rejected, a
+JPEG named ``scan.tif`` is accepted as a JPEG. Checks stop at what the upload must
+guarantee (type, readable structure, page count, pixel count); decoding every page is the
+workers' job, where one bad page fails alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+from pypdf import PdfReader
+
+from sohoa.errors import CorruptFile, EncryptedPdf, ImageTooLarge, SohoaError, TooManyPages, UnsupportedType
+
+log = logging.getLogger(__name__)
+
+PDF, TIFF, JPEG, PNG = "application/pdf", "image/tiff", "image/jpeg", "image/png"
+SUPPORTED_TYPES = (PDF, TIFF, JPEG, PNG)
+_PIL_FORMATS = {TIFF: "TIFF", JPEG: "JPEG", PNG: "PNG"}
+_HEAD_BYTES = 1024  # PDF readers accept the header anywhere in the first KiB
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    mime_type: str
+    pages: int
+
+
+def sniff(head: bytes) -> str | None:
+    """The MIME type from magic bytes, or None when it is not one we accept."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return TIFF
+    if b"%PDF-" in head[:_HEAD_BYTES]:
+        return PDF
+    return None
+
+
+def inspect_file(path: Path, *, max_pages: int, max_pixels: int) -> FileInfo:
+    """Type and page count of ``path``; raises a ``SohoaError`` with a stable code if unfit."""
+    with path.open("rb") as fh:
+        head = fh.read(_HEAD_BYTES)
+    mime = sniff(head)
+    if mime is None:
+        raise UnsupportedType(
+            "only PDF, TIFF, JPEG and PNG files are accepted",
+            detail={"accepted": list(SUPPORTED_TYPES)},
+        )
+    pages = _pdf_pages(path) if mime == PDF else _image_pages(path, mime, max_pixels)
+    if pages > max_pages:
+        raise TooManyPages(
+            f"the document has {pages} pages; the limit is {max_pages}",
+            detail={"pages": pages, "max_pages": max_pages},
+        )
+    return FileInfo(mime, pages)
+
+
+def _pdf_pages(path: Path) -> int:
+    if not _has_eof_marker(path):
+        raise CorruptFile("the PDF is truncated (no %%EOF marker)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = PdfReader(path, strict=False)
+            if reader.is_encrypted and not _opens_without_password(reader):
+                raise EncryptedPdf("the PDF is password-protected; upload an unprotected copy")
+            pages = len(reader.pages)
+    except SohoaError:
+        raise
+    except Exception as exc:  # pypdf raises many types for broken files
+        raise CorruptFile("the PDF cannot be read", detail={"reason": str(exc)[:200]}) from exc
+    if pages == 0:
+        raise CorruptFile("the PDF has no pages")
+    return pages
+
+
+def _has_eof_marker(path: Path) -> bool:
+    """Every complete PDF (incremental updates included) ends with %%EOF, give or take junk."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        fh.seek(max(0, size - 2048))
+        return b"%%EOF" in fh.read()
+
+
+def _opens_without_password(reader: PdfReader) -> bool:
+    """Owner-password-only PDFs (an empty user password) are readable by every tool."""
+    try:
+        return bool(reader.decrypt(""))
+    except Exception:  # unsupported cipher, missing crypto provider...
+        return False
+
+
+def _image_pages(path: Path, mime: str, max_pixels: int) -> int:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # bomb and corrupt-EXIF warnings: we judge ourselves
+            with Image.open(path) as image:
+                if image.format != _PIL_FORMATS[mime]:
+                    raise CorruptFile(f"the file looks like {mime} but cannot be read as one")
+                frames = getattr(image, "n_frames", 1)
+                for index in range(frames):
+                    image.seek(index)
+                    _check_pixels(image, index, max_pixels)
+                    if index in (0, frames - 1):  # broken data or IFD chains show up here
+                        image.load()
+    except Image.DecompressionBombError as exc:
+        raise ImageTooLarge("an image has more pixels than allowed", detail={"max_pixels": max_pixels}) from exc
+    except SohoaError:
+        raise
+    except Exception as exc:
+        raise CorruptFile("the image cannot be read", detail={"reason": str(exc)[:200]}) from exc
+    return frames
+
+
+def _check_pixels(image: Image.Image, index: int, max_pixels: int) -> None:
+    width, height = image.size
+    if width * height > max_pixels:
+        raise ImageTooLarge(
+            f"page {index + 1} has {width}x{height} pixels; the limit is {max_pixels}",
+            detail={"page": index + 1, "width": width, "height": height, "max_pixels": max_pixels},
+        )

@@ -1,0 +1,224 @@
+"""Registering a batch: each spooled file is checked, stored once by checksum, recorded.
+
+Every file succeeds or fails on its own, in its own transaction. A rejected file leaves
+only its batch item (with the reason) behind: no document, no archive file. The same
+bytes uploaded again link to the existing document instead of being processed twice.
+Jobs are enqueued after the commits; if Redis is down the documents stay ``queued`` in
+the database and the reconciler enqueues them later.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ingest.inspect import inspect_file
+from ingest.spool import SpooledUpload, spool_stream
+from sohoa.archive import ArchiveStore
+from sohoa.config import Settings
+from sohoa.db import session_scope
+from sohoa.errors import BadRequest, SohoaError, TooLarge
+from sohoa.models import FAILED, QUEUED, Batch, BatchItem, Document, StoredFile
+
+log = logging.getLogger(__name__)
+
+Enqueue = Callable[[Settings, str], None]
+MAX_CODE_CHARS = 64
+
+
+@dataclass(frozen=True)
+class BatchMeta:
+    agency_code: str | None = None
+    procedure_code: str | None = None
+    note: str | None = None
+    created_by_key_id: int | None = None
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    position: int
+    filename: str
+    document_id: str | None
+    status: str  # the document's state, or "failed" for a rejected file
+    duplicate: bool = False
+    error: SohoaError | None = None
+    sha256: str | None = None
+    size_bytes: int | None = None
+    mime_type: str | None = None
+    pages_total: int | None = None
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    batch_id: str
+    files: list[FileOutcome]
+    enqueued: bool  # False when the queue was unreachable (the reconciler catches up)
+
+
+def upload_tmp_dir(settings: Settings) -> Path:
+    return settings.var_dir / "tmp" / "uploads"
+
+
+def check_meta(meta: BatchMeta) -> BatchMeta:
+    """Blank codes become None; over-long ones are a 400 before anything is stored."""
+    def clean(name: str, value: str | None) -> str | None:
+        value = (value or "").strip() or None
+        if value is not None and len(value) > MAX_CODE_CHARS:
+            raise BadRequest(f"{name} is longer than {MAX_CODE_CHARS} characters", code="invalid_field",
+                             detail={"field": name})
+        return value
+
+    note = (meta.note or "").strip() or None
+    return BatchMeta(clean("agency_code", meta.agency_code), clean("procedure_code", meta.procedure_code),
+                     note, meta.created_by_key_id)
+
+
+def check_file_count(settings: Settings, count: int) -> None:
+    if count == 0:
+        raise BadRequest("a batch needs at least one file in the `files` field", code="no_files")
+    if count > settings.max_files_per_batch:
+        raise TooLarge(f"a batch may hold at most {settings.max_files_per_batch} files", code="too_many_files",
+                       detail={"max_files": settings.max_files_per_batch})
+
+
+def ingest_batch(
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    uploads: Sequence[SpooledUpload],
+    meta: BatchMeta,
+    *,
+    enqueue: Enqueue | None = None,
+) -> BatchOutcome:
+    """Register one batch from spooled files; consumes (deletes) their temp files."""
+    try:
+        check_file_count(settings, len(uploads))
+        meta = check_meta(meta)
+        with session_scope(session_factory) as session:
+            batch = Batch(agency_code=meta.agency_code, procedure_code=meta.procedure_code,
+                          note=meta.note, created_by_key_id=meta.created_by_key_id)
+            session.add(batch)
+            session.flush()
+            batch_id = batch.id
+        archive = ArchiveStore(settings.archive_root)
+        outcomes = [_ingest_one(settings, session_factory, archive, batch_id, pos, upload, meta)
+                    for pos, upload in enumerate(uploads)]
+    finally:
+        for upload in uploads:
+            upload.discard()
+    new_ids = [o.document_id for o in outcomes if o.document_id and not o.duplicate]
+    return BatchOutcome(batch_id, outcomes, _enqueue_all(settings, new_ids, enqueue))
+
+
+def ingest_paths(
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    paths: Sequence[Path],
+    meta: BatchMeta,
+    *,
+    enqueue: Enqueue | None = None,
+) -> BatchOutcome:
+    """Ingest local files as one batch (their base names become the display names)."""
+    check_file_count(settings, len(paths))
+    uploads = []
+    for path in paths:
+        with Path(path).open("rb") as fh:
+            uploads.append(spool_stream(fh, tmp_dir=upload_tmp_dir(settings),
+                                        max_bytes=settings.max_file_bytes, filename=Path(path).name))
+    return ingest_batch(settings, session_factory, uploads, meta, enqueue=enqueue)
+
+
+def _ingest_one(
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    archive: ArchiveStore,
+    batch_id: str,
+    position: int,
+    upload: SpooledUpload,
+    meta: BatchMeta,
+) -> FileOutcome:
+    if upload.error is not None:
+        return _reject(session_factory, batch_id, position, upload, upload.error)
+    assert upload.path is not None and upload.sha256 is not None
+    existing = _link_existing(session_factory, batch_id, position, upload)
+    if existing is not None:
+        return existing
+    try:
+        info = inspect_file(upload.path, max_pages=settings.max_pages_per_document,
+                            max_pixels=settings.max_pixels_per_page)
+    except SohoaError as exc:
+        return _reject(session_factory, batch_id, position, upload, exc)
+    stored = archive.put_original(upload.path, upload.sha256)
+    try:
+        with session_scope(session_factory) as session:
+            document = Document(
+                sha256=upload.sha256, size_bytes=upload.size_bytes, mime_type=info.mime_type,
+                filename=upload.filename, original_path=stored.path, first_batch_id=batch_id,
+                agency_code=meta.agency_code, procedure_code=meta.procedure_code,
+                status=QUEUED, pages_total=info.pages, pages_done=0,
+            )
+            session.add(document)
+            session.flush()
+            session.add(StoredFile(document_id=document.id, kind="original", path=stored.path,
+                                   sha256=stored.sha256, size_bytes=stored.size_bytes))
+            session.add(BatchItem(batch_id=batch_id, position=position, filename=upload.filename,
+                                  document_id=document.id, duplicate=False))
+            document_id = document.id
+    except IntegrityError:
+        # Another upload registered the same bytes between our lookup and our insert.
+        linked = _link_existing(session_factory, batch_id, position, upload)
+        if linked is None:
+            raise
+        return linked
+    return FileOutcome(position, upload.filename, document_id, QUEUED, False, None,
+                       upload.sha256, upload.size_bytes, info.mime_type, info.pages)
+
+
+def _link_existing(
+    session_factory: sessionmaker[Session], batch_id: str, position: int, upload: SpooledUpload
+) -> FileOutcome | None:
+    with session_scope(session_factory) as session:
+        document = session.scalar(select(Document).where(Document.sha256 == upload.sha256))
+        if document is None:
+            return None
+        session.add(BatchItem(batch_id=batch_id, position=position, filename=upload.filename,
+                              document_id=document.id, duplicate=True))
+        return FileOutcome(position, upload.filename, document.id, document.status, True, None,
+                           document.sha256, document.size_bytes, document.mime_type, document.pages_total)
+
+
+def _reject(
+    session_factory: sessionmaker[Session], batch_id: str, position: int, upload: SpooledUpload,
+    error: SohoaError,
+) -> FileOutcome:
+    with session_scope(session_factory) as session:
+        session.add(BatchItem(batch_id=batch_id, position=position, filename=upload.filename,
+                              document_id=None, error_code=error.code, error_message=error.message))
+    log.info("rejected %r in batch %s: %s", upload.filename, batch_id, error.code)
+    return FileOutcome(position, upload.filename, None, FAILED, False, error,
+                       upload.sha256, upload.size_bytes)
+
+
+def _enqueue_all(settings: Settings, document_ids: list[str], enqueue: Enqueue | None) -> bool:
+    """Enqueue new documents; on the first failure stop and leave the rest to the reconciler."""
+    if not document_ids:
+        return True
+    if enqueue is None:
+        try:
+            from workers.queue import enqueue_document as enqueue
+        except ImportError:
+            log.warning("workers.queue is not available; %d documents wait for the reconciler",
+                        len(document_ids))
+            return False
+    for document_id in document_ids:
+        try:
+            enqueue(settings, document_id)
+        except Exception as exc:  # Redis down, timeout...: the database still says queued
+            log.warning("could not enqueue document %s (%s); the reconciler will retry", document_id, exc)
+            return False
+    return True

@@ -1,0 +1,103 @@
+"""Type sniffing, limits and spooling of incoming files (no services)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import pytest
+
+from ingest import inspect_file, sanitize_filename, sniff, spool_stream
+from sohoa.errors import SohoaError
+from tests import filegen
+
+
+def write(tmp_path: Path, data: bytes, name: str = "f") -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize(("data", "mime", "pages"), [
+    (filegen.pdf(2), "application/pdf", 2),
+    (filegen.tiff(3), "image/tiff", 3),
+    (filegen.jpeg(), "image/jpeg", 1),
+    (filegen.png(), "image/png", 1),
+])
+def test_supported_files_are_typed_from_content_with_page_count(tmp_path, data, mime, pages):
+    info = inspect_file(write(tmp_path, data, "misleading.txt"), max_pages=10, max_pixels=10**8)
+    assert (info.mime_type, info.pages) == (mime, pages)
+
+
+def test_pdf_header_after_leading_junk_is_still_a_pdf():
+    assert sniff(b"\r\n  %PDF-1.4\n") == "application/pdf"
+
+
+@pytest.mark.parametrize(("data", "code"), [
+    (b"PK\x03\x04 a zip named scan.pdf", "unsupported_type"),
+    (b"GIF89a......", "unsupported_type"),
+    (b"plain text", "unsupported_type"),
+    (filegen.encrypted_pdf(), "encrypted_pdf"),
+    (filegen.truncated(filegen.pdf(2)), "corrupt_file"),
+    (b"%PDF-1.4\nnot really a pdf\n%%EOF\n", "corrupt_file"),
+    (filegen.truncated(filegen.jpeg()), "corrupt_file"),
+    (filegen.truncated(filegen.png()), "corrupt_file"),
+    (filegen.truncated(filegen.tiff(3)), "corrupt_file"),
+])
+def test_unfit_files_are_rejected_with_a_stable_code(tmp_path, data, code):
+    with pytest.raises(SohoaError) as info:
+        inspect_file(write(tmp_path, data), max_pages=10, max_pixels=10**8)
+    assert info.value.code == code
+
+
+def test_owner_password_only_pdf_is_readable_so_accepted(tmp_path):
+    info = inspect_file(write(tmp_path, filegen.encrypted_pdf(user_password="")), max_pages=10, max_pixels=10**8)
+    assert info.pages == 1
+
+
+@pytest.mark.parametrize("data", [filegen.pdf(3), filegen.tiff(3)])
+def test_page_limit(tmp_path, data):
+    with pytest.raises(SohoaError) as info:
+        inspect_file(write(tmp_path, data), max_pages=2, max_pixels=10**8)
+    assert (info.value.code, info.value.status, info.value.detail["pages"]) == ("too_many_pages", 413, 3)
+
+
+def test_pixel_limit_guards_against_decompression_bombs(tmp_path):
+    with pytest.raises(SohoaError) as info:
+        inspect_file(write(tmp_path, filegen.png()), max_pages=10, max_pixels=1000)
+    assert info.value.code == "image_too_large"
+
+
+def test_spool_hashes_while_writing(tmp_path):
+    data = filegen.tiff(2) * 3
+    upload = spool_stream(io.BytesIO(data), tmp_dir=tmp_path, max_bytes=10**6, filename="a.tif")
+    assert upload.error is None and upload.path is not None
+    assert upload.sha256 == hashlib.sha256(data).hexdigest()
+    assert upload.path.read_bytes() == data and upload.size_bytes == len(data)
+
+
+def test_spool_drops_oversized_files_and_keeps_nothing(tmp_path):
+    upload = spool_stream(io.BytesIO(b"x" * 5000), tmp_dir=tmp_path, max_bytes=4096, filename="big.pdf")
+    assert upload.error is not None and upload.error.code == "file_too_large" and upload.error.status == 413
+    assert upload.path is None and upload.size_bytes == 5000
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_spool_rejects_empty_files(tmp_path):
+    upload = spool_stream(io.BytesIO(b""), tmp_dir=tmp_path, max_bytes=4096, filename="empty.pdf")
+    assert upload.error is not None and upload.error.code == "empty_file"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("raw", "shown"), [
+    ("C:\\Users\\clerk\\Hồ sơ.pdf", "Hồ sơ.pdf"),
+    ("../../etc/passwd", "passwd"),
+    ("a\x00b\nc.pdf", "abc.pdf"),
+    ("..", "unnamed"),
+    ("", "unnamed"),
+    ("Nguye\u0302\u0303n.pdf", "Nguyễn.pdf"),
+    ("x" * 300 + ".pdf", "x" * 251 + ".pdf"),
+])
+def test_client_file_names_become_display_names_only(raw, shown):
+    assert sanitize_filename(raw) == shown
