@@ -1,0 +1,331 @@
+"""Query semantics every ``SearchBackend`` must share, run against each backend.
+
+Subclass ``SearchBackendConformance`` in a ``test_*.py`` module and provide a ``backend``
+fixture: a fresh, empty, isolated backend per test (OpenSearch: its own uuid-named
+index). After ``index_documents``, ``delete_document`` or ``rebuild`` returns, the change
+must be visible to ``search`` and ``count`` (backends refresh before returning).
+
+Pinned semantics (see ``search/query.py``): all terms required; quoted text and
+punctuation-joined chunks (``123/QĐ-UBND``) are phrases; matching is on the folded form
+(no diacritics, đ→d) with exact diacritics ranked higher; user syntax never acts as
+syntax; ties sort by ``document_id`` then page; ``valid_on`` keeps documents with
+``(valid_from is None or valid_from <= d) and (permanent or d <= valid_until)``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime, timezone
+from typing import Any
+
+import pytest
+
+from search.base import IndexedDocument, IndexedPage, SearchBackend, SearchFilters, SearchQuery
+from sohoa.errors import InvalidQuery
+
+FILLER = [
+    "Ủy ban nhân dân phường Bến Nghé cấp giấy xác nhận tình trạng hôn nhân",
+    "Sở Tư pháp thành phố chứng thực bản sao từ bản chính",
+    "Phiếu tiếp nhận hồ sơ và hẹn trả kết quả thủ tục đăng ký khai sinh",
+    "Tờ khai đăng ký thường trú tại công an quận",
+    "Biên nhận lệ phí trước bạ nhà đất năm hai nghìn",
+    "Đơn đề nghị cấp phép xây dựng nhà ở riêng lẻ",
+]
+
+
+def doc(document_id: str, *texts: str, **meta: Any) -> IndexedDocument:
+    pages = [IndexedPage(number=i, text=t) for i, t in enumerate(texts, start=1)]
+    return IndexedDocument(document_id=document_id, pages=pages, **meta)
+
+
+def ids(backend: SearchBackend, q: str, **kw: Any) -> list[str]:
+    """Document ids of the hits, best first, from one large page."""
+    result = backend.search(SearchQuery(q=q, size=100, **kw))
+    return [h.document_id for h in result.hits]
+
+
+def filler_docs() -> list[IndexedDocument]:
+    """Unrelated pages so term statistics look like a real corpus (bm25 needs some)."""
+    return [doc(f"filler-{i}", text) for i, text in enumerate(FILLER)]
+
+
+class SearchBackendConformance:
+    # -- Vietnamese matching --------------------------------------------------------
+
+    def test_name_typed_without_diacritics_finds_page(self, backend: SearchBackend) -> None:
+        backend.index_documents([doc("d-ha", "Họ và tên: Nguyễn Thị Thu Hà, sinh năm 1985"), *filler_docs()])
+        assert ids(backend, "nguyen thi thu ha") == ["d-ha"]
+        assert ids(backend, "NGUYEN THI THU HA") == ["d-ha"]
+        assert ids(backend, "Nguyễn Thị Thu Hà") == ["d-ha"]
+
+    def test_exact_diacritics_rank_above_folded_only(self, backend: SearchBackend) -> None:
+        # Ids chosen so the document_id tie-break alone would give the wrong order.
+        backend.index_documents([
+            doc("a-ma", "ông ma văn lâm trình bày"),
+            doc("z-ma-sac", "ông má văn lâm trình bày"),
+            *filler_docs(),
+        ])
+        assert ids(backend, "má") == ["z-ma-sac", "a-ma"]
+        assert ids(backend, "ma")[0] == "a-ma"
+        assert set(ids(backend, "ma")) == {"a-ma", "z-ma-sac"}
+
+    @pytest.mark.parametrize(("indexed", "typed"), [("Hoà Bình", "hòa bình"), ("Hòa Bình", "hoà bình"),
+                                                    ("Thuý Kiều", "thúy kiều"), ("khoẻ", "khỏe")])
+    def test_old_and_new_tone_placement_are_equivalent(
+        self, backend: SearchBackend, indexed: str, typed: str
+    ) -> None:
+        backend.index_documents([doc("d-tone", f"Nơi cư trú: {indexed}"), *filler_docs()])
+        assert ids(backend, typed) == ["d-tone"]
+
+    def test_decomposed_unicode_text_and_query(self, backend: SearchBackend) -> None:
+        nfd = unicodedata.normalize("NFD", "Người yêu cầu: Trần Thị Ngọc Ánh")
+        backend.index_documents([doc("d-nfd", nfd), doc("d-nfc", "Trần Ngọc"), *filler_docs()])
+        assert ids(backend, "ngoc anh") == ["d-nfd"]
+        assert ids(backend, unicodedata.normalize("NFD", "Ngọc Ánh")) == ["d-nfd"]
+        hit = backend.search(SearchQuery(q="anh")).hits[0]
+        assert "<mark>Ánh</mark>" in hit.snippet  # shown in NFC
+
+    def test_d_with_stroke_folds_to_d(self, backend: SearchBackend) -> None:
+        backend.index_documents([doc("d-dang", "Đặng Văn Đức, Đồng Nai"), *filler_docs()])
+        assert ids(backend, "dang van duc") == ["d-dang"]
+        assert ids(backend, "đồng nai") == ["d-dang"]
+        assert ids(backend, "DONG NAI") == ["d-dang"]
+
+    def test_quoted_phrase_requires_adjacent_words_in_order(self, backend: SearchBackend) -> None:
+        backend.index_documents([
+            doc("d-phrase", "Người nộp: Nguyễn Văn An, phường 3"),
+            doc("d-scattered", "An ninh phường; Văn phòng; Nguyễn Trãi"),
+            *filler_docs(),
+        ])
+        assert ids(backend, '"nguyen van an"') == ["d-phrase"]
+        assert ids(backend, "“Nguyễn Văn An”") == ["d-phrase"]  # typographic quotes
+        assert set(ids(backend, "nguyen van an")) == {"d-phrase", "d-scattered"}
+        assert ids(backend, '"an van nguyen"') == []
+
+    def test_all_terms_are_required(self, backend: SearchBackend) -> None:
+        backend.index_documents([doc("d-1", "giấy khai sinh"), doc("d-2", "giấy chứng tử"), *filler_docs()])
+        assert ids(backend, "giay sinh") == ["d-1"]
+        assert ids(backend, "giay khongco") == []
+
+    @pytest.mark.parametrize("typed", ["002171179082", "123/QĐ-UBND", "123/qd-ubnd", "số 123/QĐ-UBND"])
+    def test_identifiers_are_found(self, backend: SearchBackend, typed: str) -> None:
+        backend.index_documents([
+            doc("d-id", "Quyết định số 123/QĐ-UBND ngày 5/3/2024; CCCD số 002171179082"),
+            doc("d-other", "Quyết định số 124/QĐ-UBND; 123 hộ dân; CCCD 002171179083"),
+            *filler_docs(),
+        ])
+        assert ids(backend, typed) == ["d-id"]
+
+    # -- user input is data, never syntax -------------------------------------------
+
+    @pytest.mark.parametrize(
+        "bad",
+        ['"unbalanced', 'ma "van', "***", '"***"', "(", "-", '" "', "x" * 600, " ".join(["ma"] * 40)],
+    )
+    def test_malformed_query_is_invalid_query(self, backend: SearchBackend, bad: str) -> None:
+        backend.index_documents([doc("d-1", "ma")])
+        with pytest.raises(InvalidQuery):
+            backend.search(SearchQuery(q=bad))
+
+    @pytest.mark.parametrize(
+        ("typed", "expected"),
+        [
+            ("ma*", ["d-ma"]),  # no prefix search: "mai" is not found
+            ("-ma", ["d-ma"]),  # no exclusion: "-" is a separator
+            ("ma OR mai", []),  # "or" is a word like any other, and required
+            ("NEAR(ma mai)", []),
+            ("exact:ma", []),
+            ("folded : ma", []),
+            ("{exact folded}: ma", []),
+            ("^ma", ["d-ma"]),
+            ("(ma)", ["d-ma"]),
+            ("ma'", ["d-ma"]),
+            ("text:ma", []),
+            ('ma AND "mai', None),  # unbalanced: InvalidQuery
+            ("ma\\", ["d-ma"]),
+            ("ma; DROP TABLE pages; --", []),
+        ],
+    )
+    def test_query_syntax_in_user_input_is_escaped(
+        self, backend: SearchBackend, typed: str, expected: list[str] | None
+    ) -> None:
+        backend.index_documents([doc("d-ma", "con ma"), doc("d-mai", "hoa mai"), *filler_docs()])
+        if expected is None:
+            with pytest.raises(InvalidQuery):
+                backend.search(SearchQuery(q=typed))
+            return
+        assert ids(backend, typed) == expected
+        assert backend.count() == 2 + len(FILLER)
+
+    @pytest.mark.parametrize(
+        "paging",
+        [{"size": 0}, {"size": 1000}, {"page": 0}, {"page": 10_000, "size": 100},
+         {"search_after": ["x"]}, {"search_after": [1.0, 5, 1]}, {"search_after": "abc"}],
+    )
+    def test_bad_paging_is_invalid_query(self, backend: SearchBackend, paging: dict[str, Any]) -> None:
+        with pytest.raises(InvalidQuery):
+            backend.search(SearchQuery(q="ma", **paging))
+
+    # -- snippets --------------------------------------------------------------------
+
+    def test_snippet_marks_original_word_even_when_match_was_folded(self, backend: SearchBackend) -> None:
+        backend.index_documents([doc("d-1", "Ông Nguyễn Văn Bình, trú tại Đà Nẵng"), *filler_docs()])
+        snippet = backend.search(SearchQuery(q="binh da nang")).hits[0].snippet
+        assert "<mark>Bình</mark>" in snippet
+        assert "<mark>Đà</mark>" in snippet and "<mark>Nẵng</mark>" in snippet
+        assert "<mark>Văn</mark>" not in snippet
+
+    def test_snippet_is_html_escaped(self, backend: SearchBackend) -> None:
+        backend.index_documents([doc("d-x", 'Ghi chú <script>alert("x")</script> & Bình <b>')])
+        snippet = backend.search(SearchQuery(q="binh")).hits[0].snippet
+        assert "<script>" not in snippet and "<b>" not in snippet
+        assert "&lt;script&gt;" in snippet and "&amp;" in snippet
+        assert "<mark>Bình</mark>" in snippet
+
+    def test_snippet_of_long_page_shows_the_match(self, backend: SearchBackend) -> None:
+        long_text = " ".join(["văn bản"] * 400) + " người nhận Lê Thị Hồng " + " ".join(["kết thúc"] * 400)
+        backend.index_documents([doc("d-long", long_text)])
+        snippet = backend.search(SearchQuery(q="hong")).hits[0].snippet
+        assert "<mark>Hồng</mark>" in snippet
+        assert len(snippet) < 1000
+
+    # -- hits, pagination, deep paging ------------------------------------------------
+
+    def test_hit_carries_page_number_filename_score_and_sort(self, backend: SearchBackend) -> None:
+        backend.index_documents([doc("d-1", "trang một", "trang hai có Phạm Minh", filename="hs.pdf"), *filler_docs()])
+        result = backend.search(SearchQuery(q="pham minh"))
+        assert result.total == 1
+        hit = result.hits[0]
+        assert (hit.document_id, hit.page, hit.filename) == ("d-1", 2, "hs.pdf")
+        assert isinstance(hit.score, float) and hit.score > 0
+        assert hit.sort is not None
+
+    def _many(self, backend: SearchBackend, n: int = 25) -> None:
+        docs = [doc(f"d-{i:03d}", f"hộ tịch số {i} " + "khai sinh " * (i % 4)) for i in range(n)]
+        backend.index_documents(docs)
+
+    def test_pages_have_no_overlap_or_gap_and_stable_total(self, backend: SearchBackend) -> None:
+        self._many(backend)
+        seen: list[tuple[str, int]] = []
+        for page in (1, 2, 3):
+            result = backend.search(SearchQuery(q="ho tich", page=page, size=10))
+            assert result.total == 25
+            seen += [(h.document_id, h.page) for h in result.hits]
+        assert len(seen) == 25 and len(set(seen)) == 25
+        assert backend.search(SearchQuery(q="ho tich", page=4, size=10)).hits == []
+
+    def test_search_after_walk_equals_full_result(self, backend: SearchBackend) -> None:
+        self._many(backend)
+        full = [(h.document_id, h.page) for h in backend.search(SearchQuery(q="ho tich", size=100)).hits]
+        walked: list[tuple[str, int]] = []
+        after = None
+        while True:
+            result = backend.search(SearchQuery(q="ho tich", size=7, search_after=after))
+            assert result.total == 25
+            if not result.hits:
+                break
+            walked += [(h.document_id, h.page) for h in result.hits]
+            after = result.hits[-1].sort
+        assert walked == full and len(full) == 25
+
+    def test_empty_query_matches_everything_with_filters(self, backend: SearchBackend) -> None:
+        backend.index_documents([doc("d-1", "a", "b", agency_code="UBND-P1"), doc("d-2", "c", agency_code="TP")])
+        assert backend.search(SearchQuery(q="")).total == 3
+        result = backend.search(SearchQuery(q="  ", filters=SearchFilters(agency_code="UBND-P1")))
+        assert result.total == 2 and {h.page for h in result.hits} == {1, 2}
+
+    # -- filters -----------------------------------------------------------------------
+
+    def _filter_corpus(self, backend: SearchBackend) -> None:
+        common = "hồ sơ đăng ký"
+        backend.index_documents([
+            doc("d-a", common, batch_ids=["b-1"], agency_code="UBND-BN", procedure_code="KS",
+                uploaded_at=datetime(2024, 3, 1, 18, 30, tzinfo=timezone.utc),  # 2 Mar in Hà Nội time
+                owner_ids=["001085000111"], doc_type="cccd", valid_from=date(2020, 1, 1),
+                valid_until=date(2030, 1, 1)),
+            doc("d-b", common, batch_ids=["b-1", "b-2"], agency_code="UBND-BN", procedure_code="KH",
+                uploaded_at=datetime(2024, 3, 1, 10, 0, tzinfo=timezone.utc), status="indexed",
+                owner_ids=["001085000222"], doc_type="giay_khai_sinh", valid_from=date(1990, 5, 1),
+                permanent=True),
+            doc("d-c", common, batch_ids=["b-3"], agency_code="STP", procedure_code="KS",
+                uploaded_at=datetime(2024, 2, 28, 17, 1, tzinfo=timezone.utc), status="failed",  # 29 Feb
+                owner_ids=["001085000111"], doc_type="cccd", valid_from=date(2010, 1, 1),
+                valid_until=date(2020, 1, 1)),
+            doc("d-d", common),
+        ])
+
+    @pytest.mark.parametrize(
+        ("filters", "expected"),
+        [
+            (SearchFilters(batch_id="b-1"), {"d-a", "d-b"}),
+            (SearchFilters(batch_id="b-2"), {"d-b"}),
+            (SearchFilters(agency_code="UBND-BN"), {"d-a", "d-b"}),
+            (SearchFilters(procedure_code="KS"), {"d-a", "d-c"}),
+            (SearchFilters(status="failed"), {"d-c"}),
+            (SearchFilters(uploaded_from=date(2024, 3, 2)), {"d-a"}),
+            (SearchFilters(uploaded_to=date(2024, 3, 1)), {"d-b", "d-c"}),
+            (SearchFilters(uploaded_from=date(2024, 3, 1), uploaded_to=date(2024, 3, 1)), {"d-b"}),
+            (SearchFilters(uploaded_from=date(2024, 2, 29), uploaded_to=date(2024, 2, 29)), {"d-c"}),
+            (SearchFilters(owner_id="001085000111"), {"d-a", "d-c"}),
+            (SearchFilters(doc_type="cccd"), {"d-a", "d-c"}),
+            (SearchFilters(valid_on=date(2025, 6, 1)), {"d-a", "d-b"}),
+            (SearchFilters(valid_on=date(2015, 6, 1)), {"d-b", "d-c"}),
+            (SearchFilters(valid_on=date(1980, 1, 1)), set()),
+            (SearchFilters(agency_code="UBND-BN", procedure_code="KS", batch_id="b-1"), {"d-a"}),
+            (SearchFilters(agency_code="nope"), set()),
+        ],
+    )
+    def test_each_filter(self, backend: SearchBackend, filters: SearchFilters, expected: set[str]) -> None:
+        self._filter_corpus(backend)
+        assert set(ids(backend, "ho so", filters=filters)) == expected
+        assert set(ids(backend, "", filters=filters)) == expected
+        assert backend.count(filters) == len(expected)
+        assert backend.search(SearchQuery(q="dang ky", filters=filters)).total == len(expected)
+
+    # -- writes ------------------------------------------------------------------------
+
+    def test_reindexing_a_document_replaces_it_without_duplicates(self, backend: SearchBackend) -> None:
+        first = doc("d-1", "bản cũ Trương Văn Cũ", "trang hai", batch_ids=["b-1"])
+        backend.index_documents([first])
+        backend.index_documents([first])
+        assert backend.count() == 2
+        assert backend.search(SearchQuery(q="truong")).total == 1
+        backend.index_documents([doc("d-1", "bản mới Trương Văn Mới", batch_ids=["b-2"])])
+        assert backend.count() == 1
+        assert ids(backend, "moi") == ["d-1"] and ids(backend, "cu") == []
+        assert backend.count(SearchFilters(batch_id="b-1")) == 0
+        assert backend.count(SearchFilters(batch_id="b-2")) == 1
+
+    def test_delete_document(self, backend: SearchBackend) -> None:
+        backend.index_documents([doc("d-1", "Hồ Văn Xóa", "x"), doc("d-2", "Hồ Văn Giữ")])
+        backend.delete_document("d-1")
+        assert ids(backend, "ho van") == ["d-2"]
+        assert backend.count() == 1
+        backend.delete_document("d-1")  # deleting twice is harmless
+        backend.delete_document("never-indexed")
+        assert backend.count() == 1
+
+    def test_rebuild_swaps_in_new_content(self, backend: SearchBackend) -> None:
+        backend.index_documents([doc("d-old", "nội dung cũ Lý Cũ")])
+        assert backend.rebuild([doc("d-new", "nội dung mới Lý Mới", "trang 2"), doc("d-new2", "Lý Hai")]) == 2
+        assert ids(backend, "ly cu") == []
+        assert ids(backend, "ly moi") == ["d-new"]
+        assert backend.count() == 3
+        backend.index_documents([doc("d-after", "Lý Sau")])  # the new version takes writes
+        assert ids(backend, "ly sau") == ["d-after"]
+        assert backend.rebuild([]) == 0
+        assert backend.count() == 0
+
+    def test_count_with_and_without_filters(self, backend: SearchBackend) -> None:
+        assert backend.count() == 0
+        backend.index_documents([
+            doc("d-1", "a", "b", "c", batch_ids=["b-1"], status="indexed"),
+            doc("d-2", "d", batch_ids=["b-2"], status="failed"),
+        ])
+        assert backend.count() == 4
+        assert backend.count(SearchFilters()) == 4
+        assert backend.count(SearchFilters(batch_id="b-1")) == 3
+        assert backend.count(SearchFilters(status="failed")) == 1
+
+    def test_ping(self, backend: SearchBackend) -> None:
+        assert backend.ping() is True
