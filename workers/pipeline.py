@@ -1,0 +1,96 @@
+"""One page through the pipeline, as plain stages a driver calls in order.
+
+    text layer? ──yes──► use it (no OCR)
+         └─no──► rasterize at native dpi (pixel guard first) ──► OCR (one pass)
+
+Each stage takes the page's inputs and returns its output; new stages (orientation,
+deskew, preprocessing, searchable PDF) slot in between without touching the job. A page
+that fails becomes a failed ``PageOutcome`` with a code; its siblings carry on.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sohoa.config import Settings
+from sohoa.errors import SohoaError
+from sohoa.models import PAGE_DONE, PAGE_FAILED
+from sohoa.vntext import nfc
+from workers.sources import PageSource, RasterPage
+from workers.tesseract import OcrEngine, OcrResult
+
+log = logging.getLogger(__name__)
+
+SOURCE_TEXT_LAYER, SOURCE_OCR = "text_layer", "ocr"
+
+
+@dataclass
+class PageOutcome:
+    number: int
+    status: str
+    source: str | None = None
+    text: str | None = None
+    confidence: float | None = None
+    word_count: int | None = None
+    needs_review: bool = False
+    width: int | None = None
+    height: int | None = None
+    dpi: int | None = None
+    words: list[dict[str, object]] | None = field(default=None, repr=False)
+    error_code: str | None = None
+    error_message: str | None = None
+    duration_ms: int = 0
+
+
+def process_page(source: PageSource, number: int, *, settings: Settings, engine: OcrEngine) -> PageOutcome:
+    """Read page ``number``; never raises for a problem confined to this page."""
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix=f"sohoa-p{number:04d}-") as tmp:
+        try:
+            outcome = _read_page(source, number, settings=settings, engine=engine, workdir=Path(tmp))
+        except SohoaError as e:
+            outcome = _failed(number, e.code, e.message)
+        except Exception as e:  # noqa: BLE001 - a broken page must not sink its siblings
+            log.warning("page %d unreadable: %r", number, e)
+            outcome = _failed(number, "page_unreadable", f"{type(e).__name__}: {e}")
+    outcome.duration_ms = round((time.monotonic() - started) * 1000)
+    return outcome
+
+
+def _read_page(source: PageSource, number: int, *, settings: Settings, engine: OcrEngine,
+               workdir: Path) -> PageOutcome:
+    layer = source.text_layer(number)
+    if layer is not None:
+        return text_layer_outcome(number, layer)
+    raster = source.rasterize(number, workdir)
+    result = ocr(raster, settings=settings, engine=engine, workdir=workdir)
+    return ocr_outcome(number, raster, result, settings)
+
+
+def ocr(raster: RasterPage, *, settings: Settings, engine: OcrEngine, workdir: Path) -> OcrResult:
+    return engine(raster.path, languages=settings.ocr_languages, dpi=raster.dpi,
+                  timeout=float(settings.page_timeout_seconds), workdir=workdir)
+
+
+def text_layer_outcome(number: int, text: str) -> PageOutcome:
+    text = nfc(text).strip()
+    return PageOutcome(number, PAGE_DONE, source=SOURCE_TEXT_LAYER, text=text,
+                       word_count=len(text.split()))
+
+
+def ocr_outcome(number: int, raster: RasterPage, result: OcrResult, settings: Settings) -> PageOutcome:
+    confidence = result.mean_confidence
+    return PageOutcome(
+        number, PAGE_DONE, source=SOURCE_OCR, text=result.text, confidence=confidence,
+        word_count=len(result.words),
+        needs_review=confidence is not None and confidence < settings.ocr_low_confidence,
+        width=raster.width, height=raster.height, dpi=raster.dpi, words=result.words_json(),
+    )
+
+
+def _failed(number: int, code: str, message: str) -> PageOutcome:
+    return PageOutcome(number, PAGE_FAILED, error_code=code, error_message=message[:2000])

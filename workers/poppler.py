@@ -1,0 +1,72 @@
+"""Poppler, one page at a time: text layer (pdftotext), native image resolution
+(pdfimages -list) and rasterization (pdftoppm through pdf2image).
+
+Every call names a single page (``-f N -l N``) so memory stays bounded whatever the
+document's length, and every call has a timeout.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from pdf2image import convert_from_path
+from pdf2image.exceptions import PDFPageCountError, PDFSyntaxError
+
+from sohoa.errors import CorruptFile, SohoaError
+
+
+class PopplerTimeout(SohoaError):
+    code, status = "page_timeout", 422
+
+
+def _run(args: list[str], timeout: float) -> str:
+    try:
+        done = subprocess.run(args, check=True, timeout=timeout, capture_output=True)
+    except subprocess.TimeoutExpired as e:
+        raise PopplerTimeout(f"{args[0]} took longer than {timeout:g} s") from e
+    except subprocess.CalledProcessError as e:
+        message = e.stderr.decode("utf-8", "replace").strip()[-300:]
+        raise CorruptFile(f"{args[0]} cannot read the page: {message}") from e
+    return done.stdout.decode("utf-8", "replace")
+
+
+def page_text(pdf: Path, number: int, *, timeout: float) -> str:
+    """The page's text layer in reading order (empty for a pure image page)."""
+    return _run(["pdftotext", "-f", str(number), "-l", str(number), "-enc", "UTF-8",
+                 str(pdf), "-"], timeout)
+
+
+def page_image_ppi(pdf: Path, number: int, *, timeout: float) -> int | None:
+    """Highest x-ppi among the page's images, i.e. the resolution it was scanned at."""
+    out = _run(["pdfimages", "-list", "-f", str(number), "-l", str(number), str(pdf)], timeout)
+    best: int | None = None
+    for line in out.splitlines()[2:]:  # two header lines
+        cols = line.split()
+        if len(cols) < 14 or cols[2] != "image":
+            continue
+        try:
+            ppi = round(float(cols[12]))
+        except ValueError:
+            continue
+        best = ppi if best is None else max(best, ppi)
+    return best
+
+
+def rasterize_page(pdf: Path, number: int, *, dpi: int, workdir: Path, timeout: float,
+                   gray: bool = False) -> Path:
+    """Render one page to a PNM file in ``workdir`` (PNM: no compression cost, Tesseract
+    reads it directly)."""
+    try:
+        paths = convert_from_path(
+            pdf, dpi=dpi, first_page=number, last_page=number, output_folder=workdir,
+            fmt="ppm", paths_only=True, grayscale=gray, timeout=timeout,
+            output_file=f"page-{number:04d}",
+        )
+    except subprocess.TimeoutExpired as e:
+        raise PopplerTimeout(f"rasterizing took longer than {timeout:g} s") from e
+    except (PDFPageCountError, PDFSyntaxError) as e:
+        raise CorruptFile(f"cannot rasterize page {number}: {e}") from e
+    if not paths:
+        raise CorruptFile(f"cannot rasterize page {number}")
+    return Path(paths[0])
