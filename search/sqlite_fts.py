@@ -24,6 +24,7 @@ from sohoa import vntext
 
 from search import _sqlite_sql as sql
 from search.base import IndexedDocument, SearchFilters, SearchHit, SearchQuery, SearchResult
+from search.errors import SearchUnavailable
 from search.query import ParsedQuery, parse_query, validate_paging
 from search.snippets import make_snippet
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from sohoa.config import Settings
 
 BUSY_TIMEOUT_SECONDS = 30.0
+_TRANSIENT = ("locked", "busy", "disk I/O", "unable to open")
 WRITE_CHUNK = 200  # documents per write transaction: bounds how long workers wait
 
 
@@ -52,10 +54,18 @@ class SqliteSearchBackend:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+        """A short-lived connection; lock timeouts and I/O failures become ``SearchUnavailable``."""
+        try:
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+        except sqlite3.OperationalError as exc:
+            raise SearchUnavailable(f"cannot open the search index {self.path}: {exc}") from exc
         try:
             conn.execute("PRAGMA synchronous = NORMAL")  # derived data; WAL keeps it consistent
             yield conn
+        except sqlite3.OperationalError as exc:
+            if any(word in str(exc) for word in _TRANSIENT):
+                raise SearchUnavailable(f"the search index is unavailable: {exc}") from exc
+            raise
         finally:
             conn.close()
 
@@ -81,8 +91,14 @@ class SqliteSearchBackend:
                 conn.execute("COMMIT")
 
     def _init_schema(self) -> None:
+        """Create the schema once; later opens (one per API request) only read."""
         with self._connect() as conn:
-            conn.execute("PRAGMA journal_mode = WAL")
+            ready = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_meta'"
+            ).fetchone()
+            if ready and _meta(conn, "current_version") is not None:
+                return
+            conn.execute("PRAGMA journal_mode = WAL")  # persistent: set once, in the file
         with self._write() as conn:
             conn.execute(sql.META_DDL)
             if _meta(conn, "current_version") is None:
@@ -195,7 +211,7 @@ class SqliteSearchBackend:
         try:
             with self._read() as conn:
                 return _meta(conn, "current_version") is not None
-        except sqlite3.Error:
+        except (sqlite3.Error, SearchUnavailable):
             return False
 
     def close(self) -> None:

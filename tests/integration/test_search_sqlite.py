@@ -13,6 +13,7 @@ import pytest
 
 from search import open_backend
 from search.base import IndexedDocument, SearchQuery
+from search.errors import SearchUnavailable
 from search.sqlite_fts import SqliteSearchBackend
 from sohoa.config import Settings
 from tests.integration.search_conformance import SearchBackendConformance, doc
@@ -119,3 +120,31 @@ def test_failed_rebuild_keeps_current_version(tmp_path: Path) -> None:
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     versions = {n.split("_v")[1].split("_")[0] for n in names if "_v" in n}
     assert versions == {"2"}  # v1 dropped after the swap; the aborted v2 was dropped and rebuilt
+
+
+def test_index_locked_by_another_writer_is_search_unavailable(tmp_path: Path) -> None:
+    engine = SqliteSearchBackend(tmp_path / "s.db", busy_timeout=0.2)
+    engine.index_documents([doc("d-1", "Mai Văn Khóa")])
+    holder = sqlite3.connect(engine.path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # a stuck writer elsewhere
+    try:
+        with pytest.raises(SearchUnavailable):
+            engine.index_documents([doc("d-2", "chờ")])
+        assert engine.search(SearchQuery(q="mai van khoa")).total == 1  # WAL: reads go on
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    engine.index_documents([doc("d-2", "chờ")])
+    assert engine.count() == 2
+
+
+def test_opening_an_existing_index_takes_no_write_lock(tmp_path: Path) -> None:
+    SqliteSearchBackend(tmp_path / "s.db")
+    holder = sqlite3.connect(tmp_path / "s.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        engine = SqliteSearchBackend(tmp_path / "s.db", busy_timeout=0.2)  # an API request
+        assert engine.ping() is True
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
