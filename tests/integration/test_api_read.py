@@ -185,3 +185,6 @@ def test_docs_and_web_page_need_no_key(api):
     assert "multipart/form-data" in schema["paths"]["/api/v1/batches"]["post"]["requestBody"]["content"]
     page = api.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "Tra cứu hồ sơ" in page.text and "Tải lên lô hồ sơ" in page.text
+    script = api.get("/web/app.js")
+    assert script.status_code == 200 and "localStorage" in script.text and "/api/v1/batches" in script.text
