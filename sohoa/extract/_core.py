@@ -1,0 +1,204 @@
+"""Field extraction driver: split a file into documents, run each reader, cross-check.
+
+Pure functions over page texts: no I/O, no settings, deterministic, so the worker, the
+benchmark and the tests all see the same behaviour.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sohoa.extract import _model as m
+from sohoa.extract._persons import people_fields
+from sohoa.extract._layout import SO_LABEL, Segment, issuer_parts, issuer_value, segments
+from sohoa.extract._model import ExtractedField
+from sohoa.extract._text import Line, fold_lower, prepare_page, repair_digits, split_lines
+from sohoa.extract._validity import apply_rules, read_validity
+from sohoa.extract.dates import find_dates
+from sohoa.extract.ids import check_cccd, check_tax_code, parse_doc_no
+
+_PLACE_DATE = re.compile(r"^[^\d,:]{2,40},\s*(?:ngay|\d)")
+_ISSUE_LABEL = re.compile(r"(?:dang\s*ky\s*lan\s*dau|ngay\s*cap|ngay\s*ban\s*hanh)\s*:?\s*")
+_BUSINESS_LABEL = re.compile(r"(?:ma\s*so\s*ho\s*kinh\s*doanh|so\s*(?:giay\s*chung\s*nhan\s*)?dang\s*ky\s*ho\s*kinh\s*doanh)\s*:?\s*")
+_TAX_LABEL = re.compile(r"(?<![\w])(?:ma\s*so\s*(?:thue|doanh\s*nghiep)|mst)\s*:?\s*")
+_DEFAULT_ROLE = {"trich_luc_khai_sinh": "child", "giay_khai_sinh": "child",
+                 "trich_luc_khai_tu": "deceased", "giay_chung_tu": "deceased"}
+
+
+class _Doc:
+    """The page texts of one file and the helpers every reader needs."""
+
+    def __init__(self, pages: list[str]) -> None:
+        self.texts = [prepare_page(t) for t in pages]
+        self.folds = [fold_lower(t) for t in self.texts]
+        self.lines: list[Line] = split_lines(pages)
+
+    def ranges(self, seg: Segment) -> list[tuple[int, int, int]]:
+        """(page, lo, hi) character ranges the segment covers, page by page."""
+        out: dict[int, list[int]] = {}
+        for ln in self.lines[seg.start:seg.end]:
+            lo_hi = out.setdefault(ln.page, [ln.start, ln.end])
+            lo_hi[0], lo_hi[1] = min(lo_hi[0], ln.start), max(lo_hi[1], ln.end)
+        return [(pg, lo, hi) for pg, (lo, hi) in sorted(out.items())]
+
+    def field(self, name: str, value: str, page: int, s: int, e: int, conf: float, seg: Segment,
+              *, valid: bool = True, problems: list[str] | None = None, role: str | None = None) -> ExtractedField:
+        raw = self.texts[page - 1][s:e]
+        return ExtractedField(name, value, raw, round(conf, 3), page, (s, e), valid, list(problems or []), role,
+                              seg.index)
+
+
+def extract_fields(pages: list[str]) -> list[ExtractedField]:
+    """Every candidate field in a file's page texts (one string per page, 1-based in results)."""
+    doc = _Doc(pages)
+    out: list[ExtractedField] = []
+    for seg in segments(doc.lines):
+        out.extend(_segment_fields(doc, seg))
+    return out
+
+
+def _segment_fields(doc: _Doc, seg: Segment) -> list[ExtractedField]:
+    out: list[ExtractedField] = []
+    doc_type = seg.doc_type[0] if seg.doc_type else None
+    if seg.doc_type and seg.title is not None:
+        ln = doc.lines[seg.title]
+        conf = 0.95 if seg.motto is not None else 0.8
+        end = ln.start + len(ln.text.rstrip())
+        out.append(doc.field(m.DOC_TYPE, seg.doc_type[0], ln.page, ln.start, end, conf, seg))
+        out.append(doc.field(m.DOC_CLASS, seg.doc_type[1], ln.page, ln.start, end, conf, seg))
+    out.extend(_issuer(doc, seg))
+    out.extend(_doc_numbers(doc, seg, doc_type))
+    issued = _issue_date(doc, seg)
+    out.extend(issued)
+    issue_day = _best_date(issued)
+    out.extend(_people_fields(doc, seg, doc_type))
+    out.extend(_tax_codes(doc, seg))
+    if seg.doc_type is None or seg.doc_type[1] != "component":  # applications have no validity
+        out.extend(_validity_fields(doc, seg, doc_type, issue_day, issued))
+    return out
+
+
+def _issuer(doc: _Doc, seg: Segment) -> list[ExtractedField]:
+    parts = issuer_parts(doc.lines, seg)
+    if not parts:
+        return []
+    value = issuer_value([ln.text[s:e] for ln, s, e in parts])
+    first, last = parts[0], parts[-1]
+    same_page = all(ln.page == first[0].page for ln, _, _ in parts)
+    end = last[0].start + last[2] if same_page else first[0].start + first[2]
+    return [doc.field(m.ISSUER, value, first[0].page, first[0].start, end, 0.9, seg)]
+
+
+def _doc_numbers(doc: _Doc, seg: Segment, doc_type: str | None) -> list[ExtractedField]:
+    out: list[ExtractedField] = []
+    for ln in doc.lines[seg.start:min(seg.end, seg.header_end + 3)]:
+        stripped = len(ln.folded) - len(ln.folded.lstrip())
+        mo = SO_LABEL.match(ln.folded, stripped)
+        if not mo:
+            continue
+        num = parse_doc_no(ln.text, mo.end())
+        if num is None:
+            continue
+        conf = 0.95 if num.structured else 0.85
+        problems = [m.OCR_REPAIRED] if num.repaired else []
+        if num.repaired:
+            conf = 0.4
+        raw_end = ln.start + num.start + len(ln.text[num.start:num.end].rstrip())
+        out.append(doc.field(m.DOC_NO, num.value, ln.page, ln.start + num.start, raw_end, conf, seg, problems=problems))
+        if doc_type == "gcn_hkd" and not num.structured:
+            value = num.value.upper()
+            out.append(doc.field(m.BUSINESS_NO, value, ln.page, ln.start + num.start, raw_end, 0.9, seg))
+        break
+    for pg, lo, hi in doc.ranges(seg):
+        for mb in _BUSINESS_LABEL.finditer(doc.folds[pg - 1], lo, hi):
+            num = parse_doc_no(doc.texts[pg - 1], mb.end())
+            if num and not num.structured:
+                out.append(doc.field(m.BUSINESS_NO, num.value.upper(), pg, num.start, num.end, 0.9, seg))
+    return out
+
+
+def _date_field(doc: _Doc, seg: Segment, name: str, pg: int, found, conf: float, role: str | None = None) -> ExtractedField:
+    if found.value is None:
+        return doc.field(name, found.text, pg, found.start, found.end, 0.05, seg, valid=False,
+                         problems=[m.INVALID_DATE], role=role)
+    problems = [m.OCR_REPAIRED] if found.repaired else []
+    return doc.field(name, found.iso, pg, found.start, found.end, min(conf, 0.4) if found.repaired else conf,
+                     seg, problems=problems, role=role)
+
+
+def _issue_date(doc: _Doc, seg: Segment) -> list[ExtractedField]:
+    """The place-and-date line in the header; failing that a labelled date; else a late one."""
+    for ln in doc.lines[seg.start:min(seg.end, seg.header_end + 1)]:
+        found = find_dates(doc.folds[ln.page - 1], ln.start, ln.end)
+        if found and ("sinh" not in ln.folded):
+            conf = 0.95 if _PLACE_DATE.search(ln.folded) or ln.folded.lstrip().startswith("ngay") else 0.85
+            return [_date_field(doc, seg, m.ISSUED, ln.page, found[0], conf)]
+    for pg, lo, hi in doc.ranges(seg):
+        ml = _ISSUE_LABEL.search(doc.folds[pg - 1], lo, hi)
+        if ml:
+            found = find_dates(doc.folds[pg - 1], ml.end(), min(hi, ml.end() + 40))
+            if found and found[0].start - ml.end() < 4:
+                return [_date_field(doc, seg, m.ISSUED, pg, found[0], 0.8)]
+    for ln in reversed(doc.lines[seg.header_end:seg.end]):
+        if _PLACE_DATE.search(ln.folded):
+            found = find_dates(doc.folds[ln.page - 1], ln.start, ln.end)
+            if found:
+                return [_date_field(doc, seg, m.ISSUED, ln.page, found[0], 0.7)]
+    return []
+
+
+def _best_date(fields: list[ExtractedField]) -> date | None:
+    good = [f for f in fields if f.valid]
+    return date.fromisoformat(good[0].value) if good else None
+
+
+def _people_fields(doc: _Doc, seg: Segment, doc_type: str | None) -> list[ExtractedField]:
+    return people_fields(doc, seg, _DEFAULT_ROLE.get(doc_type or "", "subject"))
+
+
+def _tax_codes(doc: _Doc, seg: Segment) -> list[ExtractedField]:
+    out = []
+    for pg, lo, hi in doc.ranges(seg):
+        text, folded = doc.texts[pg - 1], doc.folds[pg - 1]
+        for ml in _TAX_LABEL.finditer(folded, lo, hi):
+            mt = re.compile(r"[0-9OoIl|SB]{10}(?:\s*-\s*[0-9OoIl|SB]{3})?").match(text, ml.end())
+            if not mt:
+                continue
+            raw = re.sub(r"\s+", "", mt.group(0))
+            fixed, repaired = repair_digits(raw.replace("-", ""))
+            value = fixed[:10] + ("-" + fixed[10:] if len(fixed) > 10 else "")
+            ok = check_tax_code(value)
+            conf = 0.95 if ok else 0.2
+            problems = ([m.OCR_REPAIRED] if repaired else []) + ([] if ok else [m.TAX_CODE_SHAPE])
+            out.append(doc.field(m.TAX_CODE, value, pg, mt.start(), mt.end(), min(conf, 0.4) if repaired else conf,
+                                 seg, valid=ok, problems=problems))
+    return out
+
+
+def _validity_fields(doc: _Doc, seg: Segment, doc_type: str | None, issued: date | None,
+                     issued_fields: list[ExtractedField]) -> list[ExtractedField]:
+    facts = None
+    where = (seg.start and doc.lines[seg.start].page or 1, 0, 0)
+    for pg, lo, hi in doc.ranges(seg):
+        f = read_validity(doc.folds[pg - 1], lo, hi, issued)
+        if f.kind is not None or f.valid_from is not None:
+            facts, where = f, (pg, *(f.span or (lo, lo)))
+            if f.kind is not None:
+                break
+    facts = apply_rules(facts or read_validity("", 0, 0, issued), doc_type, issued)
+    out: list[ExtractedField] = []
+    if facts.span is None and issued_fields:  # a rule: point at the issue date it counts from
+        src = issued_fields[0]
+        where = (src.page, *src.span)
+    pg, s, e = where
+    if facts.kind is not None:
+        out.append(doc.field(m.VALIDITY, facts.kind, pg, s, e, facts.confidence, seg, problems=facts.problems))
+    if facts.until is not None:
+        out.append(doc.field(m.VALID_UNTIL, facts.until.isoformat(), pg, s, e, facts.confidence, seg,
+                             problems=facts.problems))
+    start = facts.valid_from or issued
+    if start is not None:
+        conf = 0.9 if facts.valid_from else min(0.85, issued_fields[0].confidence if issued_fields else 0.5)
+        out.append(doc.field(m.VALID_FROM, start.isoformat(), pg, s, e, conf, seg))
+    return out
