@@ -49,6 +49,16 @@ def job_status(queue: Queue, document_id: str) -> JobStatus | None:
         return None
 
 
+def _forget_started(queue: Queue, document_id: str) -> None:
+    """The worker that ran this job is gone: drop its stale "started" entries so RQ's own
+    abandoned-job cleanup does not fail or re-run the job we are about to enqueue."""
+    try:
+        job = Job.fetch(job_id_for(document_id), connection=queue.connection)
+    except NoSuchJobError:
+        return
+    StartedJobRegistry(queue=queue).remove_executions(job)
+
+
 def enqueue_document(settings: Settings, document_id: str, *, force: bool = False,
                      queue: Queue | None = None) -> None:
     """Queue the processing job of one document and stamp ``documents.enqueued_at``.
@@ -60,8 +70,8 @@ def enqueue_document(settings: Settings, document_id: str, *, force: bool = Fals
     if not force and job_status(queue, document_id) in LIVE_STATUSES:
         log.info("document %s already has a live job", document_id)
     else:
-        if force:  # the worker that held it is gone: drop the stale "started" entry
-            StartedJobRegistry(queue=queue).remove(job_id_for(document_id))
+        if force:
+            _forget_started(queue, document_id)
         retry = Retry(max=settings.job_retries, interval=backoff(settings.job_retries)) \
             if settings.job_retries else None
         queue.enqueue(

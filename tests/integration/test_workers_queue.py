@@ -1,0 +1,172 @@
+"""Jobs through real Redis (python-rq style: in-process ``SimpleWorker`` bursts), search
+outages, the reconciler and reindexing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from rq import SimpleWorker
+from rq.job import Job
+from sqlalchemy import update
+
+import workers.indexing
+from search import SearchQuery, open_backend
+from search.errors import SearchUnavailable
+from sohoa.config import Settings
+from sohoa.db import session_scope
+from sohoa.models import (
+    FAILED, INDEX_DONE, INDEX_PENDING, INDEXED, PROCESSING, Document, utcnow,
+)
+from tests.integration import workers_support as ws
+from workers import context
+from workers.indexing import reindex_all
+from workers.jobs import process_document
+from workers.queue import enqueue_document, get_queue, job_id_for
+from workers.reconciler import reconcile_once
+from workers.tesseract import OcrResult, ocr_image
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def qsettings(settings: Settings, redis_conn) -> Iterator[Settings]:  # type: ignore[no-untyped-def]
+    context.set_context(settings)
+    yield settings
+    context.clear_context()
+    context.dispose_engines()
+
+
+def burst(settings: Settings) -> None:
+    queue = get_queue(settings)
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+
+
+def doc_row(sessions, document_id: str) -> Document:  # type: ignore[no-untyped-def]
+    with session_scope(sessions) as session:
+        doc = session.get(Document, document_id)
+        session.expunge(doc)
+        return doc
+
+
+def search_total(settings: Settings, q: str) -> tuple[int, list[str]]:
+    backend = open_backend(settings)
+    try:
+        result = backend.search(SearchQuery(q=q))
+        return result.total, [h.document_id for h in result.hits]
+    finally:
+        backend.close()
+
+
+def test_enqueue_sets_timeout_retry_and_is_not_duplicated(qsettings, session_factory) -> None:
+    doc_id = ws.add_document(qsettings, session_factory, ws.png_bytes(ws.LINES[0]), "image/png", "a.png")
+    enqueue_document(qsettings, doc_id)
+    enqueue_document(qsettings, doc_id)
+    queue = get_queue(qsettings)
+    assert queue.count == 1
+    job = Job.fetch(job_id_for(doc_id), connection=queue.connection)
+    assert job.timeout == qsettings.job_timeout_seconds
+    assert job.retries_left == qsettings.job_retries and job.retry_intervals == [10, 60, 300]
+    assert doc_row(session_factory, doc_id).enqueued_at is not None
+    burst(qsettings)
+    doc = doc_row(session_factory, doc_id)
+    assert (doc.status, doc.attempts, doc.pages_done) == (INDEXED, 1, 1)
+    assert search_total(qsettings, "nguyen thi hong nhung")[1] == [doc_id]
+
+
+class FlakyBackend:
+    """Fault we cannot cause for real on an embedded index: the search engine is down."""
+
+    down = True
+
+    def __init__(self, real) -> None:  # type: ignore[no-untyped-def]
+        self.real = real
+
+    def index_documents(self, documents) -> None:  # type: ignore[no-untyped-def]
+        if FlakyBackend.down:
+            raise SearchUnavailable("search engine unreachable")
+        self.real.index_documents(documents)
+
+    def close(self) -> None:
+        self.real.close()
+
+
+def test_search_outage_leaves_documents_pending_then_reconciler_indexes_them(
+    qsettings, session_factory, monkeypatch
+) -> None:
+    monkeypatch.setattr(workers.indexing, "open_backend", lambda s: FlakyBackend(open_backend(s)))
+    FlakyBackend.down = True
+    ids = [ws.add_document(qsettings, session_factory, ws.png_bytes(lines), "image/png", f"{i}.png")
+           for i, lines in enumerate(ws.LINES[:2])]
+    for doc_id in ids:
+        enqueue_document(qsettings, doc_id)
+    burst(qsettings)
+    for doc_id in ids:
+        doc = doc_row(session_factory, doc_id)
+        assert (doc.status, doc.index_state, doc.pages_done) == (PROCESSING, INDEX_PENDING, 1)
+        assert doc.processed_at is not None and "unreachable" in doc.index_error
+    assert reconcile_once(qsettings)["indexed"] == 0  # still down: nothing lost, nothing done
+    FlakyBackend.down = False
+    counts = reconcile_once(qsettings)
+    assert (counts["index_pending"], counts["indexed"], counts["expired"]) == (2, 2, 0)
+    for doc_id in ids:
+        doc = doc_row(session_factory, doc_id)
+        assert (doc.status, doc.index_state, doc.attempts) == (INDEXED, INDEX_DONE, 1)
+    assert search_total(qsettings, "nguyen thi hong nhung") == (1, [ids[0]])
+    assert search_total(qsettings, "da nang") == (1, [ids[1]])
+    backend = open_backend(qsettings)
+    assert backend.count() == 2  # one page each, none duplicated
+    backend.close()
+
+
+def test_reconciler_requeues_a_queued_document_whose_job_redis_lost(qsettings, session_factory) -> None:
+    doc_id = ws.add_document(qsettings, session_factory, ws.png_bytes(ws.LINES[1]), "image/png", "b.png")
+    with session_scope(session_factory) as session:  # registered long ago, never enqueued
+        session.execute(update(Document).where(Document.id == doc_id)
+                        .values(created_at=utcnow() - timedelta(hours=1)))
+    assert reconcile_once(qsettings)["lost"] == 1
+    assert reconcile_once(qsettings)["lost"] == 0  # the job is live now
+    burst(qsettings)
+    assert doc_row(session_factory, doc_id).status == INDEXED
+
+
+def test_a_worker_that_lost_its_lease_stops_without_finishing(qsettings, session_factory) -> None:
+    """While page 1 is read, another worker claims the document (our lease had expired)."""
+
+    def stolen(image: Path, **kwargs) -> OcrResult:
+        with session_scope(session_factory) as session:
+            session.execute(update(Document).values(attempts=Document.attempts + 1))
+        return ocr_image(image, **kwargs)
+
+    context.set_context(qsettings, ocr_engine=stolen)
+    doc_id = ws.add_document(qsettings, session_factory, ws.tiff_bytes(ws.LINES[:2]), "image/tiff", "t.tif")
+    process_document(doc_id)
+    doc = doc_row(session_factory, doc_id)
+    assert (doc.status, doc.pages_done, doc.processed_at) == (PROCESSING, 0, None)
+
+
+def test_a_document_whose_worker_keeps_dying_is_given_up(qsettings, session_factory) -> None:
+    doc_id = ws.add_document(qsettings, session_factory, ws.png_bytes(ws.LINES[1]), "image/png", "b.png")
+    with session_scope(session_factory) as session:
+        session.execute(update(Document).where(Document.id == doc_id).values(
+            status=PROCESSING, attempts=qsettings.job_retries + 1, lease_expires_at=utcnow()))
+    process_document(doc_id)
+    doc = doc_row(session_factory, doc_id)
+    assert (doc.status, doc.error_code) == (FAILED, "too_many_attempts")
+
+
+def test_reindex_all_rebuilds_the_index_from_the_database(qsettings, session_factory) -> None:
+    ids = [ws.add_document(qsettings, session_factory, ws.text_pdf_bytes([lines]), "application/pdf", f"{i}.pdf")
+           for i, lines in enumerate(ws.LINES)]
+    for doc_id in ids:
+        process_document(doc_id)
+    backend = open_backend(qsettings)
+    backend.rebuild([])  # index lost
+    assert backend.count() == 0
+    backend.close()
+    seen: list[tuple[int, int]] = []
+    assert reindex_all(qsettings, progress=lambda done, total: seen.append((done, total))) == 3
+    assert seen[0] == (0, 3) and seen[-1] == (3, 3)
+    assert search_total(qsettings, "ben nghe") == (1, [ids[2]])
