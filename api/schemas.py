@@ -3,10 +3,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timezone
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything stored is UTC, so say so in the JSON."""
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 
 
 class ErrorInfo(BaseModel):
@@ -55,7 +63,7 @@ class BatchCounts(BaseModel):
 class BatchPublic(BaseModel):
     id: str
     status: str = Field(description="processing while any document is queued or processing, else done")
-    created_at: datetime
+    created_at: UtcDatetime
     agency_code: str | None
     procedure_code: str | None
     note: str | None
@@ -93,10 +101,10 @@ class DocumentPublic(BaseModel):
     pages_done: int
     agency_code: str | None
     procedure_code: str | None
-    created_at: datetime
-    updated_at: datetime
-    processed_at: datetime | None
-    indexed_at: datetime | None
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+    processed_at: UtcDatetime | None
+    indexed_at: UtcDatetime | None
     batch_ids: list[str]
     pages: list[PagePublic]
 

@@ -68,9 +68,10 @@ def _pdf_pages(path: Path) -> int:
     if not _has_eof_marker(path):
         raise CorruptFile("the PDF is truncated (no %%EOF marker)")
     try:
-        with warnings.catch_warnings():
+        # An open file, not a path: given a path pypdf reads the whole file into memory.
+        with warnings.catch_warnings(), path.open("rb") as fh:
             warnings.simplefilter("ignore")
-            reader = PdfReader(path, strict=False)
+            reader = PdfReader(fh, strict=False)
             if reader.is_encrypted and not _opens_without_password(reader):
                 raise EncryptedPdf("the PDF is password-protected; upload an unprotected copy")
             pages = len(reader.pages)

@@ -120,6 +120,7 @@ def test_document_metadata_pages_and_original(api, keys, session_factory):
     assert body["sha256"] == created["documents"][0]["sha256"] and body["mime_type"] == "image/tiff"
     assert body["status"] == "queued" and body["index_state"] == "pending" and body["pages_total"] == 2
     assert body["batch_ids"] == [created["batch_id"]]
+    assert datetime.fromisoformat(body["created_at"]).utcoffset() == timedelta(0)
     assert [(p["number"], p["text"], p["confidence"], p["status"]) for p in body["pages"]] == [
         (1, "Nguyễn Văn An", 91.5, "done"), (2, None, None, "failed")]
     assert body["pages"][1]["error"]["code"] == "page_timeout"
