@@ -131,7 +131,8 @@ def _issue_date(doc: _Doc, seg: Segment) -> list[ExtractedField]:
     """The place-and-date line in the header; failing that a labelled date; else a late one."""
     for ln in doc.lines[seg.start:min(seg.end, seg.header_end + 1)]:
         found = find_dates(doc.folds[ln.page - 1], ln.start, ln.end)
-        if found and ("sinh" not in ln.folded):
+        after_title = seg.title is not None and ln.index > seg.title
+        if found and "sinh" not in ln.folded and not (after_title and not _PLACE_DATE.search(ln.folded)):
             conf = 0.95 if _PLACE_DATE.search(ln.folded) or ln.folded.lstrip().startswith("ngay") else 0.85
             return [_date_field(doc, seg, m.ISSUED, ln.page, found[0], conf)]
     for pg, lo, hi in doc.ranges(seg):

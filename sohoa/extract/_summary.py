@@ -33,15 +33,15 @@ _PLAIN = (m.DOC_TYPE, m.DOC_CLASS, m.DOC_NO, m.ISSUED, m.ISSUER, m.VALID_FROM, m
 
 def pick(fields: list[ExtractedField], key: str, segment: int = 0) -> ExtractedField | None:
     """Best candidate for ``key`` (``cccd``, ``child_name``...) in one document of the file."""
-    cands = [f for f in fields if f.key == key and f.segment == segment]
+    cands = [f for f in fields if f.key == key and f.segment == segment and m.INVALID_DATE not in f.problems]
     return max(cands, key=rank) if cands else None
 
 
 def best_fields(fields: list[ExtractedField], segment: int = 0) -> dict[str, ExtractedField]:
-    """The best candidate per key in one document of the file."""
+    """The best candidate per key in one document of the file (unreadable dates left out)."""
     out: dict[str, ExtractedField] = {}
     for f in fields:
-        if f.segment != segment:
+        if f.segment != segment or m.INVALID_DATE in f.problems:  # not a date: never a value
             continue
         if f.key not in out or rank(f) > rank(out[f.key]):
             out[f.key] = f
