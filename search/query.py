@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sohoa import vntext
@@ -61,6 +62,28 @@ def words(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group(0)) for m in WORD_RE.finditer(text)]
 
 
+@lru_cache(maxsize=100_000)
+def normalize_word(word: str) -> str:
+    """``vntext.normalize`` of one word, cached: a page repeats a small vocabulary."""
+    return vntext.normalize(word)
+
+
+@lru_cache(maxsize=100_000)
+def fold_word(word: str) -> str:
+    """``vntext.folded`` of one word, cached."""
+    return vntext.fold(normalize_word(word))
+
+
+_ANY_WORD = re.compile(r"\w+")  # the unit vntext.canonical_tones works on
+
+
+def index_forms(text: str) -> tuple[str, str]:
+    """(exact, folded) forms of a page for indexing: same as ``vntext.normalize`` and
+    ``vntext.folded`` of the whole text, computed word by word through the caches."""
+    exact = _ANY_WORD.sub(lambda m: normalize_word(m.group(0)), vntext.nfc(text)).lower()
+    return exact, vntext.fold(exact)
+
+
 def parse_query(q: str | None) -> ParsedQuery:
     """Parse raw user input; raise ``InvalidQuery`` with a message a clerk can act on."""
     if q is None or not q.strip():
@@ -101,8 +124,8 @@ def _append(terms: list[QueryTerm], text: str) -> None:
     found = [w for _, _, w in words(text)]
     if not found:
         return
-    exact = tuple(vntext.normalize(w) for w in found)
-    terms.append(QueryTerm(exact=exact, folded=tuple(vntext.fold(w) for w in exact)))
+    exact = tuple(normalize_word(w) for w in found)
+    terms.append(QueryTerm(exact=exact, folded=tuple(fold_word(w) for w in found)))
 
 
 def _dedupe(terms: list[QueryTerm]) -> list[QueryTerm]:

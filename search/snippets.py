@@ -12,7 +12,7 @@ import re
 
 from sohoa import vntext
 
-from search.query import ParsedQuery, words
+from search.query import ParsedQuery, fold_word, words
 
 SNIPPET_CHARS = 240
 CONTEXT_BEFORE = 60
@@ -23,7 +23,7 @@ def make_snippet(text: str, parsed: ParsedQuery, max_chars: int = SNIPPET_CHARS)
     """A window of about ``max_chars`` characters around the densest run of matches."""
     text = vntext.nfc(text)
     tokens = words(text)
-    marked = _marked_tokens([vntext.folded(w) for _, _, w in tokens], parsed)
+    marked = _marked_tokens([fold_word(w) for _, _, w in tokens], parsed)
     start, end = _window(text, tokens, sorted(marked), max_chars)
     pieces = ["…"] if start > 0 else []
     cursor = start

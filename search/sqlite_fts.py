@@ -25,7 +25,7 @@ from sohoa import vntext
 from search import _sqlite_sql as sql
 from search.base import IndexedDocument, SearchFilters, SearchHit, SearchQuery, SearchResult
 from search.errors import SearchUnavailable
-from search.query import ParsedQuery, parse_query, validate_paging
+from search.query import ParsedQuery, index_forms, parse_query, validate_paging
 from search.snippets import make_snippet
 
 if TYPE_CHECKING:
@@ -179,20 +179,27 @@ class SqliteSearchBackend:
         with self._read() as conn:
             version = int(_meta(conn, "current_version") or 1)
             source, params = _hits_source(parsed, query.filters, version)
-            total = conn.execute(f"SELECT count(*) FROM ({source})", params).fetchone()[0]
             where, after_params = sql.after_sql(after)
-            rows = conn.execute(
-                f"WITH hits AS MATERIALIZED ({source}) "
-                f"SELECT document_id, page, score, text, filename FROM hits WHERE {where} "
-                "ORDER BY score DESC, document_id ASC, page ASC LIMIT ? OFFSET ?",
+            t = sql.tables(version)
+            rows = conn.execute(  # the total rides along: the full-text match runs once
+                f"WITH hits AS MATERIALIZED ({source}), "
+                f"top AS (SELECT * FROM hits WHERE {where} "
+                "ORDER BY score DESC, document_id ASC, page ASC LIMIT ? OFFSET ?) "
+                "SELECT top.document_id, top.page, top.score, p.text, d.filename, (SELECT count(*) FROM hits) "
+                f"FROM top JOIN {t['pages']} p ON p.id = top.id JOIN {t['docs']} d ON d.document_id = top.document_id "
+                "ORDER BY top.score DESC, top.document_id ASC, top.page ASC",
                 [*params, *after_params, query.size, offset],
             ).fetchall()
+            if rows:
+                total = rows[0][5]
+            else:
+                total = conn.execute(f"SELECT count(*) FROM ({source})", params).fetchone()[0]
         hits = [
             SearchHit(
                 document_id=doc, page=page, score=score, snippet=make_snippet(text, parsed),
                 filename=filename, sort=[score, doc, page],
             )
-            for doc, page, score, text, filename in rows
+            for doc, page, score, text, filename, _ in rows
         ]
         return SearchResult(total=total, hits=hits)
 
@@ -222,7 +229,7 @@ def _hits_source(parsed: ParsedQuery, filters: SearchFilters, version: int) -> t
     """SELECT of every matching page with its score (0 for match-all)."""
     t = sql.tables(version)
     where, params = sql.filter_sql(filters, version)
-    columns = "p.document_id AS document_id, p.page AS page, p.text AS text, d.filename AS filename"
+    columns = "p.id AS id, p.document_id AS document_id, p.page AS page"  # text is joined later
     if parsed.match_all:
         return (
             f"SELECT {columns}, 0.0 AS score FROM {t['pages']} p "
@@ -286,11 +293,12 @@ def _insert(conn: sqlite3.Connection, version: int, doc: IndexedDocument) -> Non
     )
     for page in doc.pages:
         text = vntext.nfc(page.text)
+        exact, folded = index_forms(text)
         cursor = conn.execute(
             f"INSERT INTO {t['pages']} (document_id, page, text) VALUES (?, ?, ?)",
             (doc.document_id, page.number, text),
         )
         conn.execute(
             f"INSERT INTO {t['fts']} (rowid, exact, folded) VALUES (?, ?, ?)",
-            (cursor.lastrowid, vntext.normalize(text), vntext.folded(text)),
+            (cursor.lastrowid, exact, folded),
         )

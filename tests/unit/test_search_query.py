@@ -128,3 +128,15 @@ def test_snippet_windows_long_text_around_densest_matches() -> None:
 
 def test_snippet_of_match_all_is_the_page_start() -> None:
     assert make_snippet("a  b\n\nc", parse_query("")) == "a b c"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Hoà Bình, THUÝ Kiều; khoẻ_mạnh 123/QĐ-UBND", unicodedata.normalize("NFD", "Đặng Thị Ngọc Ánh\nquý khách"),
+     "ĐƯỜNG Nguyễn Huệ — “quà” tặng", ""],
+)
+def test_index_forms_equal_whole_text_normalization(text: str) -> None:
+    from search.query import index_forms
+    from sohoa import vntext
+
+    assert index_forms(text) == (vntext.normalize(text), vntext.folded(text))
