@@ -1,0 +1,82 @@
+"""ingest without the web layer: local paths, metadata checks, concurrent identical uploads."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from ingest import BatchMeta, ingest_paths
+from sohoa.errors import BadRequest
+from sohoa.models import Batch, BatchItem, Document
+from tests import filegen
+
+pytestmark = pytest.mark.integration
+
+
+def test_ingest_paths_registers_and_enqueues_each_new_document_once(tmp_path, settings, session_factory):
+    a, b, c = tmp_path / "a.pdf", tmp_path / "b.png", tmp_path / "copy-of-a.pdf"
+    a.write_bytes(filegen.pdf(2, "a"))
+    b.write_bytes(filegen.png("b"))
+    c.write_bytes(a.read_bytes())
+    enqueued: list[str] = []
+    outcome = ingest_paths(settings, session_factory, [a, b, c], BatchMeta(agency_code=" H56 ", note=""),
+                           enqueue=lambda _s, doc_id: enqueued.append(doc_id))
+    ids = [f.document_id for f in outcome.files]
+    assert ids[0] == ids[2] and ids[0] != ids[1] and [f.duplicate for f in outcome.files] == [False, False, True]
+    assert enqueued == ids[:2] and outcome.enqueued
+    with session_factory() as session:
+        batch = session.get(Batch, outcome.batch_id)
+        assert (batch.agency_code, batch.note) == ("H56", None)
+        assert session.get(Document, ids[0]).pages_total == 2
+
+
+def test_a_failing_queue_leaves_documents_queued_for_the_reconciler(tmp_path, settings, session_factory):
+    path = tmp_path / "a.png"
+    path.write_bytes(filegen.png("queue down"))
+
+    def down(_settings, _doc_id):  # type: ignore[no-untyped-def]
+        raise ConnectionError("redis is down")
+
+    outcome = ingest_paths(settings, session_factory, [path], BatchMeta(), enqueue=down)
+    assert outcome.enqueued is False and outcome.files[0].status == "queued"
+    with session_factory() as session:
+        assert session.get(Document, outcome.files[0].document_id).status == "queued"
+
+
+def test_over_long_codes_are_refused_before_anything_is_stored(tmp_path, settings, session_factory):
+    path = tmp_path / "a.png"
+    path.write_bytes(filegen.png("x"))
+    with pytest.raises(BadRequest) as info:
+        ingest_paths(settings, session_factory, [path], BatchMeta(procedure_code="1" * 65), enqueue=lambda *_: None)
+    assert info.value.code == "invalid_field"
+    with session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(Batch)) == 0
+    assert list((settings.var_dir / "tmp" / "uploads").iterdir()) == []
+
+
+def test_concurrent_uploads_of_the_same_bytes_make_one_document(tmp_path, settings, session_factory):
+    path = tmp_path / "same.tif"
+    path.write_bytes(filegen.tiff(2, "same"))
+    enqueued: list[str] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            ingest_paths(settings, session_factory, [path], BatchMeta(),
+                         enqueue=lambda _s, doc_id: enqueued.append(doc_id))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(Document)) == 1
+        items = list(session.scalars(select(BatchItem)))
+    assert len(items) == 4 and sum(not item.duplicate for item in items) == 1
+    assert len(enqueued) == 1 and len({item.document_id for item in items}) == 1
