@@ -9,7 +9,15 @@ PYTEST=(.venv/bin/python -m pytest "$@")
 
 if command -v pg_virtualenv >/dev/null 2>&1 && [[ -z "${SOHOA_TEST_NO_POSTGRES:-}" ]]; then
   # pg_virtualenv exports PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE for the inner command.
-  pg_virtualenv -- bash -c '
+  # -t: a private temp dir even as root (root's default is the fixed /etc/postgresql/*/regress,
+  #     which a concurrent or killed earlier run leaves behind: "refusing to overwrite").
+  # -i: UTF-8 whatever the caller's locale (without LANG, initdb picks SQL_ASCII).
+  # -o: durability off (pg_virtualenv already sets fsync=off), it is a throwaway cluster.
+  # PGPORT: a free port of our own; two runs starting at once would otherwise pick the same.
+  PGPORT="$(.venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  export PGPORT
+  pg_virtualenv -t -i '--encoding=UTF8 --locale=C.UTF-8' \
+      -o synchronous_commit=off -o full_page_writes=off -- bash -c '
     export SOHOA_TEST_POSTGRES_URL="postgresql+psycopg://${PGUSER}:${PGPASSWORD}@${PGHOST}:${PGPORT}/${PGDATABASE}"
     exec "$@"' _ "${PYTEST[@]}"
   rc=$?

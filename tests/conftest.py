@@ -14,6 +14,7 @@ import pytest
 
 from sohoa.config import Settings
 from sohoa.db import make_engine, make_session_factory, migrate
+from tests.pg import database_backends
 
 
 def free_port() -> int:
@@ -62,14 +63,7 @@ def redis_conn(redis_url: str):  # type: ignore[no-untyped-def]
     conn.flushdb()
 
 
-def _database_urls() -> list[str]:
-    urls = ["sqlite"]
-    if os.environ.get("SOHOA_TEST_POSTGRES_URL"):
-        urls.append("postgresql")
-    return urls
-
-
-@pytest.fixture(params=_database_urls())
+@pytest.fixture(params=database_backends())
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A freshly migrated database: SQLite always, PostgreSQL too when make test provides one."""
     if request.param == "sqlite":
