@@ -115,6 +115,9 @@ def _doc_numbers(doc: _Doc, seg: Segment, doc_type: str | None) -> list[Extracte
             num = parse_doc_no(doc.texts[pg - 1], mb.end())
             if num and not num.structured:
                 out.append(doc.field(m.BUSINESS_NO, num.value.upper(), pg, num.start, num.end, 0.9, seg))
+                if doc_type == "gcn_hkd" and not any(f.name == m.DOC_NO for f in out):
+                    # the certificate's number is the business's registration number
+                    out.append(doc.field(m.DOC_NO, num.value.upper(), pg, num.start, num.end, 0.85, seg))
     return out
 
 

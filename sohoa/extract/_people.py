@@ -30,10 +30,10 @@ _ROLE_SUFFIX = (
 )
 # Where a name stops: the next label on the same line.
 _STOP = re.compile(
-    r"(?:ngay\s*,?\s*thang|sinh\s*ngay|ngay\s*sinh|nam\s*sinh|sinh\s*nam|gioi\s*tinh|dan\s*toc|"
-    r"quoc\s*tich|so\s*(?:dinh|cccd|cmnd|can|ho\b|giay|dien)|noi\s*(?:sinh|cu|thuong|o|dang)|dia\s*chi|"
-    r"cccd|cmnd|can\s*cuoc|ma\s*so|dien\s*thoai|nghe\s*nghiep|chuc\s*vu|tru\s*quan|ho\s*khau|"
-    r"sinh\s*\d)"
+    r"(?:ngay *,? *thang|sinh *ngay|ngay *sinh|nam *sinh|sinh *nam|gioi *tinh|dan *toc|"
+    r"quoc *tich|so *(?:dinh|cccd|cmnd|can|ho\b|giay|dien)|noi *(?:sinh|cu|thuong|o|dang)|dia *chi|"
+    r"cccd|cmnd|can *cuoc|ma *so|dien *thoai|nghe *nghiep|chuc *vu|tru *quan|ho *khau|"
+    r"sinh *\d)"
 )
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 _HONOR_WORDS = {"ong", "ba", "anh", "chi", "chau", "em", "ong/ba"}
