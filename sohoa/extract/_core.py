@@ -10,13 +10,14 @@ import re
 from datetime import date
 
 from sohoa.extract import _model as m
-from sohoa.extract._persons import people_fields
 from sohoa.extract._layout import SO_LABEL, Segment, issuer_parts, issuer_value, segments
+from sohoa.extract._doc import Doc, date_field
 from sohoa.extract._model import ExtractedField
-from sohoa.extract._text import Line, fold_lower, prepare_page, repair_digits, split_lines
+from sohoa.extract._text import repair_digits
+from sohoa.extract._persons import people_fields
 from sohoa.extract._validity import apply_rules, read_validity
 from sohoa.extract.dates import find_dates
-from sohoa.extract.ids import check_cccd, check_tax_code, parse_doc_no
+from sohoa.extract.ids import check_tax_code, parse_doc_no
 
 _PLACE_DATE = re.compile(r"^[^\d,:]{2,40},\s*(?:ngay|\d)")
 _ISSUE_LABEL = re.compile(r"(?:dang\s*ky\s*lan\s*dau|ngay\s*cap|ngay\s*ban\s*hanh)\s*:?\s*")
@@ -26,39 +27,16 @@ _DEFAULT_ROLE = {"trich_luc_khai_sinh": "child", "giay_khai_sinh": "child",
                  "trich_luc_khai_tu": "deceased", "giay_chung_tu": "deceased"}
 
 
-class _Doc:
-    """The page texts of one file and the helpers every reader needs."""
-
-    def __init__(self, pages: list[str]) -> None:
-        self.texts = [prepare_page(t) for t in pages]
-        self.folds = [fold_lower(t) for t in self.texts]
-        self.lines: list[Line] = split_lines(pages)
-
-    def ranges(self, seg: Segment) -> list[tuple[int, int, int]]:
-        """(page, lo, hi) character ranges the segment covers, page by page."""
-        out: dict[int, list[int]] = {}
-        for ln in self.lines[seg.start:seg.end]:
-            lo_hi = out.setdefault(ln.page, [ln.start, ln.end])
-            lo_hi[0], lo_hi[1] = min(lo_hi[0], ln.start), max(lo_hi[1], ln.end)
-        return [(pg, lo, hi) for pg, (lo, hi) in sorted(out.items())]
-
-    def field(self, name: str, value: str, page: int, s: int, e: int, conf: float, seg: Segment,
-              *, valid: bool = True, problems: list[str] | None = None, role: str | None = None) -> ExtractedField:
-        raw = self.texts[page - 1][s:e]
-        return ExtractedField(name, value, raw, round(conf, 3), page, (s, e), valid, list(problems or []), role,
-                              seg.index)
-
-
 def extract_fields(pages: list[str]) -> list[ExtractedField]:
     """Every candidate field in a file's page texts (one string per page, 1-based in results)."""
-    doc = _Doc(pages)
+    doc = Doc(pages)
     out: list[ExtractedField] = []
     for seg in segments(doc.lines):
         out.extend(_segment_fields(doc, seg))
     return out
 
 
-def _segment_fields(doc: _Doc, seg: Segment) -> list[ExtractedField]:
+def _segment_fields(doc: Doc, seg: Segment) -> list[ExtractedField]:
     out: list[ExtractedField] = []
     doc_type = seg.doc_type[0] if seg.doc_type else None
     if seg.doc_type and seg.title is not None:
@@ -79,7 +57,7 @@ def _segment_fields(doc: _Doc, seg: Segment) -> list[ExtractedField]:
     return out
 
 
-def _issuer(doc: _Doc, seg: Segment) -> list[ExtractedField]:
+def _issuer(doc: Doc, seg: Segment) -> list[ExtractedField]:
     parts = issuer_parts(doc.lines, seg)
     if not parts:
         return []
@@ -90,7 +68,7 @@ def _issuer(doc: _Doc, seg: Segment) -> list[ExtractedField]:
     return [doc.field(m.ISSUER, value, first[0].page, first[0].start, end, 0.9, seg)]
 
 
-def _doc_numbers(doc: _Doc, seg: Segment, doc_type: str | None) -> list[ExtractedField]:
+def _doc_numbers(doc: Doc, seg: Segment, doc_type: str | None) -> list[ExtractedField]:
     out: list[ExtractedField] = []
     for ln in doc.lines[seg.start:min(seg.end, seg.header_end + 3)]:
         stripped = len(ln.folded) - len(ln.folded.lstrip())
@@ -121,34 +99,25 @@ def _doc_numbers(doc: _Doc, seg: Segment, doc_type: str | None) -> list[Extracte
     return out
 
 
-def _date_field(doc: _Doc, seg: Segment, name: str, pg: int, found, conf: float, role: str | None = None) -> ExtractedField:
-    if found.value is None:
-        return doc.field(name, found.text, pg, found.start, found.end, 0.05, seg, valid=False,
-                         problems=[m.INVALID_DATE], role=role)
-    problems = [m.OCR_REPAIRED] if found.repaired else []
-    return doc.field(name, found.iso, pg, found.start, found.end, min(conf, 0.4) if found.repaired else conf,
-                     seg, problems=problems, role=role)
-
-
-def _issue_date(doc: _Doc, seg: Segment) -> list[ExtractedField]:
+def _issue_date(doc: Doc, seg: Segment) -> list[ExtractedField]:
     """The place-and-date line in the header; failing that a labelled date; else a late one."""
     for ln in doc.lines[seg.start:min(seg.end, seg.header_end + 1)]:
         found = find_dates(doc.folds[ln.page - 1], ln.start, ln.end)
         after_title = seg.title is not None and ln.index > seg.title
         if found and "sinh" not in ln.folded and not (after_title and not _PLACE_DATE.search(ln.folded)):
             conf = 0.95 if _PLACE_DATE.search(ln.folded) or ln.folded.lstrip().startswith("ngay") else 0.85
-            return [_date_field(doc, seg, m.ISSUED, ln.page, found[0], conf)]
+            return [date_field(doc, seg, m.ISSUED, ln.page, found[0], conf)]
     for pg, lo, hi in doc.ranges(seg):
         ml = _ISSUE_LABEL.search(doc.folds[pg - 1], lo, hi)
         if ml:
             found = find_dates(doc.folds[pg - 1], ml.end(), min(hi, ml.end() + 40))
             if found and found[0].start - ml.end() < 4:
-                return [_date_field(doc, seg, m.ISSUED, pg, found[0], 0.8)]
+                return [date_field(doc, seg, m.ISSUED, pg, found[0], 0.8)]
     for ln in reversed(doc.lines[seg.header_end:seg.end]):
         if _PLACE_DATE.search(ln.folded):
             found = find_dates(doc.folds[ln.page - 1], ln.start, ln.end)
             if found:
-                return [_date_field(doc, seg, m.ISSUED, ln.page, found[0], 0.7)]
+                return [date_field(doc, seg, m.ISSUED, ln.page, found[0], 0.7)]
     return []
 
 
@@ -157,11 +126,11 @@ def _best_date(fields: list[ExtractedField]) -> date | None:
     return date.fromisoformat(good[0].value) if good else None
 
 
-def _people_fields(doc: _Doc, seg: Segment, doc_type: str | None) -> list[ExtractedField]:
+def _people_fields(doc: Doc, seg: Segment, doc_type: str | None) -> list[ExtractedField]:
     return people_fields(doc, seg, _DEFAULT_ROLE.get(doc_type or "", "subject"))
 
 
-def _tax_codes(doc: _Doc, seg: Segment) -> list[ExtractedField]:
+def _tax_codes(doc: Doc, seg: Segment) -> list[ExtractedField]:
     out = []
     for pg, lo, hi in doc.ranges(seg):
         text, folded = doc.texts[pg - 1], doc.folds[pg - 1]
@@ -180,7 +149,7 @@ def _tax_codes(doc: _Doc, seg: Segment) -> list[ExtractedField]:
     return out
 
 
-def _validity_fields(doc: _Doc, seg: Segment, doc_type: str | None, issued: date | None,
+def _validity_fields(doc: Doc, seg: Segment, doc_type: str | None, issued: date | None,
                      issued_fields: list[ExtractedField]) -> list[ExtractedField]:
     facts = None
     where = (seg.start and doc.lines[seg.start].page or 1, 0, 0)

@@ -44,7 +44,7 @@ CCCD_LABEL = re.compile(
     r"(?:so\s*)?(?:the\s*)?can\s*cuoc(?:\s*cong\s*dan)?|so\s*cccd|cccd)(?:\s*so)?\s*[:.]?\s*"
 )
 CMND_LABEL = re.compile(r"(?<![\w])(?:so\s*)?(?:chung\s*minh\s*nhan\s*dan|cmnd)(?:\s*so)?\s*[:.]?\s*")
-_DIGITS = re.compile(r"[0-9OoIl|SB]+(?:[ .][0-9OoIl|SB]+)*(?![^\W\d_])")
+DIGITS = re.compile(r"[0-9OoIl|SB]+(?:[ .][0-9OoIl|SB]+)*(?![^\W\d_])")
 BIRTH_LABEL = re.compile(
     r"(?<![\w])(?:ngay\s*,?\s*thang\s*,?\s*nam\s*sinh|sinh\s*ngay|ngay\s*sinh|nam\s*sinh|sinh\s*nam)\s*[:.]?\s*"
 )
@@ -128,7 +128,7 @@ def find_names(text: str, folded: str, lo: int, hi: int) -> list[NameHit]:
 
 def read_digits(text: str, pos: int, gap: int = 4) -> tuple[int, int, str] | None:
     """The digit group within ``gap`` characters after ``pos``: (start, end, raw)."""
-    m = _DIGITS.search(text, pos, min(len(text), pos + gap + 24))
+    m = DIGITS.search(text, pos, min(len(text), pos + gap + 24))
     if not m or m.start() - pos > gap:
         return None
     return m.start(), m.end(), m.group(0)

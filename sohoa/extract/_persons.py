@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sohoa.extract._doc import date_field
+
 from sohoa.extract import _model as m
 from sohoa.extract import _people as p
 from sohoa.extract._model import ExtractedField
@@ -18,11 +20,15 @@ from sohoa.extract.ids import check_cccd
 from sohoa.vntext import folded
 
 if TYPE_CHECKING:
-    from sohoa.extract._core import _Doc
+    from collections.abc import Callable
+
+    from sohoa.extract._doc import Doc
     from sohoa.extract._layout import Segment
 
+    RoleAt = Callable[[int, int], str]
 
-def people_fields(doc: _Doc, seg: Segment, default_role: str) -> list[ExtractedField]:
+
+def people_fields(doc: Doc, seg: Segment, default_role: str) -> list[ExtractedField]:
     names: list[tuple[int, int, str]] = []  # (page, start, role) for association
     out: list[ExtractedField] = []
     for pg, lo, hi in doc.ranges(seg):
@@ -48,15 +54,14 @@ def people_fields(doc: _Doc, seg: Segment, default_role: str) -> list[ExtractedF
     return out
 
 
-def _births(doc, seg, pg, text, fold, lo, hi, role_at) -> list[ExtractedField]:
+def _births(doc: Doc, seg: Segment, pg: int, text: str, fold: str, lo: int, hi: int,
+            role_at: RoleAt) -> list[ExtractedField]:
     out = []
     for mb in p.BIRTH_LABEL.finditer(fold, lo, hi):
         role = role_at(pg, mb.start())
         found = [d for d in find_dates(fold, mb.end(), min(hi, mb.end() + 40)) if d.start - mb.end() < 4]
         if found:
-            from sohoa.extract._core import _date_field
-
-            out.append(_date_field(doc, seg, m.BIRTH_DATE, pg, found[0], 0.9, role))
+            out.append(date_field(doc, seg, m.BIRTH_DATE, pg, found[0], 0.9, role))
             continue
         raw = fold[mb.end():mb.end() + 4]
         if raw.isdigit() and 1900 <= int(raw) <= 2100:
@@ -67,7 +72,8 @@ def _births(doc, seg, pg, text, fold, lo, hi, role_at) -> list[ExtractedField]:
     return out
 
 
-def _ids(doc, seg, pg, text, fold, lo, hi, role_at) -> list[tuple[ExtractedField, bool]]:
+def _ids(doc: Doc, seg: Segment, pg: int, text: str, fold: str, lo: int, hi: int,
+         role_at: RoleAt) -> list[tuple[ExtractedField, bool]]:
     out: list[tuple[ExtractedField, bool]] = []
     taken: list[int] = []
     for label, labelled_kind in ((p.CMND_LABEL, m.CMND), (p.CCCD_LABEL, m.CCCD)):
@@ -79,7 +85,7 @@ def _ids(doc, seg, pg, text, fold, lo, hi, role_at) -> list[tuple[ExtractedField
             if field is not None:
                 out.append((field, True))
                 taken.append(got[0])
-    for mu in p._DIGITS.finditer(text, lo, hi):
+    for mu in p.DIGITS.finditer(text, lo, hi):
         raw = mu.group(0)
         if mu.start() in taken or "." in raw or not raw[:1].isdigit():
             continue
@@ -91,7 +97,8 @@ def _ids(doc, seg, pg, text, fold, lo, hi, role_at) -> list[tuple[ExtractedField
     return out
 
 
-def _id_field(doc, seg, pg, got, role, labelled_kind) -> ExtractedField | None:
+def _id_field(doc: Doc, seg: Segment, pg: int, got: tuple[int, int, str], role: str,
+              labelled_kind: str) -> ExtractedField | None:
     start, end, raw = got
     compact = raw.replace(" ", "").replace(".", "")
     digits, repaired = repair_digits(compact)
@@ -115,7 +122,8 @@ def _person_key(role: str, fields: list[ExtractedField]) -> str:
     return role
 
 
-def _checked(ids, facts, all_fields) -> list[ExtractedField]:
+def _checked(ids: list[tuple[ExtractedField, bool]], facts: list[ExtractedField],
+             all_fields: list[ExtractedField]) -> list[ExtractedField]:
     out = []
     for field, labelled in ids:
         conf = 0.95 if labelled else 0.7
