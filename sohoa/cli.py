@@ -7,6 +7,7 @@ stack loaded and a broken optional part only breaks the command that needs it.
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import sys
 import threading
@@ -83,6 +84,7 @@ def reconcile(once: bool, interval: float) -> None:
     from workers.reconciler import reconcile_once, run_reconciler
 
     settings = load_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     if once:
         click.echo(json.dumps(reconcile_once(settings), default=str))
         return

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Any
 
 import click
 import httpx
@@ -78,6 +78,9 @@ def _ingest(client: httpx.Client, files: list[tuple[Path, str]], form: dict[str,
     click.echo(f"uploading {len(files)} file(s) to {client.base_url} ...", err=True)
     batch = upload_batch(client, files, form)
     batch_id = batch_id_of(batch)
+    if batch.get("enqueued") is False:
+        click.echo("note: the API could not reach the queue; the reconciler will queue the "
+                   "documents when it can", err=True)
     rejected = rejections(batch)
     accepted = len(documents_of(batch)) - len(rejected)
     click.echo(f"batch {batch_id}: {accepted} accepted, {len(rejected)} rejected")
@@ -95,16 +98,28 @@ def _ingest(client: httpx.Client, files: list[tuple[Path, str]], form: dict[str,
 
 
 def _follow(client: httpx.Client, batch_id: str, poll: float, timeout: float | None) -> Progress:
-    def show(progress: Progress) -> str:
-        return f"docs {progress.indexed + progress.failed}/{progress.documents} " \
-               f"(indexed {progress.indexed}, failed {progress.failed})"
+    """A progress bar on a terminal; one line per change otherwise (CI logs, scripts)."""
+    def show(progress: Progress | None) -> str:
+        if progress is None:
+            return ""
+        return (f"docs {progress.indexed + progress.failed}/{progress.documents} "
+                f"(indexed {progress.indexed}, failed {progress.failed})")
 
-    state: dict[str, Any] = {"last": None}
+    if not sys.stdout.isatty():
+        last: list[str] = [""]
+
+        def print_change(progress: Progress) -> None:
+            line = f"pages {progress.pages_done}/{progress.pages_total}, {show(progress)}"
+            if line != last[0]:
+                click.echo(line)
+                last[0] = line
+
+        return follow_batch(client, batch_id, print_change, poll_seconds=poll, timeout=timeout)
+
     with click.progressbar(length=1, label="pages", show_pos=True, show_percent=False,
-                           item_show_func=lambda p: show(p) if p else "") as bar:
+                           item_show_func=show) as bar:
         def on_progress(progress: Progress) -> None:
             bar.length = max(progress.pages_total, 1)
             bar.update(max(progress.pages_done - bar.pos, 0), current_item=progress)
-            state["last"] = progress
 
         return follow_batch(client, batch_id, on_progress, poll_seconds=poll, timeout=timeout)

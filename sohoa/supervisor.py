@@ -97,6 +97,8 @@ class Supervisor:
 
     def check_children(self, now: float | None = None) -> None:
         """Notice deaths, schedule restarts, and give up on a crash loop."""
+        if self.stop_requested:
+            return  # stopping: nothing is restarted any more
         now = time.monotonic() if now is None else now
         for child in self.children:
             if child.restart_at is not None:
@@ -140,10 +142,10 @@ class Supervisor:
             self.log("still busy after the grace period: "
                      + ", ".join(c.spec.name for c in stragglers) + "; interrupting their jobs "
                      "(the reconciler re-queues them on the next start)")
-            for child in stragglers:
-                if child.spec.second_term:
-                    _signal(child.proc, signal.SIGTERM)
-            if not self._wait(stragglers, 5.0):
+            twice = [c for c in stragglers if c.spec.second_term]
+            for child in twice:
+                _signal(child.proc, signal.SIGTERM)
+            if not twice or not self._wait(stragglers, 5.0):
                 for child in stragglers:
                     if child.proc.poll() is None:
                         _killpg(child.proc)

@@ -1,0 +1,155 @@
+"""The ``sohoa`` command without services: settings errors, keys, file walking, ingest errors."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sohoa.cli import main
+from sohoa.db import make_engine, make_session_factory, session_scope
+from sohoa.errors import Unauthorized
+from sohoa.ingest_client import IngestError, collect_files
+from sohoa.keys import authenticate
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """A clean environment: no .env from the developer's checkout, state under tmp_path."""
+    monkeypatch.chdir(tmp_path)
+    for name in [n for n in __import__("os").environ if n.startswith("SOHOA_")]:
+        monkeypatch.delenv(name)
+    return {"SOHOA_VAR_DIR": str(tmp_path / "var")}
+
+
+def invoke(env: dict[str, str], *args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def test_bad_settings_stop_with_the_variable_name_and_exit_code_2(env: dict[str, str]) -> None:
+    result = invoke({**env, "SOHOA_PORT": "eighty", "SOHOA_OCR_LANGUAGES": "vie;rm"}, "keys", "list")
+    assert result.exit_code == 2
+    assert "SOHOA_PORT" in result.output and "'eighty'" in result.output
+    assert "SOHOA_OCR_LANGUAGES" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_keys_before_migrate_say_what_to_do(env: dict[str, str]) -> None:
+    result = invoke(env, "keys", "list")
+    assert result.exit_code == 1
+    assert "sohoa migrate" in result.output
+
+
+def test_keys_create_list_revoke_on_a_migrated_database(env: dict[str, str], tmp_path: Path) -> None:
+    assert invoke(env, "migrate").exit_code == 0
+    assert (tmp_path / "var" / "archive").is_dir()
+
+    created = invoke(env, "keys", "create", "--role", "clerk", "--name", "Chị Lan",
+                     "--agency", "UBND-X", "--expires-days", "30")
+    assert created.exit_code == 0, created.output
+    plaintext = created.stdout.strip()
+    assert plaintext.startswith("sohoa_") and "\n" not in plaintext
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'var' / 'sohoa.sqlite3'}")
+    sessions = make_session_factory(engine)
+    with session_scope(sessions) as session:
+        key = authenticate(session, plaintext)
+        assert (key.role, key.name, key.agency) == ("clerk", "Chị Lan", "UBND-X")
+        assert key.expires_at is not None
+        key_id = key.id
+
+    listed = invoke(env, "keys", "list")
+    assert listed.exit_code == 0
+    assert "Chị Lan" in listed.output and "active" in listed.output
+    assert plaintext not in listed.output and plaintext.split("_")[2] not in listed.output
+
+    revoked = invoke(env, "keys", "revoke", str(key_id))
+    assert revoked.exit_code == 0
+    assert "revoked" in invoke(env, "keys", "list").output
+    with session_scope(sessions) as session, pytest.raises(Unauthorized) as err:
+        authenticate(session, plaintext)
+    assert err.value.code == "revoked_api_key"
+    engine.dispose()
+
+
+def test_keys_reject_unknown_roles_and_ids(env: dict[str, str]) -> None:
+    assert invoke(env, "migrate").exit_code == 0
+    bad_role = invoke(env, "keys", "create", "--role", "root", "--name", "x")
+    assert bad_role.exit_code == 2 and "root" in bad_role.output
+    unknown = invoke(env, "keys", "revoke", "4242")
+    assert unknown.exit_code == 1 and "no API key with id 4242" in unknown.output
+
+
+def test_collect_files_sorts_walks_folders_and_skips_hidden(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / ".git").mkdir()
+    for rel in ["z.pdf", "a.png", "b/c.tif", "b/.DS_Store", ".hidden.pdf", ".git/x.pdf"]:
+        (tmp_path / rel).write_bytes(b"x")
+    explicit = tmp_path / ".explicit.jpg"
+    explicit.write_bytes(b"x")
+
+    found = collect_files([tmp_path / "b", tmp_path, explicit])
+    assert [name for _, name in found] == ["c.tif", "a.png", "b/c.tif", "z.pdf", ".explicit.jpg"]
+    assert all(path.is_file() for path, _ in found)
+
+
+def test_collect_files_refuses_missing_paths_and_empty_folders(tmp_path: Path) -> None:
+    with pytest.raises(IngestError) as missing:
+        collect_files([tmp_path / "nope"])
+    assert missing.value.code == "bad_path"
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / ".only-hidden").write_bytes(b"x")
+    with pytest.raises(IngestError) as empty:
+        collect_files([tmp_path / "empty"])
+    assert empty.value.code == "no_files"
+
+
+def test_ingest_needs_a_key(env: dict[str, str], tmp_path: Path) -> None:
+    (tmp_path / "a.png").write_bytes(b"x")
+    result = invoke(env, "ingest", str(tmp_path / "a.png"))
+    assert result.exit_code == 2 and "SOHOA_API_KEY" in result.output
+
+
+def test_ingest_reports_an_unreachable_api(env: dict[str, str], tmp_path: Path) -> None:
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    (tmp_path / "a.png").write_bytes(b"x")
+    result = invoke({**env, "SOHOA_API_KEY": "sohoa_x_y"}, "ingest", str(tmp_path / "a.png"),
+                    "--api-url", f"http://127.0.0.1:{port}")
+    assert result.exit_code == 3
+    assert "cannot reach the sohoa API" in result.output and str(port) in result.output
+
+
+def test_ingest_refuses_a_missing_path_before_uploading(env: dict[str, str], tmp_path: Path) -> None:
+    result = invoke({**env, "SOHOA_API_KEY": "k"}, "ingest", str(tmp_path / "missing"))
+    assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_the_first_admin_key_is_created_once(env: dict[str, str], tmp_path: Path) -> None:
+    from sohoa.bootstrap import ensure_first_admin_key, prepare_storage
+    from sohoa.settings_check import load_settings
+
+    settings = load_settings(_env_file=None, var_dir=tmp_path / "var")
+    prepare_storage(settings)
+    first = ensure_first_admin_key(settings)
+    assert first is not None and first.startswith("sohoa_")
+    assert ensure_first_admin_key(settings) is None
+    engine = make_engine(settings.database_url)
+    with session_scope(make_session_factory(engine)) as session:
+        assert authenticate(session, first).role == "admin"
+    engine.dispose()
+
+
+def test_startup_checks_name_what_to_fix() -> None:
+    from sohoa.bootstrap import StartupError, check_port_free, check_tesseract
+
+    with pytest.raises(StartupError, match="tesseract-ocr-klingon"):
+        check_tesseract("vie+klingon")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        with pytest.raises(StartupError, match="SOHOA_PORT"):
+            check_port_free("127.0.0.1", busy.getsockname()[1])

@@ -1,0 +1,138 @@
+"""The process supervisor of ``sohoa run`` with stand-in children (real processes, no services)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import pytest
+
+from sohoa import supervisor as sup
+from sohoa.supervisor import ChildSpec, Supervisor
+
+SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
+# Ignores the first SIGTERM (like an RQ worker busy with a job), exits on the second.
+STUBBORN = [sys.executable, "-c", """
+import signal, sys, time
+hits = []
+def on_term(*_):
+    hits.append(1)
+    if len(hits) > 1:
+        sys.exit(0)
+signal.signal(signal.SIGTERM, on_term)
+print("ready", flush=True)
+while True:
+    time.sleep(0.05)
+"""]
+DEAF = [sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "print('ready', flush=True); time.sleep(60)"]
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:  # a zombie is dead too
+        return stat.read().split(")")[-1].split()[0] != "Z"
+
+
+def wait_until(predicate, timeout: float = 10.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def make(specs: list[ChildSpec], **kwargs) -> tuple[Supervisor, list[str]]:  # type: ignore[no-untyped-def]
+    messages: list[str] = []
+    return Supervisor(specs, log=messages.append, **kwargs), messages
+
+
+def test_stop_all_terminates_every_child() -> None:
+    s, _ = make([ChildSpec("a", SLEEPER), ChildSpec("b", SLEEPER)], grace_seconds=5)
+    s.start_all()
+    pids = s.pids()
+    assert len(pids) == 2 and all(alive(p) for p in pids)
+    started = time.monotonic()
+    s.stop_all()
+    assert time.monotonic() - started < 4
+    assert not any(alive(p) for p in pids)
+
+
+def test_a_dead_child_is_reported_and_restarted() -> None:
+    s, messages = make([ChildSpec("worker-1", SLEEPER)])
+    s.start_all()
+    first = s.pids()[0]
+    os.kill(first, 9)
+    assert wait_until(lambda: s.children[0].proc.poll() is not None)
+    s.check_children()
+    assert any("worker-1 exited unexpectedly" in m for m in messages)
+    s.check_children(now=time.monotonic() + 5)  # past the 1 s backoff
+    assert s.pids() and s.pids()[0] != first
+    assert not s.stop_requested
+    s.stop_all()
+
+
+def test_a_crash_loop_stops_everything_with_a_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sup, "MAX_RESTARTS", 2)
+    s, _ = make([ChildSpec("api", [sys.executable, "-c", "raise SystemExit(3)"]),
+                 ChildSpec("worker-1", SLEEPER)], poll_seconds=0.02)
+    s.start_all()
+    worker_pid = s.children[1].proc.pid
+    clock = [time.monotonic()]
+    while not s.stop_requested:
+        clock[0] += 40  # jump past each backoff; all deaths stay within the window
+        s.children[0].proc.wait()
+        s.check_children(now=clock[0])
+        s.check_children(now=clock[0] + 35)
+    assert s.failure is not None and "api exited 3 times" in s.failure and "code 3" in s.failure
+    s.stop_all()
+    assert not alive(worker_pid)
+
+
+def test_busy_worker_gets_the_grace_period_then_a_second_term() -> None:
+    s, messages = make([ChildSpec("worker-1", STUBBORN, second_term=True)], grace_seconds=0.5)
+    s.start_all()
+    pid = s.pids()[0]
+    time.sleep(0.5)  # let it install its handler
+    s.stop_all()
+    assert s.children[0].proc.returncode == 0  # it exited by itself on the second SIGTERM
+    assert any("grace period" in m for m in messages)
+    assert not alive(pid)
+
+
+def test_a_child_ignoring_sigterm_is_killed() -> None:
+    s, _ = make([ChildSpec("deaf", DEAF)], grace_seconds=0.3)
+    s.start_all()
+    pid = s.pids()[0]
+    time.sleep(0.5)
+    started = time.monotonic()
+    s.stop_all()
+    assert not alive(pid)
+    assert time.monotonic() - started < 10
+
+
+def test_children_die_with_a_killed_supervisor(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """PR_SET_PDEATHSIG: no orphan outlives a supervisor killed with SIGKILL."""
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import sys, time\n"
+        "from sohoa.supervisor import ChildSpec, Supervisor\n"
+        f"s = Supervisor([ChildSpec('c', {SLEEPER!r})], log=print)\n"
+        "s.start_all()\n"
+        "print(s.pids()[0], flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    import subprocess
+
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                              cwd=os.getcwd())
+    child_pid = int(parent.stdout.readline())  # type: ignore[union-attr]
+    assert alive(child_pid)
+    parent.kill()
+    parent.wait()
+    assert wait_until(lambda: not alive(child_pid), timeout=5)
