@@ -218,3 +218,11 @@ def test_every_field_span_points_at_its_raw_text() -> None:
     for f in fields:
         assert pages[f.page - 1][f.span[0]:f.span[1]] == f.raw
         assert 0.0 <= f.confidence <= 1.0
+
+
+def test_fields_serialize_with_their_key_and_evidence() -> None:
+    f = pick(extract_fields([BIRTH_EXTRACT]), "child_cccd")
+    d = f.to_dict()
+    assert d["key"] == "child_cccd" and d["name"] == "cccd" and d["role"] == "child"
+    assert d["span"] == list(f.span) and d["page"] == 1 and d["raw"] == "049223571884"
+    assert set(d) >= {"value", "raw", "confidence", "page", "span", "valid", "problems", "segment"}

@@ -117,9 +117,14 @@ def test_personal_id_label_forms(line: str) -> None:
     assert f.value == "002171179082" and f.valid and f.confidence >= 0.9 and f.problems == []
 
 
-def test_personal_id_with_ocr_letters_is_a_low_confidence_candidate() -> None:
-    f = one(person("Số định danh cá nhân: O02171179O82\n"), "cccd")
-    assert f.value == "002171179082"
+@pytest.mark.parametrize(
+    ("printed", "digits"),
+    [("O02171179O82", "002171179082"), ("O01171179082", "001171179082"), ("0021711790B2", "002171179082"),
+     ("0O2 l71 179 082", "002171179082")],
+)
+def test_personal_id_with_ocr_letters_is_a_low_confidence_candidate(printed: str, digits: str) -> None:
+    f = one(person(f"Số định danh cá nhân: {printed}\n"), "cccd")
+    assert f.value == digits
     assert f.confidence <= m.LOW_CONFIDENCE and m.OCR_REPAIRED in f.problems
 
 
