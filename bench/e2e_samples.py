@@ -1,0 +1,164 @@
+"""End-to-end check on sample scans: ingest everything as one batch through the API, expect
+every document ``indexed``, then search each person's name typed WITHOUT diacritics and
+expect the right file in the top 3.
+
+    python bench/e2e_samples.py --samples ../shared/samples              # starts its own stack
+    python bench/e2e_samples.py --samples DIR --api-url URL --api-key K  # a running stack
+
+The samples folder holds ``files/`` and ``truth.json`` (list of ``{file, pages, fields:
+{name, child_name?}}``). Prints a table and a summary; exit code 0 only when every document
+is indexed and every name is found in the top ``--top``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from sohoa.vntext import fold
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def own_stack(workers: int | None) -> Iterator[tuple[str, str, dict[str, str]]]:
+    """``sohoa run`` in a temp dir on free ports; yields (api_url, admin_key, env)."""
+    with tempfile.TemporaryDirectory(prefix="sohoa-e2e-") as tmp:
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+        env.update(SOHOA_VAR_DIR=f"{tmp}/var", SOHOA_PORT=str(port),
+                   SOHOA_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+        if workers:
+            env["SOHOA_WORKERS"] = str(workers)
+        log_path = Path(tmp) / "run.log"
+        with log_path.open("w") as log:
+            proc = subprocess.Popen([sys.executable, "-m", "sohoa", "run"], cwd=tmp, env=env,
+                                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            key = _wait_for_banner(proc, log_path)
+            yield f"http://127.0.0.1:{port}", key, env
+        finally:
+            proc.send_signal(signal.SIGINT)
+            code = proc.wait(timeout=120)
+            print(f"sohoa run stopped with exit code {code}", file=sys.stderr)
+
+
+def _wait_for_banner(proc: subprocess.Popen[bytes], log_path: Path, timeout: float = 180) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = log_path.read_text()
+        match = re.search(r"export SOHOA_API_KEY=(sohoa_\S+)", text)
+        if match and "Ctrl-C stops everything" in text:
+            return match.group(1)
+        if proc.poll() is not None:
+            raise SystemExit(f"sohoa run exited with {proc.returncode}:\n{text}")
+        time.sleep(0.3)
+    raise SystemExit(f"sohoa run did not become ready in {timeout:.0f}s:\n{log_path.read_text()}")
+
+
+def run_ingest(files_dir: Path, api_url: str, key: str, env: dict[str, str]) -> tuple[str, float, int]:
+    """``sohoa ingest`` as a user runs it; returns (batch id, seconds, exit code)."""
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "sohoa", "ingest", str(files_dir), "--api-url", api_url,
+                             "--poll", "0.5"], env={**env, "SOHOA_API_KEY": key},
+                            capture_output=True, text=True)
+    seconds = time.monotonic() - started
+    sys.stderr.write(result.stderr)
+    lines = result.stdout.splitlines()
+    for line in lines[:1] + lines[-20:]:
+        print(f"  | {line}")
+    match = re.search(r"batch ([0-9a-f]+):", result.stdout)
+    if not match:
+        raise SystemExit(f"sohoa ingest gave no batch id (exit {result.returncode})")
+    return match.group(1), seconds, result.returncode
+
+
+def name_queries(entry: dict[str, Any]) -> list[tuple[str, str]]:
+    fields = entry.get("fields") or {}
+    return [(label, fields[label]) for label in ("name", "child_name") if fields.get(label)]
+
+
+def rank_of(client: httpx.Client, query: str, document_id: str | None, top: int) -> tuple[int | None, str]:
+    """1-based rank of the document among the distinct documents of the first hits."""
+    response = client.get("/api/v1/search", params={"q": query, "size": 20})
+    response.raise_for_status()
+    seen: list[tuple[str, str]] = []
+    for hit in response.json()["hits"]:
+        if hit["document_id"] not in [d for d, _ in seen]:
+            seen.append((hit["document_id"], hit.get("filename") or "?"))
+    ranks = [i for i, (doc, _) in enumerate(seen[:top], start=1) if doc == document_id]
+    return (ranks[0] if ranks else None), (seen[0][1] if seen else "-")
+
+
+def check(samples: Path, api_url: str, key: str, env: dict[str, str], top: int) -> int:
+    truth = json.loads((samples / "truth.json").read_text(encoding="utf-8"))
+    batch_id, seconds, ingest_code = run_ingest(samples / "files", api_url, key, env)
+    with httpx.Client(base_url=api_url, headers={"Authorization": f"Bearer {key}"}, timeout=30) as client:
+        batch = client.get(f"/api/v1/batches/{batch_id}").json()
+        docs = {d["filename"]: d for d in batch["documents"]}
+        rows, found, asked = [], 0, 0
+        for entry in truth:
+            name = Path(entry["file"]).name
+            doc = docs.get(name, {})
+            for label, person in name_queries(entry):
+                query = fold(person).lower()
+                rank, top_file = rank_of(client, query, doc.get("id"), top)
+                asked += 1
+                found += rank is not None
+                rows.append((name, doc.get("status", "missing"), label, query, rank, top_file))
+    _print_table(rows, top)
+    indexed = sum(d.get("status") == "indexed" for d in docs.values())
+    pages = sum(int(d.get("pages_total") or 0) for d in docs.values())
+    print(f"\ndocuments indexed: {indexed}/{len(truth)}  (sohoa ingest exit code {ingest_code})")
+    print(f"names found in top {top} (typed without diacritics): {found}/{asked}")
+    print(f"pipeline: {pages} pages, upload to all indexed in {seconds:.1f}s = "
+          f"{pages / seconds * 60:.1f} pages/min")
+    return 0 if indexed == len(truth) and found == asked and ingest_code == 0 else 1
+
+
+def _print_table(rows: list[tuple[Any, ...]], top: int) -> None:
+    print(f"\n{'file':<12} {'status':<9} {'field':<10} {'query (no diacritics)':<28} "
+          f"{'rank':<5} top hit")
+    for name, status, label, query, rank, top_file in rows:
+        shown = str(rank) if rank else f">{top}"
+        print(f"{name:<12} {status:<9} {label:<10} {query:<28} {shown:<5} {top_file}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--samples", type=Path, default=Path("../shared/samples"))
+    parser.add_argument("--api-url", help="Use a running stack instead of starting one.")
+    parser.add_argument("--api-key", default=os.environ.get("SOHOA_API_KEY"))
+    parser.add_argument("--workers", type=int, default=None, help="Workers of the own stack.")
+    parser.add_argument("--top", type=int, default=3)
+    args = parser.parse_args(argv)
+    if not (args.samples / "truth.json").is_file():
+        parser.error(f"{args.samples} has no truth.json")
+    if args.api_url:
+        if not args.api_key:
+            parser.error("--api-key (or SOHOA_API_KEY) is needed with --api-url")
+        return check(args.samples, args.api_url.rstrip("/"), args.api_key, dict(os.environ), args.top)
+    with own_stack(args.workers) as (api_url, key, env):
+        return check(args.samples, api_url, key, env, args.top)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
