@@ -10,7 +10,7 @@ import re
 from datetime import date
 
 from sohoa.extract import _model as m
-from sohoa.extract._layout import SO_LABEL, Segment, issuer_parts, issuer_value, segments
+from sohoa.extract._layout import SO_LABEL, Segment, issuer_parts, issuer_value, nonblank, segments
 from sohoa.extract._doc import Doc, date_field
 from sohoa.extract._model import ExtractedField
 from sohoa.extract._text import repair_digits
@@ -70,7 +70,8 @@ def _issuer(doc: Doc, seg: Segment) -> list[ExtractedField]:
 
 def _doc_numbers(doc: Doc, seg: Segment, doc_type: str | None) -> list[ExtractedField]:
     out: list[ExtractedField] = []
-    for ln in doc.lines[seg.start:min(seg.end, seg.header_end + 3)]:
+    header = doc.lines[seg.start:seg.header_end] + nonblank(doc.lines, seg.header_end, seg.end, 3)
+    for ln in header:
         stripped = len(ln.folded) - len(ln.folded.lstrip())
         mo = SO_LABEL.match(ln.folded, stripped)
         if not mo:
@@ -101,7 +102,7 @@ def _doc_numbers(doc: Doc, seg: Segment, doc_type: str | None) -> list[Extracted
 
 def _issue_date(doc: Doc, seg: Segment) -> list[ExtractedField]:
     """The place-and-date line in the header; failing that a labelled date; else a late one."""
-    for ln in doc.lines[seg.start:min(seg.end, seg.header_end + 1)]:
+    for ln in doc.lines[seg.start:seg.header_end] + nonblank(doc.lines, seg.header_end, seg.end, 1):
         found = find_dates(doc.folds[ln.page - 1], ln.start, ln.end)
         after_title = seg.title is not None and ln.index > seg.title
         if found and "sinh" not in ln.folded and not (after_title and not _PLACE_DATE.search(ln.folded)):

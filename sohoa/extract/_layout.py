@@ -47,6 +47,17 @@ class Segment:
         return min(self.end, (self.motto if self.motto is not None else self.start) + 6)
 
 
+def nonblank(lines: list[Line], begin: int, end: int, count: int) -> list[Line]:
+    """Up to ``count`` non-empty lines from ``begin`` (OCR output is full of blank lines)."""
+    out: list[Line] = []
+    for ln in lines[begin:end]:
+        if ln.text.strip():
+            out.append(ln)
+            if len(out) == count:
+                break
+    return out
+
+
 def is_issuer_line(line: Line) -> bool:
     text = line.folded.strip()
     return looks_like_title(line.text) and bool(_ISSUER_START.match(text)) and not MOTTO.search(text)
@@ -79,7 +90,7 @@ def _walk_back(lines: list[Line], anchor: int, floor: int) -> int:
 
 
 def _find_title(lines: list[Line], begin: int, end: int) -> tuple[int | None, tuple[str, str] | None]:
-    for ln in lines[begin:min(end, begin + 12)]:
+    for ln in nonblank(lines, begin, end, 12):
         if not looks_like_title(ln.text) or MOTTO.search(ln.folded) or is_issuer_line(ln):
             continue
         kind = classify_title(ln.folded)
