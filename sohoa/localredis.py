@@ -56,7 +56,8 @@ class LocalRedis:
 
     def __init__(self, url: str, data_dir: Path) -> None:
         self.url = url
-        self.data_dir = data_dir
+        # Absolute: redis-server chdirs to --dir before it opens --logfile.
+        self.data_dir = data_dir.resolve()
         self.proc: subprocess.Popen[bytes] | None = None
         self.reused = False
 

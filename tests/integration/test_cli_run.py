@@ -29,7 +29,8 @@ class Stack:
         self.port = free_port()
         self.redis_port = free_port()
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
-        self.env.update(SOHOA_VAR_DIR=str(tmp_path / "var"), SOHOA_PORT=str(self.port),
+        self.env.update(SOHOA_VAR_DIR="var",  # relative to cwd, as `make run` has it
+                        SOHOA_PORT=str(self.port),
                         SOHOA_REDIS_URL=f"redis://127.0.0.1:{self.redis_port}/0", SOHOA_WORKERS="1")
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[str] | None = None
