@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
-from api.routes import batches, documents, health, search
+from api.routes import audit, batches, documents, health, keys, records, search
 from sohoa.config import Settings, get_settings
 from sohoa.db import make_engine, make_session_factory
 
@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     install_error_handlers(app)
-    for module in (batches, documents, search, health):
+    for module in (batches, documents, search, records, keys, audit, health):
         app.include_router(module.router)
     app.mount("/web", StaticFiles(directory=WEB_DIR), name="web")
 

@@ -1,21 +1,30 @@
 """Request dependencies: settings, a database session, the caller's API key and role.
 
 Routes declare what they need with the aliases below (``SessionDep``, ``KeyDep``,
-``ClerkKey``, ``OfficerKey``) so authorization reads at a glance in each signature.
+``ClerkKey``, ``OfficerKey``, ``AdminKey``, ``ReaderCaller``) so authorization reads at a
+glance in each signature.
+
+Roles as scopes: ``clerk`` uploads and sees batch status; ``officer`` searches, reads
+documents and records, confirms and corrects; ``portal`` only looks records up and downloads
+the files of records, and must send a purpose (a dossier code) with every request; ``admin``
+manages keys and reads the audit log, and may also do what clerks and officers do (the first
+key ``sohoa run`` prints is an admin key, used for the web page).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
 from sohoa.archive import ArchiveStore
 from sohoa.config import Settings
-from sohoa.errors import Forbidden, Unauthorized
+from sohoa.errors import BadRequest, Forbidden, Unauthorized
 from sohoa.keys import authenticate
 from sohoa.models import ApiKey
 
@@ -81,3 +90,58 @@ def require_roles(*roles: str):  # type: ignore[no-untyped-def]
 ClerkKey = Annotated[ApiKey, require_roles("clerk")]
 OfficerKey = Annotated[ApiKey, require_roles("officer")]
 AdminKey = Annotated[ApiKey, require_roles()]
+
+
+# --- Reads of personal data: officers and portals, with a purpose ---------------------------
+
+DOSSIER_CODE = re.compile(r"^([A-Z0-9.]+)-(\d{6})-(\d{4})$")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who reads and why: the key, and the dossier code the read serves (portals must send it)."""
+
+    key: ApiKey
+    purpose: str | None
+
+    @property
+    def role(self) -> str:
+        return self.key.role
+
+    def sees_full_id(self, value: str | None, asked: str | None = None) -> bool:
+        """Officers and admins see IDs; a portal sees only the ID it asked about."""
+        if self.role in ("officer", "admin"):
+            return True
+        return self.role == "portal" and value is not None and value == asked
+
+
+def read_purpose(
+    x_purpose: Annotated[str | None, Header(alias="X-Purpose", description="Dossier code the read serves")] = None,
+    purpose: Annotated[str | None, Query(description="Dossier code (instead of the X-Purpose header)")] = None,
+) -> str | None:
+    raw = (x_purpose or purpose or "").strip()
+    if not raw:
+        return None
+    if not DOSSIER_CODE.match(raw):
+        raise BadRequest("purpose must be a dossier code such as 000.00.14.H56-230415-0012",
+                         code="invalid_purpose", detail={"purpose": raw[:64]})
+    return raw
+
+
+def _caller(roles: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """Role check first (401/403), then the purpose (400): a clerk learns nothing about purposes."""
+
+    def build(key: ApiKey, purpose: str | None) -> Caller:
+        if key.role == "portal" and purpose is None:
+            raise BadRequest("portals must say which dossier a read serves: send the X-Purpose header "
+                             "or the purpose parameter (a dossier code)", code="purpose_required")
+        return Caller(key=key, purpose=purpose)
+
+    # Real objects, not strings: the closure's ``roles`` is invisible to FastAPI's string evaluation.
+    build.__annotations__ = {"key": Annotated[ApiKey, require_roles(*roles)],
+                             "purpose": Annotated[str | None, Depends(read_purpose)], "return": Caller}
+    return Depends(build)
+
+
+ReaderCaller = Annotated[Caller, _caller(("officer", "portal"))]
+OfficerCaller = Annotated[Caller, _caller(("officer",))]

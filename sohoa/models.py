@@ -227,6 +227,8 @@ class ExtractedFieldRow(Base):
     valid: Mapped[bool] = mapped_column(Boolean, default=True)
     problems: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    segment: Mapped[int] = mapped_column(Integer, default=0, doc="Document inside the file, from 0.")
+    chosen: Mapped[bool] = mapped_column(Boolean, default=False, doc="The candidate the record uses.")
 
 
 class Record(Base):

@@ -22,6 +22,7 @@ from sohoa.models import (
     FAILED, INDEX_DONE, INDEX_FAILED, INDEX_PENDING, INDEXED, PAGE_DONE, PROCESSING,
     BatchItem, Document, Page, utcnow,
 )
+from sohoa.records.facets import search_facets
 from workers.context import session_factory
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ def build_indexed_document(session: Session, document_id: str) -> IndexedDocumen
         uploaded_at=doc.created_at,
         status=INDEXED,
         filename=doc.filename,
+        **search_facets(session, document_id),
     )
 
 

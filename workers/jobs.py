@@ -180,7 +180,23 @@ def finish_document(ctx: WorkerContext, document_id: str, attempt: int) -> None:
         ).rowcount
     if finished != 1:
         raise LeaseLost(document_id)
+    extract_record(ctx, document_id)
     index_document(ctx.settings, document_id)
+
+
+def extract_record(ctx: WorkerContext, document_id: str) -> None:
+    """Fields and the reusable record, before indexing so the index carries its facets.
+
+    Best effort: a failure here is logged and the document is still indexed (its text stays
+    searchable); the record is rebuilt the next time the document is processed.
+    """
+    from sohoa.records import refresh_from_document
+
+    try:
+        with session_scope(ctx.sessions) as session:
+            refresh_from_document(session, document_id)
+    except Exception:  # noqa: BLE001 - never lose the text index over field extraction
+        log.exception("document %s: field extraction failed", document_id)
 
 
 def fail_document(session, document_id: str, code: str, message: str) -> None:  # type: ignore[no-untyped-def]

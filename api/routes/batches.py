@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy.orm import selectinload
 from starlette.concurrency import run_in_threadpool
 
-from api import audit
+from sohoa import audit
 from api.deps import ClerkKey, SessionDep, SessionFactoryDep, SettingsDep
 from api.schemas import (
     BatchCounts,

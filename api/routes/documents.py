@@ -1,4 +1,5 @@
-"""Document metadata with per-page text, and the original bytes (officers)."""
+"""Document metadata with per-page text (officers), the original bytes and the searchable PDF
+(officers, and portals for documents that are records, with a purpose)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ from fastapi.responses import FileResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from api import audit
-from api.deps import ArchiveDep, OfficerKey, SessionDep
+from sohoa import audit
+from api.deps import ArchiveDep, Caller, OfficerCaller, ReaderCaller, SessionDep
 from api.schemas import DocumentPublic, ErrorInfo, PagePublic
 from sohoa.errors import NotFound, ServiceUnavailable
-from sohoa.models import FAILED, BatchItem, Document, Page
+from sohoa.models import FAILED, BatchItem, Document, Page, Record, StoredFile
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 
@@ -25,7 +26,7 @@ def _load(session: Session, document_id: str, *, with_pages: bool = False) -> Do
 
 
 @router.get("/{document_id}", response_model=DocumentPublic, summary="Metadata, checksum and per-page text")
-def get_document(document_id: str, key: OfficerKey, session: SessionDep) -> DocumentPublic:
+def get_document(document_id: str, caller: OfficerCaller, session: SessionDep) -> DocumentPublic:
     document = _load(session, document_id, with_pages=True)
     batch_ids = list(session.scalars(
         select(BatchItem.batch_id).where(BatchItem.document_id == document.id)
@@ -43,9 +44,23 @@ def get_document(document_id: str, key: OfficerKey, session: SessionDep) -> Docu
         processed_at=document.processed_at, indexed_at=document.indexed_at,
         batch_ids=batch_ids, pages=[_page_public(p) for p in document.pages],
     )
-    audit.record(session, key, "document.read", target_type="document", target_id=document.id)
+    audit.record(session, caller.key, "document.read", target_type="document", target_id=document.id,
+                 owner_id=_owner(session, document.id), purpose=caller.purpose, result_count=1)
     session.commit()
     return public
+
+
+def _owner(session: Session, document_id: str) -> str | None:
+    return session.scalar(select(Record.owner_id).where(Record.document_id == document_id))
+
+
+def _load_for(session: Session, document_id: str, caller: Caller) -> tuple[Document, str | None]:
+    """The document and its record's owner; a portal only reaches documents that are records."""
+    document = _load(session, document_id)
+    record = session.scalar(select(Record).where(Record.document_id == document_id))
+    if caller.role == "portal" and (record is None or not record.approved):
+        raise NotFound(f"no document with id {document_id}", detail={"document_id": document_id})
+    return document, record.owner_id if record else None
 
 
 def _page_public(page: Page) -> PagePublic:
@@ -59,9 +74,9 @@ def _page_public(page: Page) -> PagePublic:
 
 @router.get("/{document_id}/original", summary="The original file, byte for byte",
             response_class=FileResponse, responses={200: {"content": {"application/octet-stream": {}}}})
-def get_original(document_id: str, key: OfficerKey, session: SessionDep, archive: ArchiveDep,
+def get_original(document_id: str, caller: ReaderCaller, session: SessionDep, archive: ArchiveDep,
                  request: Request) -> Response:
-    document = _load(session, document_id)
+    document, owner = _load_for(session, document_id, caller)
     etag = f'"{document.sha256}"'
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
@@ -69,7 +84,32 @@ def get_original(document_id: str, key: OfficerKey, session: SessionDep, archive
     if not path.is_file():
         raise ServiceUnavailable("the original is missing from the archive", code="archive_unavailable",
                                  detail={"document_id": document.id})
-    audit.record(session, key, "document.download", target_type="document", target_id=document.id)
+    audit.record(session, caller.key, "document.download", target_type="document", target_id=document.id,
+                 owner_id=owner, purpose=caller.purpose, result_count=1)
     session.commit()
     return FileResponse(path, media_type=document.mime_type, filename=document.filename,
                         headers={"ETag": etag, "Cache-Control": "private, max-age=3600"})
+
+
+@router.get("/{document_id}/searchable.pdf", summary="The searchable PDF (scan with a text layer)",
+            response_class=FileResponse, responses={200: {"content": {"application/pdf": {}}}})
+def get_searchable_pdf(document_id: str, caller: ReaderCaller, session: SessionDep,
+                       archive: ArchiveDep) -> Response:
+    """404 ``not_available`` until the worker has produced it."""
+    document, owner = _load_for(session, document_id, caller)
+    stored = session.scalar(select(StoredFile).where(
+        StoredFile.document_id == document.id, StoredFile.kind == "searchable_pdf")
+        .order_by(StoredFile.created_at.desc(), StoredFile.id.desc()).limit(1))
+    if stored is None:
+        raise NotFound("the searchable PDF has not been produced yet", code="not_available",
+                       detail={"document_id": document.id})
+    path = archive.abspath(stored.path)
+    if not path.is_file():
+        raise ServiceUnavailable("the searchable PDF is missing from the archive", code="archive_unavailable",
+                                 detail={"document_id": document.id})
+    audit.record(session, caller.key, "document.download_pdf", target_type="document", target_id=document.id,
+                 owner_id=owner, purpose=caller.purpose, result_count=1)
+    session.commit()
+    stem = document.filename.rsplit(".", 1)[0] or document.id
+    return FileResponse(path, media_type="application/pdf", filename=f"{stem}.pdf",
+                        headers={"ETag": f'"{stored.sha256}"', "Cache-Control": "private, max-age=3600"})

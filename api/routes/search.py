@@ -9,12 +9,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
-from api import audit
-from api.deps import OfficerKey, SessionDep, SettingsDep
+from sohoa import audit
+from api.deps import OfficerCaller, SessionDep, SettingsDep
 from api.schemas import SearchHitPublic, SearchResultPublic
 from search import SearchFilters, SearchQuery, SearchResult, open_backend
 from sohoa.config import Settings
 from sohoa.errors import BadRequest, ServiceUnavailable, SohoaError
+from sohoa.records import parse_owner_id
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["search"])
@@ -39,7 +40,7 @@ def run_search(settings: Settings, query: SearchQuery) -> SearchResult:
 
 @router.get("/search", response_model=SearchResultPublic, summary="Search page text")
 async def search(
-    key: OfficerKey,
+    caller: OfficerCaller,
     session: SessionDep,
     settings: SettingsDep,
     q: Annotated[str, Query(min_length=1, max_length=500, description="Words, \"a phrase\"; diacritics optional")],
@@ -51,18 +52,25 @@ async def search(
     uploaded_from: date | None = None,
     uploaded_to: date | None = None,
     status: Literal["queued", "processing", "indexed", "failed"] | None = None,
+    owner_id: Annotated[str | None, Query(max_length=40, description="Owner or subject ID of the record")] = None,
+    doc_type: Annotated[str | None, Query(max_length=64)] = None,
+    valid_on: Annotated[date | None, Query(description="Only records valid that day")] = None,
 ) -> SearchResultPublic:
     if uploaded_from and uploaded_to and uploaded_from > uploaded_to:
         raise BadRequest("uploaded_from is after uploaded_to", code="invalid_date_range")
+    owner = parse_owner_id(owner_id) if owner_id is not None else None
     filters = SearchFilters(batch_id=batch_id, agency_code=agency_code, procedure_code=procedure_code,
-                            uploaded_from=uploaded_from, uploaded_to=uploaded_to, status=status)
+                            uploaded_from=uploaded_from, uploaded_to=uploaded_to, status=status,
+                            owner_id=owner, doc_type=doc_type, valid_on=valid_on)
     result = await run_in_threadpool(run_search, settings, SearchQuery(q=q, filters=filters, page=page, size=size))
     hits = [SearchHitPublic(document_id=h.document_id, page=h.page, score=h.score, snippet=h.snippet,
                             filename=h.filename) for h in result.hits]
-    await run_in_threadpool(_audit_search, session, key, q, result.total)
+    await run_in_threadpool(_audit_search, session, caller, q, result.total, owner)
     return SearchResultPublic(total=result.total, page=page, size=size, hits=hits)
 
 
-def _audit_search(session, key, q: str, total: int) -> None:  # type: ignore[no-untyped-def]
-    audit.record(session, key, "search", result_count=total, detail={"q": q})
+def _audit_search(session, caller, q: str, total: int, owner: str | None) -> None:  # type: ignore[no-untyped-def]
+    """Search results show page text: a read of personal data, logged like any other."""
+    audit.record(session, caller.key, "search", owner_id=owner, purpose=caller.purpose, result_count=total,
+                 detail={"q": q})
     session.commit()

@@ -52,23 +52,7 @@ def test_missing_invalid_revoked_and_expired_keys_are_401(api, keys, session_fac
     assert_error_shape(api.get(url, headers={"Authorization": f"Basic {keys.officer}"}), 401, "missing_api_key")
 
 
-@pytest.mark.parametrize(("method", "url", "allowed"), [
-    ("post", "/api/v1/batches", {"admin", "clerk"}),
-    ("get", "/api/v1/batches/{batch}", {"admin", "clerk"}),
-    ("get", "/api/v1/documents/{doc}", {"admin", "officer"}),
-    ("get", "/api/v1/documents/{doc}/original", {"admin", "officer"}),
-    ("get", "/api/v1/search?q=an", {"admin", "officer"}),
-])
-def test_roles(api, keys, method, url, allowed):
-    created = upload_one(api, keys, filegen.png("roles"))
-    url = url.format(batch=created["batch_id"], doc=created["documents"][0]["id"])
-    for role in ("admin", "clerk", "officer", "portal"):
-        kwargs = {"files": [("files", ("r.png", filegen.png(role)))]} if method == "post" else {}
-        response = getattr(api, method)(url, headers=keys.auth(role), **kwargs)
-        if role in allowed:
-            assert response.status_code in (200, 202), (role, response.text)
-        else:
-            assert_error_shape(response, 403, "forbidden")
+# Each role on each route: tests/integration/test_api_access.py (a table over every route).
 
 
 # -- error shape everywhere ----------------------------------------------------------------

@@ -1,0 +1,118 @@
+"""Records as JSON for a given caller: chosen fields with their evidence, links, masking.
+
+Masking policy (DOMAIN.md, "Personal data"): officers and admins see ID numbers in full;
+a portal sees in full only the ID it asked about (``owner_id`` of its request) and every
+other ID masked (``0021******82``) — a spouse's or parent's ID is not its business; clerks
+never reach records. Masking covers the owner, the subjects and ID-valued candidates.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.deps import Caller
+from api.schemas_records import CandidatePublic, FieldPublic, RecordLinks, RecordPublic, SubjectPublic
+from sohoa.models import (
+    REVIEW_CONFIRMED, ExtractedFieldRow, Record, RecordCorrection, RecordSubject, StoredFile,
+)
+from sohoa.records import as_text, mask_id, mask_in_text, validity_input
+from sohoa.records.build import PLAIN_COLUMNS
+from sohoa.validity import check_validity
+
+_ID_CANDIDATES = ("cccd", "cmnd", "tax_code")
+_SHOWN = ("owner_id", "owner_name", "procedure_code", *PLAIN_COLUMNS)
+
+
+class RecordContext:
+    """Everything the JSON of some records needs, loaded with a handful of queries."""
+
+    def __init__(self, session: Session, records: Sequence[Record]) -> None:
+        ids = [r.id for r in records]
+        docs = [r.document_id for r in records]
+        self.subjects: dict[str, list[RecordSubject]] = defaultdict(list)
+        for s in session.scalars(select(RecordSubject).where(RecordSubject.record_id.in_(ids))
+                                 .order_by(RecordSubject.id)):
+            self.subjects[s.record_id].append(s)
+        self.corrected: dict[str, set[str]] = defaultdict(set)
+        for rid, name in session.execute(select(RecordCorrection.record_id, RecordCorrection.field)
+                                         .where(RecordCorrection.record_id.in_(ids))):
+            self.corrected[rid].add(name)
+        self.chosen: dict[str, list[ExtractedFieldRow]] = defaultdict(list)
+        for row in session.scalars(select(ExtractedFieldRow).where(
+                ExtractedFieldRow.document_id.in_(docs), ExtractedFieldRow.chosen.is_(True))):
+            self.chosen[row.document_id].append(row)
+        self.pdfs = set(session.scalars(select(StoredFile.document_id).where(
+            StoredFile.document_id.in_(docs), StoredFile.kind == "searchable_pdf")))
+
+
+def _mask(caller: Caller, value: str | None, asked: str | None) -> str | None:
+    return value if caller.sees_full_id(value, asked) else mask_id(value)
+
+
+def _evidence(rows: list[ExtractedFieldRow], record: Record, column: str) -> ExtractedFieldRow | None:
+    if column in PLAIN_COLUMNS:
+        key = PLAIN_COLUMNS[column]
+        return next((r for r in rows if r.name == key and r.role in (None, "subject")), None)
+    if column == "owner_id":
+        return next((r for r in rows if r.name in _ID_CANDIDATES and r.value == record.owner_id), None)
+    if column == "owner_name":
+        return next((r for r in rows if r.name == "name" and r.value == record.owner_name), None)
+    return None
+
+
+def _field(record: Record, column: str, ctx: RecordContext, shown: str | None) -> FieldPublic:
+    """The value with where it was read (page, span, confidence), or who set it."""
+    value = getattr(record, column)
+    text = shown if column == "owner_id" else as_text(value)
+    if column in ctx.corrected[record.id]:
+        return FieldPublic(value=text, confidence=1.0, source="officer")
+    if value is None:
+        return FieldPublic(value=None, confidence=None, source="none")
+    rows = ctx.chosen[record.document_id]
+    row, source = _evidence(rows, record, column), "extracted"
+    if row is None and column == "valid_from":
+        row, source = _evidence(rows, record, "issue_date"), "derived"
+    if row is None:
+        source = "upload" if column == "procedure_code" else "none"
+    confidence = 1.0 if record.review_state == REVIEW_CONFIRMED else (row.confidence if row else None)
+    return FieldPublic(value=text, confidence=confidence, source=source,
+                       page=row.page if row else None,
+                       span=[row.span_start, row.span_end] if row and row.span_start is not None else None,
+                       problems=list(row.problems or []) if row else [])
+
+
+def record_public(record: Record, caller: Caller, ctx: RecordContext, *, day: date, asked: str | None = None,
+                  candidates: list[ExtractedFieldRow] | None = None) -> RecordPublic:
+    verdict = check_validity(validity_input(record), day)
+    owner = _mask(caller, record.owner_id, asked)
+    base = f"/api/v1/documents/{record.document_id}"
+    return RecordPublic(
+        id=record.id, document_id=record.document_id, kind=record.kind, owner_id=owner,
+        owner_id_type=record.owner_id_type, owner_name=record.owner_name, doc_type=record.doc_type,
+        procedure_code=record.procedure_code, doc_number=record.doc_number, issuing_body=record.issuing_body,
+        issue_date=record.issue_date, valid_from=record.valid_from, valid_until=record.valid_until,
+        permanent=record.permanent, approved=record.approved, legal_status=record.legal_status,
+        replaced_by=record.replaced_by_id, review_state=record.review_state, confirmed_at=record.confirmed_at,
+        updated_at=record.updated_at, valid_on=day, valid=verdict.valid, validity_reason=verdict.reason,
+        subjects=[SubjectPublic(role=s.role, person_id=_mask(caller, s.person_id, asked), id_type=s.id_type,
+                                name=s.name) for s in ctx.subjects[record.id]],
+        fields={c: _field(record, c, ctx, owner) for c in _SHOWN},
+        links=RecordLinks(original=f"{base}/original", self=f"/api/v1/records/{record.id}",
+                          searchable_pdf=f"{base}/searchable.pdf" if record.document_id in ctx.pdfs else None),
+        candidates=None if candidates is None else [_candidate(r, caller, asked) for r in candidates],
+    )
+
+
+def _candidate(row: ExtractedFieldRow, caller: Caller, asked: str | None) -> CandidatePublic:
+    value, raw = row.value, row.raw
+    if row.name in _ID_CANDIDATES and not caller.sees_full_id(value, asked):
+        value, raw = mask_id(value), mask_in_text(raw)
+    return CandidatePublic(name=row.name, role=row.role, value=value, raw=raw, confidence=row.confidence,
+                           page=row.page, valid=row.valid, problems=list(row.problems or []),
+                           span=[row.span_start, row.span_end] if row.span_start is not None else None,
+                           segment=row.segment, chosen=row.chosen)

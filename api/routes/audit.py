@@ -1,0 +1,133 @@
+"""The audit log for admins: query and export. There is no route that changes it: PUT,
+PATCH and DELETE answer 405, and the API only ever inserts events.
+
+``from`` is inclusive and ``to`` exclusive; a time without a zone is Vietnam time. Reading
+the log is itself logged (``audit.query`` / ``audit.export``): who looked up a citizen's
+accesses is personal-data processing too.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
+from sqlalchemy import Select, select
+
+from api.deps import AdminKey, SessionDep, SessionFactoryDep
+from api.schemas_records import AuditEventPublic, AuditPagePublic
+from sohoa import audit
+from sohoa.errors import BadRequest
+from sohoa.models import AuditEvent
+from sohoa.records import normalize_id
+from sohoa.validity import VN_TZ
+
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+COLUMNS = ("id", "at", "key_id", "role", "agency", "action", "target_type", "target_id", "owner_id",
+           "purpose", "result_count", "detail")
+
+
+class AuditFilters:
+    """The query parameters shared by query and export."""
+
+    def __init__(
+        self,
+        owner_id: Annotated[str | None, Query(max_length=40)] = None,
+        key_id: int | None = None,
+        action: Annotated[str | None, Query(max_length=64)] = None,
+        from_: Annotated[datetime | None, Query(alias="from", description="Inclusive; no zone = Vietnam")] = None,
+        to: Annotated[datetime | None, Query(description="Exclusive; no zone = Vietnam")] = None,
+    ) -> None:
+        self.owner_id = normalize_id(owner_id) if owner_id else None
+        self.key_id, self.action = key_id, action
+        self.start, self.end = _zoned(from_), _zoned(to)
+        if self.start and self.end and self.start >= self.end:
+            raise BadRequest("from must be before to", code="invalid_date_range")
+
+    def apply(self, query: Select) -> Select:  # type: ignore[type-arg]
+        if self.owner_id:
+            query = query.where(AuditEvent.owner_id == self.owner_id)
+        if self.key_id is not None:
+            query = query.where(AuditEvent.key_id == self.key_id)
+        if self.action:
+            query = query.where(AuditEvent.action == self.action)
+        if self.start:
+            query = query.where(AuditEvent.at >= self.start)
+        if self.end:
+            query = query.where(AuditEvent.at < self.end)
+        return query
+
+    def as_dict(self) -> dict[str, object]:
+        return {"owner_id": self.owner_id, "key_id": self.key_id, "action": self.action,
+                "from": self.start.isoformat() if self.start else None,
+                "to": self.end.isoformat() if self.end else None}
+
+
+def _zoned(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=VN_TZ) if value is not None and value.tzinfo is None else value
+
+
+def event_public(event: AuditEvent) -> AuditEventPublic:
+    return AuditEventPublic.model_validate({c: getattr(event, c) for c in COLUMNS})
+
+
+@router.get("", response_model=AuditPagePublic, summary="Audit events, newest first")
+def query_audit(
+    admin: AdminKey,
+    session: SessionDep,
+    filters: Annotated[AuditFilters, Depends()],
+    before_id: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> AuditPagePublic:
+    query = filters.apply(select(AuditEvent))
+    if before_id is not None:
+        query = query.where(AuditEvent.id < before_id)
+    events = list(session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit + 1)))
+    more = len(events) > limit
+    events = events[:limit]
+    body = AuditPagePublic(events=[event_public(e) for e in events],
+                           next_before_id=events[-1].id if more else None)
+    audit.record(session, admin, "audit.query", owner_id=filters.owner_id, result_count=len(events),
+                 detail=filters.as_dict())
+    session.commit()
+    return body
+
+
+@router.get("/export", summary="Every matching event as CSV or JSON lines, oldest first (streamed)",
+            response_class=StreamingResponse,
+            responses={200: {"content": {"text/csv": {}, "application/x-ndjson": {}}}})
+def export_audit(
+    admin: AdminKey,
+    session: SessionDep,
+    session_factory: SessionFactoryDep,
+    filters: Annotated[AuditFilters, Depends()],
+    format: Literal["csv", "jsonl"] = "csv",
+) -> StreamingResponse:
+    audit.record(session, admin, "audit.export", owner_id=filters.owner_id, detail=filters.as_dict())
+    session.commit()
+    query = filters.apply(select(AuditEvent)).order_by(AuditEvent.id)
+    rows = _stream(session_factory, query, format)
+    media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
+    name = f"audit.{format}"
+    return StreamingResponse(rows, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _stream(session_factory, query: Select, format: str) -> Iterator[str]:  # type: ignore[no-untyped-def, type-arg]
+    """Rows in chunks of 500 from a session of its own (the request's is closed by then)."""
+    with session_factory() as session:
+        if format == "csv":
+            yield ",".join(COLUMNS) + "\r\n"
+        for event in session.scalars(query.execution_options(yield_per=500)):
+            data = event_public(event).model_dump(mode="json")
+            if format == "jsonl":
+                yield json.dumps(data, ensure_ascii=False) + "\n"
+                continue
+            out = io.StringIO()
+            data["detail"] = json.dumps(data["detail"], ensure_ascii=False) if data["detail"] is not None else ""
+            csv.writer(out).writerow(["" if data[c] is None else data[c] for c in COLUMNS])
+            yield out.getvalue()

@@ -1,0 +1,82 @@
+"""API key management over HTTP (admins): create, list, change expiry, revoke.
+
+Keys are stored hashed (``sohoa.keys``); the secret is in the creation response only.
+Revoking keeps the row (the audit log refers to it). The last active admin key cannot be
+revoked, so the service is never left without anyone able to manage keys.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from fastapi import APIRouter
+from sqlalchemy import select
+
+from api.deps import AdminKey, SessionDep
+from api.schemas_records import KeyCreate, KeyCreatedPublic, KeyPublic, KeyUpdate
+from sohoa import audit
+from sohoa.errors import Conflict, NotFound
+from sohoa.keys import create_key, revoke_key
+from sohoa.models import ApiKey, utcnow
+
+router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+def key_public(key: ApiKey) -> KeyPublic:
+    expires = _aware(key.expires_at)
+    active = key.revoked_at is None and (expires is None or expires > utcnow())
+    return KeyPublic(id=key.id, name=key.name, role=key.role, agency=key.agency, prefix=key.prefix,
+                     created_at=key.created_at, expires_at=key.expires_at, revoked_at=key.revoked_at,
+                     last_used_at=key.last_used_at, active=active)
+
+
+def _load(session, key_id: int) -> ApiKey:  # type: ignore[no-untyped-def]
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound(f"no API key with id {key_id}", detail={"key_id": key_id})
+    return key
+
+
+@router.get("", response_model=list[KeyPublic], summary="Every key (never the secrets)")
+def list_keys(admin: AdminKey, session: SessionDep) -> list[KeyPublic]:
+    return [key_public(k) for k in session.scalars(select(ApiKey).order_by(ApiKey.id))]
+
+
+@router.post("", status_code=201, response_model=KeyCreatedPublic, summary="Create a key (secret shown once)")
+def post_key(body: KeyCreate, admin: AdminKey, session: SessionDep) -> KeyCreatedPublic:
+    key, secret = create_key(session, role=body.role, name=body.name, agency=body.agency,
+                             expires_at=_aware(body.expires_at))
+    audit.record(session, admin, "key.create", target_type="api_key", target_id=str(key.id),
+                 detail={"role": key.role, "name": key.name})
+    session.commit()
+    return KeyCreatedPublic(key=key_public(key), secret=secret)
+
+
+@router.patch("/{key_id}", response_model=KeyPublic, summary="Change a key's expiry")
+def patch_key(key_id: int, body: KeyUpdate, admin: AdminKey, session: SessionDep) -> KeyPublic:
+    key = _load(session, key_id)
+    key.expires_at = _aware(body.expires_at)
+    audit.record(session, admin, "key.update", target_type="api_key", target_id=str(key.id),
+                 detail={"expires_at": key.expires_at.isoformat() if key.expires_at else None})
+    session.commit()
+    return key_public(key)
+
+
+@router.delete("/{key_id}", response_model=KeyPublic, summary="Revoke a key (the row is kept)")
+def delete_key(key_id: int, admin: AdminKey, session: SessionDep) -> KeyPublic:
+    key = _load(session, key_id)
+    if key.role == "admin" and key.revoked_at is None:
+        others = [k for k in session.scalars(select(ApiKey).where(
+            ApiKey.role == "admin", ApiKey.revoked_at.is_(None), ApiKey.id != key.id)) if key_public(k).active]
+        if not others:
+            raise Conflict("this is the last active admin key; create another first", code="last_admin_key")
+    revoke_key(session, key.id)
+    audit.record(session, admin, "key.revoke", target_type="api_key", target_id=str(key.id))
+    session.commit()
+    return key_public(key)

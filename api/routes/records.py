@@ -1,0 +1,114 @@
+"""Reusable records: lookup by ID valid on a day (portals, officers), corrections (officers).
+
+Every request that reads personal data leaves exactly one audit event, with the caller's
+purpose; a portal must send one (``X-Purpose`` or ``purpose``, a dossier code).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import OfficerCaller, ReaderCaller, SessionDep, SettingsDep
+from api.records_view import RecordContext, record_public
+from api.schemas_records import CorrectionPublic, HistoryPublic, RecordListPublic, RecordPatch, RecordPublic
+from sohoa import audit
+from sohoa.errors import BadRequest
+from sohoa.models import ExtractedFieldRow, RecordCorrection
+from sohoa.records import apply_changes, find_record, lookup_records, parse_owner_id
+from sohoa.validity import today_vn
+
+router = APIRouter(prefix="/api/v1/records", tags=["records"])
+
+
+@router.get("", response_model=RecordListPublic, summary="Records valid on a day, by owner ID")
+def list_records(
+    caller: ReaderCaller,
+    session: SessionDep,
+    owner_id: Annotated[str | None, Query(max_length=40, description="Personal ID, ID card or enterprise code")] = None,
+    doc_type: Annotated[str | None, Query(max_length=64)] = None,
+    procedure_code: Annotated[str | None, Query(max_length=64)] = None,
+    valid_on: Annotated[date | None, Query(description="Default: today in Asia/Ho_Chi_Minh")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> RecordListPublic:
+    asked = parse_owner_id(owner_id) if owner_id is not None else None
+    if caller.role == "portal" and asked is None:
+        raise BadRequest("portals look records up by owner_id", code="owner_id_required")
+    day = valid_on or today_vn()
+    records = lookup_records(session, owner_id=asked, doc_type=doc_type, procedure_code=procedure_code,
+                             valid_on=day, limit=limit)
+    ctx = RecordContext(session, records)
+    body = RecordListPublic(valid_on=day, total=len(records),
+                            records=[record_public(r, caller, ctx, day=day, asked=asked) for r in records])
+    audit.record(session, caller.key, "record.lookup", target_type="record", owner_id=asked,
+                 purpose=caller.purpose, result_count=len(records),
+                 detail={"doc_type": doc_type, "procedure_code": procedure_code, "valid_on": day.isoformat(),
+                         "record_ids": [r.id for r in records]})
+    session.commit()
+    return body
+
+
+@router.get("/{record_id}", response_model=RecordPublic, summary="One record with its fields")
+def get_record(
+    record_id: str,
+    caller: ReaderCaller,
+    session: SessionDep,
+    owner_id: Annotated[str | None, Query(max_length=40, description="The ID the portal asks about")] = None,
+    valid_on: date | None = None,
+) -> RecordPublic:
+    record = find_record(session, record_id)
+    asked = parse_owner_id(owner_id) if owner_id is not None else None
+    candidates = None
+    if caller.role != "portal":
+        candidates = list(session.scalars(select(ExtractedFieldRow).where(
+            ExtractedFieldRow.document_id == record.document_id).order_by(ExtractedFieldRow.id)))
+    body = record_public(record, caller, RecordContext(session, [record]), day=valid_on or today_vn(),
+                         asked=asked, candidates=candidates)
+    audit.record(session, caller.key, "record.read", target_type="record", target_id=record.id,
+                 owner_id=record.owner_id, purpose=caller.purpose, result_count=1)
+    session.commit()
+    return body
+
+
+@router.patch("/{record_id}", response_model=RecordPublic, summary="Confirm or correct fields, set legal status")
+async def patch_record(record_id: str, patch: RecordPatch, caller: OfficerCaller, session: SessionDep,
+                       settings: SettingsDep) -> RecordPublic:
+    body, document_id = await run_in_threadpool(_apply_patch, session, record_id, patch, caller)
+    from workers.indexing import index_document  # the index carries validity and owner facets
+
+    await run_in_threadpool(index_document, settings, document_id)
+    return body
+
+
+def _apply_patch(session, record_id: str, patch: RecordPatch, caller) -> tuple[RecordPublic, str]:  # type: ignore[no-untyped-def]
+    if not patch.fields and not patch.confirm and patch.legal_status is None:
+        raise BadRequest("nothing to change: send fields, confirm or legal_status", code="empty_patch")
+    record = find_record(session, record_id)
+    replaced_by = find_record(session, patch.replaced_by) if patch.replaced_by else None
+    rows = apply_changes(record, caller.key, changes=patch.fields, confirm=patch.confirm,
+                         legal_status=patch.legal_status, replaced_by=replaced_by, note=patch.note)
+    session.add_all(rows)
+    audit.record(session, caller.key, "record.correct", target_type="record", target_id=record.id,
+                 owner_id=record.owner_id, purpose=caller.purpose, result_count=1,
+                 detail={"changed": [r.field for r in rows]})
+    session.commit()
+    body = record_public(record, caller, RecordContext(session, [record]), day=today_vn())
+    return body, record.document_id
+
+
+@router.get("/{record_id}/history", response_model=HistoryPublic, summary="Who confirmed or corrected what")
+def record_history(record_id: str, caller: OfficerCaller, session: SessionDep) -> HistoryPublic:
+    record = find_record(session, record_id)
+    rows = session.scalars(select(RecordCorrection).where(RecordCorrection.record_id == record.id)
+                           .order_by(RecordCorrection.id))
+    body = HistoryPublic(record_id=record.id, corrections=[
+        CorrectionPublic(field=r.field, old_value=r.old_value, new_value=r.new_value, key_id=r.key_id,
+                         at=r.at, note=r.note) for r in rows])
+    audit.record(session, caller.key, "record.history", target_type="record", target_id=record.id,
+                 owner_id=record.owner_id, purpose=caller.purpose, result_count=len(body.corrections))
+    session.commit()
+    return body
