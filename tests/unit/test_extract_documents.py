@@ -226,3 +226,18 @@ def test_fields_serialize_with_their_key_and_evidence() -> None:
     assert d["key"] == "child_cccd" and d["name"] == "cccd" and d["role"] == "child"
     assert d["span"] == list(f.span) and d["page"] == 1 and d["raw"] == "049223571884"
     assert set(d) >= {"value", "raw", "confidence", "page", "span", "valid", "problems", "segment"}
+
+
+def test_ocr_output_with_blank_lines_and_merged_header_columns() -> None:
+    text = ("UBND HUYỆN BẮC MÊ CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+            "PHÒNG TÀI CHÍNH - KẾ HOẠCH Độc lập - Tự do - Hạnh phúc\n\n\n"
+            "Bắc Mê, ngày 10 tháng 05 năm 2024\n\n\n\nGIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH\n\n\n\n"
+            "Số: 40G8298290\n\n5. Họ và tên đại diện hộ kinh doanh: ĐỖ THỊ THU TUẤN\n\n"
+            "Số định danh cá nhân: 04083669977\n")
+    fields = extract_fields([text])
+    s = summarize(fields)
+    assert s["issuer"] == "ỦY BAN NHÂN DÂN HUYỆN BẮC MÊ / PHÒNG TÀI CHÍNH - KẾ HOẠCH"
+    assert (s["doc_type"], s["doc_no"], s["issued"]) == ("gcn_hkd", "40G8298290", "2024-05-10")
+    cccd = pick(fields, "representative_cccd")  # a digit lost under the stamp: kept, flagged, low
+    assert cccd.value == "04083669977" and not cccd.valid and m.CCCD_LENGTH in cccd.problems
+    assert cccd.confidence <= m.LOW_CONFIDENCE
