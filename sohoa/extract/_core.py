@@ -28,8 +28,11 @@ _DEFAULT_ROLE = {"trich_luc_khai_sinh": "child", "giay_khai_sinh": "child",
 
 
 def extract_fields(pages: list[str]) -> list[ExtractedField]:
-    """Every candidate field in a file's page texts (one string per page, 1-based in results)."""
-    doc = Doc(pages)
+    """Every candidate field in a file's page texts (one string per page, 1-based in results).
+
+    A page whose OCR failed may be passed as ``""`` or None: page numbers stay aligned.
+    """
+    doc = Doc([p or "" for p in pages])
     out: list[ExtractedField] = []
     for seg in segments(doc.lines):
         out.extend(_segment_fields(doc, seg))
