@@ -129,6 +129,7 @@ class SqliteSearchBackend:
         Searches keep using the current version until the swap. Documents indexed by
         workers meanwhile go to both versions; the rebuild does not overwrite those
         (a worker's write during the build is at least as fresh as the build's input).
+        Run one rebuild at a time: a second one treats the first's tables as abandoned.
         """
         with self._write() as conn:
             current = int(_meta(conn, "current_version") or 1)
@@ -141,8 +142,10 @@ class SqliteSearchBackend:
             _set_meta(conn, "building_version", new)
         try:
             count = self._fill(new, documents)
+            with self._write() as conn:  # merge FTS segments before the new version serves
+                fts = sql.tables(new)["fts"]
+                conn.execute(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
             with self._write() as conn:
-                conn.execute(f"INSERT INTO {sql.tables(new)['fts']}({sql.tables(new)['fts']}) VALUES ('optimize')")
                 old = int(_meta(conn, "current_version") or current)
                 _set_meta(conn, "current_version", new)
                 conn.execute("DELETE FROM search_meta WHERE key = 'building_version'")
