@@ -37,11 +37,13 @@ _STOP = re.compile(
 )
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 _HONOR_WORDS = {"ong", "ba", "anh", "chi", "chau", "em", "ong/ba"}
-_PLACE_BEFORE = re.compile(r"(?:tinh|xa|huyen|thon|ban|quan|phuong|thi\s*tran)\s*$")
+_PLACE_BEFORE = re.compile(r"(?:tinh|xa|huyen|thon|ban|quan|phuong|thi\s*tran|duong|pho|ap|to|cau|cho)\s*$")
 
 CCCD_LABEL = re.compile(
     r"(?<![\w])(?:so\s*dinh\s*danh(?:\s*ca\s*nhan)?|ma\s*dinh\s*danh(?:\s*ca\s*nhan)?|so\s*ddcn|"
-    r"(?:so\s*)?(?:the\s*)?can\s*cuoc(?:\s*cong\s*dan)?|so\s*cccd|cccd)(?:\s*so)?\s*[:.]?\s*"
+    r"(?:so\s*)?(?:the\s*)?can\s*cuoc(?:\s*cong\s*dan)?|so\s*cccd|cccd)"
+    r"(?P<suffix>\s*(?:cua\s*)?(?:nguoi\s*)?(?:yeu\s*cau|de\s*nghi|me|cha|bo|dai\s*dien|chu\s*ho|chong|vo|con)\b)?"
+    r"(?:\s*so)?\s*[:.]?\s*"
 )
 CMND_LABEL = re.compile(r"(?<![\w])(?:so\s*)?(?:chung\s*minh\s*nhan\s*dan|cmnd)(?:\s*so)?\s*[:.]?\s*")
 DIGITS = re.compile(r"[0-9OoIl|SB]+(?:[ .][0-9OoIl|SB]+)*(?![^\W\d_])")

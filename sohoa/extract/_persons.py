@@ -81,7 +81,8 @@ def _ids(doc: Doc, seg: Segment, pg: int, text: str, fold: str, lo: int, hi: int
             got = p.read_digits(text, ml.end())
             if got is None or got[0] in taken:
                 continue
-            field = _id_field(doc, seg, pg, got, role_at(pg, ml.start()), labelled_kind)
+            said = p.role_of(ml.groupdict().get("suffix") or "")  # "số định danh của người mẹ"
+            field = _id_field(doc, seg, pg, got, said or role_at(pg, ml.start()), labelled_kind)
             if field is not None:
                 out.append((field, True))
                 taken.append(got[0])

@@ -103,6 +103,7 @@ def test_decomposed_input_gives_nfc_values() -> None:
         ("Họ và tên chủ hộ: Hà Văn Sáu", "representative_name", "Hà Văn Sáu"),
         ("Cấp cho: Ông/Bà Đỗ Quang Khánh, số định danh cá nhân 049200322596", "name", "Đỗ Quang Khánh"),
         ("Điều 1. Hỗ trợ cho hộ bà Nguyễn Thị Thu Trí, số định danh cá nhân", "name", "Nguyễn Thị Thu Trí"),
+        ("Địa chỉ: số 5 đường Ông Ích Khiêm. Cấp cho: Ông Lê Văn Tám", "name", "Lê Văn Tám"),
     ],
 )
 def test_person_name_labels(line: str, key: str, value: str) -> None:
@@ -118,6 +119,7 @@ BIRTH_EXTRACT = (
     "Giới tính: Nam Dân tộc: Kinh Quốc tịch: Việt Nam\nSố định danh cá nhân: 049223571884\n"
     "Họ, chữ đệm, tên người mẹ: Y LAN\nHọ, chữ đệm, tên người cha: VŨ XUÂN SƠN\n"
     "Số định danh cá nhân người cha: 049056627283\n"
+    "Số định danh cá nhân của người mẹ: 049186035963\n"
 )
 
 
@@ -129,6 +131,8 @@ def test_birth_extract_keeps_child_and_parents_apart() -> None:
     assert s["child_birth_date"] == "2023-03-14" and s["child_sex"] == "male"
     assert s["mother_name"] == "Y Lan" and s["father_name"] == "Vũ Xuân Sơn"
     assert s["name"] == "Vũ Xuân Sơn" and s["owner_role"] == "father"
+    assert s["father_cccd"] == "049056627283" and m.UNLABELED not in pick(fields, "father_cccd").problems
+    assert s["mother_cccd"] == "049186035963"  # the label names the role, not the nearest name
     assert s["doc_no"] == "195/2023" and s["validity"] == "permanent"
     assert m.BY_RULE in s["problems"]["validity"]
 
@@ -241,3 +245,9 @@ def test_ocr_output_with_blank_lines_and_merged_header_columns() -> None:
     cccd = pick(fields, "representative_cccd")  # a digit lost under the stamp: kept, flagged, low
     assert cccd.value == "04083669977" and not cccd.valid and m.CCCD_LENGTH in cccd.problems
     assert cccd.confidence <= m.LOW_CONFIDENCE
+
+
+def test_honorific_words_in_place_names_are_not_people() -> None:
+    text = MOTTO + "QUYẾT ĐỊNH\nTrụ sở: số 5 đường Ông Ích Khiêm, tỉnh Bà Rịa Vũng Tàu\nĐiều 1. Khen thưởng ông Lê Văn Tám.\n"
+    names = [f.value for f in extract_fields([text]) if f.name == "name"]
+    assert names == ["Lê Văn Tám"]
