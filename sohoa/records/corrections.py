@@ -20,6 +20,7 @@ from sohoa.validity import LEGAL_STATUSES, REPLACED
 EDITABLE = ("owner_id", "owner_name", "doc_type", "kind", "procedure_code", "doc_number", "issuing_body",
             "issue_date", "valid_from", "valid_until", "permanent", "approved")
 _PROCEDURE = re.compile(r"^\d\.\d{6}(\.[0-9A-Z.]+)?$")
+_DATES = ("issue_date", "valid_from", "valid_until")
 _LENGTHS = {"owner_name": 256, "doc_type": 64, "doc_number": 128, "issuing_body": 512}
 
 
@@ -78,6 +79,14 @@ def _validate(name: str, value: Any) -> Any:
         if name in ("approved", "kind"):
             raise BadRequest(f"{name} cannot be empty", code="invalid_value", detail={"field": name})
         return None
+    if name in _DATES:
+        return _as_date(name, value)
+    if name in ("permanent", "approved"):
+        if not isinstance(value, bool):
+            raise BadRequest(f"{name} must be true, false or null", code="invalid_value", detail={"field": name})
+        return value
+    if not isinstance(value, str):
+        raise BadRequest(f"{name} must be text", code="invalid_value", detail={"field": name})
     if name == "owner_id":
         value = normalize_id(value)
         if id_type(value) is None:
@@ -88,6 +97,16 @@ def _validate(name: str, value: Any) -> Any:
     if name in _LENGTHS and len(value) > _LENGTHS[name]:
         raise BadRequest(f"{name} is longer than {_LENGTHS[name]}", code="invalid_value", detail={"field": name})
     return value
+
+
+def _as_date(name: str, value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise BadRequest(f"{name} must be a date (YYYY-MM-DD)", code="invalid_value",
+                         detail={"field": name}) from None
 
 
 def _check_status(record: Record, legal_status: str | None, replaced_by: Record | None) -> None:
