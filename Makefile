@@ -38,10 +38,11 @@ $(TEST_STAMP): pyproject.toml | $(VENV)/bin/python
 	touch $@ $(RUN_STAMP)
 
 # Whole pipeline on sample scans (default: ../shared/samples): starts its own stack on free
-# ports, uploads, checks every document is indexed and every name is found. SAMPLES=dir.
+# ports, uploads, checks every document is indexed and every name is found, and times the
+# pipeline against plain `tesseract -l vie` with as many processes. SAMPLES=dir.
 SAMPLES ?= ../shared/samples
 bench: system-run venv
-	$(VENV)/bin/python bench/e2e_samples.py --samples $(SAMPLES)
+	$(VENV)/bin/python bench/e2e_samples.py --samples $(SAMPLES) --raw-tesseract
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -83,7 +83,7 @@ def run_ingest(files_dir: Path, api_url: str, key: str, env: dict[str, str]) -> 
     seconds = time.monotonic() - started
     sys.stderr.write(result.stderr)
     lines = result.stdout.splitlines()
-    for line in lines[:1] + lines[-20:]:
+    for line in lines[:1] + lines[-2:]:
         print(f"  | {line}")
     match = re.search(r"batch ([0-9a-f]+):", result.stdout)
     if not match:
@@ -108,7 +108,47 @@ def rank_of(client: httpx.Client, query: str, document_id: str | None, top: int)
     return (ranks[0] if ranks else None), (seen[0][1] if seen else "-")
 
 
-def check(samples: Path, api_url: str, key: str, env: dict[str, str], top: int) -> int:
+def page_images(files: list[Path], out: Path) -> list[Path]:
+    """Every page of every file as an image, the way a plain Tesseract run would see it."""
+    from PIL import Image, ImageSequence
+
+    images: list[Path] = []
+    for path in files:
+        if path.suffix.lower() == ".pdf":
+            prefix = out / path.stem
+            subprocess.run(["pdftoppm", "-r", "300", "-gray", "-png", str(path), str(prefix)], check=True)
+            images += sorted(out.glob(f"{path.stem}-*.png"))
+        elif path.suffix.lower() in (".tif", ".tiff"):
+            with Image.open(path) as tif:
+                for i, frame in enumerate(ImageSequence.Iterator(tif)):
+                    target = out / f"{path.stem}-{i + 1}.png"
+                    frame.save(target)
+                    images.append(target)
+        else:
+            images.append(path)
+    return images
+
+
+def raw_tesseract(files: list[Path], processes: int, languages: str = "vie") -> tuple[int, float]:
+    """``tesseract -l vie`` on every page image, ``processes`` at a time; (pages, seconds)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    with tempfile.TemporaryDirectory(prefix="sohoa-raw-") as tmp:
+        images = page_images(files, Path(tmp))  # rasterizing is not timed
+        started = time.monotonic()
+
+        def ocr(image: Path) -> None:
+            subprocess.run(["tesseract", str(image), "stdout", "-l", languages], env=env,
+                           check=True, capture_output=True)
+
+        with ThreadPoolExecutor(max_workers=processes) as pool:
+            list(pool.map(ocr, images))
+        return len(images), time.monotonic() - started
+
+
+def check(samples: Path, api_url: str, key: str, env: dict[str, str], top: int,
+          raw_processes: int | None = None) -> int:
     truth = json.loads((samples / "truth.json").read_text(encoding="utf-8"))
     batch_id, seconds, ingest_code = run_ingest(samples / "files", api_url, key, env)
     with httpx.Client(base_url=api_url, headers={"Authorization": f"Bearer {key}"}, timeout=30) as client:
@@ -131,6 +171,11 @@ def check(samples: Path, api_url: str, key: str, env: dict[str, str], top: int) 
     print(f"names found in top {top} (typed without diacritics): {found}/{asked}")
     print(f"pipeline: {pages} pages, upload to all indexed in {seconds:.1f}s = "
           f"{pages / seconds * 60:.1f} pages/min")
+    if raw_processes:
+        files = sorted((samples / "files").iterdir())
+        raw_pages, raw_seconds = raw_tesseract(files, raw_processes)
+        print(f"raw `tesseract -l vie` (300 dpi page images, {raw_processes} processes): {raw_pages} "
+              f"pages in {raw_seconds:.1f}s = {raw_pages / raw_seconds * 60:.1f} pages/min")
     return 0 if indexed == len(truth) and found == asked and ingest_code == 0 else 1
 
 
@@ -149,15 +194,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api-key", default=os.environ.get("SOHOA_API_KEY"))
     parser.add_argument("--workers", type=int, default=None, help="Workers of the own stack.")
     parser.add_argument("--top", type=int, default=3)
+    parser.add_argument("--raw-tesseract", action="store_true",
+                        help="Also time plain `tesseract -l vie` on the same pages, same process count.")
     args = parser.parse_args(argv)
     if not (args.samples / "truth.json").is_file():
         parser.error(f"{args.samples} has no truth.json")
+    raw = (args.workers or os.cpu_count() or 1) if args.raw_tesseract else None
     if args.api_url:
         if not args.api_key:
             parser.error("--api-key (or SOHOA_API_KEY) is needed with --api-url")
-        return check(args.samples, args.api_url.rstrip("/"), args.api_key, dict(os.environ), args.top)
+        return check(args.samples, args.api_url.rstrip("/"), args.api_key, dict(os.environ), args.top,
+                     raw_processes=raw)
     with own_stack(args.workers) as (api_url, key, env):
-        return check(args.samples, api_url, key, env, args.top)
+        return check(args.samples, api_url, key, env, args.top, raw_processes=raw)
 
 
 if __name__ == "__main__":
