@@ -16,7 +16,7 @@ from opensearchpy.exceptions import NotFoundError, TransportError
 
 from search.base import IndexedDocument, SearchFilters, SearchQuery, SearchResult
 from search.errors import DocumentRejected
-from search.opensearch import dsl, versions
+from search.opensearch import cursor, dsl, versions
 from search.opensearch.bulk import PageAction, bulk_write
 from search.opensearch.client import RetryPolicy, call, client_from_settings, policy_from_settings
 from search.opensearch.mapping import page_id, page_source
@@ -38,6 +38,7 @@ class OpenSearchBackend:
         *,
         policy: RetryPolicy | None = None,
         refresh: bool = True,
+        exact_score_cursor: bool | None = None,
     ) -> None:
         self.client = client
         self.index = index
@@ -45,6 +46,7 @@ class OpenSearchBackend:
         self.refresh = refresh  # False: rely on the cluster's refresh interval (bulk jobs)
         self.last_rejected: dict[str, Any] = {}  # documents the last rebuild() had to skip
         self._alias_ready = False
+        self.exact_score_cursor = exact_score_cursor  # None: ask the engine on first use
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenSearchBackend:
@@ -125,11 +127,28 @@ class OpenSearchBackend:
             parsed, query.filters, size=query.size,
             offset=(query.page - 1) * query.size, search_after=search_after,
         )
-        response = self._read("search", lambda: self.client.search(index=self.index, body=body))
+        response = self._read("search", lambda: self._run_search(body, search_after))
         if response is None:
             return SearchResult(total=0, hits=[])
         hits = response["hits"]
         return SearchResult(total=int(hits["total"]["value"]), hits=[dsl.to_hit(h) for h in hits["hits"]])
+
+    def _run_search(self, body: dict[str, Any], search_after: list[Any] | None) -> dict[str, Any]:
+        def run(b: dict[str, Any]) -> dict[str, Any]:
+            return self.client.search(index=self.index, body=b)
+
+        if search_after is None:
+            return run(body)
+        if self._exact_scores():
+            return cursor.exact_page(run, body, search_after)
+        return cursor.inexact_page(run, body, search_after)
+
+    def _exact_scores(self) -> bool:
+        """Does a hit's score round-trip as a cursor? Not on osmem (see ``cursor.py``)."""
+        if self.exact_score_cursor is None:
+            info = call(self.policy, "info", self.client.info)
+            self.exact_score_cursor = info.get("version", {}).get("build_hash") != "osmem"
+        return self.exact_score_cursor
 
     def count(self, filters: SearchFilters | None = None) -> int:
         """Number of indexed pages matching the filters."""

@@ -94,9 +94,7 @@ def search_body(
         "track_total_hits": True,
         "_source": ["document_id", "page", "filename"],
     }
-    if search_after is not None:
-        body["search_after"] = search_after
-    else:
+    if search_after is None:  # with search_after, cursor.py adds it
         body["from"] = offset
     body["highlight"] = {  # no_match_size: a filter-only listing still shows the page start
         "pre_tags": [MARK],
