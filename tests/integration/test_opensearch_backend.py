@@ -1,0 +1,202 @@
+"""OpenSearch-only behaviour: strict mapping, analyzers, alias swap, retries, refusals."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from opensearchpy.exceptions import RequestError
+
+from search.base import IndexedDocument, IndexedPage, SearchQuery
+from search.errors import DocumentRejected, SearchUnavailable
+from search.opensearch import OpenSearchBackend, RetryPolicy
+from search.opensearch.versions import alias_targets, next_alias, versions
+from tests.conftest import free_port
+from tests.integration.opensearch_fixtures import (  # noqa: F401  (fixtures)
+    FaultProxy,
+    backend,
+    drop_all,
+    engine,
+    make_backend,
+)
+
+
+def doc(document_id: str, *texts: str, **meta: object) -> IndexedDocument:
+    return IndexedDocument(document_id, [IndexedPage(i, t) for i, t in enumerate(texts, start=1)], **meta)  # type: ignore[arg-type]
+
+
+def hits(b: OpenSearchBackend, q: str) -> list[str]:
+    return [h.document_id for h in b.search(SearchQuery(q=q, size=100)).hits]
+
+
+# -- mapping and analysis ------------------------------------------------------------------
+
+
+def test_first_write_creates_version_one_behind_the_alias(backend: OpenSearchBackend) -> None:
+    backend.index_documents([doc("d-1", "một")])
+    assert alias_targets(backend.client, backend.index, backend.policy) == [f"{backend.index}-v1"]
+    mapping = backend.client.indices.get_mapping(index=backend.index)[f"{backend.index}-v1"]["mappings"]
+    assert mapping["dynamic"] == "strict"
+    assert mapping["properties"]["text"]["index_options"] == "offsets"
+    assert mapping["properties"]["text"]["fields"]["exact"]["analyzer"] == "vi_exact"
+    assert mapping["properties"]["document_id"]["type"] == "keyword"
+    assert mapping["properties"]["uploaded_at"]["type"] == "date"
+
+
+def test_unknown_field_is_rejected_by_strict_mapping(backend: OpenSearchBackend) -> None:
+    backend.index_documents([doc("d-1", "một")])
+    with pytest.raises(RequestError) as err:
+        backend.client.index(index=backend.index, id="x:1", body={"document_id": "x", "page": 1, "surprise": 1})
+    assert err.value.error == "strict_dynamic_mapping_exception"
+
+
+def test_folding_analyzer_maps_d_with_stroke_and_keeps_the_original(backend: OpenSearchBackend) -> None:
+    backend.index_documents([doc("d-1", "một")])
+    analyzed = backend.client.indices.analyze(
+        index=backend.index, body={"analyzer": "vi_folded", "text": "Đặng Đức 123/QĐ-UBND"}
+    )
+    tokens = {(t["position"], t["token"]) for t in analyzed["tokens"]}
+    assert {(0, "dang"), (0, "đặng"), (1, "duc"), (1, "đức")} <= tokens
+    assert {(2, "123"), (3, "qd"), (3, "qđ"), (4, "ubnd")} <= tokens  # "/" and "-" separate words
+    exact = backend.client.indices.analyze(index=backend.index, body={"analyzer": "vi_exact", "text": "Đặng"})
+    assert [t["token"] for t in exact["tokens"]] == ["đặng"]
+
+
+def test_text_is_stored_with_canonical_tones_in_nfc(backend: OpenSearchBackend) -> None:
+    backend.index_documents([doc("d-1", "Hoa\u0300 Bi\u0300nh khoẻ")])  # decomposed, old-style
+    source = backend.client.get(index=backend.index, id="d-1:1")["_source"]
+    assert source["text"] == "Hòa Bình khỏe"
+
+
+# -- permanent refusals --------------------------------------------------------------------
+
+
+def test_mapping_error_rejects_only_that_document_and_leaves_none_of_it(backend: OpenSearchBackend) -> None:
+    good = doc("d-good", "Nguyễn Văn Tốt")
+    bad = IndexedDocument("d-bad", [IndexedPage(1, "trang một Lỗi"), IndexedPage("hai", "trang hai")])  # type: ignore[arg-type]
+    with pytest.raises(DocumentRejected) as err:
+        backend.index_documents([good, bad])
+    assert err.value.document_ids == ["d-bad"]
+    assert err.value.code == "index_rejected"
+    assert err.value.reasons["d-bad"]["type"] == "mapper_parsing_exception"
+    assert hits(backend, "tot") == ["d-good"]
+    assert hits(backend, "loi") == []  # page 1 of the refused document was removed again
+    assert backend.count() == 1
+
+
+# -- versions and the alias swap -----------------------------------------------------------
+
+
+def test_rebuild_serves_old_version_until_the_swap_and_keeps_live_writes(backend: OpenSearchBackend) -> None:
+    backend.index_documents([doc("d-old", "bản cũ Lê Cũ")])
+    seen_during: dict[str, object] = {}
+
+    def source() -> Iterator[IndexedDocument]:
+        yield doc("d-new", "bản mới Lê Mới")
+        # Mid-rebuild: searches still hit v1, and a worker indexes a document.
+        seen_during["old"] = hits(backend, "le cu")
+        seen_during["new"] = hits(backend, "le moi")
+        seen_during["alias"] = alias_targets(backend.client, backend.index, backend.policy)
+        seen_during["next"] = alias_targets(backend.client, next_alias(backend.index), backend.policy)
+        backend.index_documents([doc("d-live", "Lê Sống")])
+        yield doc("d-new2", "Lê Hai")
+
+    assert backend.rebuild(source()) == 2
+    assert seen_during == {
+        "old": ["d-old"], "new": [], "alias": [f"{backend.index}-v1"], "next": [f"{backend.index}-v2"],
+    }
+    assert hits(backend, "le moi") == ["d-new"]
+    assert hits(backend, "le cu") == []
+    assert hits(backend, "le song") == ["d-live"]  # written to both versions during the load
+    assert alias_targets(backend.client, backend.index, backend.policy) == [f"{backend.index}-v2"]
+    assert alias_targets(backend.client, next_alias(backend.index), backend.policy) == []
+    assert list(versions(backend.client, backend.index, backend.policy)) == [f"{backend.index}-v2"]
+
+
+def test_failed_rebuild_keeps_the_old_version_in_service(backend: OpenSearchBackend) -> None:
+    backend.index_documents([doc("d-old", "Phan Cũ")])
+
+    def broken() -> Iterator[IndexedDocument]:
+        yield doc("d-new", "Phan Mới")
+        raise OSError("archive unreadable")
+
+    with pytest.raises(OSError):
+        backend.rebuild(broken())
+    assert hits(backend, "phan cu") == ["d-old"]
+    assert list(versions(backend.client, backend.index, backend.policy)) == [f"{backend.index}-v1"]
+    assert alias_targets(backend.client, next_alias(backend.index), backend.policy) == []
+
+
+def test_searches_keep_answering_while_a_rebuild_runs(backend: OpenSearchBackend) -> None:
+    backend.index_documents([doc(f"d-{i}", f"Võ Thị {i}") for i in range(20)])
+    stop = threading.Event()
+    totals: list[int] = []
+
+    def reader() -> None:
+        while not stop.is_set():
+            totals.append(backend.search(SearchQuery(q="vo thi")).total)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        for _ in range(3):
+            backend.rebuild(doc(f"d-{i}", f"Võ Thị {i}") for i in range(20))
+    finally:
+        stop.set()
+        thread.join()
+    assert totals and set(totals) == {20}
+
+
+# -- transient failures --------------------------------------------------------------------
+
+
+@pytest.fixture
+def proxy(osmem_clone) -> Iterator[FaultProxy]:  # type: ignore[no-untyped-def]
+    p = FaultProxy(osmem_clone.url)
+    yield p
+    p.close()
+
+
+def test_transient_5xx_and_429_are_retried_with_backoff(proxy: FaultProxy) -> None:
+    b = make_backend(proxy.url, policy=RetryPolicy(attempts=4, initial_backoff=0.05, max_backoff=1))
+    try:
+        b.index_documents([doc("d-0", "khởi tạo")])
+        proxy.fail(503, 429, 502)
+        started = time.monotonic()
+        b.index_documents([doc("d-1", "Đinh Văn Bền")])
+        elapsed = time.monotonic() - started
+        assert hits(b, "dinh van ben") == ["d-1"]
+        assert elapsed >= 0.025 + 0.05 + 0.1  # jittered backoff: at least half of 0.05, 0.1, 0.2
+    finally:
+        drop_all(b)
+
+
+def test_faults_beyond_the_retry_budget_are_search_unavailable(proxy: FaultProxy) -> None:
+    b = make_backend(proxy.url, policy=RetryPolicy(attempts=2, initial_backoff=0.01))
+    try:
+        b.index_documents([doc("d-0", "khởi tạo")])
+        proxy.fail(503, 503)
+        with pytest.raises(SearchUnavailable) as err:
+            b.index_documents([doc("d-1", "x")])
+        assert err.value.status == 503 and err.value.code == "search_unavailable"
+        proxy.down = True
+        with pytest.raises(SearchUnavailable):
+            b.search(SearchQuery(q="x"))
+        assert b.ping() is False
+        proxy.down = False  # engine back: the same document goes through
+        b.index_documents([doc("d-1", "Quay Lại")])
+        assert hits(b, "quay lai") == ["d-1"]
+    finally:
+        drop_all(b)
+
+
+def test_unreachable_engine_is_search_unavailable_not_a_crash() -> None:
+    b = make_backend(f"http://127.0.0.1:{free_port()}", policy=RetryPolicy(attempts=3, initial_backoff=0.01))
+    with pytest.raises(SearchUnavailable):
+        b.index_documents([doc("d-1", "x")])
+    with pytest.raises(SearchUnavailable):
+        b.delete_document("d-1")
+    assert b.ping() is False
+    b.close()
