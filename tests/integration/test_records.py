@@ -148,3 +148,20 @@ def test_invalid_corrections_change_nothing(session_factory):
                 apply_changes(record, officer, **kwargs)
             assert info.value.code == code
         assert record.doc_number == "389/GPXD" and record.legal_status == "in_force"
+
+
+def test_worker_step_builds_the_record_and_never_fails_the_job(session_factory, caplog):
+    from types import SimpleNamespace
+
+    from workers.jobs import extract_record
+
+    ctx = SimpleNamespace(sessions=session_factory)
+    with session_scope(session_factory) as session:
+        doc = add_document(session, [HKD])
+    extract_record(ctx, doc)  # type: ignore[arg-type]
+    with session_scope(session_factory) as session:
+        record = session.scalar(select(Record).where(Record.document_id == doc))
+        assert record is not None and record.owner_id == HKD_ID
+        assert build_indexed_document(session, doc).owner_ids == [HKD_ID]
+    extract_record(ctx, "no-such-document")  # type: ignore[arg-type]
+    assert "field extraction failed" in caplog.text
