@@ -200,3 +200,16 @@ def test_unreachable_engine_is_search_unavailable_not_a_crash() -> None:
         b.delete_document("d-1")
     assert b.ping() is False
     b.close()
+
+
+def test_settings_select_this_backend(osmem_clone, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from search import open_backend
+    from sohoa.config import Settings
+
+    settings = Settings(_env_file=None, var_dir=tmp_path, search_backend="opensearch",
+                        opensearch_url=osmem_clone.url, opensearch_index="sohoa-test", opensearch_retries=2)
+    b = open_backend(settings)
+    assert isinstance(b, OpenSearchBackend) and b.index == "sohoa-test" and b.policy.attempts == 2
+    b.index_documents([doc("d-1", "Tạ Văn Cấu Hình")])
+    assert hits(b, "cau hinh") == ["d-1"]
+    drop_all(b)
