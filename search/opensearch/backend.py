@@ -15,7 +15,7 @@ from opensearchpy import OpenSearch
 from opensearchpy.exceptions import NotFoundError, TransportError
 
 from search.base import IndexedDocument, SearchFilters, SearchQuery, SearchResult
-from search.errors import DocumentRejected
+from search.errors import DocumentRejected, SearchUnavailable
 from search.opensearch import cursor, dsl, versions
 from search.opensearch.bulk import PageAction, bulk_write
 from search.opensearch.client import RetryPolicy, call, client_from_settings, policy_from_settings
@@ -108,7 +108,10 @@ class OpenSearchBackend:
             self._finish_loading(new)
             versions.swap(self.client, self.index, new, old, self.policy)
         except BaseException:
-            versions.drop(self.client, [new], self.policy)
+            try:
+                versions.drop(self.client, [new], self.policy)
+            except SearchUnavailable:  # keep the original error; the next rebuild drops it
+                log.warning("could not delete half-loaded %s", new)
             raise
         stale = [name for name in versions.versions(self.client, self.index, self.policy) if name != new]
         versions.drop(self.client, stale, self.policy)
