@@ -8,6 +8,7 @@ Stages below the job receive settings as arguments and never read the environmen
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -42,7 +43,8 @@ class WorkerContext:
 
 
 _current: WorkerContext | None = None
-_factories: dict[tuple[int, str], sessionmaker[Session]] = {}
+_factories: OrderedDict[tuple[int, str], sessionmaker[Session]] = OrderedDict()
+MAX_ENGINES = 4  # a worker talks to one database; tests (and the API) may pass many
 
 
 def set_context(settings: Settings, *, ocr_engine: OcrEngine | None = None) -> WorkerContext:
@@ -72,6 +74,12 @@ def session_factory(settings: Settings) -> sessionmaker[Session]:
     if factory is None:
         factory = make_session_factory(make_engine(settings.database_url))
         _factories[key] = factory
+        while len(_factories) > MAX_ENGINES:  # close the least recently used database's pool
+            (pid, _url), old = _factories.popitem(last=False)
+            if pid == os.getpid() and old.kw.get("bind") is not None:
+                old.kw["bind"].dispose()
+    else:
+        _factories.move_to_end(key)
     return factory
 
 

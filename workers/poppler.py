@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 from pdf2image import convert_from_path
-from pdf2image.exceptions import PDFPageCountError, PDFSyntaxError
+from pdf2image.exceptions import PDFPageCountError, PDFPopplerTimeoutError, PDFSyntaxError
 
 from sohoa.errors import CorruptFile, SohoaError
 
@@ -63,7 +63,7 @@ def rasterize_page(pdf: Path, number: int, *, dpi: int, workdir: Path, timeout: 
             fmt="ppm", paths_only=True, grayscale=gray, timeout=timeout,
             output_file=f"page-{number:04d}",
         )
-    except subprocess.TimeoutExpired as e:
+    except PDFPopplerTimeoutError as e:
         raise PopplerTimeout(f"rasterizing took longer than {timeout:g} s") from e
     except (PDFPageCountError, PDFSyntaxError) as e:
         raise CorruptFile(f"cannot rasterize page {number}: {e}") from e

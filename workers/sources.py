@@ -93,7 +93,7 @@ class PdfSource:
         return RasterPage(image, width, height, dpi)
 
     def close(self) -> None:
-        self._reader.close() if hasattr(self._reader, "close") else None
+        self._reader.close()
 
 
 class ImageSource:

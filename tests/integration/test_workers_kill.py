@@ -47,7 +47,7 @@ def descendants(pid: int) -> list[int]:
 
 
 def kill_hard(proc: subprocess.Popen[bytes]) -> None:
-    """SIGKILL the worker and its work horse (which RQ puts in a session of its own) and
+    """SIGKILL the worker and its work horse (which RQ puts in a process group of its own) and
     the horse's Tesseract, as an OOM killer or a power cut would."""
     family = [proc.pid, *descendants(proc.pid)]
     for pid in family:
