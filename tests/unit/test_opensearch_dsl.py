@@ -80,3 +80,15 @@ def test_backoff_doubles_up_to_the_cap() -> None:
     assert 0.5 <= policy.delay(0) <= 1.0
     assert 2.0 <= policy.delay(2) <= 4.0
     assert 2.5 <= policy.delay(8) <= 5.0
+
+
+def test_prepare_text_equals_canonical_tones() -> None:
+    import unicodedata
+
+    from search.opensearch.mapping import prepare_text
+    from sohoa.vntext import canonical_tones
+
+    for text in ["Hoa\u0300 Bi\u0300nh khoẻ thuý quý giặt", unicodedata.normalize("NFD", "Trần Thị Ngọc Ánh hoà"),
+                 "123/QĐ-UBND ngày 05/03/2024", ""]:
+        assert prepare_text(text) == canonical_tones(text)
+    assert prepare_text("Hoa\u0300 khoẻ") == "Hòa khỏe"
