@@ -219,13 +219,16 @@ class SearchBackendConformance:
         full = [(h.document_id, h.page) for h in backend.search(SearchQuery(q="ho tich", size=100)).hits]
         walked: list[tuple[str, int]] = []
         after = None
-        while True:
+        for _ in range(6):  # 25 hits in pages of 7: 4 full-or-partial pages, then an empty one
             result = backend.search(SearchQuery(q="ho tich", size=7, search_after=after))
             assert result.total == 25
             if not result.hits:
                 break
             walked += [(h.document_id, h.page) for h in result.hits]
+            assert result.hits[-1].sort != after, "search_after did not advance"
             after = result.hits[-1].sort
+        else:
+            pytest.fail(f"search_after walk did not end: {walked}")
         assert walked == full and len(full) == 25
 
     def test_empty_query_matches_everything_with_filters(self, backend: SearchBackend) -> None:
