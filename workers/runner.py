@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 
@@ -22,8 +23,20 @@ def run_worker(settings: Settings, *, burst: bool = False, simple: bool = False)
     """
     os.environ["OMP_THREAD_LIMIT"] = "1"  # Tesseract: parallelism comes from processes
     set_context(settings)
+    preload(settings)
     queue = get_queue(settings)
     worker_class = SimpleWorker if simple else Worker
     worker = worker_class([queue], connection=queue.connection)
     log.info("worker %s on queue %s (burst=%s)", worker.name, settings.queue_name, burst)
     worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
+
+
+def preload(settings: Settings) -> None:
+    """Import what a job needs once, in the parent: every forked work horse inherits it
+    instead of paying the imports again for each document (~0.6 s per job otherwise)."""
+    backend = "search.opensearch" if settings.search_backend == "opensearch" else "search.sqlite_fts"
+    for module in ("workers.jobs", "workers.indexing", "sohoa.records", backend):
+        try:
+            importlib.import_module(module)
+        except ImportError:  # optional parts (e.g. the OpenSearch client) may be absent
+            log.warning("could not preload %s", module, exc_info=True)
