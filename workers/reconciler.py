@@ -5,7 +5,8 @@ Every pass re-enqueues
 - ``processing`` documents whose lease expired (their worker died),
 - ``queued`` documents without a live RQ job (the message was lost),
 and indexes documents whose pages are all processed but whose indexing is ``pending``
-(the search engine was down).
+(the search engine was down), including indexed documents whose re-index after a
+correction missed the engine.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import or_, select
 
 from sohoa.config import Settings
 from sohoa.db import session_scope
-from sohoa.models import INDEX_DONE, INDEX_PENDING, PROCESSING, QUEUED, Document, utcnow
+from sohoa.models import INDEX_DONE, INDEX_PENDING, INDEXED, PROCESSING, QUEUED, Document, utcnow
 from workers.context import session_factory
 from workers.indexing import index_with_state
 from workers.queue import LIVE_STATUSES, enqueue_document, get_queue, job_status
@@ -38,8 +39,8 @@ def reconcile_once(settings: Settings) -> dict[str, int]:
         queued = list(session.scalars(select(Document.id).where(
             Document.status == QUEUED,
             Document.created_at < now - timedelta(seconds=QUEUED_GRACE_SECONDS))))
-        pending = list(session.scalars(select(Document.id).where(
-            Document.status == PROCESSING, Document.processed_at.is_not(None),
+        pending = list(session.scalars(select(Document.id).where(  # INDEXED: a re-index (correction) missed
+            Document.status.in_((PROCESSING, INDEXED)), Document.processed_at.is_not(None),
             Document.index_state == INDEX_PENDING,
             or_(Document.lease_expires_at.is_(None), Document.lease_expires_at < now))))
     queue = get_queue(settings)
