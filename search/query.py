@@ -74,13 +74,9 @@ def fold_word(word: str) -> str:
     return vntext.fold(normalize_word(word))
 
 
-_ANY_WORD = re.compile(r"\w+")  # the unit vntext.canonical_tones works on
-
-
 def index_forms(text: str) -> tuple[str, str]:
-    """(exact, folded) forms of a page for indexing: same as ``vntext.normalize`` and
-    ``vntext.folded`` of the whole text, computed word by word through the caches."""
-    exact = _ANY_WORD.sub(lambda m: normalize_word(m.group(0)), vntext.nfc(text)).lower()
+    """(exact, folded) forms of a page for indexing: ``vntext.normalize`` and ``vntext.folded``."""
+    exact = vntext.normalize(text)
     return exact, vntext.fold(exact)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền sắc ngã hỏi nặng
 _VOWELS = set("aăâeêioôơuưy")
@@ -47,7 +48,9 @@ def folded(text: str) -> str:
     return fold(normalize(text))
 
 
+@lru_cache(maxsize=200_000)
 def _canonical_syllable(word: str) -> str:
+    """Cached: pages repeat a small vocabulary, and this is the hot path of (re)indexing."""
     letters = [unicodedata.normalize("NFD", ch) for ch in word]
     tone = None
     bases: list[str] = []  # each NFC letter without its tone mark

@@ -10,15 +10,12 @@ so phrase and exact matches still work on the folded field; the ``exact`` sub-fi
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timezone
-from functools import lru_cache
 from typing import Any
 
 from search.base import IndexedDocument, IndexedPage
-from sohoa.vntext import canonical_tones, nfc
+from sohoa.vntext import canonical_tones
 
-_WORD = re.compile(r"\w+", re.UNICODE)  # the unit sohoa.vntext.canonical_tones works on
 TEXT_INDEX_OPTIONS = "offsets"  # postings with offsets: fast highlighting of long pages
 
 # Every character that is not a letter or digit separates words, as in ``search.query.words``
@@ -87,17 +84,8 @@ def page_id(document_id: str, page: int) -> str:
 
 
 def prepare_text(text: str) -> str:
-    """NFC + canonical tone placement, done here because the engine cannot.
-
-    Same result as ``canonical_tones(text)``, word by word through a cache: a page
-    repeats a small vocabulary, and this was half the cost of a bulk reindex.
-    """
-    return _WORD.sub(lambda m: _canonical_word(m.group(0)), nfc(text))
-
-
-@lru_cache(maxsize=100_000)
-def _canonical_word(word: str) -> str:
-    return canonical_tones(word)
+    """NFC + canonical tone placement, done here because the engine cannot."""
+    return canonical_tones(text)
 
 
 def page_source(doc: IndexedDocument, page: IndexedPage) -> dict[str, Any]:
