@@ -24,6 +24,7 @@ FROM python:3.11-slim-bookworm
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils fonts-dejavu-core \
+        qpdf icc-profiles-free \
     && rm -rf /var/lib/apt/lists/*
 
 COPY --from=build /wheels /wheels

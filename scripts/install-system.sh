@@ -5,8 +5,8 @@
 set -euo pipefail
 
 RUN_PACKAGES=(python3 python3-venv tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils
-              redis-server fonts-dejavu-core)
-TEST_PACKAGES=(postgresql postgresql-common qpdf)
+              redis-server fonts-dejavu-core qpdf icc-profiles-free)
+TEST_PACKAGES=(postgresql postgresql-common)
 
 wanted=("${RUN_PACKAGES[@]}")
 if [[ "${1:-run}" == "test" ]]; then

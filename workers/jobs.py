@@ -21,6 +21,7 @@ from sohoa.models import (
 )
 from workers.context import WorkerContext, get_context
 from workers.pipeline import PageOutcome, process_page
+from workers.searchable_pdf import page_pdf_name, publish_searchable_pdf
 from workers.sources import open_source
 
 log = logging.getLogger(__name__)
@@ -126,12 +127,17 @@ def ensure_pages(ctx: WorkerContext, document_id: str, total: int) -> None:
 
 def record_page(ctx: WorkerContext, document_id: str, attempt: int, outcome: PageOutcome) -> None:
     """Store one page's result, its word boxes, the progress, and renew the lease."""
-    words = None
+    words = page_pdf = None
     if outcome.words is not None:
         payload = {"page": outcome.number, "width": outcome.width, "height": outcome.height,
                    "dpi": outcome.dpi, "words": outcome.words}
         data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         words = ctx.archive.put_derived(document_id, f"page-{outcome.number:04d}.words.json", data)
+    if outcome.pdf_path is not None:  # kept so a resumed job merges it without OCR'ing again
+        try:
+            page_pdf = ctx.archive.put_derived_file(document_id, page_pdf_name(outcome.number), outcome.pdf_path)
+        finally:
+            outcome.pdf_path.unlink(missing_ok=True)
     with session_scope(ctx.sessions) as session:
         page = session.scalars(select(Page).where(
             Page.document_id == document_id, Page.number == outcome.number)).one()
@@ -142,6 +148,9 @@ def record_page(ctx: WorkerContext, document_id: str, attempt: int, outcome: Pag
         page.processed_at = utcnow()
         if words is not None:
             _upsert_stored_file(session, document_id, "page_words", words.path, words.sha256, words.size_bytes)
+        if page_pdf is not None:
+            _upsert_stored_file(session, document_id, "page_pdf", page_pdf.path, page_pdf.sha256,
+                                page_pdf.size_bytes)
         session.flush()
         progressed = session.scalar(select(func.count()).select_from(Page).where(
             Page.document_id == document_id, Page.status.in_((PAGE_DONE, PAGE_FAILED))))
@@ -180,8 +189,17 @@ def finish_document(ctx: WorkerContext, document_id: str, attempt: int) -> None:
         ).rowcount
     if finished != 1:
         raise LeaseLost(document_id)
+    make_searchable_pdf(ctx, document_id)
     extract_record(ctx, document_id)
     index_document(ctx.settings, document_id)
+
+
+def make_searchable_pdf(ctx: WorkerContext, document_id: str) -> None:
+    """Best effort, like the record: a failed merge is logged and the text is still indexed."""
+    try:
+        publish_searchable_pdf(ctx, document_id)
+    except Exception:  # noqa: BLE001 - never lose the text index over the PDF
+        log.exception("document %s: searchable PDF failed", document_id)
 
 
 def extract_record(ctx: WorkerContext, document_id: str) -> None:

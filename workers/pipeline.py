@@ -11,6 +11,7 @@ that fails becomes a failed ``PageOutcome`` with a code; its siblings carry on.
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ class PageOutcome:
     error_code: str | None = None
     error_message: str | None = None
     duration_ms: int = 0
+    pdf_path: Path | None = None  # OCR'd page as a searchable PDF (a temp file the caller stores)
 
 
 def process_page(source: PageSource, number: int, *, settings: Settings, engine: OcrEngine) -> PageOutcome:
@@ -57,6 +59,8 @@ def process_page(source: PageSource, number: int, *, settings: Settings, engine:
         except Exception as e:  # noqa: BLE001 - a broken page must not sink its siblings
             log.warning("page %d unreadable: %r", number, e)
             outcome = _failed(number, "page_unreadable", f"{type(e).__name__}: {e}")
+        if outcome.pdf_path is not None:
+            outcome.pdf_path = _keep(outcome.pdf_path)
     outcome.duration_ms = round((time.monotonic() - started) * 1000)
     return outcome
 
@@ -89,7 +93,16 @@ def ocr_outcome(number: int, raster: RasterPage, result: OcrResult, settings: Se
         word_count=len(result.words),
         needs_review=confidence is not None and confidence < settings.ocr_low_confidence,
         width=raster.width, height=raster.height, dpi=raster.dpi, words=result.words_json(),
+        pdf_path=result.pdf,
     )
+
+
+def _keep(path: Path) -> Path:
+    """Move the page PDF out of the page's temp dir (deleted on return) for the caller."""
+    fd, kept = tempfile.mkstemp(prefix="sohoa-page-", suffix=".pdf")
+    os.close(fd)
+    os.replace(path, kept)
+    return Path(kept)
 
 
 def _failed(number: int, code: str, message: str) -> PageOutcome:

@@ -1,8 +1,9 @@
 """Tesseract, the one OCR program: command line, timeout, output parsing.
 
-One recognition pass per page writes both the plain text and the TSV of words with boxes
-and confidences (``tesseract IMG BASE txt tsv``), so text and confidences always agree and
-no page is read twice. ``OMP_THREAD_LIMIT=1``: parallelism comes from worker processes.
+One recognition pass per page writes the plain text, the TSV of words with boxes and
+confidences and the page's searchable PDF (the image it read + invisible text) at once
+(``tesseract IMG BASE txt tsv pdf``), so text, confidences and PDF always agree and no page
+is read twice. ``OMP_THREAD_LIMIT=1``: parallelism comes from worker processes.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class OcrWord:
 class OcrResult:
     text: str  # NFC
     words: list[OcrWord]
+    pdf: Path | None = None  # the page as a searchable PDF, in the caller's workdir
 
     @property
     def mean_confidence(self) -> float | None:
@@ -70,7 +72,7 @@ def ocr_image(image: Path, *, languages: str, dpi: int, timeout: float, workdir:
     """Read one page image with a hard timeout; the child is killed when it expires."""
     base = workdir / "ocr"
     args = ["tesseract", str(image), str(base), "-l", languages, "--psm", "3",
-            "--dpi", str(dpi), "txt", "tsv"]
+            "--dpi", str(dpi), "txt", "tsv", "pdf"]
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     try:
         subprocess.run(args, env=env, check=True, timeout=timeout,
@@ -84,7 +86,8 @@ def ocr_image(image: Path, *, languages: str, dpi: int, timeout: float, workdir:
         raise TesseractError("tesseract is not installed") from e
     text = base.with_suffix(".txt").read_text(encoding="utf-8")
     words = parse_tsv(base.with_suffix(".tsv").read_text(encoding="utf-8"))
-    return OcrResult(text=nfc(text).strip(), words=words)
+    pdf = base.with_suffix(".pdf")
+    return OcrResult(text=nfc(text).strip(), words=words, pdf=pdf if pdf.is_file() else None)
 
 
 def parse_tsv(tsv: str) -> list[OcrWord]:

@@ -61,7 +61,10 @@ def test_png_is_ocred_to_nfc_text_with_confidences_and_word_boxes(ctx_settings, 
     assert any(w["text"] == "Nhung" and w["conf"] > 0 for w in words["words"])
     with session_scope(session_factory) as session:
         stored = session.scalars(select(StoredFile).where(StoredFile.document_id == doc_id)).all()
-        assert [(f.kind, f.path) for f in stored] == [("page_words", page.words_path)]
+        pdf_dir = page.words_path.rsplit("/", 1)[0]
+        assert sorted((f.kind, f.path) for f in stored) == [
+            ("page_pdf", f"{pdf_dir}/page-0001.pdf"), ("page_words", page.words_path),
+            ("searchable_pdf", f"{pdf_dir}/searchable.pdf")]
     assert search_ids(ctx_settings, "nguyen thi hong nhung") == [doc_id]
 
 
