@@ -22,7 +22,13 @@ from sohoa.extract.ids import check_tax_code, parse_doc_no
 _PLACE_DATE = re.compile(r"^[^\d,:]{2,40},\s*(?:ngay|\d)")
 _ISSUE_LABEL = re.compile(r"(?:dang\s*ky\s*lan\s*dau|ngay\s*cap|ngay\s*ban\s*hanh)\s*:?\s*")
 _BUSINESS_LABEL = re.compile(r"(?:ma\s*so\s*ho\s*kinh\s*doanh|so\s*(?:giay\s*chung\s*nhan\s*)?dang\s*ky\s*ho\s*kinh\s*doanh)\s*:?\s*")
-_TAX_LABEL = re.compile(r"(?<![\w])(?:ma\s*so\s*(?:thue|doanh\s*nghiep)|mst)\s*:?\s*")
+_TAX_LABEL = re.compile(
+    r"(?<![\w])(?:ma\s*so\s*(?:thue|doanh\s*nghiep|dn|chi\s*nhanh|dia\s*diem\s*kinh\s*doanh)|mst)"
+    r"(?:\s*(?:cua\s*)?(?:doanh\s*nghiep|chi\s*nhanh|dn))?\s*[:.]?\s*"
+)
+# Ten digits, maybe spaced in groups or one by one (boxes on a form), then a branch's -NNN.
+_D = "[0-9OoIl|SB]"
+_TAX_VALUE = re.compile(rf"{_D}(?:[ .]?{_D}){{9}}(?![ .]?[0-9])(?:\s*[-–]\s*{_D}{{3}}(?![0-9]))?|[0-9][0-9 .]*[0-9]")
 _DEFAULT_ROLE = {"trich_luc_khai_sinh": "child", "giay_khai_sinh": "child",
                  "trich_luc_khai_tu": "deceased", "giay_chung_tu": "deceased"}
 
@@ -139,12 +145,13 @@ def _tax_codes(doc: Doc, seg: Segment) -> list[ExtractedField]:
     for pg, lo, hi in doc.ranges(seg):
         text, folded = doc.texts[pg - 1], doc.folds[pg - 1]
         for ml in _TAX_LABEL.finditer(folded, lo, hi):
-            mt = re.compile(r"[0-9OoIl|SB]{10}(?:\s*-\s*[0-9OoIl|SB]{3})?").match(text, ml.end())
+            mt = _TAX_VALUE.match(text, ml.end())
             if not mt:
                 continue
-            raw = re.sub(r"\s+", "", mt.group(0))
-            fixed, repaired = repair_digits(raw.replace("-", ""))
-            value = fixed[:10] + ("-" + fixed[10:] if len(fixed) > 10 else "")
+            raw = re.sub(r"[\s.]+", "", mt.group(0))
+            fixed, repaired = repair_digits(raw.replace("-", "").replace("–", ""))
+            # a longer run (a 12-digit personal ID as tax code) is kept whole, never cut to 10
+            value = fixed[:10] + "-" + fixed[10:] if len(fixed) == 13 and re.search(r"[-–]", raw) else fixed
             ok = check_tax_code(value)
             conf = 0.95 if ok else 0.2
             problems = ([m.OCR_REPAIRED] if repaired else []) + ([] if ok else [m.TAX_CODE_SHAPE])

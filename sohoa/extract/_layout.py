@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from sohoa.extract._text import Line, fold_lower
-from sohoa.extract.doctype import classify_title, looks_like_title
+from sohoa.extract.doctype import classify_title, looks_like_title, more_specific
 from sohoa.vntext import canonical_tones
 
 MOTTO = re.compile(r"cong\s*hoa\s*xa\s*hoi\s*chu\s*ngh[il]a(?:\s*viet\s*nam)?")
@@ -22,10 +22,17 @@ SO_LABEL = re.compile(r"(?:^|(?<=\s))so\s*[:.]?\s*(?=[0-9oil|sb]{1,6}\s*/|[0-9][
 _ISSUER_START = re.compile(
     r"^(?:uy ban|ubnd|hdnd|hoi dong|phong|so |xa |phuong|thi tran|huyen|quan |thi xa|thanh pho|"
     r"tinh|bo |cuc|chi cuc|tong cuc|van phong|trung tam|ban |cong an|toa an|vien |kho bac|"
-    r"chi nhanh|doi |bo phan)"
+    r"chi nhanh|doi |bo phan|dac khu)\b"
 )
-_UNIT_START = re.compile(r"^(?:xa|phuong|thi tran|huyen|quan|thi xa|thanh pho|tinh)\b")
-_PARENT_END = re.compile(r"(?:uy ban nhan dan|ubnd|hdnd|hoi dong nhan dan)$")
+_UNIT = r"(?:xa(?! hoi)|phuong|thi tran|huyen|quan|thi xa|thanh pho|tinh|dac khu)"
+_UNIT_START = re.compile(rf"^{_UNIT}\b")
+_HAS_UNIT = re.compile(rf"(?<![\w]){_UNIT}\b")
+_RULE = re.compile(r"^[\W_]{3,}$")  # the underline OCR reads under a header body: "-------", "———"
+
+
+def _squash(folded: str) -> str:
+    """Folded text with runs of spaces collapsed: scans double the spaces in header lines."""
+    return re.sub(r"\s+", " ", folded).strip()
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,7 @@ def nonblank(lines: list[Line], begin: int, end: int, count: int) -> list[Line]:
 
 
 def is_issuer_line(line: Line) -> bool:
-    text = line.folded.strip()
+    text = _squash(line.folded)
     return looks_like_title(line.text) and bool(_ISSUER_START.match(text)) and not MOTTO.search(text)
 
 
@@ -81,7 +88,8 @@ def _walk_back(lines: list[Line], anchor: int, floor: int) -> int:
     i = anchor - 1
     while i >= floor and anchor - i <= 5 and lines[i].page == lines[anchor].page:
         ln = lines[i]
-        if SO_LABEL.match(ln.folded.strip()) or is_issuer_line(ln) or not ln.text.strip():
+        blank = not ln.text.strip() or _RULE.match(ln.text.strip())
+        if SO_LABEL.match(ln.folded.strip()) or is_issuer_line(ln) or blank:
             start = i if ln.text.strip() else start
             i -= 1
             continue
@@ -89,11 +97,24 @@ def _walk_back(lines: list[Line], anchor: int, floor: int) -> int:
     return start
 
 
+def _title_like(ln: Line) -> bool:
+    return looks_like_title(ln.text) and not MOTTO.search(ln.folded) and not is_issuer_line(ln)
+
+
 def _find_title(lines: list[Line], begin: int, end: int) -> tuple[int | None, tuple[str, str] | None]:
-    for ln in nonblank(lines, begin, end, 12):
-        if not looks_like_title(ln.text) or MOTTO.search(ln.folded) or is_issuer_line(ln):
+    """The first title line; a title wrapped over two lines (``GIẤY XÁC NHẬN`` / ``TÌNH TRẠNG
+    HÔN NHÂN``) is read whole when that names a more specific type."""
+    cands = nonblank(lines, begin, end, 13)
+    for k, ln in enumerate(cands[:12]):
+        if not _title_like(ln):
             continue
         kind = classify_title(ln.folded)
+        nxt = cands[k + 1] if k + 1 < len(cands) else None
+        # the second half may look like a body line once folded ("TÌNH TRẠNG" ~ "TỈNH")
+        if nxt is not None and nxt.page == ln.page and looks_like_title(nxt.text) and not MOTTO.search(nxt.folded):
+            joined = classify_title(f"{ln.folded} {nxt.folded}")
+            if joined and (kind is None or more_specific(joined[0], kind[0])):
+                kind = joined
         if kind:
             return ln.index, kind
     return None, None
@@ -131,19 +152,25 @@ def issuer_parts(lines: list[Line], seg: Segment) -> list[tuple[Line, int, int]]
             continue
         motto = MOTTO.search(ln.folded) or MOTTO2.search(ln.folded)
         head = ln.text[: motto.start()].rstrip(" -–:") if motto else ""
-        if head and looks_like_title(head) and _ISSUER_START.match(ln.folded[: len(head)].strip()):
+        if head and looks_like_title(head) and _ISSUER_START.match(_squash(ln.folded[: len(head)])):
             out.append((ln, 0, len(head)))
     return out
 
 
 def issuer_value(parts: list[str]) -> str:
-    """Join header lines into one body name: ``ỦY BAN NHÂN DÂN XÃ TRÀ ĐỐC``, levels with `` / ``."""
+    """Join header lines into one body name: ``ỦY BAN NHÂN DÂN XÃ TRÀ ĐỐC``, levels with `` / ``.
+
+    A line that only names a territorial unit (``TỈNH QUẢNG NAM``) completes the line above
+    when that one names none (``ỦY BAN NHÂN DÂN``, ``SỞ TÀI CHÍNH``): one body wrapped over
+    two lines, not two levels. Dashes get one space each side (``TÀI CHÍNH-KẾ HOẠCH``).
+    """
     out: list[str] = []
     for raw in parts:
         text = canonical_tones(re.sub(r"\s+", " ", raw).strip())
+        text = re.sub(r"\s*[-–—]\s*", " - ", text)
         text = re.sub(r"^UBND\b", "ỦY BAN NHÂN DÂN", text)
         text = re.sub(r"^HĐND\b", "HỘI ĐỒNG NHÂN DÂN", text)
-        if out and _UNIT_START.match(fold_lower(text)) and _PARENT_END.search(fold_lower(out[-1])):
+        if out and _UNIT_START.match(fold_lower(text)) and not _HAS_UNIT.search(fold_lower(out[-1])):
             out[-1] = f"{out[-1]} {text}"
         else:
             out.append(text)

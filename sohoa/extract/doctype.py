@@ -15,7 +15,8 @@ RESULT, COMPONENT = "result", "component"
 # (code, class, folded pattern). Order matters: specific before generic.
 DOC_TYPES: tuple[tuple[str, str, str], ...] = (
     ("gcn_hkd", RESULT, r"giay chung nhan dang ky ho kinh doanh"),
-    ("gcn_dkdn", RESULT, r"giay chung nhan dang ky (?:doanh nghiep|kinh doanh)"),
+    ("gcn_dkdn", RESULT,
+     r"giay chung nhan dang ky (?:doanh nghiep|kinh doanh|hoat dong (?:chi nhanh|van phong dai dien|dia diem kinh doanh))"),
     ("gcn_qsdd", RESULT, r"giay chung nhan quyen su dung dat"),
     ("gcn_ket_hon", RESULT, r"giay chung nhan ket hon"),
     ("trich_luc_khai_sinh", RESULT, r"trich luc (?:dang ky )?khai sinh"),
@@ -33,6 +34,7 @@ DOC_TYPES: tuple[tuple[str, str, str], ...] = (
     ("to_khai", COMPONENT, r"to khai"),
     ("don_de_nghi", COMPONENT, r"don (?:de nghi|xin|dang ky|yeu cau)"),
     ("don_de_nghi", COMPONENT, r"don"),
+    ("don_de_nghi", COMPONENT, r"giay de nghi|phieu (?:de nghi|yeu cau)"),  # request forms are applications
     ("giay_uy_quyen", COMPONENT, r"giay uy quyen|hop dong uy quyen"),
     ("bien_ban", COMPONENT, r"bien ban"),
 )
@@ -46,6 +48,12 @@ def classify_title(folded_line: str) -> tuple[str, str] | None:
         if pat.match(text):
             return code, cls
     return None
+
+
+def more_specific(code: str, than: str) -> bool:
+    """True when ``code`` comes before ``than`` in DOC_TYPES (specific patterns come first)."""
+    order = [c for c, _, _ in DOC_TYPES]
+    return code != than and order.index(code) < order.index(than)
 
 
 def doc_class(code: str) -> str:

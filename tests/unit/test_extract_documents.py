@@ -29,6 +29,14 @@ MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do -
         ("ĐƠN ĐỀ NGHỊ", "don_de_nghi", "component"),
         ("ĐƠN XIN XÁC NHẬN", "don_de_nghi", "component"),
         ("TỜ KHAI ĐĂNG KÝ KHAI SINH", "to_khai", "component"),
+        ("GIẤY ĐỀ NGHỊ ĐĂNG KÝ HỘ KINH DOANH", "don_de_nghi", "component"),  # a form, not the certificate
+        ("GIẤY ĐỀ NGHỊ CẤP GIẤY PHÉP XÂY DỰNG", "don_de_nghi", "component"),
+        ("PHIẾU YÊU CẦU CẤP BẢN SAO TRÍCH LỤC HỘ TỊCH", "don_de_nghi", "component"),
+        ("GIẤY CHỨNG NHẬN ĐĂNG KÝ HOẠT ĐỘNG CHI NHÁNH", "gcn_dkdn", "result"),
+        ("GIẤY XÁC NHẬN\nTÌNH TRẠNG HÔN NHÂN", "xac_nhan_tinh_trang_hon_nhan", "result"),  # wrapped title
+        ("GIẤY CHỨNG NHẬN ĐĂNG KÝ\nHỘ KINH DOANH", "gcn_hkd", "result"),
+        ("TRÍCH LỤC\nKHAI SINH", "trich_luc_khai_sinh", "result"),
+        ("QUYẾT ĐỊNH\nVỀ VIỆC CẤP GIẤY PHÉP", "quyet_dinh", "result"),  # a caps subject line is not a wrap
     ],
 )
 def test_document_type_from_title(title: str, code: str, cls: str) -> None:
@@ -49,11 +57,34 @@ def test_body_mentions_do_not_override_the_title() -> None:
         ("UBND HUYỆN BẮC MÊ\nPHÒNG TÀI CHÍNH - KẾ HOẠCH\n", "ỦY BAN NHÂN DÂN HUYỆN BẮC MÊ / PHÒNG TÀI CHÍNH - KẾ HOẠCH"),
         ("ỦY BAN NHÂN DÂN\nXÃ TRÀ ĐỐC\n", "ỦY BAN NHÂN DÂN XÃ TRÀ ĐỐC"),
         ("UỶ BAN NHÂN DÂN\nTỈNH QUẢNG NAM\nSỞ TƯ PHÁP\n", "ỦY BAN NHÂN DÂN TỈNH QUẢNG NAM / SỞ TƯ PHÁP"),
+        # scans double spaces; dashes lose or change their spaces
+        ("UỶ  BAN NHÂN DÂN\nXÃ  NAM TRÀ MY\n", "ỦY BAN NHÂN DÂN XÃ NAM TRÀ MY"),
+        ("ỦY BAN NHÂN DÂN HUYỆN NÚI THÀNH\nPHÒNG TÀI CHÍNH-KẾ HOẠCH\n",
+         "ỦY BAN NHÂN DÂN HUYỆN NÚI THÀNH / PHÒNG TÀI CHÍNH - KẾ HOẠCH"),
+        ("UBND XÃ TRÀ ĐỐC\nPHÒNG VĂN HÓA – XÃ HỘI\n", "ỦY BAN NHÂN DÂN XÃ TRÀ ĐỐC / PHÒNG VĂN HÓA - XÃ HỘI"),
+        # after the 2025 reform: special zones, provincial departments, business registration
+        ("ỦY BAN NHÂN DÂN\nĐẶC KHU LÝ SƠN\n", "ỦY BAN NHÂN DÂN ĐẶC KHU LÝ SƠN"),
+        ("SỞ TÀI CHÍNH\nTHÀNH PHỐ HUẾ\nPHÒNG ĐĂNG KÝ KINH DOANH\n",
+         "SỞ TÀI CHÍNH THÀNH PHỐ HUẾ / PHÒNG ĐĂNG KÝ KINH DOANH"),
+        ("SỞ KẾ HOẠCH VÀ ĐẦU TƯ TỈNH LÀO CAI\nPHÒNG ĐĂNG KÝ KINH DOANH\n",
+         "SỞ KẾ HOẠCH VÀ ĐẦU TƯ TỈNH LÀO CAI / PHÒNG ĐĂNG KÝ KINH DOANH"),
+        # the underline OCR reads under the body is no part of it
+        ("ỦY BAN NHÂN DÂN\nXÃ CÀ DY\n———\n", "ỦY BAN NHÂN DÂN XÃ CÀ DY"),
     ],
 )
 def test_issuing_body_from_header(header: str, expected: str) -> None:
     text = header + "Số: 5/QĐ-UBND\n" + MOTTO + "ngày 02 tháng 01 năm 2024\nQUYẾT ĐỊNH\nỦY BAN NHÂN DÂN HUYỆN KHÁC\n"
     assert summarize(extract_fields([text]))["issuer"] == expected
+
+
+def test_second_document_keeps_its_issuing_body_above_an_underline() -> None:
+    first = "ỦY BAN NHÂN DÂN\nXÃ YÊN PHÚ\n" + MOTTO + "ngày 02 tháng 01 năm 2024\nQUYẾT ĐỊNH\nĐiều 1. Nội dung.\n"
+    second = "ỦY BAN NHÂN DÂN\nXÃ CÀ DY\n--------\nSố: 7/UBND-XNTTHN\n" + MOTTO + \
+        "Cà Dy, ngày 03 tháng 01 năm 2024\nGIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN\n"
+    fields = extract_fields([first + second])
+    assert segment_count(fields) == 2
+    assert summarize(fields, 0)["issuer"] == "ỦY BAN NHÂN DÂN XÃ YÊN PHÚ"
+    assert summarize(fields, 1)["issuer"] == "ỦY BAN NHÂN DÂN XÃ CÀ DY"
 
 
 def test_issuing_body_when_ocr_merges_the_two_header_columns() -> None:

@@ -165,6 +165,17 @@ def test_legacy_nine_digit_id_is_kept_separately() -> None:
     assert pick(fields, "cccd") is None
 
 
+@pytest.mark.parametrize(
+    "line",
+    ["Chứng minh nhân dân số 212345678", "Số chứng minh nhân dân: 212345678", "CMND số: 212 345 678",
+     "Giấy CMND số 212345678, cấp ngày 05 tháng 3 năm 2010", "Số Chứng minh nhân dân:212345678",
+     "Số CMND:  212345678"],
+)
+def test_legacy_id_label_forms(line: str) -> None:
+    fields = extract_fields([person(line + "\n")])
+    assert pick(fields, "cmnd").value == "212345678" and pick(fields, "cccd") is None
+
+
 def test_money_amounts_are_not_ids() -> None:
     fields = extract_fields([person("Vốn kinh doanh: 273.000.000 đồng\nSố tiền 1.200.000.000.000 đồng\n")])
     assert pick(fields, "cmnd") is None and pick(fields, "cccd") is None
@@ -179,12 +190,22 @@ def test_unlabelled_twelve_digits_are_a_weaker_candidate() -> None:
     ("line", "value", "valid"),
     [("Mã số thuế: 0101234567", "0101234567", True),
      ("Mã số doanh nghiệp: 0101234567-001", "0101234567-001", True),
-     ("MST: 01O1234567", "0101234567", True)],
+     ("MST: 01O1234567", "0101234567", True),
+     ("Mã số thuế:0101234567", "0101234567", True),
+     ("Mã số DN: 0101234567", "0101234567", True),
+     ("Mã số chi nhánh: 0101234567 - 012", "0101234567-012", True),
+     ("Mã số thuế chi nhánh: 0101234567- 012", "0101234567-012", True),
+     ("Mã số thuế doanh nghiệp: 0101234567", "0101234567", True),
+     ("Mã số doanh nghiệp/Mã số thuế: 0101234567", "0101234567", True),
+     ("Mã số doanh nghiệp: 0 1 0 1 2 3 4 5 6 7", "0101234567", True),  # digits from a form's boxes
+     ("Mã số thuế: 0101 234 567", "0101234567", True),
+     # a 12-digit personal ID used as tax code is kept whole and flagged, never cut to 10 digits
+     ("Mã số thuế: 002171179082", "002171179082", False)],
 )
 def test_tax_codes(line: str, value: str, valid: bool) -> None:
     f = one(page(body=line + "\n"), "tax_code")
     assert f.value == value and f.valid is valid
-    assert (f.confidence <= m.LOW_CONFIDENCE) == ("O" in line)
+    assert (f.confidence <= m.LOW_CONFIDENCE) == ("O" in line or not valid)
 
 
 def test_spans_point_at_the_raw_text() -> None:
