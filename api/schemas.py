@@ -51,6 +51,7 @@ class BatchCreatedPublic(BaseModel):
 class BatchDocumentPublic(BatchDocumentBase):
     pages_total: int = 0
     pages_done: int = 0
+    pages_needing_review: int = Field(0, description="Pages whose OCR confidence is below the review threshold.")
 
 
 class BatchCounts(BaseModel):
@@ -99,6 +100,7 @@ class DocumentPublic(BaseModel):
     index_error: str | None
     pages_total: int
     pages_done: int
+    pages_needing_review: int = Field(0, description="Pages whose OCR confidence is below the review threshold.")
     agency_code: str | None
     procedure_code: str | None
     created_at: UtcDatetime

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from sqlalchemy.orm import selectinload
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
 from starlette.concurrency import run_in_threadpool
 
 from sohoa import audit
@@ -19,7 +22,7 @@ from api.schemas import (
 from api.uploads import BATCH_REQUEST_BODY, read_batch_form
 from ingest import BatchMeta, BatchOutcome, ingest_batch
 from sohoa.errors import NotFound
-from sohoa.models import FAILED, Batch, BatchItem
+from sohoa.models import FAILED, Batch, BatchItem, Page
 
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"])
 
@@ -58,23 +61,41 @@ def _audit_upload(session_factory, key, outcome: BatchOutcome) -> None:  # type:
 
 
 @router.get("/{batch_id}", response_model=BatchPublic, summary="Batch status and per-document progress")
-def get_batch(batch_id: str, key: ClerkKey, session: SessionDep) -> BatchPublic:
+def get_batch(batch_id: str, key: ClerkKey, session: SessionDep,
+              needs_review: Annotated[bool | None, Query(
+                  description="true: list only documents with pages flagged for review; false: only "
+                              "those without. Counts and total always cover the whole batch.")] = None,
+              ) -> BatchPublic:
     batch = session.get(Batch, batch_id, options=[selectinload(Batch.items).selectinload(BatchItem.document)])
     if batch is None:
         raise NotFound(f"no batch with id {batch_id}", detail={"batch_id": batch_id})
-    documents = [_item_public(item) for item in batch.items]
+    review = pages_needing_review(session, [i.document_id for i in batch.items if i.document_id])
+    documents = [_item_public(item, review) for item in batch.items]
     counts = BatchCounts()
     for doc in documents:
         setattr(counts, doc.status, getattr(counts, doc.status, 0) + 1)
     busy = counts.queued + counts.processing
+    total = len(documents)
+    if needs_review is not None:
+        documents = [d for d in documents if (d.pages_needing_review > 0) == needs_review]
     return BatchPublic(
         id=batch.id, status="processing" if busy else "done", created_at=batch.created_at,
         agency_code=batch.agency_code, procedure_code=batch.procedure_code, note=batch.note,
-        total=len(documents), counts=counts, documents=documents,
+        total=total, counts=counts, documents=documents,
     )
 
 
-def _item_public(item: BatchItem) -> BatchDocumentPublic:
+def pages_needing_review(session: Session, document_ids: list[str]) -> dict[str, int]:
+    """Flagged pages per document, in one grouped query."""
+    if not document_ids:
+        return {}
+    rows = session.execute(
+        select(Page.document_id, func.count()).where(Page.document_id.in_(document_ids), Page.needs_review)
+        .group_by(Page.document_id))
+    return {document_id: count for document_id, count in rows}
+
+
+def _item_public(item: BatchItem, review: dict[str, int]) -> BatchDocumentPublic:
     document = item.document
     if document is None:  # rejected at upload
         error = ErrorInfo(code=item.error_code or "rejected", message=item.error_message or "")
@@ -85,4 +106,5 @@ def _item_public(item: BatchItem) -> BatchDocumentPublic:
     return BatchDocumentPublic(
         id=document.id, filename=item.filename, status=document.status, error=error, duplicate=item.duplicate,
         pages_total=document.pages_total, pages_done=document.pages_done,
+        pages_needing_review=review.get(document.id, 0),
     )

@@ -39,6 +39,7 @@ def get_document(document_id: str, caller: OfficerCaller, session: SessionDep) -
         if document.status == FAILED else None,
         index_state=document.index_state, index_error=document.index_error,
         pages_total=document.pages_total, pages_done=document.pages_done,
+        pages_needing_review=sum(1 for p in document.pages if p.needs_review),
         agency_code=document.agency_code, procedure_code=document.procedure_code,
         created_at=document.created_at, updated_at=document.updated_at,
         processed_at=document.processed_at, indexed_at=document.indexed_at,
