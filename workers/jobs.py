@@ -142,7 +142,7 @@ def record_page(ctx: WorkerContext, document_id: str, attempt: int, outcome: Pag
         page = session.scalars(select(Page).where(
             Page.document_id == document_id, Page.number == outcome.number)).one()
         for name in ("status", "source", "text", "confidence", "word_count", "needs_review", "width",
-                     "height", "dpi", "error_code", "error_message", "duration_ms"):
+                     "height", "dpi", "error_code", "error_message", "duration_ms", "rotation", "skew"):
             setattr(page, name, getattr(outcome, name))
         page.words_path = words.path if words else None
         page.processed_at = utcnow()

@@ -1,7 +1,9 @@
 """One page through the pipeline, as plain stages a driver calls in order.
 
     text layer? ──yes──► use it (no OCR)
-         └─no──► rasterize at native dpi (pixel guard first) ──► OCR (one pass)
+         └─no──► rasterize at native dpi (pixel guard first) ──► prepare (grey via red
+                 channel, deskew) ──► OCR (one pass) ──► looks sideways/upside down?
+                 ──yes──► OSD on a preview, turn, OCR again, keep the better reading
 
 Each stage takes the page's inputs and returns its output; new stages (orientation,
 deskew, preprocessing, searchable PDF) slot in between without touching the job. A page
@@ -21,6 +23,7 @@ from sohoa.config import Settings
 from sohoa.errors import SohoaError
 from sohoa.models import PAGE_DONE, PAGE_FAILED
 from sohoa.vntext import nfc
+from workers.imaging import detect_rotation, looks_misoriented, prepare_page, rotate_image
 from workers.sources import PageSource, RasterPage
 from workers.tesseract import OcrEngine, OcrResult
 
@@ -45,6 +48,8 @@ class PageOutcome:
     error_code: str | None = None
     error_message: str | None = None
     duration_ms: int = 0
+    rotation: int | None = None  # clockwise degrees turned to read it upright
+    skew: float | None = None  # degrees of skew corrected
     pdf_path: Path | None = None  # OCR'd page as a searchable PDF (a temp file the caller stores)
 
 
@@ -70,9 +75,35 @@ def _read_page(source: PageSource, number: int, *, settings: Settings, engine: O
     layer = source.text_layer(number)
     if layer is not None:
         return text_layer_outcome(number, layer)
-    raster = source.rasterize(number, workdir)
+    prepared = prepare_page(source.rasterize(number, workdir), workdir)
+    raster = prepared.raster
     result = ocr(raster, settings=settings, engine=engine, workdir=workdir)
-    return ocr_outcome(number, raster, result, settings)
+    rotation = 0
+    if looks_misoriented(result):
+        raster, result, rotation = reorient(raster, result, settings=settings, engine=engine,
+                                            workdir=workdir)
+    outcome = ocr_outcome(number, raster, result, settings)
+    outcome.rotation, outcome.skew = rotation, prepared.skew
+    return outcome
+
+
+def reorient(raster: RasterPage, first: OcrResult, *, settings: Settings, engine: OcrEngine,
+             workdir: Path) -> tuple[RasterPage, OcrResult, int]:
+    """Second chance for a page that read like a sideways/upside-down one: OSD on a preview,
+    turn, read again; the turned reading is kept only if it is more confident."""
+    timeout = float(settings.page_timeout_seconds)
+    degrees = detect_rotation(raster.path, dpi=raster.dpi, workdir=workdir, timeout=timeout)
+    if not degrees:
+        return raster, first, 0
+    turned_dir = workdir / "turned"
+    turned_dir.mkdir()
+    path = turned_dir / "page.pnm"
+    width, height = rotate_image(raster.path, degrees, path)
+    turned = RasterPage(path, width, height, raster.dpi)
+    second = ocr(turned, settings=settings, engine=engine, workdir=turned_dir)
+    if (second.mean_confidence or 0.0) <= (first.mean_confidence or 0.0):
+        return raster, first, 0
+    return turned, second, degrees
 
 
 def ocr(raster: RasterPage, *, settings: Settings, engine: OcrEngine, workdir: Path) -> OcrResult:

@@ -1,0 +1,1 @@
+"""Benchmarks that measure the service on generated and sample data (not shipped as a package)."""

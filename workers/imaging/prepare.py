@@ -1,0 +1,55 @@
+"""Prepare a page image for OCR: grey through the red channel, deskew, optional upscale.
+
+One page in memory at a time: the raster is decoded once, each step replaces the previous
+image, and the result is written as an uncompressed PGM that Tesseract reads directly. A
+page that needs nothing (grey, straight, enough dpi) is passed through untouched: no
+decode-encode round trip, no cost.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from workers.imaging.colour import to_gray, upscale, upscale_factor
+from workers.imaging.deskew import MIN_CORRECTION, detect_skew, straighten
+from workers.sources import RasterPage
+
+
+@dataclass(frozen=True)
+class PreparedPage:
+    raster: RasterPage  # what Tesseract reads (the original raster if nothing changed)
+    skew: float | None  # degrees corrected; None when none was applied
+    steps: tuple[str, ...]
+
+
+def prepare_page(raster: RasterPage, workdir: Path) -> PreparedPage:
+    """The page as Tesseract should see it. The caller checked the pixel limit."""
+    with warnings.catch_warnings():  # sources checked the size against our own limit
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+        try:
+            with Image.open(raster.path) as image:
+                steps = [] if image.mode == "L" else ["gray"]
+                gray = to_gray(image)
+                gray.load()
+        finally:
+            Image.MAX_IMAGE_PIXELS = saved
+    skew = detect_skew(gray)
+    if skew is not None and abs(skew) >= MIN_CORRECTION:
+        gray = straighten(gray, skew)
+        steps.append("deskew")
+    else:
+        skew = None
+    dpi, factor = raster.dpi, upscale_factor(raster.dpi)
+    if factor > 1.0:
+        gray, dpi = upscale(gray, factor), round(raster.dpi * factor)
+        steps.append("upscale")
+    if not steps:
+        return PreparedPage(raster, None, ())
+    target = workdir / "prepared.pgm"
+    gray.save(target, format="PPM")
+    return PreparedPage(RasterPage(target, gray.width, gray.height, dpi), skew, tuple(steps))
