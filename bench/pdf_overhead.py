@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from sohoa.config import Settings
-from workers.searchable_pdf import build_searchable_pdf, PagePart
+from workers.searchable_pdf import PagePart, build_searchable_pdf
 from workers.sources import open_source
 
 MIMES = {".pdf": "application/pdf", ".tif": "image/tiff", ".tiff": "image/tiff", ".png": "image/png",

@@ -164,7 +164,7 @@ def test_rerun_and_resume_reuse_page_pdfs_without_duplicate_rows(ctx_settings, s
     doc_id = ws.add_document(ctx_settings, session_factory, ws.tiff_bytes(ws.LINES), "image/tiff", "r.tif")
     process_document(doc_id)
     first = searchable_pdf(ctx_settings, session_factory, doc_id)
-    first_sha, first_mtime = hashlib.sha256(first.read_bytes()).hexdigest(), first.stat().st_mtime_ns
+    first_mtime = first.stat().st_mtime_ns
     process_document(doc_id)  # finished: a no-op
     assert first.stat().st_mtime_ns == first_mtime
     # Resume: page 2 not done yet (as after a crash), the document back in the queue.
@@ -180,7 +180,6 @@ def test_rerun_and_resume_reuse_page_pdfs_without_duplicate_rows(ctx_settings, s
     assert len(stored_files(session_factory, doc_id, "page_pdf")) == 3
     for number, words in ((1, "Hồng Nhung"), (2, "Đà Nẵng"), (3, "Trần Văn Đức")):
         assert words in page_text(again, number)
-    assert len(first_sha) == 64
 
 
 def degraded_png(lines: list[str]) -> bytes:
