@@ -74,7 +74,7 @@ def generate(out: Path, pages: int, seed: int) -> list[dict]:
     truth: list[dict] = []
     for cond in CONDITIONS:
         (out / cond).mkdir(parents=True, exist_ok=True)
-        count = 1 if cond == "hires600" else pages
+        count = max(1, pages // 3) if cond == "hires600" else pages
         for i in range(count):
             lines = make_page(rng)
             entry = _one(out, cond, i, lines, rng)

@@ -12,7 +12,6 @@ import argparse
 import json
 import re
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
@@ -70,11 +69,8 @@ def _warm() -> None:
     import workers.sources  # noqa: F401
 
 
-def make_jobs(root: Path, truth: list[dict], raw_cache: Path) -> dict[str, list[systems.Job]]:
-    base = [systems.Job(root / e["file"], e.get("dpi")) for e in truth]
-    raw = [systems.Job(j.path, j.dpi, systems.rasterize_for_raw(j.path, j.dpi, raw_cache / str(i)))
-           if j.path.suffix.lower() == ".pdf" else j for i, j in enumerate(base)]
-    return {"pipeline": base, "tesseract": raw, "ocrmypdf": base}
+def make_jobs(root: Path, truth: list[dict]) -> list[systems.Job]:
+    return [systems.Job(root / e["file"], e.get("dpi")) for e in truth]
 
 
 def table(truth: list[dict], scores: dict[str, dict], speed: dict[str, tuple[int, float]]) -> str:
@@ -129,15 +125,14 @@ def main(argv: list[str] | None = None) -> None:
         print("ocrmypdf not installed (apt-get install ocrmypdf): skipped", file=sys.stderr)
         names.remove("ocrmypdf")
     scores, speed, per_file = {}, {}, {}
-    with tempfile.TemporaryDirectory(prefix="bench-ocr-") as tmp:
-        jobs = make_jobs(root, truth, Path(tmp))
-        for name in names:
-            results, wall = run_system(name, jobs[name], args.procs)
-            scores[name] = score(truth, results)
-            speed[name] = (sum(e["pages"] for e in truth), wall)
-            per_file[name] = [{"file": e["file"], "cer": cer(e["text"], r[0]), "seconds": round(r[2], 2),
-                               "error": r[3]} for e, r in zip(truth, results, strict=True)]
-            print(f"{name}: {wall:.1f} s", file=sys.stderr)
+    jobs = make_jobs(root, truth)
+    for name in names:
+        results, wall = run_system(name, jobs, args.procs)
+        scores[name] = score(truth, results)
+        speed[name] = (sum(e["pages"] for e in truth), wall)
+        per_file[name] = [{"file": e["file"], "cer": cer(e["text"], r[0]), "seconds": round(r[2], 2),
+                           "error": r[3]} for e, r in zip(truth, results, strict=True)]
+        print(f"{name}: {wall:.1f} s", file=sys.stderr)
     print(table(truth, scores, speed))
     if args.json:
         args.json.write_text(json.dumps(per_file, ensure_ascii=False, indent=1), "utf-8")

@@ -1,27 +1,59 @@
 """Colour and resolution preparation: what Tesseract should see of a colour or low-dpi scan.
 
-Measured on ``bench/ocr`` (stamped pages, red seal + blue signature over text): Tesseract's
-own grey conversion keeps the seal as dark as text (CER 11.4%); the red channel makes red
-ink nearly white and keeps black and blue ink dark (CER 1.2%); the max of the channels was
-in between (1.7%). So colour pages are read through their red channel.
+Seals are red and signatures blue; text is black. The brightest channel of a pixel (HSV
+"value") is high for any saturated ink and low only for black, so it makes seal and
+signature light grey; a levels curve then turns that light grey white. Measured on
+``bench/ocr`` (10 stamped pages, 300 and 600 dpi, seal + signature over text), CER:
+Tesseract's own grey 9.4%, red channel 1.8%, red + levels 1.5%, max channel 1.8%,
+max channel + levels at 180: 0.23% (kept). The same levels curve on grey photocopies
+made them worse (29 → 58 errors on 8 pages): grey pages are left as they are.
 """
 
 from __future__ import annotations
 
-from PIL import Image
+from PIL import Image, ImageChops
 
-UPSCALE_BELOW_DPI = 0  # 0 = off; set by measurement (see ``bench/ocr/README.md``)
+# Pages under 150 dpi are enlarged to 300 (LANCZOS): on 4 generated 100 dpi pages CER fell
+# from 59 to 3 errors; 150 dpi pages read as well without (0 errors either way), so they
+# are left alone (a 300 dpi image costs Tesseract ~4x the time of a 150 dpi one).
+UPSCALE_BELOW_DPI = 150
 UPSCALE_TARGET_DPI = 300
+WHITE_POINT = 180  # grey at or above this becomes paper white (seal red is ~205 in max)
+COLOUR_CHROMA, MIN_COLOUR_SHARE = 60, 0.0005  # JPEG fringes around black text stay below
+PAPER_SHARE = 0.75  # on dim paper the white point drops to this share of the paper's grey
 
 
 def to_gray(image: Image.Image) -> Image.Image:
-    """8-bit grey the OCR reads best: the red channel of colour scans, else plain grey."""
+    """8-bit grey the OCR reads best: colour inks dropped from colour scans, else plain grey."""
     if image.mode == "L":
         return image
-    if image.mode in {"RGB", "RGBA", "RGBX", "CMYK", "YCbCr", "P", "PA"}:
-        rgb = image if image.mode == "RGB" else image.convert("RGB")
-        return rgb.getchannel("R")
-    return image.convert("L")
+    if image.mode not in {"RGB", "RGBA", "RGBX", "CMYK", "YCbCr", "P", "PA"}:
+        return image.convert("L")
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    r, g, b = rgb.split()
+    value = ImageChops.lighter(ImageChops.lighter(r, g), b)
+    if not _has_colour_ink(value, ImageChops.darker(ImageChops.darker(r, g), b)):
+        return rgb.convert("L")  # a grey page in RGB (e.g. a rendered PDF): read it as grey
+    del r, g, b
+    white = min(WHITE_POINT, round(_paper_grey(value) * PAPER_SHARE))
+    return value.point([min(255, v * 255 // max(1, white)) for v in range(256)])
+
+
+def _has_colour_ink(value: Image.Image, darkest: Image.Image) -> bool:
+    """More than ``MIN_COLOUR_SHARE`` of the pixels strongly saturated (seal, signature)?"""
+    chroma = ImageChops.subtract(value, darkest).histogram()
+    return sum(chroma[COLOUR_CHROMA:]) > MIN_COLOUR_SHARE * value.width * value.height
+
+
+def _paper_grey(gray: Image.Image) -> int:
+    """The 90th percentile grey: the paper's brightness (text covers far less than 10%)."""
+    hist = gray.histogram()
+    target, seen = 0.9 * sum(hist), 0
+    for level, count in enumerate(hist):
+        seen += count
+        if seen >= target:
+            return level
+    return 255
 
 
 def upscale_factor(dpi: int) -> float:

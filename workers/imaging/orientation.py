@@ -1,9 +1,10 @@
 """Page orientation: Tesseract OSD (``--psm 0``) on a reduced preview, only when needed.
 
-A page fed sideways or upside down reads as garbage with a low mean word confidence
-(measured on ``bench/ocr``: ~45 against ~94 for upright pages of every other condition), so
-OSD runs only after a first pass that looks like that; upright pages never pay for it.
-The turned page is read again and kept only if it reads better than the first pass.
+OSD runs only before the pass of a page whose ink profile says the lines run top to
+bottom (``deskew.is_sideways``: 90°/270°), so upright pages never pay for it. Upside-down
+pages have lines across like upright ones; they are caught after the pass by a low mean
+word confidence (measured on ``bench/ocr``: ~45 against ~94 for upright pages of every
+other condition) and read again turned 180° (``workers.pipeline.reorient``).
 """
 
 from __future__ import annotations
@@ -32,17 +33,20 @@ def looks_misoriented(result: OcrResult) -> bool:
     return confidence is None or len(result.words) < MIN_WORDS or confidence < SUSPECT_CONFIDENCE
 
 
-def detect_rotation(image: Path, *, dpi: int, workdir: Path, timeout: float) -> int:
-    """Clockwise degrees (0/90/180/270) that make the page upright; 0 when unsure."""
+def detect_rotation(image: Image.Image, *, dpi: int, workdir: Path, timeout: float) -> int:
+    """Clockwise degrees (0/90/180/270) that make the page upright; 0 when unsure.
+
+    OSD reads a ~``PREVIEW_DPI`` grey preview written from the page already in memory.
+    """
     preview_path = workdir / "osd-preview.pgm"
-    with Image.open(image) as im:
-        gray = im if im.mode == "L" else im.convert("L")
-        scale = min(1.0, PREVIEW_DPI / dpi)
-        if scale < 1.0:
-            gray = gray.resize((max(1, round(gray.width * scale)), max(1, round(gray.height * scale))),
-                               Image.Resampling.BOX)
-        gray.save(preview_path)
-    args = ["tesseract", str(preview_path), "-", "--psm", "0", "--dpi", str(round(dpi * scale))]
+    gray = image if image.mode == "L" else image.convert("L")
+    scale = min(1.0, PREVIEW_DPI / dpi)
+    if scale < 1.0:
+        gray = gray.resize((max(1, round(gray.width * scale)), max(1, round(gray.height * scale))),
+                           Image.Resampling.BOX)
+    gray.save(preview_path, format="PPM")
+    del gray
+    args = ["tesseract", str(preview_path), "-", "--psm", "0", "--dpi", str(max(1, round(dpi * scale)))]
     try:
         done = subprocess.run(args, env={**os.environ, "OMP_THREAD_LIMIT": "1"}, timeout=timeout,
                               capture_output=True)
@@ -65,9 +69,14 @@ def parse_osd(output: str) -> int:
     return degrees if degrees in _TRANSPOSE else 0
 
 
+def turn(image: Image.Image, degrees: int) -> Image.Image:
+    """``image`` turned ``degrees`` clockwise (lossless transpose)."""
+    return image.transpose(_TRANSPOSE[degrees])
+
+
 def rotate_image(image: Path, degrees: int, target: Path) -> tuple[int, int]:
-    """Write ``image`` turned ``degrees`` clockwise to ``target`` (lossless); its size."""
+    """Write ``image`` turned ``degrees`` clockwise to ``target`` as PNM; its size."""
     with Image.open(image) as im:
-        turned = im.transpose(_TRANSPOSE[degrees])
+        turned = turn(im, degrees)
         turned.save(target, format="PPM")
         return turned.size

@@ -1,4 +1,5 @@
-"""Prepare a page image for OCR: grey through the red channel, deskew, optional upscale.
+"""Prepare a page image for OCR: grey through the red channel, sideways pages turned,
+deskew, optional upscale.
 
 One page in memory at a time: the raster is decoded once, each step replaces the previous
 image, and the result is written as an uncompressed PGM that Tesseract reads directly. A
@@ -15,7 +16,8 @@ from pathlib import Path
 from PIL import Image
 
 from workers.imaging.colour import to_gray, upscale, upscale_factor
-from workers.imaging.deskew import MIN_CORRECTION, detect_skew, straighten
+from workers.imaging.deskew import MIN_CORRECTION, ink_points, is_sideways, skew_of, straighten
+from workers.imaging.orientation import detect_rotation, turn
 from workers.sources import RasterPage
 
 
@@ -23,22 +25,23 @@ from workers.sources import RasterPage
 class PreparedPage:
     raster: RasterPage  # what Tesseract reads (the original raster if nothing changed)
     skew: float | None  # degrees corrected; None when none was applied
+    rotation: int  # clockwise degrees turned (sideways pages, by OSD)
     steps: tuple[str, ...]
 
 
-def prepare_page(raster: RasterPage, workdir: Path) -> PreparedPage:
+def prepare_page(raster: RasterPage, workdir: Path, *, timeout: float) -> PreparedPage:
     """The page as Tesseract should see it. The caller checked the pixel limit."""
-    with warnings.catch_warnings():  # sources checked the size against our own limit
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
-        try:
-            with Image.open(raster.path) as image:
-                steps = [] if image.mode == "L" else ["gray"]
-                gray = to_gray(image)
-                gray.load()
-        finally:
-            Image.MAX_IMAGE_PIXELS = saved
-    skew = detect_skew(gray)
+    gray, steps = _load_gray(raster.path)
+    points, rotation = ink_points(gray), 0
+    if is_sideways(points):
+        rotation = detect_rotation(gray, dpi=raster.dpi, workdir=workdir, timeout=timeout)
+        if rotation in (90, 270):
+            gray = turn(gray, rotation)
+            points = ink_points(gray)
+            steps.append("rotate")
+        else:
+            rotation = 0
+    skew = skew_of(points) if points is not None else None
     if skew is not None and abs(skew) >= MIN_CORRECTION:
         gray = straighten(gray, skew)
         steps.append("deskew")
@@ -49,7 +52,22 @@ def prepare_page(raster: RasterPage, workdir: Path) -> PreparedPage:
         gray, dpi = upscale(gray, factor), round(raster.dpi * factor)
         steps.append("upscale")
     if not steps:
-        return PreparedPage(raster, None, ())
+        return PreparedPage(raster, None, 0, ())
     target = workdir / "prepared.pgm"
     gray.save(target, format="PPM")
-    return PreparedPage(RasterPage(target, gray.width, gray.height, dpi), skew, tuple(steps))
+    return PreparedPage(RasterPage(target, gray.width, gray.height, dpi), skew, rotation, tuple(steps))
+
+
+def _load_gray(path: Path) -> tuple[Image.Image, list[str]]:
+    """Decode the page once, as 8-bit grey (``gray`` step when that changed anything)."""
+    with warnings.catch_warnings():  # sources checked the size against our own limit
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+        try:
+            with Image.open(path) as image:
+                steps = [] if image.mode == "L" else ["gray"]
+                gray = to_gray(image)
+                gray.load()
+        finally:
+            Image.MAX_IMAGE_PIXELS = saved
+    return gray, steps
