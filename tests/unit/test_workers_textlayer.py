@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workers.textlayer import is_real_text
+from workers.textlayer import is_real_text, is_syllable
 from workers.tesseract import OcrResult, parse_tsv
 
 REAL = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nHọ và tên: Nguyễn Thị Hồng Nhung"
@@ -52,3 +52,37 @@ def test_tsv_words_keep_boxes_confidences_and_nfc_text() -> None:
 
 def test_page_without_words_has_no_confidence() -> None:
     assert OcrResult(text="", words=[]).mean_confidence is None
+
+
+# Legacy-font garble made only of letters that also exist in Vietnamese: the alphabet test
+# alone lets it through, the syllable test does not.
+@pytest.mark.parametrize("text", [
+    "Céng hßa x· héi chñ nghÜa ViÖt Nam",
+    "Ngêi lµm ®¬n: NguyÔn V¨n §øc, th«n 5, x· Lïng Vai",
+])
+def test_tcvn3_layers_made_of_latin1_letters_are_ocred(text: str) -> None:
+    assert not is_real_text(text * 3)
+
+
+def test_generated_legacy_layers_are_ocred_and_unicode_ones_used() -> None:
+    import random
+
+    from bench.ocr.content import make_page, truth_text
+    from bench.ocr.legacy import to_tcvn3, to_vni
+
+    rng = random.Random(5)
+    for _ in range(20):
+        text = truth_text(make_page(rng))
+        assert is_real_text(text), text
+        assert not is_real_text(to_tcvn3(text))
+        assert not is_real_text(to_vni(text))
+
+
+@pytest.mark.parametrize("word", ["nguyễn", "khuỷu", "nghiêng", "quyết", "người", "giữa", "hoà", "uỷ", "đ" "ường"])
+def test_real_syllables_are_recognised(word: str) -> None:
+    assert is_syllable(word)
+
+
+@pytest.mark.parametrize("word", ["héi", "nguyôn", "vaø", "hoäi", "ngưuyễn", "hoàá"])
+def test_malformed_syllables_are_not(word: str) -> None:
+    assert not is_syllable(word)
