@@ -36,16 +36,24 @@ def looks_misoriented(result: OcrResult) -> bool:
 def detect_rotation(image: Image.Image, *, dpi: int, workdir: Path, timeout: float) -> int:
     """Clockwise degrees (0/90/180/270) that make the page upright; 0 when unsure.
 
-    OSD reads a ~``PREVIEW_DPI`` grey preview written from the page already in memory.
+    OSD reads a ~``PREVIEW_DPI`` grey preview written from the page already in memory; when
+    that preview has too few legible characters (small print, a short page) it is asked
+    once more at full resolution. Only sideways pages get here, so the retry is rare.
     """
-    preview_path = workdir / "osd-preview.pgm"
     gray = image if image.mode == "L" else image.convert("L")
-    scale = min(1.0, PREVIEW_DPI / dpi)
-    if scale < 1.0:
-        gray = gray.resize((max(1, round(gray.width * scale)), max(1, round(gray.height * scale))),
-                           Image.Resampling.BOX)
-    gray.save(preview_path, format="PPM")
-    del gray
+    for scale in dict.fromkeys((min(1.0, PREVIEW_DPI / dpi), 1.0)):
+        degrees = _osd(gray, scale, dpi=dpi, workdir=workdir, timeout=timeout)
+        if degrees is not None:
+            return degrees
+    return 0
+
+
+def _osd(gray: Image.Image, scale: float, *, dpi: int, workdir: Path, timeout: float) -> int | None:
+    preview_path = workdir / "osd-preview.pgm"
+    preview = gray if scale >= 1.0 else gray.resize(
+        (max(1, round(gray.width * scale)), max(1, round(gray.height * scale))), Image.Resampling.BOX)
+    preview.save(preview_path, format="PPM")
+    del preview
     args = ["tesseract", str(preview_path), "-", "--psm", "0", "--dpi", str(max(1, round(dpi * scale)))]
     try:
         done = subprocess.run(args, env={**os.environ, "OMP_THREAD_LIMIT": "1"}, timeout=timeout,
@@ -56,7 +64,8 @@ def detect_rotation(image: Image.Image, *, dpi: int, workdir: Path, timeout: flo
         raise TesseractError("tesseract is not installed") from e
     finally:
         preview_path.unlink(missing_ok=True)
-    return parse_osd(done.stdout.decode("utf-8", "replace") + done.stderr.decode("utf-8", "replace"))
+    report = done.stdout.decode("utf-8", "replace") + done.stderr.decode("utf-8", "replace")
+    return parse_osd(report) if "Rotate:" in report else None
 
 
 def parse_osd(output: str) -> int:

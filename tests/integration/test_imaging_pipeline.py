@@ -1,0 +1,158 @@
+"""Real Tesseract on small generated pages: orientation, skew, seals, text layers, bombs."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from bench.ocr.content import Line
+from bench.ocr.legacy import to_tcvn3, to_vni
+from bench.ocr.render import born_digital_pdf, garbled_pdf
+from sohoa.config import Settings
+from sohoa.db import session_scope
+from sohoa.models import PAGE_DONE, PAGE_FAILED, Page
+from sohoa.vntext import nfc
+from tests.integration import workers_support as ws
+from tests.unit.test_imaging import LINES, stamped_page, text_page
+from workers import context
+from workers.imaging import prepare as prepare_module
+from workers.jobs import process_document
+from workers.pipeline import SOURCE_OCR, SOURCE_TEXT_LAYER, PageOutcome, process_page
+from workers.sources import open_source
+from workers.tesseract import ocr_image
+
+pytestmark = pytest.mark.integration
+NAME = "Nguyễn Thị Hồng Nhung"
+
+
+class CountingEngine:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, image: Path, **kwargs):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        return ocr_image(image, **kwargs)
+
+
+def read(image: Image.Image, tmp_path: Path, settings: Settings, engine=ocr_image) -> PageOutcome:  # type: ignore[no-untyped-def]
+    path = tmp_path / "page.png"
+    image.save(path, dpi=(300, 300))
+    source = open_source(path, "image/png", settings)
+    try:
+        return process_page(source, 1, settings=settings, engine=engine)
+    finally:
+        source.close()
+
+
+def read_pdf(path: Path, settings: Settings) -> PageOutcome:
+    source = open_source(path, "application/pdf", settings)
+    try:
+        return process_page(source, 1, settings=settings, engine=ocr_image)
+    finally:
+        source.close()
+
+
+@pytest.mark.parametrize(("turn", "expected"), [
+    (Image.Transpose.ROTATE_90, 90),  # fed sideways, top to the left: turned 90° clockwise
+    (Image.Transpose.ROTATE_270, 270),
+    (Image.Transpose.ROTATE_180, 180),
+])
+def test_rotated_page_is_read_upright(turn, expected: int, tmp_path: Path, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    outcome = read(text_page().transpose(turn), tmp_path, settings)
+    assert outcome.status == PAGE_DONE and outcome.rotation == expected
+    assert NAME in nfc(outcome.text or "")
+    assert (outcome.confidence or 0) > 80
+
+
+def test_upright_page_pays_for_no_orientation_detection(tmp_path: Path, settings: Settings,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_osd(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("OSD must not run on an upright page")
+
+    monkeypatch.setattr(prepare_module, "detect_rotation", no_osd)
+    engine = CountingEngine()
+    outcome = read(text_page(), tmp_path, settings, engine)
+    assert outcome.status == PAGE_DONE and NAME in nfc(outcome.text or "")
+    assert engine.calls == 1 and outcome.rotation == 0 and outcome.skew is None
+
+
+def test_skewed_page_is_deskewed_and_read(tmp_path: Path, settings: Settings) -> None:
+    skewed = text_page().rotate(-3.5, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    outcome = read(skewed, tmp_path, settings)
+    assert outcome.skew is not None and abs(outcome.skew + 3.5) <= 0.3
+    assert all(line in nfc(outcome.text or "") for line in LINES[2:6])
+
+
+def test_text_under_a_red_seal_is_read(tmp_path: Path, settings: Settings) -> None:
+    outcome = read(stamped_page(), tmp_path, settings)
+    assert outcome.status == PAGE_DONE
+    text = nfc(outcome.text or "")
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and NAME in text
+
+
+PAGE = [Line("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "header"), Line("Độc lập - Tự do - Hạnh phúc", "header"),
+        Line(f"Họ và tên: {NAME}"), Line("Nơi cư trú: thôn 5, xã Lùng Vai, huyện Mường Khương")]
+
+
+@pytest.mark.parametrize("encode", [to_tcvn3, to_vni])
+def test_legacy_font_text_layer_is_ocred_instead(encode, tmp_path: Path, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    pdf = tmp_path / "legacy.pdf"
+    garbled_pdf([PAGE], pdf, encode)
+    outcome = read_pdf(pdf, settings)
+    assert outcome.source == SOURCE_OCR and NAME in nfc(outcome.text or "")
+
+
+def test_unicode_text_layer_is_used_without_ocr(tmp_path: Path, settings: Settings) -> None:
+    pdf = tmp_path / "digital.pdf"
+    born_digital_pdf([PAGE], pdf)
+    outcome = read_pdf(pdf, settings)
+    assert outcome.source == SOURCE_TEXT_LAYER and NAME in nfc(outcome.text or "")
+
+
+def bomb_png(width: int, height: int) -> bytes:
+    """A PNG whose header claims ``width``x``height`` grey pixels; the data is a few bytes."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+            + chunk(b"IEND", b""))
+
+
+def test_decompression_bomb_fails_the_page_with_image_too_large(tmp_path: Path, settings: Settings) -> None:
+    path = tmp_path / "bomb.png"
+    path.write_bytes(bomb_png(60_000, 60_000))  # 3.6 Gpx claimed, 100 bytes on disk
+    source = open_source(path, "image/png", settings)
+    try:
+        outcome = process_page(source, 1, settings=settings, engine=ocr_image)
+    finally:
+        source.close()
+    assert outcome.status == PAGE_FAILED and outcome.error_code == "image_too_large"
+
+
+@pytest.fixture
+def ctx_settings(settings: Settings) -> Iterator[Settings]:
+    context.set_context(settings)
+    yield settings
+    context.clear_context()
+    context.dispose_engines()
+
+
+def test_applied_rotation_and_skew_are_stored_on_the_page(ctx_settings: Settings, session_factory) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    buf = io.BytesIO()
+    page = text_page().rotate(2.5, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    page.transpose(Image.Transpose.ROTATE_180).save(buf, "PNG", dpi=(300, 300))
+    doc_id = ws.add_document(ctx_settings, session_factory, buf.getvalue(), "image/png", "turned.png")
+    process_document(doc_id)
+    with session_scope(session_factory) as session:
+        stored = session.query(Page).filter_by(document_id=doc_id).one()
+        assert stored.status == PAGE_DONE and stored.rotation == 180
+        assert stored.skew is not None and abs(abs(stored.skew) - 2.5) <= 0.3
+        assert NAME in nfc(stored.text or "")

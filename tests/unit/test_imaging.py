@@ -1,0 +1,107 @@
+"""Imaging stages on small generated pages: skew, sideways detection, seal suppression."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from workers.imaging.colour import to_gray
+from workers.imaging.deskew import detect_skew, ink_points, is_sideways, straighten
+from workers.imaging.orientation import parse_osd
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
+LINES = [
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+    "Độc lập - Tự do - Hạnh phúc",
+    "Họ và tên: Nguyễn Thị Hồng Nhung",
+    "Nơi cư trú: thôn 5, xã Lùng Vai, huyện Mường Khương",
+    "Số định danh cá nhân: 001190012345",
+    "Ngày cấp: 12 tháng 03 năm 2021",
+    "Giấy này có giá trị trong thời hạn 6 tháng",
+    "TM. ỦY BAN NHÂN DÂN - CHỦ TỊCH",
+]
+
+
+def text_page(width: int = 1400, size: int = 36) -> Image.Image:
+    font = ImageFont.truetype(FONT, size)
+    image = Image.new("L", (width, 120 + len(LINES) * size * 2), 255)
+    draw = ImageDraw.Draw(image)
+    for i, line in enumerate(LINES):
+        draw.text((60, 60 + i * size * 2), line, font=font, fill=0)
+    return image
+
+
+@pytest.mark.parametrize("angle", [-4.6, -2.5, -1.2, 1.7, 3.4, 4.8])
+def test_skew_within_five_degrees_is_measured_within_a_quarter_degree(angle: float) -> None:
+    skewed = text_page().rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    found = detect_skew(skewed)
+    assert found is not None and abs(found - angle) <= 0.25
+
+
+def test_straightened_page_measures_straight() -> None:
+    skewed = text_page().rotate(3.0, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    angle = detect_skew(skewed)
+    assert angle is not None
+    assert abs(detect_skew(straighten(skewed, angle)) or 0.0) <= 0.2
+
+
+def test_angle_sanity_check_rejects_what_is_not_skew() -> None:
+    assert detect_skew(Image.new("L", (800, 1000), 255)) is None  # blank: no ink to judge
+    speckle = np.where(np.random.default_rng(1).random((600, 600)) < 0.1, 0, 255).astype(np.uint8)
+    noise = Image.fromarray(speckle)
+    assert detect_skew(noise) is None  # ink without lines: no angle sharpens the profile
+    steep = text_page().rotate(12, expand=True, fillcolor=255)
+    found = detect_skew(steep)
+    assert found is None or abs(found - 12) > 1  # never "corrects" beyond the ±5° range
+
+
+def test_straight_page_needs_no_correction() -> None:
+    assert abs(detect_skew(text_page()) or 0.0) < 0.3
+
+
+def test_sideways_pages_are_told_from_upright_and_upside_down() -> None:
+    page = text_page()
+    assert not is_sideways(ink_points(page))
+    assert not is_sideways(ink_points(page.rotate(180)))
+    assert is_sideways(ink_points(page.transpose(Image.Transpose.ROTATE_90)))
+    assert is_sideways(ink_points(page.transpose(Image.Transpose.ROTATE_270)))
+
+
+def stamped_page() -> Image.Image:
+    """Black text with a red seal ring and a blue signature stroke drawn over it (multiply)."""
+    page = text_page().convert("RGB")
+    ink = Image.new("RGB", page.size, (255, 255, 255))
+    draw = ImageDraw.Draw(ink)
+    draw.ellipse((300, 40, 700, 440), outline=(205, 35, 45), width=14)
+    draw.line([(200, 300), (900, 360)], fill=(30, 50, 170), width=8)
+    return Image.fromarray(np.minimum(np.asarray(page), np.asarray(ink)))
+
+
+def test_red_seal_and_blue_signature_are_suppressed_black_text_kept() -> None:
+    page = stamped_page()
+    gray = np.asarray(to_gray(page))
+    rgb = np.asarray(page).astype(int)
+    seal = (rgb[..., 0] > 150) & (rgb[..., 1] < 80)
+    signature = (rgb[..., 2] > 130) & (rgb[..., 0] < 80)
+    text = rgb.max(axis=2) < 40
+    assert seal.sum() > 1000 and signature.sum() > 1000 and text.sum() > 1000
+    assert gray[seal].mean() > 245 and gray[signature].mean() > 235  # paper white, or nearly
+    assert gray[text].mean() < 40  # text stays black, also under the seal
+    plain = np.asarray(page.convert("L"))
+    assert plain[seal].mean() < 120  # what Tesseract's own grey would have kept as ink
+
+
+def test_grey_page_in_rgb_is_read_as_plain_grey() -> None:
+    page = text_page()
+    assert np.array_equal(np.asarray(to_gray(page.convert("RGB"))), np.asarray(page))
+
+
+@pytest.mark.parametrize(("report", "degrees"), [
+    ("Page number: 0\nOrientation in degrees: 270\nRotate: 90\nOrientation confidence: 7.3\n", 90),
+    ("Rotate: 270\nOrientation confidence: 12.0\n", 270),
+    ("Rotate: 90\nOrientation confidence: 0.4\n", 0),  # not sure: leave the page as it is
+    ("Too few characters. Skipping this page\n", 0),
+])
+def test_osd_report_is_read_with_its_confidence(report: str, degrees: int) -> None:
+    assert parse_osd(report) == degrees
