@@ -24,25 +24,39 @@ PAPER_SHARE = 0.75  # on dim paper the white point drops to this share of the pa
 
 
 def to_gray(image: Image.Image) -> Image.Image:
-    """8-bit grey the OCR reads best: colour inks dropped from colour scans, else plain grey."""
+    """8-bit grey the OCR reads best: colour inks dropped from colour scans, else plain grey.
+
+    Memory: the colour test runs on a 1/16 preview, and the brightest channel is built in
+    horizontal strips, so beyond the decoded page only one grey plane is ever allocated.
+    """
     if image.mode == "L":
         return image
     if image.mode not in {"RGB", "RGBA", "RGBX", "CMYK", "YCbCr", "P", "PA"}:
         return image.convert("L")
     rgb = image if image.mode == "RGB" else image.convert("RGB")
+    if not _has_colour_ink(rgb.reduce(4) if min(rgb.size) >= 400 else rgb):
+        return rgb.convert("L")  # a grey page in RGB (e.g. a rendered PDF): read it as grey
+    value = _brightest_channel(rgb)
+    white = min(WHITE_POINT, round(_paper_grey(value) * PAPER_SHARE))
+    lut = [min(255, v * 255 // max(1, white)) for v in range(256)]
+    return value.point(lut)
+
+
+def _brightest_channel(rgb: Image.Image, strip: int = 256) -> Image.Image:
+    """max(R, G, B) per pixel (HSV value), computed strip by strip into one grey plane."""
+    value = Image.new("L", rgb.size)
+    for top in range(0, rgb.height, strip):
+        r, g, b = rgb.crop((0, top, rgb.width, min(rgb.height, top + strip))).split()
+        value.paste(ImageChops.lighter(ImageChops.lighter(r, g), b), (0, top))
+    return value
+
+
+def _has_colour_ink(rgb: Image.Image) -> bool:
+    """More than ``MIN_COLOUR_SHARE`` of the pixels strongly saturated (seal, signature)?"""
     r, g, b = rgb.split()
     value = ImageChops.lighter(ImageChops.lighter(r, g), b)
-    if not _has_colour_ink(value, ImageChops.darker(ImageChops.darker(r, g), b)):
-        return rgb.convert("L")  # a grey page in RGB (e.g. a rendered PDF): read it as grey
-    del r, g, b
-    white = min(WHITE_POINT, round(_paper_grey(value) * PAPER_SHARE))
-    return value.point([min(255, v * 255 // max(1, white)) for v in range(256)])
-
-
-def _has_colour_ink(value: Image.Image, darkest: Image.Image) -> bool:
-    """More than ``MIN_COLOUR_SHARE`` of the pixels strongly saturated (seal, signature)?"""
-    chroma = ImageChops.subtract(value, darkest).histogram()
-    return sum(chroma[COLOUR_CHROMA:]) > MIN_COLOUR_SHARE * value.width * value.height
+    chroma = ImageChops.subtract(value, ImageChops.darker(ImageChops.darker(r, g), b)).histogram()
+    return sum(chroma[COLOUR_CHROMA:]) > MIN_COLOUR_SHARE * rgb.width * rgb.height
 
 
 def _paper_grey(gray: Image.Image) -> int:
