@@ -39,18 +39,28 @@ def page_text(pdf: Path, number: int, *, timeout: float) -> str:
 
 def page_image_ppi(pdf: Path, number: int, *, timeout: float) -> int | None:
     """Highest x-ppi among the page's images, i.e. the resolution it was scanned at."""
+    return page_images(pdf, number, timeout=timeout)[0]
+
+
+def page_images(pdf: Path, number: int, *, timeout: float) -> tuple[int | None, bool]:
+    """(highest x-ppi, every image grey or bilevel) of the page's images, from one
+    ``pdfimages -list``. A page whose images are all grey can be rendered grey: a third
+    of the pixels to write and read, and no colour step afterwards. (Coloured vector
+    content over a grey scan renders grey then; scans with seals are colour images.)"""
     out = _run(["pdfimages", "-list", "-f", str(number), "-l", str(number), str(pdf)], timeout)
     best: int | None = None
+    grey = True
     for line in out.splitlines()[2:]:  # two header lines
         cols = line.split()
-        if len(cols) < 14 or cols[2] != "image":
+        if len(cols) < 14 or cols[2] != "image":  # masks say nothing about colour
             continue
+        grey = grey and cols[5] == "gray" and cols[6] == "1"
         try:
             ppi = round(float(cols[12]))
         except ValueError:
             continue
         best = ppi if best is None else max(best, ppi)
-    return best
+    return best, grey and best is not None
 
 
 def rasterize_page(pdf: Path, number: int, *, dpi: int, workdir: Path, timeout: float,

@@ -84,12 +84,14 @@ class PdfSource:
     def rasterize(self, number: int, workdir: Path) -> RasterPage:
         box = self._reader.pages[number - 1].cropbox
         unit = float(self._reader.pages[number - 1].user_unit or 1)
-        ppi = poppler.page_image_ppi(self.path, number, timeout=self._timeout)
+        ppi, grey = poppler.page_images(self.path, number, timeout=self._timeout)
         dpi = _plausible_dpi(ppi, self.settings.ocr_default_dpi)
         width = round(abs(float(box.width)) * unit / 72 * dpi)
         height = round(abs(float(box.height)) * unit / 72 * dpi)
         _check_pixels(width, height, self.settings)
-        image = poppler.rasterize_page(self.path, number, dpi=dpi, workdir=workdir, timeout=self._timeout)
+        # grey scans render grey; colour (seals) or vector content keeps its colour
+        image = poppler.rasterize_page(self.path, number, dpi=dpi, workdir=workdir,
+                                       timeout=self._timeout, gray=grey)
         return RasterPage(image, width, height, dpi)
 
     def close(self) -> None:
