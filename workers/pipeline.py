@@ -25,6 +25,7 @@ from sohoa.errors import SohoaError
 from sohoa.models import PAGE_DONE, PAGE_FAILED
 from sohoa.vntext import nfc
 from workers.imaging import looks_misoriented, prepare_page, rotate_image
+from workers.imaging.display import restore_original_image
 from workers.sources import PageSource, RasterPage
 from workers.tesseract import OcrEngine, OcrResult
 
@@ -77,7 +78,8 @@ def _read_page(source: PageSource, number: int, *, settings: Settings, engine: O
     if layer is not None:
         return text_layer_outcome(number, layer)
     timeout = float(settings.page_timeout_seconds)
-    prepared = prepare_page(source.rasterize(number, workdir), workdir, timeout=timeout)
+    original = source.rasterize(number, workdir)
+    prepared = prepare_page(original, workdir, timeout=timeout)
     raster = prepared.raster
     result = ocr(raster, settings=settings, engine=engine, workdir=workdir)
     rotation = prepared.rotation
@@ -85,6 +87,8 @@ def _read_page(source: PageSource, number: int, *, settings: Settings, engine: O
         raster, result, turned = reorient(raster, result, settings=settings, engine=engine,
                                           workdir=workdir)
         rotation = (rotation + turned) % 360
+    if result.pdf is not None and set(prepared.steps) & {"gray", "upscale"}:  # show the scan as it is
+        restore_original_image(result.pdf, original.path, rotation=rotation, skew=prepared.skew)
     outcome = ocr_outcome(number, raster, result, settings)
     outcome.rotation, outcome.skew = rotation, prepared.skew
     return outcome

@@ -7,6 +7,7 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -156,3 +157,30 @@ def test_applied_rotation_and_skew_are_stored_on_the_page(ctx_settings: Settings
         assert stored.status == PAGE_DONE and stored.rotation == 180
         assert stored.skew is not None and abs(abs(stored.skew) - 2.5) <= 0.3
         assert NAME in nfc(stored.text or "")
+
+
+def test_searchable_pdf_shows_the_scan_in_colour_with_text_over_it(tmp_path: Path, settings: Settings) -> None:
+    """OCR reads the bleached grey page; the page PDF shows the original colours."""
+    import pikepdf
+
+    outcome = read(stamped_page().transpose(Image.Transpose.ROTATE_180), tmp_path, settings)
+    assert outcome.rotation == 180 and outcome.pdf_path is not None
+    try:
+        with pikepdf.open(outcome.pdf_path) as pdf:
+            (image,) = [pikepdf.PdfImage(obj) for obj in pdf.pages[0].Resources.XObject.values()]
+            shown = image.as_pil_image()
+        assert shown.mode == "RGB" and shown.size == (outcome.width, outcome.height)
+        rgb = np.asarray(shown).astype(int)
+        red = (rgb[..., 0] > 150) & (rgb[..., 1] < 100)
+        assert red.sum() > 2000  # the seal is there in colour...
+        assert red[: red.shape[0] // 2].sum() > 0.55 * red.sum()  # ...upright: ~68% in the top half (~25% if not)
+        text = subprocess_text(outcome.pdf_path)
+        assert NAME in nfc(text)
+    finally:
+        outcome.pdf_path.unlink(missing_ok=True)
+
+
+def subprocess_text(pdf: Path) -> str:
+    import subprocess
+
+    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True).stdout.decode()
