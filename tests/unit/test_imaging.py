@@ -106,3 +106,12 @@ def test_grey_page_in_rgb_is_read_as_plain_grey() -> None:
 ])
 def test_osd_report_is_read_with_its_confidence(report: str, degrees: int) -> None:
     assert parse_osd(report) == degrees
+
+
+def test_upside_down_page_is_told_from_upright_by_its_marks() -> None:
+    from workers.imaging.deskew import looks_upside_down
+
+    page = text_page()
+    assert not looks_upside_down(ink_points(page))
+    assert looks_upside_down(ink_points(page.rotate(180)))
+    assert not looks_upside_down(ink_points(Image.new("L", (800, 600), 255)))  # no evidence: no

@@ -16,7 +16,9 @@ from pathlib import Path
 from PIL import Image
 
 from workers.imaging.colour import to_gray, upscale, upscale_factor
-from workers.imaging.deskew import MIN_CORRECTION, ink_points, is_sideways, skew_of, straighten
+from workers.imaging.deskew import (
+    MIN_CORRECTION, ink_points, is_sideways, looks_upside_down, skew_of, straighten,
+)
 from workers.imaging.orientation import detect_rotation, turn
 from workers.sources import RasterPage
 
@@ -47,6 +49,9 @@ def prepare_page(raster: RasterPage, workdir: Path, *, timeout: float) -> Prepar
         steps.append("deskew")
     else:
         skew = None
+    if rotation == 0 and looks_upside_down(points, skew or 0.0):
+        gray, rotation = turn(gray, 180), 180
+        steps.append("rotate")
     dpi, factor = raster.dpi, upscale_factor(raster.dpi)
     if factor > 1.0:
         gray, dpi = upscale(gray, factor), round(raster.dpi * factor)
