@@ -184,3 +184,19 @@ def subprocess_text(pdf: Path) -> str:
     import subprocess
 
     return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True).stdout.decode()
+
+
+def test_sideways_page_without_clear_marks_evidence_is_turned_by_osd(tmp_path: Path, settings: Settings,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real = prepare_module.detect_rotation
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(prepare_module, "detect_rotation", spy)
+    short = text_page().crop((0, 0, 1400, 360))  # 4 lines: too few for the marks test
+    outcome = read(short.transpose(Image.Transpose.ROTATE_90), tmp_path, settings)
+    assert calls and outcome.rotation == 90
+    assert NAME in nfc(outcome.text or "")

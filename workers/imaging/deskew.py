@@ -106,8 +106,25 @@ def looks_upside_down(points: np.ndarray | None, angle: float = 0.0) -> bool:
     evidence counts: at least ``MIN_LINES`` separate lines and a ratio below ``UPSIDE_DOWN``;
     anything else (noise, borders joining the lines) says no and the pass decides.
     """
+    ratio = mark_ratio(points, angle)
+    return ratio is not None and ratio < UPSIDE_DOWN
+
+
+def sideways_turn(points: np.ndarray | None) -> int | None:
+    """For a sideways page: clockwise degrees (90/270) to read it, from the same marks test
+    on the columns; None without clear evidence (then OSD decides)."""
     if points is None:
-        return False
+        return None
+    ratio = mark_ratio(points[::-1].copy())  # x as rows: line tops point to small x if 90
+    if ratio is None or UPSIDE_DOWN <= ratio <= 1 / UPSIDE_DOWN:
+        return None
+    return 90 if ratio > 1 else 270
+
+
+def mark_ratio(points: np.ndarray | None, angle: float = 0.0) -> float | None:
+    """Ink above / below the x-height cores of the lines; None with too few lines."""
+    if points is None:
+        return None
     profile = row_profile(points, angle)
     edges = np.flatnonzero(np.diff(np.concatenate(([0], (profile > 0).astype(np.int8), [0]))))
     above = below = 0.0
@@ -120,7 +137,7 @@ def looks_upside_down(points: np.ndarray | None, angle: float = 0.0) -> bool:
         above += float(line[: core[0]].sum())
         below += float(line[core[-1] + 1:].sum())
         lines += 1
-    return lines >= MIN_LINES and above < UPSIDE_DOWN * below
+    return above / max(below, 1.0) if lines >= MIN_LINES else None
 
 
 def straighten(gray: Image.Image, angle: float) -> Image.Image:

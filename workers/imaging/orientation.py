@@ -1,10 +1,11 @@
 """Page orientation: Tesseract OSD (``--psm 0``) on a reduced preview, only when needed.
 
-OSD runs only before the pass of a page whose ink profile says the lines run top to
-bottom (``deskew.is_sideways``: 90°/270°), so upright pages never pay for it. Upside-down
-pages have lines across like upright ones; they are caught after the pass by a low mean
-word confidence (measured on ``bench/ocr``: ~45 against ~94 for upright pages of every
-other condition) and read again turned 180° (``workers.pipeline.reorient``).
+OSD runs only for a page whose ink profile says the lines run top to bottom
+(``deskew.is_sideways``: 90°/270°) AND whose marks test (``deskew.sideways_turn``: ink above
+vs below the lines' x-height cores) gives no clear direction, so upright pages never pay for
+it and most sideways ones do not either. Upside-down pages are caught by the marks test
+before the pass, or after it by a low mean word confidence (measured on ``bench/ocr``: ~45
+against ~94 for upright pages) and read again turned 180° (``workers.pipeline.reorient``).
 """
 
 from __future__ import annotations

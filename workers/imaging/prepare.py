@@ -17,7 +17,7 @@ from PIL import Image
 
 from workers.imaging.colour import to_gray, upscale, upscale_factor
 from workers.imaging.deskew import (
-    MIN_CORRECTION, ink_points, is_sideways, looks_upside_down, skew_of, straighten,
+    MIN_CORRECTION, ink_points, is_sideways, looks_upside_down, sideways_turn, skew_of, straighten,
 )
 from workers.imaging.orientation import detect_rotation, turn
 from workers.sources import RasterPage
@@ -36,7 +36,8 @@ def prepare_page(raster: RasterPage, workdir: Path, *, timeout: float) -> Prepar
     gray, steps = _load_gray(raster.path)
     points, rotation = ink_points(gray), 0
     if is_sideways(points):
-        rotation = detect_rotation(gray, dpi=raster.dpi, workdir=workdir, timeout=timeout)
+        rotation = sideways_turn(points) or detect_rotation(gray, dpi=raster.dpi, workdir=workdir,
+                                                            timeout=timeout)
         if rotation in (90, 270):
             gray = turn(gray, rotation)
             points = ink_points(gray)
