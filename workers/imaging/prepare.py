@@ -44,13 +44,13 @@ def prepare_page(raster: RasterPage, workdir: Path, *, timeout: float) -> Prepar
             steps.append("rotate")
         else:
             rotation = 0
-    skew = skew_of(points) if points is not None else None
+    skew = detected = skew_of(points) if points is not None else None
     if skew is not None and abs(skew) >= MIN_CORRECTION:
         gray = straighten(gray, skew)
         steps.append("deskew")
     else:
         skew = None
-    if rotation == 0 and looks_upside_down(points, skew or 0.0):
+    if rotation == 0 and looks_upside_down(points, detected or 0.0):  # lines at their true angle
         gray, rotation = turn(gray, 180), 180
         steps.append("rotate")
     dpi, factor = raster.dpi, upscale_factor(raster.dpi)
