@@ -111,7 +111,7 @@ def ingest_batch(
     finally:
         for upload in uploads:
             upload.discard()
-    new_ids = [o.document_id for o in outcomes if o.document_id and not o.duplicate]
+    new_ids = [o.document_id for o in largest_first(outcomes) if o.document_id and not o.duplicate]
     return BatchOutcome(batch_id, outcomes, _enqueue_all(settings, new_ids, enqueue))
 
 
@@ -202,6 +202,13 @@ def _reject(
     log.info("rejected %r in batch %s: %s", upload.filename, batch_id, error.code)
     return FileOutcome(position, upload.filename, None, FAILED, False, error,
                        upload.sha256, upload.size_bytes)
+
+
+def largest_first(outcomes: list[FileOutcome]) -> list[FileOutcome]:
+    """Outcomes by page count, then size, descending. The workers take jobs in queue order,
+    so the long documents start first and the batch ends on short ones: with one long
+    document queued last, the other workers would sit idle while it runs (a long tail)."""
+    return sorted(outcomes, key=lambda o: (o.pages_total or 0, o.size_bytes or 0), reverse=True)
 
 
 def _enqueue_all(settings: Settings, document_ids: list[str], enqueue: Enqueue | None) -> bool:

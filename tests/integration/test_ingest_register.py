@@ -32,6 +32,20 @@ def test_ingest_paths_registers_and_enqueues_each_new_document_once(tmp_path, se
         assert session.get(Document, ids[0]).pages_total == 2
 
 
+def test_a_batch_is_enqueued_longest_document_first(tmp_path, settings, session_factory):
+    """Workers take jobs in queue order: long documents first keeps the batch's tail short."""
+    short, long_, middle = tmp_path / "short.pdf", tmp_path / "long.pdf", tmp_path / "middle.pdf"
+    short.write_bytes(filegen.pdf(1, "short"))
+    long_.write_bytes(filegen.pdf(3, "long"))
+    middle.write_bytes(filegen.pdf(2, "middle"))
+    enqueued: list[str] = []
+    outcome = ingest_paths(settings, session_factory, [short, long_, middle], BatchMeta(),
+                           enqueue=lambda _s, doc_id: enqueued.append(doc_id))
+    by_name = {f.filename: f.document_id for f in outcome.files}
+    assert [f.filename for f in outcome.files] == ["short.pdf", "long.pdf", "middle.pdf"]  # batch order kept
+    assert enqueued == [by_name["long.pdf"], by_name["middle.pdf"], by_name["short.pdf"]]
+
+
 def test_a_failing_queue_leaves_documents_queued_for_the_reconciler(tmp_path, settings, session_factory):
     path = tmp_path / "a.png"
     path.write_bytes(filegen.png("queue down"))
