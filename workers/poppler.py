@@ -1,5 +1,5 @@
 """Poppler, one page at a time: text layer (pdftotext), native image resolution
-(pdfimages -list) and rasterization (pdftoppm through pdf2image).
+(pdfimages -list) and rasterization (pdftoppm).
 
 Every call names a single page (``-f N -l N``) so memory stays bounded whatever the
 document's length, and every call has a timeout.
@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-
-from pdf2image import convert_from_path
-from pdf2image.exceptions import PDFPageCountError, PDFPopplerTimeoutError, PDFSyntaxError
 
 from sohoa.errors import CorruptFile, SohoaError
 
@@ -66,17 +63,12 @@ def page_images(pdf: Path, number: int, *, timeout: float) -> tuple[int | None, 
 def rasterize_page(pdf: Path, number: int, *, dpi: int, workdir: Path, timeout: float,
                    gray: bool = False) -> Path:
     """Render one page to a PNM file in ``workdir`` (PNM: no compression cost, Tesseract
-    reads it directly)."""
-    try:
-        paths = convert_from_path(
-            pdf, dpi=dpi, first_page=number, last_page=number, output_folder=workdir,
-            fmt="ppm", paths_only=True, grayscale=gray, timeout=timeout,
-            output_file=f"page-{number:04d}",
-        )
-    except PDFPopplerTimeoutError as e:
-        raise PopplerTimeout(f"rasterizing took longer than {timeout:g} s") from e
-    except (PDFPageCountError, PDFSyntaxError) as e:
-        raise CorruptFile(f"cannot rasterize page {number}: {e}") from e
-    if not paths:
+    reads it directly). ``pdftoppm`` is called directly: pdf2image would first run a
+    ``pdfinfo`` on the whole file for every page only to learn what we already know."""
+    prefix = workdir / f"page-{number:04d}"
+    _run(["pdftoppm", "-r", str(dpi), "-f", str(number), "-l", str(number), "-singlefile",
+          *(["-gray"] if gray else []), str(pdf), str(prefix)], timeout)
+    image = prefix.with_suffix(".pgm" if gray else ".ppm")
+    if not image.is_file():
         raise CorruptFile(f"cannot rasterize page {number}")
-    return Path(paths[0])
+    return image
