@@ -7,7 +7,7 @@ from datetime import timedelta
 import click
 
 from sohoa.cli_common import open_session
-from sohoa.models import ROLES
+from sohoa.roles import ROLES
 from sohoa.settings_check import load_settings
 
 
