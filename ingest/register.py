@@ -106,13 +106,16 @@ def ingest_batch(
             session.flush()
             batch_id = batch.id
         archive = ArchiveStore(settings.archive_root)
-        outcomes = [_ingest_one(settings, session_factory, archive, batch_id, pos, upload, meta)
-                    for pos, upload in enumerate(uploads)]
+        queue = _Enqueuer(settings, enqueue)
+        outcomes: dict[int, FileOutcome] = {}
+        for pos in largest_first(uploads):  # each is queued as soon as it is registered
+            outcomes[pos] = _ingest_one(settings, session_factory, archive, batch_id, pos, uploads[pos], meta)
+            if outcomes[pos].document_id and not outcomes[pos].duplicate:
+                queue.put(outcomes[pos].document_id)
     finally:
         for upload in uploads:
             upload.discard()
-    new_ids = [o.document_id for o in largest_first(outcomes) if o.document_id and not o.duplicate]
-    return BatchOutcome(batch_id, outcomes, _enqueue_all(settings, new_ids, enqueue))
+    return BatchOutcome(batch_id, [outcomes[pos] for pos in sorted(outcomes)], queue.ok)
 
 
 def ingest_paths(
@@ -204,28 +207,33 @@ def _reject(
                        upload.sha256, upload.size_bytes)
 
 
-def largest_first(outcomes: list[FileOutcome]) -> list[FileOutcome]:
-    """Outcomes by page count, then size, descending. The workers take jobs in queue order,
-    so the long documents start first and the batch ends on short ones: with one long
+def largest_first(uploads: Sequence[SpooledUpload]) -> list[int]:
+    """Positions of the uploads, largest file first. Workers take jobs in queue order, so
+    the big (long) documents start first and the batch ends on small ones: with one long
     document queued last, the other workers would sit idle while it runs (a long tail)."""
-    return sorted(outcomes, key=lambda o: (o.pages_total or 0, o.size_bytes or 0), reverse=True)
+    return sorted(range(len(uploads)), key=lambda pos: uploads[pos].size_bytes or 0, reverse=True)
 
 
-def _enqueue_all(settings: Settings, document_ids: list[str], enqueue: Enqueue | None) -> bool:
-    """Enqueue new documents; on the first failure stop and leave the rest to the reconciler."""
-    if not document_ids:
-        return True
-    if enqueue is None:
+class _Enqueuer:
+    """Queues new documents one by one while the rest of the batch is still being
+    registered (workers start on the first at once); after the first failure it stops
+    trying and ``ok`` turns False: the database says queued, the reconciler catches up."""
+
+    def __init__(self, settings: Settings, enqueue: Enqueue | None) -> None:
+        self.settings, self.enqueue, self.ok = settings, enqueue, True
+
+    def put(self, document_id: str) -> None:
+        if self.ok and self.enqueue is None:
+            try:
+                from workers.queue import enqueue_document
+                self.enqueue = enqueue_document
+            except ImportError:
+                log.warning("workers.queue is not available; documents wait for the reconciler")
+                self.ok = False
+        if not self.ok:
+            return
         try:
-            from workers.queue import enqueue_document as enqueue
-        except ImportError:
-            log.warning("workers.queue is not available; %d documents wait for the reconciler",
-                        len(document_ids))
-            return False
-    for document_id in document_ids:
-        try:
-            enqueue(settings, document_id)
+            self.enqueue(self.settings, document_id)  # type: ignore[misc]
         except Exception as exc:  # Redis down, timeout...: the database still says queued
             log.warning("could not enqueue document %s (%s); the reconciler will retry", document_id, exc)
-            return False
-    return True
+            self.ok = False

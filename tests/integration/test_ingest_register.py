@@ -33,7 +33,7 @@ def test_ingest_paths_registers_and_enqueues_each_new_document_once(tmp_path, se
 
 
 def test_a_batch_is_enqueued_longest_document_first(tmp_path, settings, session_factory):
-    """Workers take jobs in queue order: long documents first keeps the batch's tail short."""
+    """Workers take jobs in queue order: large (long) documents first keeps the batch's tail short."""
     short, long_, middle = tmp_path / "short.pdf", tmp_path / "long.pdf", tmp_path / "middle.pdf"
     short.write_bytes(filegen.pdf(1, "short"))
     long_.write_bytes(filegen.pdf(3, "long"))
