@@ -94,3 +94,15 @@ def session_factory(settings: Settings):  # type: ignore[no-untyped-def]
     engine = make_engine(settings.database_url)
     yield make_session_factory(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def worker_settings(settings: Settings) -> Iterator[Settings]:
+    """``settings`` installed as the worker process context, as ``run_worker`` does, for jobs
+    run in-process (``process_document`` or ``SimpleWorker``); cleared and disposed afterwards."""
+    from workers import context
+
+    context.set_context(settings)
+    yield settings
+    context.clear_context()
+    context.dispose_engines()

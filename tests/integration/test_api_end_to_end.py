@@ -6,25 +6,15 @@ officer then finds the document by a name typed without diacritics.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import pytest
 from rq import Queue, SimpleWorker
 
-from sohoa.config import Settings
 from tests.apiclient import api, keys  # noqa: F401  (fixtures)
 from tests.integration import workers_support as ws
 
 pytestmark = pytest.mark.integration
 
-
-@pytest.fixture
-def worker_settings(settings: Settings) -> Iterator[Settings]:
-    from workers import context
-
-    context.set_context(settings)
-    yield settings
-    context.clear_context()
 
 
 def test_uploaded_scan_is_ocred_indexed_and_found_without_diacritics(api, keys, worker_settings, redis_conn):

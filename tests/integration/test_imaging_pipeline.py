@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +19,6 @@ from sohoa.models import PAGE_DONE, PAGE_FAILED, Page
 from sohoa.vntext import nfc
 from tests.integration import workers_support as ws
 from tests.unit.test_imaging import LINES, stamped_page, text_page
-from workers import context
 from workers.imaging import prepare as prepare_module
 from workers.jobs import process_document
 from workers.pipeline import SOURCE_OCR, SOURCE_TEXT_LAYER, PageOutcome, process_page
@@ -136,21 +134,14 @@ def test_decompression_bomb_fails_the_page_with_image_too_large(tmp_path: Path, 
     assert outcome.status == PAGE_FAILED and outcome.error_code == "image_too_large"
 
 
-@pytest.fixture
-def ctx_settings(settings: Settings) -> Iterator[Settings]:
-    context.set_context(settings)
-    yield settings
-    context.clear_context()
-    context.dispose_engines()
 
-
-def test_applied_rotation_and_skew_are_stored_on_the_page(ctx_settings: Settings, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_applied_rotation_and_skew_are_stored_on_the_page(worker_settings: Settings, session_factory) -> None:  # type: ignore[no-untyped-def]
     import io
 
     buf = io.BytesIO()
     page = text_page().rotate(2.5, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
     page.transpose(Image.Transpose.ROTATE_180).save(buf, "PNG", dpi=(300, 300))
-    doc_id = ws.add_document(ctx_settings, session_factory, buf.getvalue(), "image/png", "turned.png")
+    doc_id = ws.add_document(worker_settings, session_factory, buf.getvalue(), "image/png", "turned.png")
     process_document(doc_id)
     with session_scope(session_factory) as session:
         stored = session.query(Page).filter_by(document_id=doc_id).one()

@@ -24,7 +24,6 @@ from sohoa.config import Settings
 from tests.apiclient import api, keys  # noqa: F401  (fixtures)
 from tests.integration import workers_support as ws
 from tests.integration.opensearch_fixtures import FaultProxy
-from workers import context
 from workers.indexing import index_document
 from workers.queue import enqueue_document
 from workers.reconciler import reconcile_once
@@ -80,13 +79,6 @@ def settings(tmp_path: Path, database_url: str, redis_url: str, proxy: OutagePro
         opensearch_timeout_seconds=10,
     )
 
-
-@pytest.fixture
-def worker_settings(settings: Settings) -> Iterator[Settings]:
-    context.set_context(settings)
-    yield settings
-    context.clear_context()
-    context.dispose_engines()
 
 
 def run_jobs(settings: Settings, redis_conn, max_jobs: int | None = None) -> Queue:  # type: ignore[no-untyped-def]

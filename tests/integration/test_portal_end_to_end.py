@@ -4,12 +4,10 @@ citizen's ID as valid today, with the read written to the audit log exactly once
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import pytest
 from rq import Queue, SimpleWorker
 
-from sohoa.config import Settings
 from tests.apiclient import api, keys  # noqa: F401  (fixtures)
 from tests.integration import workers_support as ws
 
@@ -30,14 +28,6 @@ CERTIFICATE = [
     f"Số định danh cá nhân: {CCCD}",
 ]
 
-
-@pytest.fixture
-def worker_settings(settings: Settings) -> Iterator[Settings]:
-    from workers import context
-
-    context.set_context(settings)
-    yield settings
-    context.clear_context()
 
 
 def test_portal_finds_an_uploaded_result_by_citizen_id(api, keys, worker_settings, redis_conn):

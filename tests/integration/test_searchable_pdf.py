@@ -7,7 +7,6 @@ import hashlib
 import io
 import random
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pikepdf
@@ -27,13 +26,6 @@ from workers.tesseract import OcrResult, ocr_image
 
 pytestmark = pytest.mark.integration
 
-
-@pytest.fixture
-def ctx_settings(settings: Settings) -> Iterator[Settings]:
-    context.set_context(settings)
-    yield settings
-    context.clear_context()
-    context.dispose_engines()
 
 
 def stored_files(sessions, document_id: str, kind: str) -> list[StoredFile]:  # type: ignore[no-untyped-def]
@@ -67,11 +59,11 @@ def original_unchanged(settings: Settings, sessions, document_id: str, data: byt
     assert path.read_bytes() == data and hashlib.sha256(path.read_bytes()).hexdigest() == sha
 
 
-def test_png_gets_a_searchable_pdf_with_its_ocr_text_and_pdfa_marks(ctx_settings, session_factory) -> None:
+def test_png_gets_a_searchable_pdf_with_its_ocr_text_and_pdfa_marks(worker_settings, session_factory) -> None:
     data = ws.png_bytes(ws.LINES[0])
-    doc_id = ws.add_document(ctx_settings, session_factory, data, "image/png", "khai-sinh.png")
+    doc_id = ws.add_document(worker_settings, session_factory, data, "image/png", "khai-sinh.png")
     process_document(doc_id)
-    pdf = searchable_pdf(ctx_settings, session_factory, doc_id)
+    pdf = searchable_pdf(worker_settings, session_factory, doc_id)
     text = page_text(pdf, 1)
     assert "Nguyễn" in text and "CỘNG HÒA" in text
     with pikepdf.open(pdf) as doc:
@@ -82,22 +74,22 @@ def test_png_gets_a_searchable_pdf_with_its_ocr_text_and_pdfa_marks(ctx_settings
         assert meta["dc:title"] == "khai-sinh.png"
         intent = doc.Root.OutputIntents[0]
         assert intent.S == "/GTS_PDFA1" and int(intent.DestOutputProfile.N) == 3
-    original_unchanged(ctx_settings, session_factory, doc_id, data)
+    original_unchanged(worker_settings, session_factory, doc_id, data)
     [page_pdf] = stored_files(session_factory, doc_id, "page_pdf")
     assert page_pdf.path.endswith("/page-0001.pdf")
 
 
-def test_multipage_tiff_pdf_keeps_page_count_and_order(ctx_settings, session_factory) -> None:
+def test_multipage_tiff_pdf_keeps_page_count_and_order(worker_settings, session_factory) -> None:
     data = ws.tiff_bytes(ws.LINES)
-    doc_id = ws.add_document(ctx_settings, session_factory, data, "image/tiff", "hoso.tif")
+    doc_id = ws.add_document(worker_settings, session_factory, data, "image/tiff", "hoso.tif")
     process_document(doc_id)
-    pdf = searchable_pdf(ctx_settings, session_factory, doc_id)
+    pdf = searchable_pdf(worker_settings, session_factory, doc_id)
     with pikepdf.open(pdf) as doc:
         assert len(doc.pages) == 3
     assert "Nguyễn Thị Hồng Nhung" in page_text(pdf, 1)
     assert "Đà Nẵng" in page_text(pdf, 2)
     assert "Trần Văn Đức" in page_text(pdf, 3)
-    original_unchanged(ctx_settings, session_factory, doc_id, data)
+    original_unchanged(worker_settings, session_factory, doc_id, data)
 
 
 def mixed_pdf_bytes() -> bytes:
@@ -116,14 +108,14 @@ def mixed_pdf_bytes() -> bytes:
     return bytes(pdf.output())
 
 
-def test_pdf_text_layer_page_is_copied_and_image_page_gets_ocr_text(ctx_settings, session_factory) -> None:
+def test_pdf_text_layer_page_is_copied_and_image_page_gets_ocr_text(worker_settings, session_factory) -> None:
     data = mixed_pdf_bytes()
-    doc_id = ws.add_document(ctx_settings, session_factory, data, "application/pdf", "mixed.pdf")
+    doc_id = ws.add_document(worker_settings, session_factory, data, "application/pdf", "mixed.pdf")
     process_document(doc_id)
     with session_scope(session_factory) as session:
         sources = list(session.scalars(select(Page.source).where(Page.document_id == doc_id).order_by(Page.number)))
     assert sources == ["text_layer", "ocr"]
-    pdf = searchable_pdf(ctx_settings, session_factory, doc_id)
+    pdf = searchable_pdf(worker_settings, session_factory, doc_id)
     assert "Họ và tên: Nguyễn Thị Hồng Nhung" in page_text(pdf, 1)
     assert "Bến Nghé" in page_text(pdf, 2)
     with pikepdf.open(pdf) as out, pikepdf.open(io.BytesIO(data)) as original:
@@ -133,19 +125,19 @@ def test_pdf_text_layer_page_is_copied_and_image_page_gets_ocr_text(ctx_settings
         assert out.pages[0].Contents.read_bytes() == original.pages[0].Contents.read_bytes()
         assert "GlyphLessFont" in fonts(out.pages[1])[0]  # Tesseract's invisible text
         assert out.open_metadata()["pdfaid:part"] == "2"  # fpdf2 embeds DejaVu: all fonts embedded
-    original_unchanged(ctx_settings, session_factory, doc_id, data)
+    original_unchanged(worker_settings, session_factory, doc_id, data)
 
 
-def test_failed_page_is_kept_as_its_image_without_text(ctx_settings, session_factory) -> None:
+def test_failed_page_is_kept_as_its_image_without_text(worker_settings, session_factory) -> None:
     def failing_on_page_two(image: Path, **kwargs) -> OcrResult:
         if "0002" in image.name:
             raise RuntimeError("simulated crash in OCR")
         return ocr_image(image, **kwargs)
 
-    context.set_context(ctx_settings, ocr_engine=failing_on_page_two)
-    doc_id = ws.add_document(ctx_settings, session_factory, ws.tiff_bytes(ws.LINES), "image/tiff", "f.tif")
+    context.set_context(worker_settings, ocr_engine=failing_on_page_two)
+    doc_id = ws.add_document(worker_settings, session_factory, ws.tiff_bytes(ws.LINES), "image/tiff", "f.tif")
     process_document(doc_id)
-    pdf = searchable_pdf(ctx_settings, session_factory, doc_id)
+    pdf = searchable_pdf(worker_settings, session_factory, doc_id)
     with pikepdf.open(pdf) as doc:
         assert len(doc.pages) == 3
         assert image_count(doc.pages[1]) == 1 and "/Font" not in doc.pages[1].Resources
@@ -153,17 +145,17 @@ def test_failed_page_is_kept_as_its_image_without_text(ctx_settings, session_fac
     assert "Trần Văn Đức" in page_text(pdf, 3)
 
 
-def test_rerun_and_resume_reuse_page_pdfs_without_duplicate_rows(ctx_settings, session_factory) -> None:
+def test_rerun_and_resume_reuse_page_pdfs_without_duplicate_rows(worker_settings, session_factory) -> None:
     ocr_calls: list[str] = []
 
     def counting(image: Path, **kwargs) -> OcrResult:
         ocr_calls.append(image.name)
         return ocr_image(image, **kwargs)
 
-    context.set_context(ctx_settings, ocr_engine=counting)
-    doc_id = ws.add_document(ctx_settings, session_factory, ws.tiff_bytes(ws.LINES), "image/tiff", "r.tif")
+    context.set_context(worker_settings, ocr_engine=counting)
+    doc_id = ws.add_document(worker_settings, session_factory, ws.tiff_bytes(ws.LINES), "image/tiff", "r.tif")
     process_document(doc_id)
-    first = searchable_pdf(ctx_settings, session_factory, doc_id)
+    first = searchable_pdf(worker_settings, session_factory, doc_id)
     first_mtime = first.stat().st_mtime_ns
     process_document(doc_id)  # finished: a no-op
     assert first.stat().st_mtime_ns == first_mtime
@@ -175,7 +167,7 @@ def test_rerun_and_resume_reuse_page_pdfs_without_duplicate_rows(ctx_settings, s
     ocr_calls.clear()
     process_document(doc_id)
     assert ocr_calls == ["page-0002.pnm"]  # pages 1 and 3 come from their stored page PDFs
-    again = searchable_pdf(ctx_settings, session_factory, doc_id)  # still exactly one row
+    again = searchable_pdf(worker_settings, session_factory, doc_id)  # still exactly one row
     assert again == first and first.stat().st_mtime_ns != first_mtime
     assert len(stored_files(session_factory, doc_id, "page_pdf")) == 3
     for number, words in ((1, "Hồng Nhung"), (2, "Đà Nẵng"), (3, "Trần Văn Đức")):
@@ -229,12 +221,12 @@ def _words_path(sessions, document_id: str, number: int) -> str:  # type: ignore
         return session.scalar(select(Page.words_path).where(Page.document_id == document_id, Page.number == number))
 
 
-def test_officer_downloads_the_searchable_pdf(ctx_settings, session_factory, api, keys) -> None:  # noqa: F811
-    doc_id = ws.add_document(ctx_settings, session_factory, ws.png_bytes(ws.LINES[1]), "image/png", "don.png")
+def test_officer_downloads_the_searchable_pdf(worker_settings, session_factory, api, keys) -> None:  # noqa: F811
+    doc_id = ws.add_document(worker_settings, session_factory, ws.png_bytes(ws.LINES[1]), "image/png", "don.png")
     missing = api.get(f"/api/v1/documents/{doc_id}/searchable.pdf", headers=keys.auth("officer"))
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_available"
     process_document(doc_id)
-    pdf = searchable_pdf(ctx_settings, session_factory, doc_id)
+    pdf = searchable_pdf(worker_settings, session_factory, doc_id)
     response = api.get(f"/api/v1/documents/{doc_id}/searchable.pdf", headers=keys.auth("officer"))
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
     assert response.content == pdf.read_bytes() and response.content.startswith(b"%PDF-")
@@ -268,12 +260,12 @@ def test_merge_error_is_a_searchable_pdf_error(tmp_path: Path) -> None:
         qpdf_merge([(broken, 1)], tmp_path / "out.pdf")
 
 
-def test_a_failed_merge_never_fails_the_document(ctx_settings, session_factory, monkeypatch) -> None:
+def test_a_failed_merge_never_fails_the_document(worker_settings, session_factory, monkeypatch) -> None:
     def broken_merge(*args, **kwargs) -> None:  # a fault qpdf will not produce on a good file
         raise SearchablePdfError("qpdf failed: simulated")
 
     monkeypatch.setattr("workers.searchable_pdf.qpdf_merge", broken_merge)
-    doc_id = ws.add_document(ctx_settings, session_factory, ws.png_bytes(ws.LINES[2]), "image/png", "x.png")
+    doc_id = ws.add_document(worker_settings, session_factory, ws.png_bytes(ws.LINES[2]), "image/png", "x.png")
     process_document(doc_id)
     with session_scope(session_factory) as session:
         assert session.get(Document, doc_id).status == INDEXED

@@ -4,7 +4,6 @@ SQLite FTS index. Each test names the behaviour it pins down."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,13 +22,6 @@ from workers.tesseract import OcrResult, TesseractTimeout, ocr_image
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def ctx_settings(settings: Settings) -> Iterator[Settings]:
-    context.set_context(settings)
-    yield settings
-    context.clear_context()
-    context.dispose_engines()
-
 
 def load(sessions, document_id: str) -> tuple[Document, list[Page]]:  # type: ignore[no-untyped-def]
     with session_scope(sessions) as session:
@@ -47,8 +39,8 @@ def search_ids(settings: Settings, q: str) -> list[str]:
         backend.close()
 
 
-def test_png_is_ocred_to_nfc_text_with_confidences_and_word_boxes(ctx_settings, session_factory) -> None:
-    doc_id = ws.add_document(ctx_settings, session_factory, ws.png_bytes(ws.LINES[0]), "image/png", "a.png")
+def test_png_is_ocred_to_nfc_text_with_confidences_and_word_boxes(worker_settings, session_factory) -> None:
+    doc_id = ws.add_document(worker_settings, session_factory, ws.png_bytes(ws.LINES[0]), "image/png", "a.png")
     process_document(doc_id)
     doc, pages = load(session_factory, doc_id)
     assert (doc.status, doc.index_state, doc.pages_total, doc.pages_done) == (INDEXED, INDEX_DONE, 1, 1)
@@ -57,7 +49,7 @@ def test_png_is_ocred_to_nfc_text_with_confidences_and_word_boxes(ctx_settings, 
     assert "Nguyễn Thị Hồng Nhung" in page.text and page.text == nfc(page.text)
     assert page.confidence is not None and 50 < page.confidence <= 100
     assert page.word_count >= 10 and page.dpi == 300 and page.duration_ms > 0
-    words = json.loads(ws.archive_path(ctx_settings, page.words_path).read_text("utf-8"))
+    words = json.loads(ws.archive_path(worker_settings, page.words_path).read_text("utf-8"))
     assert any(w["text"] == "Nhung" and w["conf"] > 0 for w in words["words"])
     with session_scope(session_factory) as session:
         stored = session.scalars(select(StoredFile).where(StoredFile.document_id == doc_id)).all()
@@ -65,25 +57,25 @@ def test_png_is_ocred_to_nfc_text_with_confidences_and_word_boxes(ctx_settings, 
         assert sorted((f.kind, f.path) for f in stored) == [
             ("page_pdf", f"{pdf_dir}/page-0001.pdf"), ("page_words", page.words_path),
             ("searchable_pdf", f"{pdf_dir}/searchable.pdf")]
-    assert search_ids(ctx_settings, "nguyen thi hong nhung") == [doc_id]
+    assert search_ids(worker_settings, "nguyen thi hong nhung") == [doc_id]
 
 
-def test_multipage_tiff_reads_every_frame(ctx_settings, session_factory) -> None:
-    doc_id = ws.add_document(ctx_settings, session_factory, ws.tiff_bytes(ws.LINES), "image/tiff", "t.tif")
+def test_multipage_tiff_reads_every_frame(worker_settings, session_factory) -> None:
+    doc_id = ws.add_document(worker_settings, session_factory, ws.tiff_bytes(ws.LINES), "image/tiff", "t.tif")
     process_document(doc_id)
     doc, pages = load(session_factory, doc_id)
     assert (doc.status, doc.pages_total, doc.pages_done) == (INDEXED, 3, 3)
     assert "Đà Nẵng" in pages[1].text and "Trần Văn Đức" in pages[2].text
-    assert search_ids(ctx_settings, "tran van duc") == [doc_id]
+    assert search_ids(worker_settings, "tran van duc") == [doc_id]
 
 
-def test_pdf_text_layer_is_used_without_ocr(ctx_settings, session_factory) -> None:
+def test_pdf_text_layer_is_used_without_ocr(worker_settings, session_factory) -> None:
     def no_ocr(*args, **kwargs) -> OcrResult:
         raise AssertionError("a page with a real text layer must not be OCR'd")
 
-    context.set_context(ctx_settings, ocr_engine=no_ocr)
+    context.set_context(worker_settings, ocr_engine=no_ocr)
     data = ws.text_pdf_bytes(ws.LINES[:2])
-    doc_id = ws.add_document(ctx_settings, session_factory, data, "application/pdf", "born.pdf")
+    doc_id = ws.add_document(worker_settings, session_factory, data, "application/pdf", "born.pdf")
     process_document(doc_id)
     doc, pages = load(session_factory, doc_id)
     assert doc.status == INDEXED
@@ -92,9 +84,9 @@ def test_pdf_text_layer_is_used_without_ocr(ctx_settings, session_factory) -> No
     assert pages[1].text.startswith("GIẤY KHAI SINH")
 
 
-def test_image_pdf_page_is_rasterized_at_native_dpi(ctx_settings, session_factory) -> None:
+def test_image_pdf_page_is_rasterized_at_native_dpi(worker_settings, session_factory) -> None:
     data = ws.image_pdf_bytes([ws.LINES[2]])
-    doc_id = ws.add_document(ctx_settings, session_factory, data, "application/pdf", "scan.pdf")
+    doc_id = ws.add_document(worker_settings, session_factory, data, "application/pdf", "scan.pdf")
     process_document(doc_id)
     doc, pages = load(session_factory, doc_id)
     assert doc.status == INDEXED and pages[0].source == "ocr" and pages[0].dpi == 300
@@ -108,19 +100,19 @@ def failing_on_page_two(image: Path, **kwargs) -> OcrResult:
     return ocr_image(image, **kwargs)
 
 
-def test_one_failing_page_leaves_its_siblings_done(ctx_settings, session_factory) -> None:
-    context.set_context(ctx_settings, ocr_engine=failing_on_page_two)
-    doc_id = ws.add_document(ctx_settings, session_factory, ws.tiff_bytes(ws.LINES), "image/tiff", "t.tif")
+def test_one_failing_page_leaves_its_siblings_done(worker_settings, session_factory) -> None:
+    context.set_context(worker_settings, ocr_engine=failing_on_page_two)
+    doc_id = ws.add_document(worker_settings, session_factory, ws.tiff_bytes(ws.LINES), "image/tiff", "t.tif")
     process_document(doc_id)
     doc, pages = load(session_factory, doc_id)
     assert (doc.status, doc.pages_done) == (INDEXED, 3)
     assert [p.status for p in pages] == [PAGE_DONE, PAGE_FAILED, PAGE_DONE]
     assert (pages[1].error_code, pages[1].text) == ("page_timeout", None)
-    assert search_ids(ctx_settings, "tran van duc") == [doc_id]
+    assert search_ids(worker_settings, "tran van duc") == [doc_id]
 
 
-def test_real_per_page_timeout_fails_the_page(ctx_settings, session_factory) -> None:
-    slow = ctx_settings.model_copy(update={"page_timeout_seconds": 0.01})
+def test_real_per_page_timeout_fails_the_page(worker_settings, session_factory) -> None:
+    slow = worker_settings.model_copy(update={"page_timeout_seconds": 0.01})
     context.set_context(slow)
     doc_id = ws.add_document(slow, session_factory, ws.png_bytes(ws.LINES[0]), "image/png", "a.png")
     process_document(doc_id)
@@ -129,8 +121,8 @@ def test_real_per_page_timeout_fails_the_page(ctx_settings, session_factory) -> 
     assert (doc.status, doc.error_code) == (FAILED, "page_timeout")
 
 
-def test_pixel_limit_fails_the_page_with_image_too_large(ctx_settings, session_factory) -> None:
-    small = ctx_settings.model_copy(update={"max_pixels_per_page": 100_000})
+def test_pixel_limit_fails_the_page_with_image_too_large(worker_settings, session_factory) -> None:
+    small = worker_settings.model_copy(update={"max_pixels_per_page": 100_000})
     context.set_context(small)
     doc_id = ws.add_document(small, session_factory, ws.tiff_bytes(ws.LINES[:2]), "image/tiff", "big.tif")
     process_document(doc_id)
@@ -139,8 +131,8 @@ def test_pixel_limit_fails_the_page_with_image_too_large(ctx_settings, session_f
     assert (doc.status, doc.error_code) == (FAILED, "image_too_large")
 
 
-def test_pdf_pixel_limit_is_checked_before_rasterizing(ctx_settings, session_factory) -> None:
-    small = ctx_settings.model_copy(update={"max_pixels_per_page": 100_000})
+def test_pdf_pixel_limit_is_checked_before_rasterizing(worker_settings, session_factory) -> None:
+    small = worker_settings.model_copy(update={"max_pixels_per_page": 100_000})
     context.set_context(small)
     data = ws.image_pdf_bytes([ws.LINES[0]])
     doc_id = ws.add_document(small, session_factory, data, "application/pdf", "big.pdf")
@@ -149,23 +141,23 @@ def test_pdf_pixel_limit_is_checked_before_rasterizing(ctx_settings, session_fac
     assert pages[0].error_code == "image_too_large"
 
 
-def test_running_the_job_again_is_a_no_op(ctx_settings, session_factory) -> None:
+def test_running_the_job_again_is_a_no_op(worker_settings, session_factory) -> None:
     calls: list[str] = []
 
     def counting(image: Path, **kwargs) -> OcrResult:
         calls.append(image.name)
         return ocr_image(image, **kwargs)
 
-    context.set_context(ctx_settings, ocr_engine=counting)
-    doc_id = ws.add_document(ctx_settings, session_factory, ws.png_bytes(ws.LINES[1]), "image/png", "b.png")
+    context.set_context(worker_settings, ocr_engine=counting)
+    doc_id = ws.add_document(worker_settings, session_factory, ws.png_bytes(ws.LINES[1]), "image/png", "b.png")
     process_document(doc_id)
     process_document(doc_id)
     doc, _pages = load(session_factory, doc_id)
     assert len(calls) == 1 and doc.attempts == 1 and doc.status == INDEXED
 
 
-def test_corrupt_original_fails_the_document_with_a_code(ctx_settings, session_factory) -> None:
-    doc_id = ws.add_document(ctx_settings, session_factory, b"%PDF-1.4\nnot really", "application/pdf", "x.pdf")
+def test_corrupt_original_fails_the_document_with_a_code(worker_settings, session_factory) -> None:
+    doc_id = ws.add_document(worker_settings, session_factory, b"%PDF-1.4\nnot really", "application/pdf", "x.pdf")
     process_document(doc_id)
     doc, pages = load(session_factory, doc_id)
     assert (doc.status, doc.error_code, pages) == (FAILED, "corrupt_file", [])
