@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from sohoa import audit
 from api.deps import ArchiveDep, Caller, OfficerCaller, ReaderCaller, SessionDep
 from api.schemas import DocumentPublic, ErrorInfo, PagePublic
+from sohoa.archive import ArchiveStore
 from sohoa.errors import NotFound, ServiceUnavailable
 from sohoa.models import FAILED, BatchItem, Document, Page, Record, StoredFile
 
@@ -81,15 +82,9 @@ def get_original(document_id: str, caller: ReaderCaller, session: SessionDep, ar
     etag = f'"{document.sha256}"'
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
-    path = archive.abspath(document.original_path)
-    if not path.is_file():
-        raise ServiceUnavailable("the original is missing from the archive", code="archive_unavailable",
-                                 detail={"document_id": document.id})
-    audit.record(session, caller.key, "document.download", target_type="document", target_id=document.id,
-                 owner_id=owner, purpose=caller.purpose, result_count=1)
-    session.commit()
-    return FileResponse(path, media_type=document.mime_type, filename=document.filename,
-                        headers={"ETag": etag, "Cache-Control": "private, max-age=3600"})
+    return _send_archived(session, caller, archive, document, owner, document.original_path,
+                          action="document.download", what="the original", etag=etag,
+                          media_type=document.mime_type, filename=document.filename)
 
 
 @router.get("/{document_id}/searchable.pdf", summary="The searchable PDF (scan with a text layer)",
@@ -104,13 +99,22 @@ def get_searchable_pdf(document_id: str, caller: ReaderCaller, session: SessionD
     if stored is None:
         raise NotFound("the searchable PDF has not been produced yet", code="not_available",
                        detail={"document_id": document.id})
-    path = archive.abspath(stored.path)
+    stem = document.filename.rsplit(".", 1)[0] or document.id
+    return _send_archived(session, caller, archive, document, owner, stored.path,
+                          action="document.download_pdf", what="the searchable PDF",
+                          etag=f'"{stored.sha256}"', media_type="application/pdf", filename=f"{stem}.pdf")
+
+
+def _send_archived(session: Session, caller: Caller, archive: ArchiveStore, document: Document,
+                   owner: str | None, relpath: str, *, action: str, what: str, etag: str,
+                   media_type: str, filename: str) -> Response:
+    """Stream an archived file, after writing the read to the audit log (one event per read)."""
+    path = archive.abspath(relpath)
     if not path.is_file():
-        raise ServiceUnavailable("the searchable PDF is missing from the archive", code="archive_unavailable",
+        raise ServiceUnavailable(f"{what} is missing from the archive", code="archive_unavailable",
                                  detail={"document_id": document.id})
-    audit.record(session, caller.key, "document.download_pdf", target_type="document", target_id=document.id,
+    audit.record(session, caller.key, action, target_type="document", target_id=document.id,
                  owner_id=owner, purpose=caller.purpose, result_count=1)
     session.commit()
-    stem = document.filename.rsplit(".", 1)[0] or document.id
-    return FileResponse(path, media_type="application/pdf", filename=f"{stem}.pdf",
-                        headers={"ETag": f'"{stored.sha256}"', "Cache-Control": "private, max-age=3600"})
+    return FileResponse(path, media_type=media_type, filename=filename,
+                        headers={"ETag": etag, "Cache-Control": "private, max-age=3600"})
