@@ -14,7 +14,6 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
-from pathlib import Path
 
 import pytest
 from rq import Queue, SimpleWorker
@@ -63,21 +62,16 @@ def proxy(osmem_clone) -> Iterator[OutageProxy]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str, redis_url: str, proxy: OutageProxy) -> Settings:
-    """Overrides conftest's: the app and the workers talk to OpenSearch through the proxy."""
-    return Settings(
-        _env_file=None,
-        var_dir=tmp_path / "var",
-        database_url=database_url,
-        redis_url=redis_url,
-        queue_name=f"test-{tmp_path.name}",
-        search_backend="opensearch",
-        opensearch_url=proxy.url,
-        opensearch_index=f"outage-{uuid.uuid4().hex}",
-        opensearch_retries=2,
-        opensearch_backoff_seconds=0.01,
-        opensearch_timeout_seconds=10,
-    )
+def settings(settings: Settings, proxy: OutageProxy) -> Settings:
+    """Conftest's settings, but the app and the workers talk to OpenSearch through the proxy."""
+    return settings.model_copy(update={
+        "search_backend": "opensearch",
+        "opensearch_url": proxy.url,
+        "opensearch_index": f"outage-{uuid.uuid4().hex}",
+        "opensearch_retries": 2,
+        "opensearch_backoff_seconds": 0.01,
+        "opensearch_timeout_seconds": 10,
+    })
 
 
 
