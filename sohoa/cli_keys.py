@@ -71,11 +71,10 @@ def revoke(key_id: int) -> None:
 
 
 def _state(key, now) -> str:  # type: ignore[no-untyped-def]
-    from sohoa.keys import _aware
 
     if key.revoked_at is not None:
         return "revoked"
-    if key.expires_at is not None and _aware(key.expires_at) <= now:
+    if key.expires_at is not None and key.expires_at <= now:
         return "expired"
     return "active"
 

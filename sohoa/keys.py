@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -54,7 +54,7 @@ def authenticate(session: Session, plaintext: str, *, now: datetime | None = Non
         raise Unauthorized("unknown API key", code="invalid_api_key")
     if key.revoked_at is not None:
         raise Unauthorized("this API key was revoked", code="revoked_api_key")
-    if key.expires_at is not None and _aware(key.expires_at) <= now:
+    if key.expires_at is not None and key.expires_at <= now:
         raise Unauthorized("this API key has expired", code="expired_api_key")
     key.last_used_at = now
     return key
@@ -71,8 +71,3 @@ def revoke_key(session: Session, key_id: int) -> ApiKey:
 
 def has_admin_key(session: Session) -> bool:
     return session.scalar(select(ApiKey.id).where(ApiKey.role == "admin").limit(1)) is not None
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite returns naive datetimes; everything we store is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
@@ -30,12 +30,6 @@ log = logging.getLogger(__name__)
 class LeaseLost(Exception):
     """Another worker claimed the document (our lease expired): stop without writing."""
 
-
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite hands datetimes back naive; every stored time is UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value
 
 
 def process_document(document_id: str) -> None:
@@ -64,7 +58,7 @@ def claim_document(ctx: WorkerContext, document_id: str) -> int | None:
             return None
         if doc.status == INDEXED and doc.index_state == INDEX_DONE:
             return None
-        lease = aware(doc.lease_expires_at)
+        lease = doc.lease_expires_at
         if doc.status == PROCESSING and lease is not None and lease > now:
             return None  # a live worker holds it
         seen = doc.attempts

@@ -19,7 +19,6 @@ import subprocess
 import tempfile
 import warnings
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pikepdf
@@ -73,9 +72,9 @@ def publish_searchable_pdf(ctx, document_id: str) -> StoredInfo | None:  # type:
                                        StoredFile.kind.in_((KIND_PAGE_PDF, KIND_SEARCHABLE_PDF)))).all()
         original, mime, title = ctx.archive.abspath(doc.original_path), doc.mime_type, doc.filename
     current = [f for f in files if f.kind == KIND_SEARCHABLE_PDF]
-    latest_page = max((_utc(p.processed_at) for p in pages if p.processed_at), default=None)
+    latest_page = max((p.processed_at for p in pages if p.processed_at), default=None)
     if current and ctx.archive.abspath(current[0].path).is_file() and latest_page is not None \
-            and _utc(current[0].created_at) >= latest_page:
+            and current[0].created_at >= latest_page:
         return None
     page_pdfs = {Path(f.path).name: ctx.archive.abspath(f.path) for f in files if f.kind == KIND_PAGE_PDF}
     parts = [PagePart(p.number, _page_pdf(p, page_pdfs)) for p in pages]
@@ -104,10 +103,6 @@ def _page_pdf(page, page_pdfs: dict[str, Path]) -> Path | None:  # type: ignore[
         log.warning("page %d: no page PDF in the archive, using the original page", page.number)
         return None
     return path
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
 
 
 def build_searchable_pdf(parts: list[PagePart], original: Path, mime: str, out: Path, *,
