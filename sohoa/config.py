@@ -62,6 +62,10 @@ class Settings(BaseSettings):
 
     # Workers
     workers: int = Field(0, ge=0, description="Worker processes for `sohoa run`; 0 = one per core.")
+    worker_max_jobs: int = Field(1000, ge=0, description="A worker restarts after this many documents "
+                                 "(gives memory back); 0 = never.")
+    worker_max_memory_mb: int = Field(1536, ge=0, description="A worker restarts after a job that left it "
+                                      "using more memory than this; 0 = no limit.")
 
     @field_validator("ocr_languages")
     @classmethod

@@ -26,7 +26,8 @@ def child_specs(settings: Settings, reconcile_interval: float) -> list[ChildSpec
     ocr_env = {"OMP_THREAD_LIMIT": "1"}
     specs = [ChildSpec("api", sohoa_command("serve"))]
     count = settings.worker_count
-    specs += [ChildSpec(f"worker-{i}", sohoa_command("worker"), env=ocr_env, second_term=True)
+    specs += [ChildSpec(f"worker-{i}", sohoa_command("worker"), env=ocr_env, second_term=True,
+                        recycles=True)
               for i in range(1, count + 1)]
     specs.append(ChildSpec("reconciler", sohoa_command("reconcile", "--interval",
                                                        str(reconcile_interval))))

@@ -5,7 +5,9 @@ group, so a Ctrl-C in the terminal reaches only this supervisor, which then stop
 order: API, reconciler and workers first (workers finish their current page run, within a
 grace period), Redis last so its AOF is flushed after the last job update.
 
-A child that dies unexpectedly is reported and restarted with a growing delay; when one
+A worker that exits with code 0 on its own has recycled itself (``workers.runner``: after
+``worker_max_jobs`` documents or above ``worker_max_memory_mb``) and is started again at
+once. A child that dies unexpectedly is reported and restarted with a growing delay; when one
 keeps dying (more than ``MAX_RESTARTS`` times within ``RESTART_WINDOW`` seconds) the whole
 stack stops with a message and exit code 1, since a crash loop means a broken setup that
 restarting cannot fix. Children get ``PR_SET_PDEATHSIG`` so none outlive a killed supervisor.
@@ -35,6 +37,8 @@ class ChildSpec:
     env: dict[str, str] = field(default_factory=dict)
     # Workers get a second SIGTERM after the grace period: RQ's cold shutdown.
     second_term: bool = False
+    # Exit code 0 means "restart me now" (a worker recycling itself), not a death.
+    recycles: bool = False
 
 
 @dataclass
@@ -108,6 +112,10 @@ class Supervisor:
                 continue
             if child.proc is None or (code := child.proc.poll()) is None:
                 continue
+            if code == 0 and child.spec.recycles:
+                self.log(f"{child.spec.name} recycled itself; starting a fresh one")
+                self._spawn(child)
+                continue
             child.deaths.append(now)
             while child.deaths and now - child.deaths[0] > RESTART_WINDOW:
                 child.deaths.popleft()
@@ -152,7 +160,7 @@ class Supervisor:
         for child in self.children:
             if child.proc is not None:
                 child.proc.wait()
-                _killpg(child.proc)  # leftovers of the group (an RQ work horse, tesseract)
+                _killpg(child.proc)  # leftovers of the group (tesseract, poppler)
 
     def _wait(self, children: list[Child], seconds: float) -> bool:
         deadline = time.monotonic() + seconds

@@ -67,8 +67,8 @@ def get_context() -> WorkerContext:
 
 
 def session_factory(settings: Settings) -> sessionmaker[Session]:
-    """One engine per process and database: RQ forks a work horse per job, and pooled
-    connections must never cross a fork, hence the pid in the key."""
+    """One engine per process and database. Pooled connections must never cross a fork
+    (RQ's forking worker, ``multiprocessing`` in tests), hence the pid in the key."""
     key = (os.getpid(), settings.database_url)
     factory = _factories.get(key)
     if factory is None:

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from sohoa import supervisor as sup
-from sohoa.supervisor import ChildSpec, Supervisor
+from sohoa.supervisor import MAX_RESTARTS, ChildSpec, Supervisor
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
 # Ignores the first SIGTERM (like an RQ worker busy with a job), exits on the second.
@@ -136,3 +136,28 @@ def test_children_die_with_a_killed_supervisor(tmp_path) -> None:  # type: ignor
     parent.kill()
     parent.wait()
     assert wait_until(lambda: not alive(child_pid), timeout=5)
+
+
+def test_a_recycling_worker_is_restarted_at_once_and_not_counted_as_a_death() -> None:
+    quits = [sys.executable, "-c", "raise SystemExit(0)"]
+    s, messages = make([ChildSpec("worker-1", quits, recycles=True)])
+    s.start_all()
+    for _ in range(MAX_RESTARTS + 3):  # more exits than a crash loop may have
+        first = s.children[0].proc
+        assert wait_until(lambda: first.poll() is not None)  # noqa: B023
+        s.check_children()
+        assert s.children[0].proc is not first  # started again in the same check, no backoff
+    assert not s.stop_requested and s.failure is None
+    assert not s.children[0].deaths
+    assert sum("worker-1 recycled itself" in m for m in messages) == MAX_RESTARTS + 3
+    s.stop_all()
+
+
+def test_exit_code_zero_of_a_child_that_does_not_recycle_is_a_death() -> None:
+    s, messages = make([ChildSpec("api", [sys.executable, "-c", "raise SystemExit(0)"])])
+    s.start_all()
+    assert wait_until(lambda: s.children[0].proc.poll() is not None)
+    s.check_children()
+    assert any("api exited unexpectedly with code 0" in m for m in messages)
+    assert len(s.children[0].deaths) == 1
+    s.stop_all()
