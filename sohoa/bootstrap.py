@@ -10,9 +10,12 @@ import errno
 import shutil
 import socket
 import subprocess
+from typing import TYPE_CHECKING
 
-from sohoa.config import Settings
 from sohoa.errors import SohoaError
+
+if TYPE_CHECKING:
+    from sohoa.config import Settings
 
 
 class StartupError(SohoaError):

@@ -15,9 +15,8 @@ from typing import Any
 
 import click
 
-from sohoa.cli_common import CliError, echo_line
-from sohoa.errors import SohoaError
-from sohoa.settings_check import ConfigError, load_settings
+from sohoa.cli_common import CliError, echo_line, load_settings
+from sohoa.errors import ConfigError, SohoaError
 
 
 class SohoaGroup(click.Group):

@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from sohoa.config import Settings
+if TYPE_CHECKING:
+    from sohoa.config import Settings
 
 
 class CliError(click.ClickException):
@@ -18,6 +19,14 @@ class CliError(click.ClickException):
     def __init__(self, message: str, exit_code: int = 1) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+def load_settings() -> Settings:
+    """``sohoa.settings_check.load_settings``, imported on first use: the settings model
+    (pydantic-settings) takes ~0.1 s to import, which ``sohoa ingest --api-url`` never needs."""
+    from sohoa.settings_check import load_settings as load
+
+    return load()
 
 
 def echo_line(line: str) -> None:

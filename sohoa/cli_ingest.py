@@ -9,7 +9,7 @@ import click
 import httpx
 
 from sohoa.bootstrap import browser_host
-from sohoa.cli_common import CliError
+from sohoa.cli_common import CliError, load_settings
 from sohoa.ingest_client import (
     IngestError,
     Progress,
@@ -24,8 +24,6 @@ from sohoa.ingest_client import (
 
 
 def _default_api_url() -> str:
-    from sohoa.settings_check import load_settings
-
     settings = load_settings()
     return f"http://{browser_host(settings.host)}:{settings.port}"
 

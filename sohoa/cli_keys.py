@@ -6,9 +6,8 @@ from datetime import timedelta
 
 import click
 
-from sohoa.cli_common import open_session
+from sohoa.cli_common import load_settings, open_session
 from sohoa.roles import ROLES
-from sohoa.settings_check import load_settings
 
 
 @click.group()

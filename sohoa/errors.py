@@ -81,3 +81,9 @@ class ImageTooLarge(UnprocessableFile):
 
 class ServiceUnavailable(SohoaError):
     code, status = "service_unavailable", 503
+
+
+class ConfigError(SohoaError):
+    """A setting is missing or invalid (``sohoa.settings_check`` lists every problem)."""
+
+    code, status = "invalid_config", 500

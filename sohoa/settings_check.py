@@ -11,11 +11,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from sohoa.config import Settings
-from sohoa.errors import SohoaError
+from sohoa.errors import ConfigError
 
-
-class ConfigError(SohoaError):
-    code, status = "invalid_config", 500
+__all__ = ["ConfigError", "describe_validation_error", "load_settings"]
 
 
 def load_settings(**overrides: Any) -> Settings:
