@@ -87,6 +87,22 @@ def test_skewed_page_is_deskewed_and_read(tmp_path: Path, settings: Settings) ->
     assert all(line in nfc(outcome.text or "") for line in LINES[2:6])
 
 
+@pytest.mark.parametrize(("dpi", "read_at"), [(100, 200), (150, 150)])
+def test_low_resolution_scan_is_enlarged_to_200_dpi_only_below_150(dpi: int, read_at: int, tmp_path: Path,
+                                                                   settings: Settings) -> None:
+    page = text_page(width=round(1400 * dpi / 300), size=round(36 * dpi / 300))  # the same 8.6 pt text
+    path = tmp_path / "fax.png"
+    page.save(path, dpi=(dpi, dpi))
+    source = open_source(path, "image/png", settings)
+    try:
+        outcome = process_page(source, 1, settings=settings, engine=ocr_image)
+    finally:
+        source.close()
+    assert outcome.status == PAGE_DONE and outcome.dpi == read_at
+    assert outcome.width == round(page.width * read_at / dpi)  # word boxes are in the pixels read
+    assert NAME in nfc(outcome.text or "")
+
+
 def test_text_under_a_red_seal_is_read(tmp_path: Path, settings: Settings) -> None:
     outcome = read(stamped_page(), tmp_path, settings)
     assert outcome.status == PAGE_DONE
