@@ -1,5 +1,6 @@
 """Poppler, one page at a time: text layer (pdftotext), native image resolution
-(pdfimages -list) and rasterization (pdftoppm).
+(pdfimages -list), rasterization (pdftoppm) and extraction of a page's only image
+(pdfimages).
 
 Every call names a single page (``-f N -l N``) so memory stays bounded whatever the
 document's length, and every call has a timeout.
@@ -72,3 +73,20 @@ def rasterize_page(pdf: Path, number: int, *, dpi: int, workdir: Path, timeout: 
     if not image.is_file():
         raise CorruptFile(f"cannot rasterize page {number}")
     return image
+
+
+def extract_page_image(pdf: Path, number: int, *, workdir: Path, timeout: float,
+                       grey: bool) -> Path:
+    """The page's image, decoded as stored, into ``workdir`` (for a page that is nothing
+    but that image: ``workers.pdf_page_image``). Uncompressed, so Tesseract reads it as
+    cheaply as a rendered PNM: 8-bit grey as TIFF (``pdfimages`` writes grey PNM as RGB
+    PPM, three times the bytes and a grey conversion later), RGB as PPM, 1-bit as PBM."""
+    prefix = workdir / f"page-{number:04d}"
+    for stale in workdir.glob(f"{prefix.name}-*"):  # only this call's file may be found below
+        stale.unlink()
+    _run(["pdfimages", *(["-tiff"] if grey else []), "-f", str(number), "-l", str(number),
+          str(pdf), str(prefix)], timeout)
+    written = sorted(workdir.glob(f"{prefix.name}-*"))
+    if len(written) != 1:
+        raise CorruptFile(f"cannot extract the image of page {number}")
+    return written[0]

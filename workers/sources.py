@@ -1,7 +1,8 @@
 """Page sources: a document's pages, one at a time, as a text layer or a page image.
 
-PDF pages come through poppler (``workers.poppler``); TIFF (multi-page), JPEG and PNG
-through Pillow frame by frame. The pixel limit is checked from headers and page sizes
+PDF pages come through poppler (``workers.poppler``): a page that is one upright scanned
+image has that image extracted (``workers.pdf_page_image``), any other page is rendered.
+TIFF (multi-page), JPEG and PNG come through Pillow frame by frame. The pixel limit is checked from headers and page sizes
 BEFORE anything is decoded or rasterized, so a decompression bomb costs nothing.
 """
 
@@ -19,6 +20,7 @@ from pypdf.errors import PdfReadError
 from sohoa.config import Settings
 from sohoa.errors import CorruptFile, EncryptedPdf, ImageTooLarge, UnsupportedType
 from workers import poppler
+from workers.pdf_page_image import WholePageImage, whole_page_image
 from workers.textlayer import is_real_text
 
 MIN_NATIVE_DPI, MAX_NATIVE_DPI = 70, 1200
@@ -82,8 +84,11 @@ class PdfSource:
         return text if is_real_text(text) else None
 
     def rasterize(self, number: int, workdir: Path) -> RasterPage:
-        box = self._reader.pages[number - 1].cropbox
-        unit = float(self._reader.pages[number - 1].user_unit or 1)
+        page = self._reader.pages[number - 1]
+        scan = whole_page_image(page)
+        if isinstance(scan, WholePageImage) and MIN_NATIVE_DPI <= scan.ppi <= MAX_NATIVE_DPI:
+            return self._extract(number, scan, workdir)
+        box, unit = page.cropbox, float(page.user_unit or 1)
         ppi, grey = poppler.page_images(self.path, number, timeout=self._timeout)
         dpi = _plausible_dpi(ppi, self.settings.ocr_default_dpi)
         width = round(abs(float(box.width)) * unit / 72 * dpi)
@@ -93,6 +98,18 @@ class PdfSource:
         image = poppler.rasterize_page(self.path, number, dpi=dpi, workdir=workdir,
                                        timeout=self._timeout, gray=grey)
         return RasterPage(image, width, height, dpi)
+
+    def _extract(self, number: int, scan: WholePageImage, workdir: Path) -> RasterPage:
+        """A page that is one upright scanned image: its pixels as stored, no render."""
+        _check_pixels(scan.width, scan.height, self.settings)
+        image = poppler.extract_page_image(self.path, number, workdir=workdir,
+                                           timeout=self._timeout, grey=scan.mode == "L")
+        size = _header_size(image)
+        if size != (scan.width, scan.height):
+            raise CorruptFile(f"page {number}: extracted image is {size}, expected "
+                              f"{(scan.width, scan.height)}")
+        dpi = _plausible_dpi(scan.ppi, self.settings.ocr_default_dpi)
+        return RasterPage(image, scan.width, scan.height, dpi)
 
     def close(self) -> None:
         self._reader.close()
@@ -142,6 +159,18 @@ class ImageSource:
 
     def close(self) -> None:
         self._image.close()
+
+
+def _header_size(path: Path) -> tuple[int, int] | None:
+    """An image file's pixel size from its header (nothing decoded), None if unreadable."""
+    saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None  # the caller checked the size
+    try:
+        with Image.open(path) as image:
+            return image.size
+    except (UnidentifiedImageError, OSError):
+        return None
+    finally:
+        Image.MAX_IMAGE_PIXELS = saved
 
 
 def _pnm_mode(mode: str) -> str:
