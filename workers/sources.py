@@ -78,14 +78,25 @@ class PdfSource:
         except PdfReadError as e:
             raise CorruptFile(f"cannot read the PDF: {e}") from e
         self._timeout = float(settings.page_timeout_seconds)
+        self._scans: dict[int, WholePageImage | str] = {}  # the current page's only
 
     def text_layer(self, number: int) -> str | None:
+        """A page that is one scanned image draws no text (``whole_page_image`` admits no
+        text operator), so ``pdftotext`` is not asked (~10 ms a page)."""
+        if isinstance(self._scan(number), WholePageImage):
+            return None
         text = poppler.page_text(self.path, number, timeout=self._timeout)
         return text if is_real_text(text) else None
 
+    def _scan(self, number: int) -> WholePageImage | str:
+        """``whole_page_image`` of the page, worked out once for text_layer + rasterize."""
+        if number not in self._scans:
+            self._scans = {number: whole_page_image(self._reader.pages[number - 1])}
+        return self._scans[number]
+
     def rasterize(self, number: int, workdir: Path) -> RasterPage:
         page = self._reader.pages[number - 1]
-        scan = whole_page_image(page)
+        scan = self._scan(number)
         if isinstance(scan, WholePageImage) and MIN_NATIVE_DPI <= scan.ppi <= MAX_NATIVE_DPI:
             return self._extract(number, scan, workdir)
         box, unit = page.cropbox, float(page.user_unit or 1)

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from sohoa.config import Settings
 from sohoa.errors import ImageTooLarge
 from tests.integration import workers_support as ws
+from workers import poppler
 from workers.pdf_page_image import WholePageImage, whole_page_image
 from workers.pipeline import SOURCE_OCR, process_page
 from workers.sources import PdfSource
@@ -248,3 +249,20 @@ def test_whole_page_image_never_raises_on_a_broken_page(tmp_path: Path) -> None:
     pdf = one_page_pdf(tmp_path / "broken.pdf", [image], full_page(image).replace("/Im0 Do", "/Missing Do"))
     found = verdict(pdf)
     assert isinstance(found, str) and "missing" in found
+
+
+def test_one_image_page_has_no_text_layer_without_asking_pdftotext(tmp_path: Path, settings: Settings,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    image = scan("L")
+    scanned = one_page_pdf(tmp_path / "scan.pdf", [image], full_page(image))
+    with_text = one_page_pdf(tmp_path / "text.pdf", [image], full_page(image) + " BT /F1 12 Tf (x) Tj ET")
+    asked: list[Path] = []
+    real = poppler.page_text
+    monkeypatch.setattr(poppler, "page_text", lambda path, *a, **k: asked.append(path) or real(path, *a, **k))
+    for path in (scanned, with_text):
+        source = PdfSource(path, settings)
+        try:
+            assert source.text_layer(1) is None  # neither carries real Vietnamese text
+        finally:
+            source.close()
+    assert asked == [with_text]  # only the page that draws text was read for it
