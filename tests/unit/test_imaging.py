@@ -115,3 +115,12 @@ def test_upside_down_page_is_told_from_upright_by_its_marks() -> None:
     assert not looks_upside_down(ink_points(page))
     assert looks_upside_down(ink_points(page.rotate(180)))
     assert not looks_upside_down(ink_points(Image.new("L", (800, 600), 255)))  # no evidence: no
+
+
+def test_skew_profile_percentile_equals_numpys() -> None:
+    from workers.imaging.deskew import _percentile
+
+    rng = np.random.default_rng(7)
+    for size in (1, 2, 3, 10, 101, 4000):
+        values = rng.integers(1, 300, size).astype(np.float64)
+        assert _percentile(values, 0.9) == pytest.approx(float(np.percentile(values, 90)), abs=1e-9)
