@@ -52,6 +52,8 @@ class BatchDocumentPublic(BatchDocumentBase):
     pages_total: int = 0
     pages_done: int = 0
     pages_needing_review: int = Field(0, description="Pages whose OCR confidence is below the review threshold.")
+    waiting_for_index: bool = Field(False, description="Every page is read; the document waits for the search "
+                                    "index (unreachable or busy), which the reconciler retries.")
 
 
 class BatchCounts(BaseModel):

@@ -100,8 +100,10 @@ def _follow(client: httpx.Client, batch_id: str, poll: float, timeout: float | N
     def show(progress: Progress | None) -> str:
         if progress is None:
             return ""
+        waiting = (f", {progress.waiting_for_index} read and waiting for the search index"
+                   if progress.waiting_for_index else "")
         return (f"docs {progress.indexed + progress.failed}/{progress.documents} "
-                f"(indexed {progress.indexed}, failed {progress.failed})")
+                f"(indexed {progress.indexed}, failed {progress.failed}){waiting}")
 
     if not sys.stdout.isatty():
         last: list[str] = [""]

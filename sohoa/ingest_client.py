@@ -34,6 +34,7 @@ class Progress:
     documents: int = 0
     indexed: int = 0
     failed: int = 0
+    waiting_for_index: int = 0  # read, not yet searchable: the search index is unreachable or busy
     failures: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -145,6 +146,8 @@ def progress_of(batch: dict[str, Any]) -> Progress:
         elif doc.get("status") == "failed":
             progress.failed += 1
             progress.failures.append(doc)
+        elif doc.get("waiting_for_index"):
+            progress.waiting_for_index += 1
     return progress
 
 

@@ -22,7 +22,7 @@ from api.schemas import (
 from api.uploads import BATCH_REQUEST_BODY, read_batch_form
 from ingest import BatchMeta, BatchOutcome, ingest_batch
 from sohoa.errors import NotFound
-from sohoa.models import FAILED, Batch, BatchItem, Page
+from sohoa.models import FAILED, INDEX_PENDING, PROCESSING, Batch, BatchItem, Page
 
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"])
 
@@ -107,4 +107,6 @@ def _item_public(item: BatchItem, review: dict[str, int]) -> BatchDocumentPublic
         id=document.id, filename=item.filename, status=document.status, error=error, duplicate=item.duplicate,
         pages_total=document.pages_total, pages_done=document.pages_done,
         pages_needing_review=review.get(document.id, 0),
+        waiting_for_index=(document.status == PROCESSING and document.processed_at is not None
+                           and document.index_state == INDEX_PENDING),
     )

@@ -20,6 +20,7 @@ from rq import Queue, SimpleWorker
 
 from search.opensearch import make_client
 from sohoa.config import Settings
+from sohoa.ingest_client import progress_of
 from tests.apiclient import api, keys  # noqa: F401  (fixtures)
 from tests.integration import workers_support as ws
 from tests.integration.opensearch_fixtures import FaultProxy
@@ -147,6 +148,8 @@ def test_batch_ingested_while_engine_is_down_is_indexed_once_when_it_returns(
     assert state["status"] == "processing"  # not done: nothing of it is searchable yet
     assert state["counts"] == {"queued": 0, "processing": 3, "indexed": 0, "failed": 0}
     assert [(d["pages_done"], d["pages_total"]) for d in state["documents"]] == [(1, 1), (2, 2), (1, 1)]
+    assert [d["waiting_for_index"] for d in state["documents"]] == [True] * 3
+    assert progress_of(state).waiting_for_index == 3  # what `sohoa ingest` shows
     down = api.get("/api/v1/search", params={"q": "nhung"}, headers=keys.auth("officer"))
     assert down.status_code == 503 and down.json()["error"]["code"] == "search_unavailable"
 
@@ -162,6 +165,7 @@ def test_batch_ingested_while_engine_is_down_is_indexed_once_when_it_returns(
     state = batch(api, keys, created["batch_id"])
     assert state["status"] == "done"
     assert state["counts"] == {"queued": 0, "processing": 0, "indexed": 3, "failed": 0}
+    assert not any(d["waiting_for_index"] for d in state["documents"])
     for doc_id in (nhung, duc, ngoc):
         doc = document(api, keys, doc_id)
         assert (doc["status"], doc["index_state"], doc["index_error"]) == ("indexed", "indexed", None)
