@@ -156,7 +156,9 @@ def _ingest_one(
                             max_pixels=settings.max_pixels_per_page)
     except SohoaError as exc:
         return _reject(session_factory, batch_id, position, upload, exc)
-    stored = archive.put_original(upload.path, upload.sha256)
+    # The spooled file becomes the original (moved, not copied, on the same filesystem).
+    stored = archive.put_original(upload.path, upload.sha256, move=True)
+    upload.path = None
     try:
         with session_scope(session_factory) as session:
             document = Document(

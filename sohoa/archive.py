@@ -1,11 +1,15 @@
 """Archive store: originals named by SHA-256 and never modified; derived files per document.
 
 Every write is atomic (temp file in the same directory, fsync, rename, fsync directory),
-so a crash leaves either the old state or the complete new file, never half a file.
+so a crash leaves either the old state or the complete new file, never half a file. An
+original handed over with ``move=True`` skips the temp copy when it is on the archive's
+filesystem: the file itself is fsynced, hard-linked under its name, the directory fsynced.
+Files are created owner-only (0600) either way.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
@@ -15,6 +19,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 CHUNK = 1024 * 1024
+FILE_MODE = 0o600  # what mkstemp gives the copies; moved originals are set to the same
+# link(2) errors meaning "not here" (another filesystem, no hard links): copy instead
+_CANNOT_LINK = {errno.EXDEV, errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.ENOSYS}
 
 
 @dataclass(frozen=True)
@@ -46,13 +53,21 @@ class ArchiveStore:
     def original_relpath(sha256: str) -> str:
         return f"originals/{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
-    def put_original(self, source: Path, sha256: str) -> StoredInfo:
-        """Copy ``source`` into the archive under its checksum; a no-op if already there."""
+    def put_original(self, source: Path, sha256: str, *, move: bool = False) -> StoredInfo:
+        """Store ``source`` in the archive under its checksum; a no-op if already there.
+
+        By default ``source`` is copied and left alone. ``move=True`` hands it over: on the
+        archive's filesystem it becomes the original itself (no bytes copied), elsewhere it
+        is copied; either way, and for a duplicate too, ``source`` is gone afterwards. The
+        caller must not write to it any more.
+        """
         relpath = self.original_relpath(sha256)
         target = self.abspath(relpath)
-        if not target.exists():
+        if not target.exists() and not (move and self._link_atomic(source, target)):
             with source.open("rb") as fh:
                 self._write_atomic(target, fh)
+        if move:
+            source.unlink(missing_ok=True)
         return StoredInfo(relpath, sha256, target.stat().st_size)
 
     def put_derived(self, document_id: str, name: str, data: bytes) -> StoredInfo:
@@ -76,6 +91,28 @@ class ArchiveStore:
         return path.is_file() and sha256_file(path) == sha256
 
     @staticmethod
+    def _link_atomic(source: Path, target: Path) -> bool:
+        """Give ``source``'s bytes the name ``target`` without copying them: owner-only mode,
+        fsync the file, hard-link it (atomic, never replaces an existing original), fsync the
+        directory. False when this filesystem cannot link it there: the caller copies."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(source, os.O_RDONLY)
+        try:
+            os.fchmod(fd, FILE_MODE)
+            os.fsync(fd)
+            os.link(source, target)
+        except FileExistsError:
+            return True  # stored meanwhile by another upload of the same bytes
+        except OSError as exc:
+            if exc.errno in _CANNOT_LINK:
+                return False
+            raise
+        finally:
+            os.close(fd)
+        _fsync_dir(target.parent)
+        return True
+
+    @staticmethod
     def _write_atomic(target: Path, source: BinaryIO) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
@@ -89,8 +126,12 @@ class ArchiveStore:
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        _fsync_dir(target.parent)
+
+
+def _fsync_dir(path: Path) -> None:
+    dir_fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

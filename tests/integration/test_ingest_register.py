@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import stat
 import threading
 
 import pytest
 from sqlalchemy import func, select
 
-from ingest import BatchMeta, ingest_paths
+from ingest import BatchMeta, ingest_paths, upload_tmp_dir
+from sohoa.archive import ArchiveStore
 from sohoa.errors import BadRequest
 from sohoa.models import Batch, BatchItem, Document
 from tests import filegen
@@ -44,6 +46,23 @@ def test_a_batch_is_enqueued_longest_document_first(tmp_path, settings, session_
     by_name = {f.filename: f.document_id for f in outcome.files}
     assert [f.filename for f in outcome.files] == ["short.pdf", "long.pdf", "middle.pdf"]  # batch order kept
     assert enqueued == [by_name["long.pdf"], by_name["middle.pdf"], by_name["short.pdf"]]
+
+
+def test_the_spooled_upload_becomes_the_original_without_a_copy(tmp_path, settings, session_factory,
+                                                                  monkeypatch):
+    """Spool and archive share a filesystem by default: the bytes are written once, while
+    uploading, and the first OCR job does not wait for a second write."""
+    def no_copy(*_args):  # type: ignore[no-untyped-def]
+        raise AssertionError("the original was copied")
+
+    monkeypatch.setattr(ArchiveStore, "_write_atomic", staticmethod(no_copy))
+    path = tmp_path / "scan.tif"
+    path.write_bytes(filegen.tiff(2))
+    outcome = ingest_paths(settings, session_factory, [path], BatchMeta(), enqueue=lambda _s, _d: None)
+    with session_factory() as session:
+        original = settings.archive_root / session.get(Document, outcome.files[0].document_id).original_path
+    assert original.read_bytes() == path.read_bytes() and stat.S_IMODE(original.stat().st_mode) == 0o600
+    assert list(upload_tmp_dir(settings).iterdir()) == []
 
 
 def test_a_failing_queue_leaves_documents_queued_for_the_reconciler(tmp_path, settings, session_factory):
