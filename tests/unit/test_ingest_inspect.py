@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
+from PIL import TiffImagePlugin
 
 from ingest import inspect_file, sanitize_filename, sniff, spool_stream
 from sohoa.errors import SohoaError
@@ -49,6 +50,58 @@ def test_unfit_files_are_rejected_with_a_stable_code(tmp_path, data, code):
     with pytest.raises(SohoaError) as info:
         inspect_file(write(tmp_path, data), max_pages=10, max_pixels=10**8)
     assert info.value.code == code
+
+
+@pytest.mark.parametrize(("data", "page"), [
+    (filegen.tiff(3, compression=None)[:-100], 3),  # cut in the last page's data, every directory whole
+    (filegen.tiff_first_page_data_last(3)[:-100], 1),  # only the FIRST page's data is cut (last page intact)
+])
+def test_a_tiff_cut_inside_any_pages_data_is_rejected(tmp_path, data, page):
+    with pytest.raises(SohoaError) as info:
+        inspect_file(write(tmp_path, data), max_pages=10, max_pixels=10**8)
+    assert (info.value.code, info.value.detail["page"]) == ("corrupt_file", page)
+
+
+def test_a_tiff_page_without_strip_byte_counts_is_decoded_to_judge_it(tmp_path):
+    data = filegen.tiff_first_page_data_last(3, byte_counts=False)
+    assert inspect_file(write(tmp_path, data), max_pages=10, max_pixels=10**8).pages == 3
+    with pytest.raises(SohoaError) as info:
+        inspect_file(write(tmp_path, data[:-100]), max_pages=10, max_pixels=10**8)
+    assert info.value.code == "corrupt_file"
+
+
+@pytest.mark.parametrize("data", [filegen.tiff(3), filegen.tiff(3, compression=None),
+                                  filegen.tiff_first_page_data_last(3)])
+def test_tiffs_are_checked_from_their_layout_without_decoding_pixels(tmp_path, monkeypatch, data):
+    """Decoding a big scan took ~0.1 s while the batch's first OCR job waited; strips past the
+    end of the file show truncation without it."""
+    def no_decoding(self):  # type: ignore[no-untyped-def]
+        raise AssertionError("TIFF pixels decoded at upload")
+
+    monkeypatch.setattr(TiffImagePlugin.TiffImageFile, "load", no_decoding)
+    assert inspect_file(write(tmp_path, data), max_pages=10, max_pixels=10**8).pages == 3
+
+
+@pytest.mark.parametrize("data", [
+    filegen.jpeg()[:-2],  # a JPEG missing only its end-of-image marker (decoded at 1/8 scale, still caught)
+    filegen.png()[:-12],  # a PNG missing only IEND: truncated, even though its pixels would decode
+    filegen.png_with_flipped_byte(filegen.png()),  # its IDAT checksum no longer matches
+])
+def test_images_cut_or_altered_anywhere_are_rejected(tmp_path, data):
+    with pytest.raises(SohoaError) as info:
+        inspect_file(write(tmp_path, data), max_pages=10, max_pixels=10**8)
+    assert info.value.code == "corrupt_file"
+
+
+@pytest.mark.parametrize(("data", "pages"), [
+    (filegen.with_junk_page_data(filegen.tiff(3), 1), 3),
+    (filegen.with_junk_page_data(filegen.tiff(3), 3), 3),
+    (filegen.png_with_junk_data(filegen.png()), 1),
+])
+def test_damaged_pixel_data_in_a_complete_file_is_left_to_the_workers(tmp_path, data, pages):
+    """Nothing missing, every checksum right, the pixels just do not decompress: accepted here,
+    the page fails in the worker (tests/integration/test_ingest_damaged_pixels.py)."""
+    assert inspect_file(write(tmp_path, data), max_pages=10, max_pixels=10**8).pages == pages
 
 
 def test_owner_password_only_pdf_is_readable_so_accepted(tmp_path):
