@@ -216,6 +216,17 @@ def largest_first(uploads: Sequence[SpooledUpload]) -> list[int]:
     return sorted(range(len(uploads)), key=lambda pos: uploads[pos].size_bytes or 0, reverse=True)
 
 
+def default_enqueue() -> Enqueue | None:
+    """``workers.queue.enqueue_document``, or None without the workers package. Imported on
+    first use, as rq and redis take ~15 ms to import; the API imports it at start so that
+    its first upload does not wait for that (``api.app``)."""
+    try:
+        from workers.queue import enqueue_document
+    except ImportError:
+        return None
+    return enqueue_document
+
+
 class _Enqueuer:
     """Queues new documents one by one while the rest of the batch is still being
     registered (workers start on the first at once); after the first failure it stops
@@ -226,10 +237,8 @@ class _Enqueuer:
 
     def put(self, document_id: str) -> None:
         if self.ok and self.enqueue is None:
-            try:
-                from workers.queue import enqueue_document
-                self.enqueue = enqueue_document
-            except ImportError:
+            self.enqueue = default_enqueue()
+            if self.enqueue is None:
                 log.warning("workers.queue is not available; documents wait for the reconciler")
                 self.ok = False
         if not self.ok:
