@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,7 +23,7 @@ from ingest.spool import SpooledUpload, spool_stream
 from sohoa.archive import ArchiveStore
 from sohoa.config import Settings
 from sohoa.db import session_scope
-from sohoa.errors import BadRequest, SohoaError, TooLarge
+from sohoa.errors import BadRequest, NotFound, SohoaError, TooLarge
 from sohoa.models import FAILED, QUEUED, Batch, BatchItem, Document, StoredFile
 
 log = logging.getLogger(__name__)
@@ -94,28 +94,58 @@ def ingest_batch(
     meta: BatchMeta,
     *,
     enqueue: Enqueue | None = None,
+    batch_id: str | None = None,
 ) -> BatchOutcome:
-    """Register one batch from spooled files; consumes (deletes) their temp files."""
+    """Register a new batch from spooled files, or add them to ``batch_id`` (its codes
+    apply, positions continue after its last file); consumes (deletes) their temp files."""
     try:
-        check_file_count(settings, len(uploads))
-        meta = check_meta(meta)
-        with session_scope(session_factory) as session:
-            batch = Batch(agency_code=meta.agency_code, procedure_code=meta.procedure_code,
-                          note=meta.note, created_by_key_id=meta.created_by_key_id)
-            session.add(batch)
-            session.flush()
-            batch_id = batch.id
+        if batch_id is None:
+            check_file_count(settings, len(uploads))
+            meta = check_meta(meta)
+            batch_id, first = _create_batch(session_factory, meta), 0
+        else:
+            meta, first = _continue_batch(settings, session_factory, batch_id, len(uploads))
         archive = ArchiveStore(settings.archive_root)
         queue = _Enqueuer(settings, enqueue)
         outcomes: dict[int, FileOutcome] = {}
         for pos in largest_first(uploads):  # each is queued as soon as it is registered
-            outcomes[pos] = _ingest_one(settings, session_factory, archive, batch_id, pos, uploads[pos], meta)
+            outcomes[pos] = _ingest_one(settings, session_factory, archive, batch_id, first + pos,
+                                        uploads[pos], meta)
             if outcomes[pos].document_id and not outcomes[pos].duplicate:
                 queue.put(outcomes[pos].document_id)
     finally:
         for upload in uploads:
             upload.discard()
     return BatchOutcome(batch_id, [outcomes[pos] for pos in sorted(outcomes)], queue.ok)
+
+
+def _create_batch(session_factory: sessionmaker[Session], meta: BatchMeta) -> str:
+    with session_scope(session_factory) as session:
+        batch = Batch(agency_code=meta.agency_code, procedure_code=meta.procedure_code,
+                      note=meta.note, created_by_key_id=meta.created_by_key_id)
+        session.add(batch)
+        session.flush()
+        return batch.id
+
+
+def _continue_batch(settings: Settings, session_factory: sessionmaker[Session], batch_id: str,
+                    count: int) -> tuple[BatchMeta, int]:
+    """The batch's own codes and the next free position; the batch must exist and stay
+    within ``max_files_per_batch`` with the new files."""
+    with session_scope(session_factory) as session:
+        batch = session.get(Batch, batch_id)
+        if batch is None:
+            raise NotFound(f"no batch with id {batch_id}", detail={"batch_id": batch_id})
+        held = session.scalar(select(func.count()).select_from(BatchItem).where(BatchItem.batch_id == batch_id))
+        last = session.scalar(select(func.max(BatchItem.position)).where(BatchItem.batch_id == batch_id))
+        meta = BatchMeta(batch.agency_code, batch.procedure_code, batch.note, batch.created_by_key_id)
+    if count == 0:
+        raise BadRequest("send at least one file in the `files` field", code="no_files")
+    if (held or 0) + count > settings.max_files_per_batch:
+        raise TooLarge(f"a batch may hold at most {settings.max_files_per_batch} files; this one holds "
+                       f"{held} and {count} more were sent", code="too_many_files",
+                       detail={"max_files": settings.max_files_per_batch, "held": held})
+    return meta, (last + 1 if last is not None else 0)
 
 
 def ingest_paths(

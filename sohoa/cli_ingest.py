@@ -19,7 +19,7 @@ from sohoa.ingest_client import (
     documents_of,
     follow_batch,
     rejections,
-    upload_batch,
+    upload_in_parts,
 )
 
 
@@ -74,7 +74,12 @@ def _collect(paths: list[Path]) -> list[tuple[Path, str]]:
 def _ingest(client: httpx.Client, files: list[tuple[Path, str]], form: dict[str, str],
             no_wait: bool, poll: float, timeout: float | None) -> int:
     click.echo(f"uploading {len(files)} file(s) to {client.base_url} ...", err=True)
-    batch = upload_batch(client, files, form)
+
+    def sent(done: int, total: int) -> None:
+        if total > 1 and done < total:
+            click.echo(f"  sent {done}/{total} files", err=True)
+
+    batch = upload_in_parts(client, files, form, on_part=sent)
     batch_id = batch_id_of(batch)
     if batch.get("enqueued") is False:
         click.echo("note: the API could not reach the queue; the reconciler will queue the "

@@ -97,9 +97,55 @@ def _request(client: httpx.Client, method: str, url: str, **kwargs: Any) -> http
     return response
 
 
+def upload_in_parts(client: httpx.Client, files: list[tuple[Path, str]], form: dict[str, str],
+                    on_part: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Upload ``files`` as one batch in several requests; the combined answer.
+
+    The first request carries the first file alone, so the batch exists and the workers
+    start on it while the rest is still being sent; the others follow in parts of at most
+    ``PART_FILES`` files or ``PART_BYTES`` bytes (one file over that size goes alone). A
+    big folder is then never one huge request, and a network failure costs one part:
+    what was sent stays in the batch, and sending the folder again links those files
+    as duplicates. ``on_part(files_sent, files_total)`` reports progress.
+    """
+    parts = split_parts(files)
+    batch = upload_batch(client, parts[0], form)
+    batch_id = batch_id_of(batch)
+    documents = documents_of(batch)
+    sent = len(parts[0])
+    if on_part:
+        on_part(sent, len(files))
+    for part in parts[1:]:
+        added = upload_batch(client, part, {}, url=f"/api/v1/batches/{batch_id}/files")
+        documents += documents_of(added)
+        batch["enqueued"] = bool(batch.get("enqueued", True)) and bool(added.get("enqueued", True))
+        sent += len(part)
+        if on_part:
+            on_part(sent, len(files))
+    batch["documents"] = documents
+    return batch
+
+
+PART_FILES, PART_BYTES = 50, 64 * 1024 * 1024
+
+
+def split_parts(files: list[tuple[Path, str]]) -> list[list[tuple[Path, str]]]:
+    """The first file alone, then runs of files in their order up to the part limits."""
+    parts: list[list[tuple[Path, str]]] = [files[:1]]
+    size = 0
+    for item in files[1:]:
+        item_size = item[0].stat().st_size
+        if len(parts) == 1 or len(parts[-1]) >= PART_FILES or (parts[-1] and size + item_size > PART_BYTES):
+            parts.append([])
+            size = 0
+        parts[-1].append(item)
+        size += item_size
+    return parts
+
+
 def upload_batch(client: httpx.Client, files: list[tuple[Path, str]],
-                 form: dict[str, str]) -> dict[str, Any]:
-    """POST all files as one multipart request; httpx streams the open files in chunks."""
+                 form: dict[str, str], *, url: str = "/api/v1/batches") -> dict[str, Any]:
+    """POST files as one multipart request; httpx streams the open files in chunks."""
     with ExitStack() as stack:
         parts = [
             ("files", (name, stack.enter_context(path.open("rb")),
@@ -108,7 +154,7 @@ def upload_batch(client: httpx.Client, files: list[tuple[Path, str]],
         ]
         data = {k: v for k, v in form.items() if v}
         timeout = httpx.Timeout(30.0, write=None, read=600.0)
-        response = _request(client, "POST", "/api/v1/batches", files=parts, data=data, timeout=timeout)
+        response = _request(client, "POST", url, files=parts, data=data, timeout=timeout)
     return response.json()
 
 

@@ -21,7 +21,7 @@ from api.schemas import (
 )
 from api.uploads import BATCH_REQUEST_BODY, read_batch_form
 from ingest import BatchMeta, BatchOutcome, ingest_batch
-from sohoa.errors import NotFound
+from sohoa.errors import Forbidden, NotFound
 from sohoa.models import FAILED, INDEX_PENDING, PROCESSING, Batch, BatchItem, Page
 
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"])
@@ -38,7 +38,37 @@ async def create_batch(request: Request, key: ClerkKey, settings: SettingsDep,
                      procedure_code=form.fields.get("procedure_code"),
                      note=form.fields.get("note"), created_by_key_id=key.id)
     outcome = await run_in_threadpool(ingest_batch, settings, session_factory, form.uploads, meta)
-    await run_in_threadpool(_audit_upload, session_factory, key, outcome)
+    await run_in_threadpool(_audit_upload, session_factory, key, outcome, "batch.create")
+    return _created(outcome)
+
+
+@router.post("/{batch_id}/files", status_code=202, response_model=BatchCreatedPublic,
+             openapi_extra={"requestBody": BATCH_REQUEST_BODY},
+             summary="Add more scans to a batch (multipart field `files`)")
+async def add_files(batch_id: str, request: Request, key: ClerkKey, settings: SettingsDep,
+                    session_factory: SessionFactoryDep) -> BatchCreatedPublic:
+    """For uploads in several requests (``sohoa ingest`` sends a big folder this way, so
+    workers start on the first files while the rest is still on the wire). Only the key
+    that created the batch, or an admin, may add to it; the batch's codes apply; the
+    response lists the files of this request. Same per-file rules as the first upload."""
+    await run_in_threadpool(_check_may_add, session_factory, key, batch_id)
+    form = await read_batch_form(request, settings)
+    outcome = await run_in_threadpool(ingest_batch, settings, session_factory, form.uploads,
+                                      BatchMeta(created_by_key_id=key.id), batch_id=batch_id)
+    await run_in_threadpool(_audit_upload, session_factory, key, outcome, "batch.add_files")
+    return _created(outcome)
+
+
+def _check_may_add(session_factory, key, batch_id: str) -> None:  # type: ignore[no-untyped-def]
+    with session_factory() as session:
+        batch = session.get(Batch, batch_id)
+        if batch is None:
+            raise NotFound(f"no batch with id {batch_id}", detail={"batch_id": batch_id})
+        if key.role != "admin" and batch.created_by_key_id != key.id:
+            raise Forbidden("only the key that created the batch (or an admin) may add files to it")
+
+
+def _created(outcome: BatchOutcome) -> BatchCreatedPublic:
     return BatchCreatedPublic(
         batch_id=outcome.batch_id,
         enqueued=outcome.enqueued,
@@ -53,9 +83,9 @@ async def create_batch(request: Request, key: ClerkKey, settings: SettingsDep,
     )
 
 
-def _audit_upload(session_factory, key, outcome: BatchOutcome) -> None:  # type: ignore[no-untyped-def]
+def _audit_upload(session_factory, key, outcome: BatchOutcome, action: str) -> None:  # type: ignore[no-untyped-def]
     with session_factory() as session:
-        audit.record(session, key, "batch.create", target_type="batch", target_id=outcome.batch_id,
+        audit.record(session, key, action, target_type="batch", target_id=outcome.batch_id,
                      result_count=len(outcome.files))
         session.commit()
 

@@ -53,6 +53,8 @@ def world(api, keys, session_factory, settings) -> World:  # type: ignore[no-unt
 ROUTES = [
     ("post", "/api/v1/batches", {"admin", "clerk"}, 1, lambda w: {"files": [("files", ("x.png", filegen.png("x")))]}),
     ("get", "/api/v1/batches/{batch}", {"admin", "clerk"}, 0, None),
+    ("post", "/api/v1/batches/{batch}/files", {"admin", "clerk"}, 1,
+     lambda w: {"files": [("files", ("y.png", filegen.png("y")))]}),
     ("get", "/api/v1/documents/{doc}", {"admin", "officer"}, 1, None),
     ("get", "/api/v1/documents/{doc}/original", {"admin", "officer", "portal"}, 1, None),
     ("get", "/api/v1/documents/{doc}/searchable.pdf", {"admin", "officer", "portal"}, 1, None),

@@ -8,6 +8,8 @@ import pytest
 from rq import Queue
 from sqlalchemy import func, select
 
+from sohoa.db import session_scope
+from sohoa.keys import create_key
 from sohoa.models import Batch, BatchItem, Document, StoredFile
 from tests import filegen
 from tests.apiclient import api, keys  # noqa: F401  (fixtures)
@@ -152,3 +154,53 @@ def test_batch_status_counts_and_progress(api, keys, session_factory):
     status = api.get(f"/api/v1/batches/{body['batch_id']}", headers=keys.auth("admin")).json()
     assert status["status"] == "done"
     assert status["documents"][1]["error"] == {"code": "ocr_failed", "message": "tesseract crashed", "detail": None}
+
+
+def test_files_added_to_a_batch_continue_it(api, keys, settings, session_factory, redis_conn):
+    first = api.post("/api/v1/batches", files=[("files", ("a.png", filegen.png("a")))],
+                     data={"agency_code": "UBND-X", "procedure_code": "HKD"}, headers=keys.auth("clerk")).json()
+    batch_id = first["batch_id"]
+    added = api.post(f"/api/v1/batches/{batch_id}/files", headers=keys.auth("clerk"),
+                     files=[("files", ("b.png", filegen.png("b"))), ("files", ("bad.txt", b"no")),
+                            ("files", ("c.png", filegen.png("c")))])
+    assert added.status_code == 202, added.text
+    body = added.json()
+    assert body["batch_id"] == batch_id
+    assert [(d["filename"], d["status"]) for d in body["documents"]] == [
+        ("b.png", "queued"), ("bad.txt", "failed"), ("c.png", "queued")]
+    status = api.get(f"/api/v1/batches/{batch_id}", headers=keys.auth("clerk")).json()
+    assert [d["filename"] for d in status["documents"]] == ["a.png", "b.png", "bad.txt", "c.png"]
+    assert status["total"] == 4 and status["counts"]["queued"] == 3
+    with session_factory() as session:
+        docs = session.scalars(select(Document).where(Document.first_batch_id == batch_id)).all()
+        assert {(d.agency_code, d.procedure_code) for d in docs} == {("UBND-X", "HKD")}  # the batch's codes
+    assert Queue(settings.queue_name, connection=redis_conn).count == 3
+
+
+def test_only_the_batch_creator_or_an_admin_may_add_files(api, keys, session_factory):
+    batch_id = upload(api, keys, [("a.png", filegen.png("a"))]).json()["batch_id"]
+    with session_scope(session_factory) as session:
+        other = create_key(session, role="clerk", name="other clerk")[1]
+    refused = api.post(f"/api/v1/batches/{batch_id}/files", files=[("files", ("b.png", filegen.png("b")))],
+                       headers={"Authorization": f"Bearer {other}"})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+    by_admin = api.post(f"/api/v1/batches/{batch_id}/files", files=[("files", ("b.png", filegen.png("b")))],
+                        headers=keys.auth("admin"))
+    assert by_admin.status_code == 202
+    missing = api.post("/api/v1/batches/nope/files", files=[("files", ("c.png", filegen.png("c")))],
+                       headers=keys.auth("clerk"))
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    with session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(BatchItem)) == 2
+
+
+def test_adding_beyond_the_batch_limit_is_413_and_stores_nothing(api, keys, settings, session_factory):
+    settings.max_files_per_batch = 2
+    batch_id = upload(api, keys, [("a.png", filegen.png("a"))]).json()["batch_id"]
+    stored = archive_files(settings)
+    response = api.post(f"/api/v1/batches/{batch_id}/files", headers=keys.auth("clerk"),
+                        files=[("files", ("b.png", filegen.png("b"))), ("files", ("c.png", filegen.png("c")))])
+    assert response.status_code == 413 and response.json()["error"]["code"] == "too_many_files"
+    assert archive_files(settings) == stored
+    with session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(BatchItem)) == 1

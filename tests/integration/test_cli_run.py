@@ -121,14 +121,16 @@ def test_run_serves_ingests_and_stops_cleanly_on_ctrl_c(stack: Stack, tmp_path: 
 
     scans = tmp_path / "scans"
     scans.mkdir()
-    (scans / "khai-sinh.png").write_bytes(png_bytes(["GIẤY KHAI SINH", "Họ và tên: Nguyễn Văn An"]))
-    done = ingest(stack, key, str(scans), "--timeout", "120")
+    (scans / "a-khai-sinh.png").write_bytes(png_bytes(["GIẤY KHAI SINH", "Họ và tên: Nguyễn Văn An"]))
+    (scans / "b-don.png").write_bytes(png_bytes(["ĐƠN ĐỀ NGHỊ", "Họ và tên: Trần Thị Bình"]))
+    done = ingest(stack, key, str(scans), "--timeout", "120")  # two requests: the first file goes alone
     assert done.exit_code == 0, done.output
-    assert "1 indexed, 0 failed" in done.output
+    assert "sent 1/2 files" in done.output
+    assert "2 indexed, 0 failed" in done.output
 
     found = httpx.get(f"{stack.base}/api/v1/search", params={"q": "nguyen van an"},
                       headers={"Authorization": f"Bearer {key}"}, timeout=10).json()
-    assert found["total"] >= 1 and found["hits"][0]["filename"] == "khai-sinh.png"
+    assert found["total"] >= 1 and found["hits"][0]["filename"] == "a-khai-sinh.png"
 
     (scans / "notes.txt").write_text("not a scan")
     rejected = ingest(stack, key, str(scans / "notes.txt"), "--no-wait")
