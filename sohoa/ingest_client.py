@@ -97,6 +97,9 @@ def _request(client: httpx.Client, method: str, url: str, **kwargs: Any) -> http
     return response
 
 
+PART_FILES, PART_BYTES = 50, 64 * 1024 * 1024  # per request after the first
+
+
 def upload_in_parts(client: httpx.Client, files: list[tuple[Path, str]], form: dict[str, str],
                     on_part: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Upload ``files`` as one batch in several requests; the combined answer.
@@ -116,7 +119,12 @@ def upload_in_parts(client: httpx.Client, files: list[tuple[Path, str]], form: d
     if on_part:
         on_part(sent, len(files))
     for part in parts[1:]:
-        added = upload_batch(client, part, {}, url=f"/api/v1/batches/{batch_id}/files")
+        try:
+            added = upload_batch(client, part, {}, url=f"/api/v1/batches/{batch_id}/files")
+        except IngestError as exc:
+            raise IngestError(f"{exc.message}; batch {batch_id} holds the first {sent} of {len(files)} "
+                              "files, which are being processed: send the folder again to add the rest "
+                              "(files already sent are linked as duplicates)", code=exc.code) from exc
         documents += documents_of(added)
         batch["enqueued"] = bool(batch.get("enqueued", True)) and bool(added.get("enqueued", True))
         sent += len(part)
@@ -124,9 +132,6 @@ def upload_in_parts(client: httpx.Client, files: list[tuple[Path, str]], form: d
             on_part(sent, len(files))
     batch["documents"] = documents
     return batch
-
-
-PART_FILES, PART_BYTES = 50, 64 * 1024 * 1024
 
 
 def split_parts(files: list[tuple[Path, str]]) -> list[list[tuple[Path, str]]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 from rq import Queue
@@ -204,3 +205,23 @@ def test_adding_beyond_the_batch_limit_is_413_and_stores_nothing(api, keys, sett
     assert archive_files(settings) == stored
     with session_factory() as session:
         assert session.scalar(select(func.count()).select_from(BatchItem)) == 1
+
+
+def test_client_upload_failing_in_a_later_part_names_the_batch_and_what_arrived(api, keys, settings, tmp_path,
+                                                                               monkeypatch):
+    from sohoa import ingest_client
+
+    settings.max_files_per_batch = 2
+    monkeypatch.setattr(ingest_client, "PART_FILES", 1)
+    files = []
+    for name in ("a.png", "b.png", "c.png"):
+        (tmp_path / name).write_bytes(filegen.png(name))
+        files.append((tmp_path / name, name))
+    api.headers.update(keys.auth("clerk"))
+    with pytest.raises(ingest_client.IngestError) as failure:
+        ingest_client.upload_in_parts(api, files, {})
+    assert failure.value.code == "api_error" and "too_many_files" in failure.value.message
+    batch_id = re.search(r"batch ([0-9a-f]{32}) holds", failure.value.message).group(1)
+    assert "holds the first 2 of 3 files" in failure.value.message
+    status = api.get(f"/api/v1/batches/{batch_id}").json()
+    assert [d["filename"] for d in status["documents"]] == ["a.png", "b.png"]
