@@ -29,7 +29,7 @@ LEASE = 2
 
 
 def start_worker(settings: Settings) -> subprocess.Popen[bytes]:
-    """``run_worker`` as a separate process (RQ forks a work horse per job)."""
+    """``run_worker`` as a separate process (it runs the jobs itself, no work horse)."""
     env = {**os.environ, "SOHOA_DATABASE_URL": settings.database_url, "SOHOA_REDIS_URL": settings.redis_url,
            "SOHOA_QUEUE_NAME": settings.queue_name, "SOHOA_VAR_DIR": str(settings.var_dir),
            "SOHOA_LEASE_SECONDS": str(LEASE)}
@@ -47,8 +47,8 @@ def descendants(pid: int) -> list[int]:
 
 
 def kill_hard(proc: subprocess.Popen[bytes]) -> None:
-    """SIGKILL the worker and its work horse (which RQ puts in a process group of its own) and
-    the horse's Tesseract, as an OOM killer or a power cut would."""
+    """SIGKILL the worker and everything it started (its Tesseract), as an OOM killer or a
+    power cut would."""
     family = [proc.pid, *descendants(proc.pid)]
     for pid in family:
         try:
