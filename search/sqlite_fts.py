@@ -129,7 +129,8 @@ class SqliteSearchBackend:
         Searches keep using the current version until the swap. Documents indexed by
         workers meanwhile go to both versions; the rebuild does not overwrite those
         (a worker's write during the build is at least as fresh as the build's input).
-        Run one rebuild at a time: a second one treats the first's tables as abandoned.
+        One rebuild at a time (``workers.rebuild_lock`` guards ``reindex_all``): a second one
+        would treat the first's tables as abandoned.
         """
         with self._write() as conn:
             current = int(_meta(conn, "current_version") or 1)

@@ -102,7 +102,16 @@ def _record(sessions, document_id: str, state: str, error: str | None) -> None: 
 
 
 def reindex_all(settings: Settings, progress: Callable[[int, int], None] | None = None) -> int:
-    """Rebuild the whole index from the database (new version swapped in by the backend)."""
+    """Rebuild the whole index from the database (new version swapped in by the backend);
+    one at a time (``RebuildRunning`` if another holds the lock)."""
+    from workers.rebuild_lock import rebuild_lock
+
+    with rebuild_lock(settings) as keep_alive:
+        return _reindex(settings, progress, keep_alive)
+
+
+def _reindex(settings: Settings, progress: Callable[[int, int], None] | None,
+             keep_alive: Callable[[], None]) -> int:
     sessions = session_factory(settings)
     with session_scope(sessions) as session:
         ids = list(session.scalars(select(Document.id).where(
@@ -117,6 +126,7 @@ def reindex_all(settings: Settings, progress: Callable[[int, int], None] | None 
             with session_scope(sessions) as session:
                 indexed = build_indexed_document(session, document_id)
             yield indexed
+            keep_alive()
             if progress:
                 progress(done, total)
 

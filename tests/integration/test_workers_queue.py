@@ -4,6 +4,7 @@ outages, the reconciler and reindexing."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -170,3 +171,32 @@ def test_reindex_all_rebuilds_the_index_from_the_database(qsettings, session_fac
     assert reindex_all(qsettings, progress=lambda done, total: seen.append((done, total))) == 3
     assert seen[0] == (0, 3) and seen[-1] == (3, 3)
     assert search_total(qsettings, "ben nghe") == (1, [ids[2]])
+
+
+def test_a_second_rebuild_of_the_same_index_is_refused_while_one_runs(qsettings, session_factory) -> None:
+    from workers.rebuild_lock import RebuildRunning, rebuild_lock
+
+    ws.add_document(qsettings, session_factory, ws.text_pdf_bytes([ws.LINES[0]]), "application/pdf", "a.pdf")
+    with rebuild_lock(qsettings):  # a rebuild in progress (another process, as far as Redis knows)
+        with pytest.raises(RebuildRunning) as refused:
+            reindex_all(qsettings)
+        assert refused.value.code == "rebuild_running"
+    assert reindex_all(qsettings) == 0  # free again (nothing processed yet: no documents to index)
+
+
+def test_rebuild_goes_ahead_without_redis(qsettings, session_factory) -> None:
+    unreachable = qsettings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
+    assert reindex_all(unreachable) == 0
+
+
+def test_a_long_rebuild_keeps_its_lock_alive(qsettings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from workers import rebuild_lock as rl
+
+    monkeypatch.setattr(rl, "LOCK_SECONDS", 1.0)
+    monkeypatch.setattr(rl, "RENEW_EVERY", 0.0)
+    with rl.rebuild_lock(qsettings) as keep_alive:
+        for _ in range(3):  # 1.5 s in all: longer than the lock lives unless renewed
+            time.sleep(0.5)
+            keep_alive()
+        with pytest.raises(rl.RebuildRunning), rl.rebuild_lock(qsettings):
+            pass
