@@ -93,6 +93,31 @@ def reconcile(once: bool, interval: float) -> None:
     run_reconciler(settings, interval, stop)
 
 
+@main.command("archive-gc")
+@click.option("--older-than-hours", default=24.0, show_default=True, type=click.FloatRange(min=1),
+              help="Only files at least this old (an upload being registered is never touched).")
+@click.option("--dry-run", is_flag=True, help="List what would be deleted, delete nothing.")
+def archive_gc(older_than_hours: float, dry_run: bool) -> None:
+    """Delete archive originals no document refers to, and temp files of dead writes."""
+    from datetime import timedelta
+
+    from sohoa.archive import ArchiveStore
+    from sohoa.archive_gc import collect_garbage
+    from sohoa.db import make_engine, make_session_factory
+
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        report = collect_garbage(ArchiveStore(settings.archive_root), make_session_factory(engine),
+                                 older_than=timedelta(hours=older_than_hours), delete=not dry_run)
+    finally:
+        engine.dispose()
+    for path in report.originals + report.temp_files:
+        echo_line(f"{'would delete' if dry_run else 'deleted'} {path}")
+    echo_line(f"{len(report.originals)} unreferenced original(s), {len(report.temp_files)} temp file(s), "
+              f"{report.bytes / 1e6:.1f} MB {'to free' if dry_run else 'freed'}")
+
+
 @main.command()
 def migrate() -> None:
     """Create or upgrade the database schema (Alembic upgrade head)."""

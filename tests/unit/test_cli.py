@@ -172,3 +172,19 @@ def test_uploads_go_in_parts_first_file_alone_then_within_the_limits(tmp_path: P
     assert [[name for _, name in part] for part in parts] == [
         ["f0.png"], ["f1.png", "f2.png", "f3.png"], ["f4.png", "f5.png"], ["f6.png"], ["f7.png"]]
     assert [item for part in parts for item in part] == files  # every file once, in order
+
+
+def test_archive_gc_lists_then_deletes_an_unreferenced_original(env: dict[str, str], tmp_path: Path) -> None:
+    import os
+    import time
+
+    assert invoke(env, "migrate").exit_code == 0
+    orphan = tmp_path / "var" / "archive" / "originals" / "ab" / "cd" / ("abcd" + "0" * 60)
+    orphan.parent.mkdir(parents=True)
+    orphan.write_bytes(b"x" * 1000)
+    os.utime(orphan, (time.time() - 48 * 3600,) * 2)
+    listed = invoke(env, "archive-gc", "--dry-run")
+    assert listed.exit_code == 0 and "would delete originals/ab/cd/abcd" in listed.output
+    assert "1 unreferenced original(s), 0 temp file(s), 0.0 MB to free" in listed.output and orphan.exists()
+    done = invoke(env, "archive-gc")
+    assert done.exit_code == 0 and "deleted originals/ab/cd/abcd" in done.output and not orphan.exists()
