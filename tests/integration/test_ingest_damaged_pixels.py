@@ -48,5 +48,5 @@ def test_a_png_whose_intact_chunks_hold_a_broken_stream_fails_in_the_worker(tmp_
                                                                               session_factory):
     doc, pages = ingest_and_process(tmp_path, worker_settings, session_factory, "scan.png",
                                     filegen.png_with_junk_data(ws.png_bytes(ws.LINES[0])))
-    assert doc == (FAILED, "page_unreadable")
-    assert pages == [(1, PAGE_FAILED, "page_unreadable")]
+    assert doc == (FAILED, "corrupt_file")
+    assert pages == [(1, PAGE_FAILED, "corrupt_file")]

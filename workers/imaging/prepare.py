@@ -15,6 +15,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from sohoa.errors import CorruptFile
 from workers.imaging.colour import to_gray, upscale, upscale_factor
 from workers.imaging.deskew import (
     MIN_CORRECTION, ink_points, is_sideways, looks_upside_down, sideways_turn, skew_of, straighten,
@@ -74,6 +75,8 @@ def _load_gray(path: Path) -> tuple[Image.Image, list[str]]:
                 steps = [] if image.mode == "L" else ["gray"]
                 gray = to_gray(image)
                 gray.load()
+        except (OSError, SyntaxError, ValueError) as e:  # complete file, damaged pixel data
+            raise CorruptFile(f"cannot decode the page image: {e}") from e
         finally:
             Image.MAX_IMAGE_PIXELS = saved
     return gray, steps
