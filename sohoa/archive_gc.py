@@ -46,13 +46,15 @@ def collect_garbage(archive: ArchiveStore, sessions: sessionmaker[Session], *, o
     if delete:
         _recover_aside(archive, sessions)
     cutoff = time.time() - older_than.total_seconds()
-    for path in _old_files(archive.root, cutoff):
+    originals, candidates = archive.root / "originals", []
+    for path in _old_files(archive.root, cutoff):  # one walk: temp files anywhere, originals
         if path.name.startswith(".tmp-"):
             report.temp_files.append(path.relative_to(archive.root).as_posix())
             report.bytes += path.stat().st_size
             if delete:
                 path.unlink(missing_ok=True)
-    candidates = [p for p in _old_files(archive.root / "originals", cutoff) if _is_original(p)]
+        elif _is_original(path) and path.is_relative_to(originals):
+            candidates.append(path)
     for start in range(0, len(candidates), CHUNK):
         chunk = candidates[start:start + CHUNK]
         known = _referenced(sessions, [p.name for p in chunk])
