@@ -136,12 +136,12 @@ def _continue_batch(settings: Settings, session_factory: sessionmaker[Session], 
         batch = session.get(Batch, batch_id)
         if batch is None:
             raise NotFound(f"no batch with id {batch_id}", detail={"batch_id": batch_id})
-        held = session.scalar(select(func.count()).select_from(BatchItem).where(BatchItem.batch_id == batch_id))
-        last = session.scalar(select(func.max(BatchItem.position)).where(BatchItem.batch_id == batch_id))
+        held, last = session.execute(select(func.count(), func.max(BatchItem.position))
+                                     .where(BatchItem.batch_id == batch_id)).one()
         meta = BatchMeta(batch.agency_code, batch.procedure_code, batch.note, batch.created_by_key_id)
     if count == 0:
         raise BadRequest("send at least one file in the `files` field", code="no_files")
-    if (held or 0) + count > settings.max_files_per_batch:
+    if held + count > settings.max_files_per_batch:
         raise TooLarge(f"a batch may hold at most {settings.max_files_per_batch} files; this one holds "
                        f"{held} and {count} more were sent", code="too_many_files",
                        detail={"max_files": settings.max_files_per_batch, "held": held})
