@@ -14,8 +14,8 @@ from sqlalchemy.orm import configure_mappers
 from api.errors import install_error_handlers
 from api.routes import audit, batches, documents, health, keys, records, search
 from ingest.register import default_enqueue
-from sohoa.config import Settings, get_settings
-from sohoa.db import make_engine, make_session_factory
+from sohoa.core.config import Settings, get_settings
+from sohoa.core.db import make_engine, make_session_factory
 
 WEB_DIR = Path(__file__).parent / "web"
 

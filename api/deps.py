@@ -22,11 +22,11 @@ from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
-from sohoa.archive import ArchiveStore
-from sohoa.config import Settings
-from sohoa.errors import BadRequest, Forbidden, Unauthorized
-from sohoa.keys import authenticate
-from sohoa.models import ApiKey
+from sohoa.storage.archive import ArchiveStore
+from sohoa.core.config import Settings
+from sohoa.core.errors import BadRequest, Forbidden, Unauthorized
+from sohoa.domain.keys import authenticate
+from sohoa.core.models import ApiKey
 
 _bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer sohoa_…`")
 

@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sohoa.errors import SohoaError
+from sohoa.core.errors import SohoaError
 
 log = logging.getLogger(__name__)
 

@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 
 from api.deps import Caller
 from api.schemas_records import CandidatePublic, FieldPublic, RecordLinks, RecordPublic, SubjectPublic
-from sohoa.models import (
+from sohoa.core.models import (
     REVIEW_CONFIRMED, ExtractedFieldRow, Record, RecordCorrection, RecordSubject, StoredFile,
 )
-from sohoa.records import as_text, mask_id, mask_in_text, validity_input
-from sohoa.records.build import PLAIN_COLUMNS
-from sohoa.validity import check_validity
+from sohoa.domain.records import as_text, mask_id, mask_in_text, validity_input
+from sohoa.domain.records.build import PLAIN_COLUMNS
+from sohoa.domain.validity import check_validity
 
 _ID_CANDIDATES = ("cccd", "cmnd", "tax_code")
 _SHOWN = ("owner_id", "owner_name", "procedure_code", *PLAIN_COLUMNS)

@@ -16,8 +16,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from ingest import Spool, SpooledUpload, upload_tmp_dir
-from sohoa.config import Settings
-from sohoa.errors import BadRequest, TooLarge
+from sohoa.core.config import Settings
+from sohoa.core.errors import BadRequest, TooLarge
 
 FILE_FIELD = "files"
 TEXT_FIELDS = ("agency_code", "procedure_code", "note")

@@ -37,7 +37,7 @@ from typing import Any
 
 import httpx
 
-from sohoa.vntext import fold
+from sohoa.domain.vntext import fold
 
 
 def free_port() -> int:

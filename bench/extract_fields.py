@@ -32,8 +32,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from bench.extract_gen_kinds import generate
-from sohoa.extract import LOW_CONFIDENCE, extract_fields, summarize
-from sohoa.vntext import normalize
+from sohoa.domain.extract import LOW_CONFIDENCE, extract_fields, summarize
+from sohoa.domain.vntext import normalize
 
 KIND_MAP = {"hkd": "gcn_hkd", "don": "don_de_nghi", "qd": "quyet_dinh", "ks": "trich_luc_khai_sinh",
             "hn": "xac_nhan_tinh_trang_hon_nhan", "gpxd": "giay_phep_xay_dung", "kt": "trich_luc_khai_tu",

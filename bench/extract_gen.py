@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from sohoa.extract.ids import PROVINCE_CODES
+from sohoa.domain.extract.ids import PROVINCE_CODES
 
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương",
             "Lý", "Alăng", "Bríu", "Hà", "Lò", "Thào", "Giàng"]

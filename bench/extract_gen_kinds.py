@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from bench.extract_gen import COMMUNES, DISTRICTS, MOTTO, MOTTO2, NEW_PROVINCES, PROVINCES, Gen, Person, _truth
-from sohoa.extract.dates import add_months
+from sohoa.domain.extract.dates import add_months
 
 _REFORM = date(2025, 7, 1)  # district level abolished: later papers come from communes and provinces
 

@@ -14,9 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from sohoa.config import Settings
-from workers.searchable_pdf import PagePart, build_searchable_pdf
-from workers.sources import open_source
+from sohoa.core.config import Settings
+from workers.ocr.searchable_pdf import PagePart, build_searchable_pdf
+from workers.ocr.sources import open_source
 
 MIMES = {".pdf": "application/pdf", ".tif": "image/tiff", ".tiff": "image/tiff", ".png": "image/png",
          ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}

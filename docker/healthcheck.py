@@ -68,7 +68,7 @@ def backing_services_healthy(database_url: str, redis_url: str) -> bool:
 
 def main(argv: list[str]) -> int:
     role = argv[1] if len(argv) > 1 else "api"
-    from sohoa.config import Settings
+    from sohoa.core.config import Settings
 
     settings = Settings()
     if role == "api":

@@ -32,7 +32,7 @@ from pathlib import Path
 from PIL import Image, JpegImagePlugin, PngImagePlugin, TiffImagePlugin
 from pypdf import PdfReader
 
-from sohoa.errors import CorruptFile, EncryptedPdf, ImageTooLarge, SohoaError, TooManyPages, UnsupportedType
+from sohoa.core.errors import CorruptFile, EncryptedPdf, ImageTooLarge, SohoaError, TooManyPages, UnsupportedType
 
 log = logging.getLogger(__name__)
 

@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.inspect import inspect_file
 from ingest.spool import SpooledUpload, spool_stream
-from sohoa.archive import ArchiveStore
-from sohoa.config import Settings
-from sohoa.db import session_scope
-from sohoa.errors import BadRequest, NotFound, SohoaError, TooLarge
-from sohoa.models import FAILED, QUEUED, Batch, BatchItem, Document, StoredFile
+from sohoa.storage.archive import ArchiveStore
+from sohoa.core.config import Settings
+from sohoa.core.db import session_scope
+from sohoa.core.errors import BadRequest, NotFound, SohoaError, TooLarge
+from sohoa.core.models import FAILED, QUEUED, Batch, BatchItem, Document, StoredFile
 
 log = logging.getLogger(__name__)
 
@@ -247,11 +247,11 @@ def largest_first(uploads: Sequence[SpooledUpload]) -> list[int]:
 
 
 def default_enqueue() -> Enqueue | None:
-    """``workers.queue.enqueue_document``, or None without the workers package. Imported on
+    """``sohoa.services.queue.enqueue_document``, or None without the workers package. Imported on
     first use, as rq and redis take ~15 ms to import; the API imports it at start so that
     its first upload does not wait for that (``api.app``)."""
     try:
-        from workers.queue import enqueue_document
+        from sohoa.services.queue import enqueue_document
     except ImportError:
         return None
     return enqueue_document
@@ -269,7 +269,7 @@ class _Enqueuer:
         if self.ok and self.enqueue is None:
             self.enqueue = default_enqueue()
             if self.enqueue is None:
-                log.warning("workers.queue is not available; documents wait for the reconciler")
+                log.warning("the job queue is not available; documents wait for the reconciler")
                 self.ok = False
         if not self.ok:
             return

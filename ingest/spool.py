@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from sohoa.errors import SohoaError, TooLarge, UnprocessableFile
+from sohoa.core.errors import SohoaError, TooLarge, UnprocessableFile
 
 CHUNK = 1024 * 1024
 MAX_NAME_CHARS = 255

@@ -15,7 +15,7 @@ from search.base import (
 )
 
 if TYPE_CHECKING:
-    from sohoa.config import Settings
+    from sohoa.core.config import Settings
 
 __all__ = [
     "IndexedDocument",

@@ -14,7 +14,7 @@ from search.base import IndexedDocument, SearchFilters
 from search.query import ParsedQuery
 
 # unicode61 without diacritic removal: the exact column keeps them, the folded column
-# has none left (folding, incl. đ→d, is done in Python by sohoa.vntext).
+# has none left (folding, incl. đ→d, is done in Python by sohoa.domain.vntext).
 TOKENIZER = "unicode61 remove_diacritics 0"
 EXACT_WEIGHT = 3.0  # bm25 column weights: an exact-diacritics hit counts 3x a folded one
 FOLDED_WEIGHT = 1.0

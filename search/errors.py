@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sohoa.errors import ServiceUnavailable, SohoaError
+from sohoa.core.errors import ServiceUnavailable, SohoaError
 
 
 class SearchUnavailable(ServiceUnavailable):

@@ -3,7 +3,7 @@
 User input never reaches a search engine's own query language. It is cut into words
 (runs of letters and digits, the same split SQLite's ``unicode61`` tokenizer and
 OpenSearch's standard tokenizer make for Vietnamese text), each word normalized with
-``sohoa.vntext``; every syntax character (``* ^ - : ( ) NEAR OR`` …) is only a separator.
+``sohoa.domain.vntext``; every syntax character (``* ^ - : ( ) NEAR OR`` …) is only a separator.
 Backends then quote the resulting words in their own syntax, so a query can only mean
 "all of these words / phrases".
 
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sohoa import vntext
-from sohoa.errors import InvalidQuery
+from sohoa.domain import vntext
+from sohoa.core.errors import InvalidQuery
 
 from search.base import SearchQuery
 

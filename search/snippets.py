@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-from sohoa import vntext
+from sohoa.domain import vntext
 
 from search.query import ParsedQuery, fold_word, words
 

@@ -20,7 +20,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sohoa import vntext
+from sohoa.domain import vntext
 
 from search import _sqlite_sql as sql
 from search.base import IndexedDocument, SearchFilters, SearchHit, SearchQuery, SearchResult
@@ -29,7 +29,7 @@ from search.query import ParsedQuery, index_forms, parse_query, validate_paging
 from search.snippets import make_snippet
 
 if TYPE_CHECKING:
-    from sohoa.config import Settings
+    from sohoa.core.config import Settings
 
 BUSY_TIMEOUT_SECONDS = 30.0
 _TRANSIENT = ("locked", "busy", "disk I/O", "unable to open")
@@ -129,7 +129,7 @@ class SqliteSearchBackend:
         Searches keep using the current version until the swap. Documents indexed by
         workers meanwhile go to both versions; the rebuild does not overwrite those
         (a worker's write during the build is at least as fresh as the build's input).
-        One rebuild at a time (``workers.rebuild_lock`` guards ``reindex_all``): a second one
+        One rebuild at a time (``workers.jobs.rebuild_lock`` guards ``reindex_all``): a second one
         would treat the first's tables as abandoned.
         """
         with self._write() as conn:

@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import create_app
-from sohoa.db import session_scope
-from sohoa.keys import create_key
+from sohoa.core.db import session_scope
+from sohoa.domain.keys import create_key
 
 
 @dataclass

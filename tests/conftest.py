@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from sohoa.config import Settings
-from sohoa.db import make_engine, make_session_factory, migrate
+from sohoa.core.config import Settings
+from sohoa.core.db import make_engine, make_session_factory, migrate
 from tests.pg import database_backends
 
 
@@ -100,7 +100,7 @@ def session_factory(settings: Settings):  # type: ignore[no-untyped-def]
 def worker_settings(settings: Settings) -> Iterator[Settings]:
     """``settings`` installed as the worker process context, as ``run_worker`` does, for jobs
     run in-process (``process_document`` or ``SimpleWorker``); cleared and disposed afterwards."""
-    from workers import context
+    from workers.jobs import context
 
     context.set_context(settings)
     yield settings

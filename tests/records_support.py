@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from sohoa.models import INDEXED, PAGE_DONE, Batch, Document, Page, new_id
+from sohoa.core.models import INDEXED, PAGE_DONE, Batch, Document, Page, new_id
 
 MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
 CHILD_ID, MOTHER_ID, FATHER_ID = "049223571884", "049185000123", "049056627283"

@@ -21,11 +21,11 @@ from sqlalchemy import Select, select
 
 from api.deps import AdminKey, SessionDep, SessionFactoryDep
 from api.schemas_records import AuditEventPublic, AuditPagePublic
-from sohoa import audit
-from sohoa.errors import BadRequest
-from sohoa.models import AuditEvent
-from sohoa.records import normalize_id
-from sohoa.validity import VN_TZ
+from sohoa.domain import audit
+from sohoa.core.errors import BadRequest
+from sohoa.core.models import AuditEvent
+from sohoa.domain.records import normalize_id
+from sohoa.domain.validity import VN_TZ
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 COLUMNS = ("id", "at", "key_id", "role", "agency", "action", "target_type", "target_id", "owner_id",

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from starlette.concurrency import run_in_threadpool
 
-from sohoa import audit
+from sohoa.domain import audit
 from api.deps import ClerkKey, SessionDep, SessionFactoryDep, SettingsDep
 from api.schemas import (
     BatchCounts,
@@ -21,8 +21,8 @@ from api.schemas import (
 )
 from api.uploads import BATCH_REQUEST_BODY, read_batch_form
 from ingest import BatchMeta, BatchOutcome, ingest_batch
-from sohoa.errors import Forbidden, NotFound
-from sohoa.models import FAILED, INDEX_PENDING, PROCESSING, Batch, BatchItem, Page
+from sohoa.core.errors import Forbidden, NotFound
+from sohoa.core.models import FAILED, INDEX_PENDING, PROCESSING, Batch, BatchItem, Page
 
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"])
 

@@ -8,12 +8,12 @@ from fastapi.responses import FileResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from sohoa import audit
+from sohoa.domain import audit
 from api.deps import ArchiveDep, Caller, OfficerCaller, ReaderCaller, SessionDep
 from api.schemas import DocumentPublic, ErrorInfo, PagePublic
-from sohoa.archive import ArchiveStore
-from sohoa.errors import NotFound, ServiceUnavailable
-from sohoa.models import FAILED, BatchItem, Document, Page, Record, StoredFile
+from sohoa.storage.archive import ArchiveStore
+from sohoa.core.errors import NotFound, ServiceUnavailable
+from sohoa.core.models import FAILED, BatchItem, Document, Page, Record, StoredFile
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 

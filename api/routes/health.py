@@ -12,7 +12,7 @@ from sqlalchemy import text
 from api.deps import SessionDep, SettingsDep
 from api.schemas import ComponentHealth, HealthPublic
 from search import open_backend
-from sohoa.config import Settings
+from sohoa.core.config import Settings
 
 router = APIRouter(tags=["health"])
 

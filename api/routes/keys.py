@@ -1,6 +1,6 @@
 """API key management over HTTP (admins): create, list, change expiry, revoke.
 
-Keys are stored hashed (``sohoa.keys``); the secret is in the creation response only.
+Keys are stored hashed (``sohoa.domain.keys``); the secret is in the creation response only.
 Revoking keeps the row (the audit log refers to it). The last active admin key cannot be
 revoked, so the service is never left without anyone able to manage keys.
 """
@@ -14,10 +14,10 @@ from sqlalchemy import select
 
 from api.deps import AdminKey, SessionDep
 from api.schemas_records import KeyCreate, KeyCreatedPublic, KeyPublic, KeyUpdate
-from sohoa import audit
-from sohoa.errors import Conflict, NotFound
-from sohoa.keys import create_key, revoke_key
-from sohoa.models import ApiKey, utcnow
+from sohoa.domain import audit
+from sohoa.core.errors import Conflict, NotFound
+from sohoa.domain.keys import create_key, revoke_key
+from sohoa.core.models import ApiKey, utcnow
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
 

@@ -16,11 +16,11 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import OfficerCaller, ReaderCaller, SessionDep, SettingsDep
 from api.records_view import RecordContext, record_public
 from api.schemas_records import CorrectionPublic, HistoryPublic, RecordListPublic, RecordPatch, RecordPublic
-from sohoa import audit
-from sohoa.errors import BadRequest
-from sohoa.models import ExtractedFieldRow, RecordCorrection
-from sohoa.records import apply_changes, find_record, lookup_records, parse_owner_id
-from sohoa.validity import today_vn
+from sohoa.domain import audit
+from sohoa.core.errors import BadRequest
+from sohoa.core.models import ExtractedFieldRow, RecordCorrection
+from sohoa.domain.records import apply_changes, find_record, lookup_records, parse_owner_id
+from sohoa.domain.validity import today_vn
 
 router = APIRouter(prefix="/api/v1/records", tags=["records"])
 
@@ -78,7 +78,7 @@ def get_record(
 async def patch_record(record_id: str, patch: RecordPatch, caller: OfficerCaller, session: SessionDep,
                        settings: SettingsDep) -> RecordPublic:
     body, document_id = await run_in_threadpool(_apply_patch, session, record_id, patch, caller)
-    from workers.indexing import index_document  # the index carries validity and owner facets
+    from workers.jobs.indexing import index_document  # the index carries validity and owner facets
 
     await run_in_threadpool(index_document, settings, document_id)
     return body

@@ -9,13 +9,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
-from sohoa import audit
+from sohoa.domain import audit
 from api.deps import OfficerCaller, SessionDep, SettingsDep
 from api.schemas import SearchHitPublic, SearchResultPublic
 from search import SearchFilters, SearchQuery, SearchResult, open_backend
-from sohoa.config import Settings
-from sohoa.errors import BadRequest, ServiceUnavailable, SohoaError
-from sohoa.records import parse_owner_id
+from sohoa.core.config import Settings
+from sohoa.core.errors import BadRequest, ServiceUnavailable, SohoaError
+from sohoa.domain.records import parse_owner_id
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["search"])

@@ -21,10 +21,10 @@ MIME = {".jpg": "image/jpeg", ".png": "image/png", ".pdf": "application/pdf", ".
 
 
 def main() -> None:
-    from sohoa.config import Settings
-    from workers.pipeline import process_page
-    from workers.sources import open_source
-    from workers.tesseract import ocr_image
+    from sohoa.core.config import Settings
+    from workers.ocr.pipeline import process_page
+    from workers.ocr.sources import open_source
+    from workers.ocr.tesseract import ocr_image
 
     if len(sys.argv) == 3 and sys.argv[1] == "--make":
         _big_page(Path(sys.argv[2]))
@@ -61,7 +61,7 @@ def _tesseract_peak(path: Path, dpi: int, tmp: Path) -> None:
         return
     from PIL import Image
 
-    from workers.imaging.colour import to_gray
+    from workers.ocr.imaging.colour import to_gray
 
     gray = tmp / "prepared.pgm"
     with Image.open(path) as image:

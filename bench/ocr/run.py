@@ -20,7 +20,7 @@ from pathlib import Path
 from rapidfuzz.distance import Levenshtein
 
 from bench.ocr import systems
-from sohoa.vntext import nfc
+from sohoa.domain.vntext import nfc
 
 SYSTEMS = {"pipeline": systems.pipeline, "tesseract": systems.raw_tesseract, "ocrmypdf": systems.ocrmypdf}
 
@@ -64,9 +64,9 @@ def run_system(name: str, jobs: list[systems.Job], procs: int) -> tuple[list, fl
 
 def _warm() -> None:
     """Import what the service's workers preload, so the clock sees only page work."""
-    import workers.imaging  # noqa: F401
-    import workers.pipeline  # noqa: F401
-    import workers.sources  # noqa: F401
+    import workers.ocr.imaging  # noqa: F401
+    import workers.ocr.pipeline  # noqa: F401
+    import workers.ocr.sources  # noqa: F401
 
 
 def make_jobs(root: Path, truth: list[dict]) -> list[systems.Job]:

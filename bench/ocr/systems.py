@@ -28,10 +28,10 @@ class Job:
 
 def pipeline(job: Job) -> tuple[str, int]:
     """The service's page pipeline: sources (one page at a time) → ``process_page``."""
-    from sohoa.config import Settings
-    from workers.pipeline import process_page
-    from workers.sources import open_source
-    from workers.tesseract import ocr_image
+    from sohoa.core.config import Settings
+    from workers.ocr.pipeline import process_page
+    from workers.ocr.sources import open_source
+    from workers.ocr.tesseract import ocr_image
 
     with tempfile.TemporaryDirectory(prefix="bench-pipe-") as tmp:
         settings = Settings(var_dir=Path(tmp))

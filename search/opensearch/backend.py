@@ -23,7 +23,7 @@ from search.opensearch.mapping import page_id, page_source
 from search.query import parse_query, validate_paging
 
 if TYPE_CHECKING:
-    from sohoa.config import Settings
+    from sohoa.core.config import Settings
 
 log = logging.getLogger(__name__)
 

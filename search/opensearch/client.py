@@ -23,7 +23,7 @@ from opensearchpy.exceptions import TransportError
 from search.errors import SearchUnavailable
 
 if TYPE_CHECKING:
-    from sohoa.config import Settings
+    from sohoa.core.config import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

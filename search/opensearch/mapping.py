@@ -14,7 +14,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from search.base import IndexedDocument, IndexedPage
-from sohoa.vntext import canonical_tones
+from sohoa.domain.vntext import canonical_tones
 
 TEXT_INDEX_OPTIONS = "offsets"  # postings with offsets: fast highlighting of long pages
 

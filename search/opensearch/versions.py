@@ -17,7 +17,7 @@ from opensearchpy.exceptions import NotFoundError
 
 from search.opensearch.client import RetryPolicy, call
 from search.opensearch.mapping import index_template
-from sohoa.errors import Conflict
+from sohoa.core.errors import Conflict
 
 LOADING_SETTINGS = {"index": {"refresh_interval": "-1"}}  # no refresh churn while bulk loading
 SERVING_SETTINGS = {"index": {"refresh_interval": None}}  # back to the cluster default

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from search.base import IndexedDocument, IndexedPage, SearchBackend, SearchFilters, SearchQuery
-from sohoa.errors import InvalidQuery
+from sohoa.core.errors import InvalidQuery
 
 FILLER = [
     "Ủy ban nhân dân phường Bến Nghé cấp giấy xác nhận tình trạng hôn nhân",

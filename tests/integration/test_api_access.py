@@ -7,15 +7,15 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
-from sohoa.archive import ArchiveStore
-from sohoa.db import session_scope
-from sohoa.keys import create_key
-from sohoa.models import AuditEvent, Page, StoredFile
-from sohoa.records import refresh_from_document
+from sohoa.storage.archive import ArchiveStore
+from sohoa.core.db import session_scope
+from sohoa.domain.keys import create_key
+from sohoa.core.models import AuditEvent, Page, StoredFile
+from sohoa.domain.records import refresh_from_document
 from tests import filegen
 from tests.apiclient import api, keys  # noqa: F401  (fixtures)
 from tests.records_support import BIRTH, CHILD_ID, FATHER_ID, MOTHER_ID
-from workers.indexing import index_document
+from workers.jobs.indexing import index_document
 
 pytestmark = pytest.mark.integration
 PURPOSE = "000.00.14.H56-230415-0012"

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from search import IndexedDocument, IndexedPage, open_backend
-from sohoa.db import session_scope
-from sohoa.keys import create_key, revoke_key
-from sohoa.models import ApiKey, AuditEvent, Document, Page
+from sohoa.core.db import session_scope
+from sohoa.domain.keys import create_key, revoke_key
+from sohoa.core.models import ApiKey, AuditEvent, Document, Page
 from tests import filegen
 from tests.apiclient import api, keys  # noqa: F401  (fixtures)
 

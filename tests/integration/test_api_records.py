@@ -10,13 +10,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from sohoa.db import session_scope
-from sohoa.models import ApiKey, AuditEvent, Page
-from sohoa.records import refresh_from_document
+from sohoa.core.db import session_scope
+from sohoa.core.models import ApiKey, AuditEvent, Page
+from sohoa.domain.records import refresh_from_document
 from tests import filegen
 from tests.apiclient import api, keys  # noqa: F401  (fixtures)
 from tests.records_support import PERMIT, PERMIT_ID
-from workers.indexing import index_document
+from workers.jobs.indexing import index_document
 
 pytestmark = pytest.mark.integration
 PURPOSE = "000.00.14.H56-230415-0012"

@@ -9,9 +9,9 @@ import pytest
 from rq import Queue
 from sqlalchemy import func, select
 
-from sohoa.db import session_scope
-from sohoa.keys import create_key
-from sohoa.models import Batch, BatchItem, Document, StoredFile
+from sohoa.core.db import session_scope
+from sohoa.domain.keys import create_key
+from sohoa.core.models import Batch, BatchItem, Document, StoredFile
 from tests import filegen
 from tests.apiclient import api, keys  # noqa: F401  (fixtures)
 
@@ -209,7 +209,7 @@ def test_adding_beyond_the_batch_limit_is_413_and_stores_nothing(api, keys, sett
 
 def test_client_upload_failing_in_a_later_part_names_the_batch_and_what_arrived(api, keys, settings, tmp_path,
                                                                                monkeypatch):
-    from sohoa import ingest_client
+    from sohoa.cli import ingest_client
 
     settings.max_files_per_batch = 2
     monkeypatch.setattr(ingest_client, "PART_FILES", 1)

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from sohoa import archive_gc
-from sohoa.archive import ArchiveStore
-from sohoa.archive_gc import collect_garbage
-from sohoa.db import session_scope
-from sohoa.models import Batch, Document
+from sohoa.storage import archive_gc
+from sohoa.storage.archive import ArchiveStore
+from sohoa.storage.archive_gc import collect_garbage
+from sohoa.core.db import session_scope
+from sohoa.core.models import Batch, Document
 from tests import filegen
 from tests.integration import workers_support as ws
 

@@ -24,7 +24,7 @@ import jsonschema
 import pytest
 import yaml
 
-from sohoa.config import Settings
+from sohoa.core.config import Settings
 from tests.compose_env import (
     compose_binary,
     env_example_names,

@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 from sqlalchemy import text
 
-from sohoa.db import make_engine
+from sohoa.core.db import make_engine
 from tests.conftest import free_port
 from tests.pg import PostgresUnavailable, fresh_postgres_database
 

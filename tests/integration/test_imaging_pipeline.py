@@ -13,17 +13,17 @@ from PIL import Image
 from bench.ocr.content import Line
 from bench.ocr.legacy import to_tcvn3, to_vni
 from bench.ocr.render import born_digital_pdf, garbled_pdf
-from sohoa.config import Settings
-from sohoa.db import session_scope
-from sohoa.models import PAGE_DONE, PAGE_FAILED, Page
-from sohoa.vntext import nfc
+from sohoa.core.config import Settings
+from sohoa.core.db import session_scope
+from sohoa.core.models import PAGE_DONE, PAGE_FAILED, Page
+from sohoa.domain.vntext import nfc
 from tests.integration import workers_support as ws
 from tests.unit.test_imaging import LINES, stamped_page, text_page
-from workers.imaging import prepare as prepare_module
-from workers.jobs import process_document
-from workers.pipeline import SOURCE_OCR, SOURCE_TEXT_LAYER, PageOutcome, process_page
-from workers.sources import open_source
-from workers.tesseract import ocr_image
+from workers.ocr.imaging import prepare as prepare_module
+from workers.jobs.document import process_document
+from workers.ocr.pipeline import SOURCE_OCR, SOURCE_TEXT_LAYER, PageOutcome, process_page
+from workers.ocr.sources import open_source
+from workers.ocr.tesseract import ocr_image
 
 pytestmark = pytest.mark.integration
 NAME = "Nguyễn Thị Hồng Nhung"

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from ingest import BatchMeta, ingest_paths
-from sohoa.db import session_scope
-from sohoa.models import FAILED, INDEXED, PAGE_DONE, PAGE_FAILED, Document, Page
+from sohoa.core.db import session_scope
+from sohoa.core.models import FAILED, INDEXED, PAGE_DONE, PAGE_FAILED, Document, Page
 from tests import filegen
 from tests.integration import workers_support as ws
-from workers.jobs import process_document
+from workers.jobs.document import process_document
 
 pytestmark = pytest.mark.integration
 

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from ingest import BatchMeta, ingest_paths, upload_tmp_dir
-from sohoa.archive import ArchiveStore
-from sohoa.errors import BadRequest
-from sohoa.models import Batch, BatchItem, Document
+from sohoa.storage.archive import ArchiveStore
+from sohoa.core.errors import BadRequest
+from sohoa.core.models import Batch, BatchItem, Document
 from tests import filegen
 
 pytestmark = pytest.mark.integration

@@ -204,7 +204,7 @@ def test_unreachable_engine_is_search_unavailable_not_a_crash() -> None:
 
 def test_settings_select_this_backend(osmem_clone, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from search import open_backend
-    from sohoa.config import Settings
+    from sohoa.core.config import Settings
 
     settings = Settings(_env_file=None, var_dir=tmp_path, search_backend="opensearch",
                         opensearch_url=osmem_clone.url, opensearch_index="sohoa-test", opensearch_retries=2)

@@ -19,14 +19,14 @@ import pytest
 from rq import Queue, SimpleWorker
 
 from search.opensearch import make_client
-from sohoa.config import Settings
-from sohoa.ingest_client import progress_of
+from sohoa.core.config import Settings
+from sohoa.cli.ingest_client import progress_of
 from tests.apiclient import api, keys  # noqa: F401  (fixtures)
 from tests.integration import workers_support as ws
 from tests.integration.opensearch_fixtures import FaultProxy
-from workers.indexing import index_document
-from workers.queue import enqueue_document
-from workers.reconciler import reconcile_once
+from workers.jobs.indexing import index_document
+from sohoa.services.queue import enqueue_document
+from workers.jobs.reconciler import reconcile_once
 
 pytestmark = pytest.mark.integration
 

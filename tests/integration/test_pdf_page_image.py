@@ -12,14 +12,14 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from sohoa.config import Settings
-from sohoa.errors import ImageTooLarge
+from sohoa.core.config import Settings
+from sohoa.core.errors import ImageTooLarge
 from tests.integration import workers_support as ws
-from workers import poppler
-from workers.pdf_page_image import WholePageImage, whole_page_image
-from workers.pipeline import SOURCE_OCR, process_page
-from workers.sources import PdfSource
-from workers.tesseract import ocr_image
+from workers.ocr import poppler
+from workers.ocr.pdf_page_image import WholePageImage, whole_page_image
+from workers.ocr.pipeline import SOURCE_OCR, process_page
+from workers.ocr.sources import PdfSource
+from workers.ocr.tesseract import ocr_image
 
 pytestmark = pytest.mark.integration
 

@@ -9,15 +9,15 @@ from sqlalchemy import func, select
 
 from search import SearchFilters, SearchQuery
 from search.sqlite_fts import SqliteSearchBackend
-from sohoa.db import session_scope
-from sohoa.keys import create_key
-from sohoa.models import ExtractedFieldRow, Record, RecordCorrection
-from sohoa.records import apply_changes, lookup_records, refresh_from_document, validity_input
-from sohoa.validity import is_valid_on
+from sohoa.core.db import session_scope
+from sohoa.domain.keys import create_key
+from sohoa.core.models import ExtractedFieldRow, Record, RecordCorrection
+from sohoa.domain.records import apply_changes, lookup_records, refresh_from_document, validity_input
+from sohoa.domain.validity import is_valid_on
 from tests.records_support import (
     BIRTH, CHILD_ID, FATHER_ID, HKD, HKD_ID, MOTHER_ID, PERMIT, PERMIT_ID, add_document,
 )
-from workers.indexing import build_indexed_document
+from workers.jobs.indexing import build_indexed_document
 
 pytestmark = pytest.mark.integration
 
@@ -132,7 +132,7 @@ def test_reextraction_keeps_officer_values_and_confirmation_protects_all(session
 
 
 def test_invalid_corrections_change_nothing(session_factory):
-    from sohoa.errors import BadRequest
+    from sohoa.core.errors import BadRequest
 
     with session_scope(session_factory) as session:
         officer, _ = create_key(session, role="officer", name="o")
@@ -153,7 +153,7 @@ def test_invalid_corrections_change_nothing(session_factory):
 def test_worker_step_builds_the_record_and_never_fails_the_job(session_factory, caplog):
     from types import SimpleNamespace
 
-    from workers.jobs import extract_record
+    from workers.jobs.document import extract_record
 
     ctx = SimpleNamespace(sessions=session_factory)
     with session_scope(session_factory) as session:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy import inspect
 
-from sohoa.db import make_engine
+from sohoa.core.db import make_engine
 
 
 def test_migrations_create_every_table(database_url: str) -> None:

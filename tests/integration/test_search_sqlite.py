@@ -15,7 +15,7 @@ from search import open_backend
 from search.base import IndexedDocument, SearchQuery
 from search.errors import SearchUnavailable
 from search.sqlite_fts import SqliteSearchBackend
-from sohoa.config import Settings
+from sohoa.core.config import Settings
 from tests.integration.search_conformance import SearchBackendConformance, doc
 
 

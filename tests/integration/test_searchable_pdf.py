@@ -14,15 +14,15 @@ import pytest
 from PIL import Image, ImageFilter
 from sqlalchemy import select, update
 
-from sohoa.config import Settings
-from sohoa.db import session_scope
-from sohoa.models import INDEXED, PAGE_PENDING, QUEUED, Document, Page, StoredFile
+from sohoa.core.config import Settings
+from sohoa.core.db import session_scope
+from sohoa.core.models import INDEXED, PAGE_PENDING, QUEUED, Document, Page, StoredFile
 from tests.apiclient import api, keys  # noqa: F401 - fixtures
 from tests.integration import workers_support as ws
-from workers import context
-from workers.jobs import process_document
-from workers.searchable_pdf import PagePart, SearchablePdfError, build_searchable_pdf, qpdf_merge
-from workers.tesseract import OcrResult, ocr_image
+from workers.jobs import context
+from workers.jobs.document import process_document
+from workers.ocr.searchable_pdf import PagePart, SearchablePdfError, build_searchable_pdf, qpdf_merge
+from workers.ocr.tesseract import OcrResult, ocr_image
 
 pytestmark = pytest.mark.integration
 
@@ -264,7 +264,7 @@ def test_a_failed_merge_never_fails_the_document(worker_settings, session_factor
     def broken_merge(*args, **kwargs) -> None:  # a fault qpdf will not produce on a good file
         raise SearchablePdfError("qpdf failed: simulated")
 
-    monkeypatch.setattr("workers.searchable_pdf.qpdf_merge", broken_merge)
+    monkeypatch.setattr("workers.ocr.searchable_pdf.qpdf_merge", broken_merge)
     doc_id = ws.add_document(worker_settings, session_factory, ws.png_bytes(ws.LINES[2]), "image/png", "x.png")
     process_document(doc_id)
     with session_scope(session_factory) as session:

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from rq import Queue
 
-from sohoa.config import Settings
-from workers.runner import DocumentWorker, run_worker
+from sohoa.core.config import Settings
+from workers.jobs.runner import DocumentWorker, run_worker
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,7 +70,7 @@ def test_a_worker_within_its_memory_ceiling_keeps_working(settings, redis_conn, 
 def test_a_job_stuck_past_its_timeout_outside_python_gets_the_worker_killed(settings, redis_conn) -> None:  # type: ignore[no-untyped-def]
     queue_of(settings, redis_conn).enqueue(stuck_in_c, 60, job_timeout=1)
     code = ("import sys; from rq import Queue; from redis import Redis; "
-            "from workers.runner import DocumentWorker; "
+            "from workers.jobs.runner import DocumentWorker; "
             f"q = Queue({settings.queue_name!r}, connection=Redis.from_url({settings.redis_url!r})); "
             "DocumentWorker([q], connection=q.connection, stuck_grace=1).work(burst=True)")
     started = time.monotonic()

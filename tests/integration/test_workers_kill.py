@@ -14,14 +14,14 @@ import pytest
 from rq import SimpleWorker
 from sqlalchemy import select
 
-from sohoa.config import Settings
-from sohoa.db import session_scope
-from sohoa.models import INDEXED, PAGE_DONE, PROCESSING, Document, Page
+from sohoa.core.config import Settings
+from sohoa.core.db import session_scope
+from sohoa.core.models import INDEXED, PAGE_DONE, PROCESSING, Document, Page
 from tests.integration import workers_support as ws
-from workers import context
-from workers.queue import enqueue_document, get_queue
-from workers.reconciler import reconcile_once
-from workers.tesseract import OcrResult, ocr_image
+from workers.jobs import context
+from sohoa.services.queue import enqueue_document, get_queue
+from workers.jobs.reconciler import reconcile_once
+from workers.ocr.tesseract import OcrResult, ocr_image
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +33,7 @@ def start_worker(settings: Settings) -> subprocess.Popen[bytes]:
     env = {**os.environ, "SOHOA_DATABASE_URL": settings.database_url, "SOHOA_REDIS_URL": settings.redis_url,
            "SOHOA_QUEUE_NAME": settings.queue_name, "SOHOA_VAR_DIR": str(settings.var_dir),
            "SOHOA_LEASE_SECONDS": str(LEASE)}
-    code = "from sohoa.config import Settings; from workers.runner import run_worker; run_worker(Settings(_env_file=None))"
+    code = "from sohoa.core.config import Settings; from workers.jobs.runner import run_worker; run_worker(Settings(_env_file=None))"
     return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

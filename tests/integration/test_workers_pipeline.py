@@ -10,14 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from search import SearchQuery, open_backend
-from sohoa.config import Settings
-from sohoa.db import session_scope
-from sohoa.models import FAILED, INDEX_DONE, INDEXED, PAGE_DONE, PAGE_FAILED, Document, Page, StoredFile
-from sohoa.vntext import nfc
+from sohoa.core.config import Settings
+from sohoa.core.db import session_scope
+from sohoa.core.models import FAILED, INDEX_DONE, INDEXED, PAGE_DONE, PAGE_FAILED, Document, Page, StoredFile
+from sohoa.domain.vntext import nfc
 from tests.integration import workers_support as ws
-from workers import context
-from workers.jobs import process_document
-from workers.tesseract import OcrResult, TesseractTimeout, ocr_image
+from workers.jobs import context
+from workers.jobs.document import process_document
+from workers.ocr.tesseract import OcrResult, TesseractTimeout, ocr_image
 
 pytestmark = pytest.mark.integration
 

@@ -13,21 +13,21 @@ from rq import SimpleWorker
 from rq.job import Job
 from sqlalchemy import update
 
-import workers.indexing
+import workers.jobs.indexing
 from search import SearchQuery, open_backend
 from search.errors import SearchUnavailable
-from sohoa.config import Settings
-from sohoa.db import session_scope
-from sohoa.models import (
+from sohoa.core.config import Settings
+from sohoa.core.db import session_scope
+from sohoa.core.models import (
     FAILED, INDEX_DONE, INDEX_PENDING, INDEXED, PROCESSING, Document, utcnow,
 )
 from tests.integration import workers_support as ws
-from workers import context
-from workers.indexing import reindex_all
-from workers.jobs import process_document
-from workers.queue import enqueue_document, get_queue, job_id_for
-from workers.reconciler import reconcile_once
-from workers.tesseract import OcrResult, ocr_image
+from workers.jobs import context
+from workers.jobs.indexing import reindex_all
+from workers.jobs.document import process_document
+from sohoa.services.queue import enqueue_document, get_queue, job_id_for
+from workers.jobs.reconciler import reconcile_once
+from workers.ocr.tesseract import OcrResult, ocr_image
 
 pytestmark = pytest.mark.integration
 
@@ -97,7 +97,7 @@ class FlakyBackend:
 def test_search_outage_leaves_documents_pending_then_reconciler_indexes_them(
     qsettings, session_factory, monkeypatch
 ) -> None:
-    monkeypatch.setattr(workers.indexing, "open_backend", lambda s: FlakyBackend(open_backend(s)))
+    monkeypatch.setattr(workers.jobs.indexing, "open_backend", lambda s: FlakyBackend(open_backend(s)))
     FlakyBackend.down = True
     ids = [ws.add_document(qsettings, session_factory, ws.png_bytes(lines), "image/png", f"{i}.png")
            for i, lines in enumerate(ws.LINES[:2])]
@@ -174,7 +174,7 @@ def test_reindex_all_rebuilds_the_index_from_the_database(qsettings, session_fac
 
 
 def test_a_second_rebuild_of_the_same_index_is_refused_while_one_runs(qsettings, session_factory) -> None:
-    from workers.rebuild_lock import RebuildRunning, rebuild_lock
+    from workers.jobs.rebuild_lock import RebuildRunning, rebuild_lock
 
     ws.add_document(qsettings, session_factory, ws.text_pdf_bytes([ws.LINES[0]]), "application/pdf", "a.pdf")
     with rebuild_lock(qsettings):  # a rebuild in progress (another process, as far as Redis knows)
@@ -190,7 +190,7 @@ def test_rebuild_goes_ahead_without_redis(qsettings, session_factory) -> None:
 
 
 def test_a_long_rebuild_keeps_its_lock_alive(qsettings, monkeypatch: pytest.MonkeyPatch) -> None:
-    from workers import rebuild_lock as rl
+    from workers.jobs import rebuild_lock as rl
 
     monkeypatch.setattr(rl, "LOCK_SECONDS", 1.0)
     monkeypatch.setattr(rl, "RENEW_EVERY", 0.0)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from sohoa.archive import ArchiveStore
-from sohoa.config import Settings
-from sohoa.db import session_scope
-from sohoa.models import Batch, BatchItem, Document
+from sohoa.storage.archive import ArchiveStore
+from sohoa.core.config import Settings
+from sohoa.core.db import session_scope
+from sohoa.core.models import Batch, BatchItem, Document
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 

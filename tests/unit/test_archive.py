@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sohoa.archive import ArchiveStore
+from sohoa.storage.archive import ArchiveStore
 
 
 def spooled(tmp_path: Path, data: bytes, mode: int = 0o600) -> tuple[Path, str]:

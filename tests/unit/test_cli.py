@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from sohoa.cli import main
-from sohoa.db import make_engine, make_session_factory, session_scope
-from sohoa.errors import Unauthorized
-from sohoa.ingest_client import IngestError, collect_files
-from sohoa.keys import authenticate
+from sohoa.core.db import make_engine, make_session_factory, session_scope
+from sohoa.core.errors import Unauthorized
+from sohoa.cli.ingest_client import IngestError, collect_files
+from sohoa.domain.keys import authenticate
 
 
 @pytest.fixture
@@ -130,8 +130,8 @@ def test_ingest_refuses_a_missing_path_before_uploading(env: dict[str, str], tmp
 
 
 def test_the_first_admin_key_is_created_once(env: dict[str, str], tmp_path: Path) -> None:
-    from sohoa.bootstrap import ensure_first_admin_key, prepare_storage
-    from sohoa.settings_check import load_settings
+    from sohoa.stack.bootstrap import ensure_first_admin_key, prepare_storage
+    from sohoa.core.settings_check import load_settings
 
     settings = load_settings(_env_file=None, var_dir=tmp_path / "var")
     prepare_storage(settings)
@@ -145,7 +145,7 @@ def test_the_first_admin_key_is_created_once(env: dict[str, str], tmp_path: Path
 
 
 def test_startup_checks_name_what_to_fix() -> None:
-    from sohoa.bootstrap import StartupError, check_port_free, check_tesseract
+    from sohoa.stack.bootstrap import StartupError, check_port_free, check_tesseract
 
     with pytest.raises(StartupError, match="tesseract-ocr-klingon"):
         check_tesseract("vie+klingon")
@@ -158,7 +158,7 @@ def test_startup_checks_name_what_to_fix() -> None:
 
 def test_uploads_go_in_parts_first_file_alone_then_within_the_limits(tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from sohoa import ingest_client
+    from sohoa.cli import ingest_client
 
     monkeypatch.setattr(ingest_client, "PART_FILES", 3)
     monkeypatch.setattr(ingest_client, "PART_BYTES", 100)

@@ -7,8 +7,8 @@ import unicodedata
 
 import pytest
 
-from sohoa.extract import classify_title, extract_fields, pick, segment_count, summarize
-from sohoa.extract import _model as m
+from sohoa.domain.extract import classify_title, extract_fields, pick, segment_count, summarize
+from sohoa.domain.extract import _model as m
 
 MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
 

@@ -6,8 +6,8 @@ import unicodedata
 
 import pytest
 
-from sohoa.extract import check_cccd, extract_fields, pick, summarize
-from sohoa.extract import _model as m
+from sohoa.domain.extract import check_cccd, extract_fields, pick, summarize
+from sohoa.domain.extract import _model as m
 
 MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from workers.imaging.colour import to_gray
-from workers.imaging.deskew import MIN_CORRECTION, detect_skew, ink_points, is_sideways, straighten
-from workers.imaging.orientation import parse_osd
+from workers.ocr.imaging.colour import to_gray
+from workers.ocr.imaging.deskew import MIN_CORRECTION, detect_skew, ink_points, is_sideways, straighten
+from workers.ocr.imaging.orientation import parse_osd
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
 LINES = [
@@ -109,7 +109,7 @@ def test_osd_report_is_read_with_its_confidence(report: str, degrees: int) -> No
 
 
 def test_upside_down_page_is_told_from_upright_by_its_marks() -> None:
-    from workers.imaging.deskew import looks_upside_down
+    from workers.ocr.imaging.deskew import looks_upside_down
 
     page = text_page()
     assert not looks_upside_down(ink_points(page))
@@ -118,7 +118,7 @@ def test_upside_down_page_is_told_from_upright_by_its_marks() -> None:
 
 
 def test_skew_profile_percentile_equals_numpys() -> None:
-    from workers.imaging.deskew import _percentile
+    from workers.ocr.imaging.deskew import _percentile
 
     rng = np.random.default_rng(7)
     for size in (1, 2, 3, 10, 101, 4000):

@@ -10,7 +10,7 @@ import pytest
 from PIL import TiffImagePlugin
 
 from ingest import inspect_file, sanitize_filename, sniff, spool_stream
-from sohoa.errors import SohoaError
+from sohoa.core.errors import SohoaError
 from tests import filegen
 
 

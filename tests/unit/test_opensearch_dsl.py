@@ -86,7 +86,7 @@ def test_prepare_text_equals_canonical_tones() -> None:
     import unicodedata
 
     from search.opensearch.mapping import prepare_text
-    from sohoa.vntext import canonical_tones
+    from sohoa.domain.vntext import canonical_tones
 
     for text in ["Hoa\u0300 Bi\u0300nh khoẻ thuý quý giặt", unicodedata.normalize("NFD", "Trần Thị Ngọc Ánh hoà"),
                  "123/QĐ-UBND ngày 05/03/2024", ""]:

@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 
 from sohoa.cli import main
-from sohoa.config import Settings
+from sohoa.core.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sohoa.errors import BadRequest
-from sohoa.records import id_type, mask_id, mask_in_text, normalize_id, parse_owner_id
+from sohoa.core.errors import BadRequest
+from sohoa.domain.records import id_type, mask_id, mask_in_text, normalize_id, parse_owner_id
 
 
 @pytest.mark.parametrize(("raw", "normalized", "kind"), [

@@ -10,7 +10,7 @@ from search._sqlite_sql import match_expression
 from search.base import SearchQuery
 from search.query import MAX_QUERY_CHARS, QueryTerm, parse_query, parse_sort_key, validate_paging
 from search.snippets import make_snippet
-from sohoa.errors import InvalidQuery
+from sohoa.core.errors import InvalidQuery
 
 
 def exact(q: str) -> list[tuple[str, ...]]:
@@ -137,6 +137,6 @@ def test_snippet_of_match_all_is_the_page_start() -> None:
 )
 def test_index_forms_equal_whole_text_normalization(text: str) -> None:
     from search.query import index_forms
-    from sohoa import vntext
+    from sohoa.domain import vntext
 
     assert index_forms(text) == (vntext.normalize(text), vntext.folded(text))

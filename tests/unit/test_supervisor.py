@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from sohoa import supervisor as sup
-from sohoa.supervisor import MAX_RESTARTS, ChildSpec, Supervisor
+from sohoa.stack import supervisor as sup
+from sohoa.stack.supervisor import MAX_RESTARTS, ChildSpec, Supervisor
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
 # Ignores the first SIGTERM (like an RQ worker busy with a job), exits on the second.
@@ -121,7 +121,7 @@ def test_children_die_with_a_killed_supervisor(tmp_path) -> None:  # type: ignor
     script = tmp_path / "parent.py"
     script.write_text(
         "import sys, time\n"
-        "from sohoa.supervisor import ChildSpec, Supervisor\n"
+        "from sohoa.stack.supervisor import ChildSpec, Supervisor\n"
         f"s = Supervisor([ChildSpec('c', {SLEEPER!r})], log=print)\n"
         "s.start_all()\n"
         "print(s.pids()[0], flush=True)\n"

@@ -7,8 +7,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from sohoa.extract import add_months
-from sohoa.validity import (
+from sohoa.domain.extract import add_months
+from sohoa.domain.validity import (
     NOT_APPROVED, NOT_IN_FORCE, NOT_YET_VALID, PAST_END, UNKNOWN_END, UNKNOWN_START, VALID,
     check_validity, is_valid_on, today_vn,
 )

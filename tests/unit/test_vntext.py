@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from sohoa.vntext import canonical_tones, fold, folded, nfc, normalize
+from sohoa.domain.vntext import canonical_tones, fold, folded, nfc, normalize
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,158 @@
+"""The ``sohoa`` command: run the embedded stack, its parts one by one, keys and uploads.
+
+Other packages are imported inside the commands, so ``sohoa keys`` works without the web
+stack loaded and a broken optional part only breaks the command that needs it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+from typing import Any
+
+import click
+
+from sohoa.cli.common import CliError, echo_line, load_settings
+from sohoa.core.errors import ConfigError, SohoaError
+
+
+class SohoaGroup(click.Group):
+    """Turns domain errors into one-line messages and exit codes instead of tracebacks."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            raise CliError(exc.message, exit_code=2) from exc
+        except SohoaError as exc:
+            raise CliError(exc.message) from exc
+
+
+@click.group(cls=SohoaGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """sohoa: OCR and search for scanned administrative records.
+
+    Settings come from SOHOA_* environment variables and an optional .env file
+    (see README.md).
+    """
+
+
+@main.command()
+@click.option("--grace", default=15.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds workers get to finish their current job on Ctrl-C.")
+@click.option("--reconcile-interval", default=30.0, show_default=True, type=click.FloatRange(min=1))
+def run(grace: float, reconcile_interval: float) -> None:
+    """Everything on this machine: Redis, API, one worker per core, reconciler."""
+    from sohoa.stack import run_stack
+
+    settings = load_settings()
+    code = run_stack(settings, echo=echo_line, grace_seconds=grace,
+                     reconcile_interval=reconcile_interval)
+    sys.exit(code)
+
+
+@main.command()
+def serve() -> None:
+    """The HTTP API only (SOHOA_HOST:SOHOA_PORT)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = load_settings()
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                log_level="info", proxy_headers=False)
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
+def worker(burst: bool) -> None:
+    """One RQ worker process (OCR, extraction, indexing)."""
+    from workers.jobs.runner import run_worker
+
+    run_worker(load_settings(), burst=burst)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="One pass, print what was done as JSON, exit.")
+@click.option("--interval", default=30.0, show_default=True, type=click.FloatRange(min=0.1))
+def reconcile(once: bool, interval: float) -> None:
+    """Re-enqueue documents whose worker died and retry pending index updates."""
+    from workers.jobs.reconciler import reconcile_once, run_reconciler
+
+    settings = load_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if once:
+        click.echo(json.dumps(reconcile_once(settings), default=str))
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    run_reconciler(settings, interval, stop)
+
+
+@main.command("archive-gc")
+@click.option("--older-than-hours", default=24.0, show_default=True, type=click.FloatRange(min=1),
+              help="Only files at least this old (an upload being registered is never touched).")
+@click.option("--dry-run", is_flag=True, help="List what would be deleted, delete nothing.")
+def archive_gc(older_than_hours: float, dry_run: bool) -> None:
+    """Delete archive originals no document refers to, and temp files of dead writes."""
+    from datetime import timedelta
+
+    from sohoa.storage.archive import ArchiveStore
+    from sohoa.storage.archive_gc import collect_garbage
+    from sohoa.core.db import make_engine, make_session_factory
+
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        report = collect_garbage(ArchiveStore(settings.archive_root), make_session_factory(engine),
+                                 older_than=timedelta(hours=older_than_hours), delete=not dry_run)
+    finally:
+        engine.dispose()
+    for path in report.originals + report.temp_files:
+        echo_line(f"{'would delete' if dry_run else 'deleted'} {path}")
+    echo_line(f"{len(report.originals)} unreferenced original(s), {len(report.temp_files)} temp file(s), "
+              f"{report.bytes / 1e6:.1f} MB {'to free' if dry_run else 'freed'}")
+
+
+@main.command()
+def migrate() -> None:
+    """Create or upgrade the database schema (Alembic upgrade head)."""
+    from sohoa.stack.bootstrap import prepare_storage
+
+    settings = load_settings()
+    prepare_storage(settings)
+    click.echo("database is at the newest schema")
+
+
+@main.command()
+def reindex() -> None:
+    """Rebuild the search index from the database and archive."""
+    from workers.jobs.indexing import reindex_all
+
+    settings = load_settings()
+    state: dict[str, Any] = {}
+
+    def progress(done: int, total: int) -> None:
+        if "bar" not in state:
+            state["bar"] = click.progressbar(length=max(total, 1), label="reindexing", show_pos=True)
+            state["bar"].__enter__()
+        bar = state["bar"]
+        bar.update(done - bar.pos)
+
+    try:
+        count = reindex_all(settings, progress=progress)
+    finally:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+    click.echo(f"{count} documents indexed")
+
+
+from sohoa.cli.ingest import ingest  # noqa: E402  (each sub-command lives in its own module)
+from sohoa.cli.keys import keys  # noqa: E402
+
+main.add_command(keys)
+main.add_command(ingest)

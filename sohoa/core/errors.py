@@ -1,0 +1,89 @@
+"""Domain errors: a stable machine-readable code and an HTTP status, no web framework.
+
+``api/`` turns any ``SohoaError`` into ``{"error": {"code", "message", "detail"}}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SohoaError(Exception):
+    code = "internal_error"
+    status = 500
+
+    def __init__(self, message: str, *, detail: Any = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+        if code is not None:
+            self.code = code
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "detail": self.detail}
+
+
+class BadRequest(SohoaError):
+    code, status = "bad_request", 400
+
+
+class InvalidQuery(BadRequest):
+    code = "invalid_query"
+
+
+class Unauthorized(SohoaError):
+    code, status = "unauthorized", 401
+
+
+class Forbidden(SohoaError):
+    code, status = "forbidden", 403
+
+
+class NotFound(SohoaError):
+    code, status = "not_found", 404
+
+
+class Conflict(SohoaError):
+    code, status = "conflict", 409
+
+
+class TooLarge(SohoaError):
+    code, status = "file_too_large", 413
+
+
+class TooManyPages(SohoaError):
+    code, status = "too_many_pages", 413
+
+
+class UnsupportedType(SohoaError):
+    code, status = "unsupported_type", 415
+
+
+class UnprocessableFile(SohoaError):
+    """A file of a supported type that cannot be read (corrupt, encrypted, empty...)."""
+
+    code, status = "unprocessable_file", 422
+
+
+class EncryptedPdf(UnprocessableFile):
+    code = "encrypted_pdf"
+
+
+class CorruptFile(UnprocessableFile):
+    code = "corrupt_file"
+
+
+class ImageTooLarge(UnprocessableFile):
+    """Decompression-bomb guard: a page with more pixels than the limit."""
+
+    code = "image_too_large"
+
+
+class ServiceUnavailable(SohoaError):
+    code, status = "service_unavailable", 503
+
+
+class ConfigError(SohoaError):
+    """A setting is missing or invalid (``sohoa.core.settings_check`` lists every problem)."""
+
+    code, status = "invalid_config", 500

@@ -1,0 +1,73 @@
+"""API keys: random tokens shown once, stored as SHA-256 (they carry 190 bits of entropy,
+so a slow password hash buys nothing), found by a short public prefix."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sohoa.core.errors import BadRequest, Unauthorized
+from sohoa.core.models import ROLES, ApiKey, utcnow
+
+KEY_PREFIX = "sohoa_"
+
+
+def hash_key(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode("utf-8")).hexdigest()
+
+
+def create_key(
+    session: Session,
+    *,
+    role: str,
+    name: str,
+    agency: str | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """Create a key; returns the row and the plaintext, which is never stored."""
+    if role not in ROLES:
+        raise BadRequest(f"unknown role {role!r}; expected one of {', '.join(ROLES)}", code="invalid_role")
+    if not name.strip():
+        raise BadRequest("a key needs a name", code="invalid_name")
+    prefix = secrets.token_hex(4)
+    plaintext = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(24)}"
+    key = ApiKey(name=name.strip(), role=role, agency=agency, prefix=prefix,
+                 key_hash=hash_key(plaintext), expires_at=expires_at)
+    session.add(key)
+    session.flush()
+    return key, plaintext
+
+
+def authenticate(session: Session, plaintext: str, *, now: datetime | None = None) -> ApiKey:
+    """The active key matching ``plaintext``; records its last use. Raises ``Unauthorized``."""
+    now = now or utcnow()
+    parts = plaintext.split("_")
+    if len(parts) < 3 or not plaintext.startswith(KEY_PREFIX):
+        raise Unauthorized("malformed API key", code="invalid_api_key")
+    key = session.scalar(select(ApiKey).where(ApiKey.prefix == parts[1]))
+    if key is None or not hmac.compare_digest(key.key_hash, hash_key(plaintext)):
+        raise Unauthorized("unknown API key", code="invalid_api_key")
+    if key.revoked_at is not None:
+        raise Unauthorized("this API key was revoked", code="revoked_api_key")
+    if key.expires_at is not None and key.expires_at <= now:
+        raise Unauthorized("this API key has expired", code="expired_api_key")
+    key.last_used_at = now
+    return key
+
+
+def revoke_key(session: Session, key_id: int) -> ApiKey:
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise BadRequest(f"no API key with id {key_id}", code="unknown_key")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+    return key
+
+
+def has_admin_key(session: Session) -> bool:
+    return session.scalar(select(ApiKey.id).where(ApiKey.role == "admin").limit(1)) is not None

@@ -1,0 +1,175 @@
+"""From a document's page text to its Record: candidates stored, one value chosen per field.
+
+``refresh_from_document`` runs after OCR and before indexing, and again on every
+re-processing. It replaces the extracted candidates, but never a value an officer set: a
+field with a correction keeps the officer's value, and a confirmed record keeps them all.
+
+Owner and subjects: the owner is the person (or enterprise) the result is about — the child
+of a birth extract, the deceased of a death extract, otherwise the person the extractor
+names as the document's holder (``sohoa.domain.extract.owner_role``). Their 12-digit personal ID is
+preferred, else the 9-digit ID card, else the enterprise code. Every identified person becomes
+a ``RecordSubject`` with their role; see ``lookup.LOOKUP_ROLES`` for which roles a lookup by
+ID matches.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from sohoa.core.errors import NotFound
+from sohoa.domain.extract import ExtractedField, best_fields, extract_fields, owner_role
+from sohoa.core.models import (
+    PAGE_DONE, RECORD_DOSSIER, RECORD_RESULT, REVIEW_CONFIRMED, Document, ExtractedFieldRow, Page, Record,
+    RecordCorrection, RecordSubject,
+)
+from sohoa.domain.records.ids import CCCD, CMND, ENTERPRISE, normalize_id
+
+# The person a result is about, where it differs from the extractor's choice of holder.
+_SUBJECT_ROLE = {"trich_luc_khai_sinh": "child", "giay_khai_sinh": "child",
+                 "trich_luc_khai_tu": "deceased", "giay_chung_tu": "deceased"}
+# Record column → extracted field key (person columns depend on the owner's role).
+PLAIN_COLUMNS = {"doc_type": "doc_type", "kind": "doc_class", "doc_number": "doc_no",
+                 "issuing_body": "issuer", "issue_date": "issued", "valid_from": "valid_from",
+                 "valid_until": "valid_until", "permanent": "validity"}
+_ID_NAMES = (("cccd", CCCD), ("cmnd", CMND))
+
+
+def refresh_from_document(session: Session, document_id: str) -> Record:
+    """Extract fields from the document's done pages and create or refresh its Record.
+
+    Flushes but does not commit: the caller's transaction covers candidates, record and
+    subjects together, so a crash never leaves a half-refreshed record.
+    """
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFound(f"document {document_id} does not exist")
+    fields = extract_fields(_page_texts(session, document_id))
+    best = best_fields(fields, 0)
+    _store_candidates(session, document_id, fields, best)
+    record = session.scalar(select(Record).where(Record.document_id == document_id))
+    if record is None:
+        record = Record(document_id=document_id)
+        session.add(record)
+    values = extracted_values(best, document, holder_role(fields, best))
+    for column in sorted(set(values) - _protected(session, record)):
+        setattr(record, column, values[column])
+    session.flush()
+    _replace_subjects(session, record, fields, best)
+    session.flush()
+    return record
+
+
+def _page_texts(session: Session, document_id: str) -> list[str]:
+    rows = session.execute(select(Page.number, Page.text, Page.status)
+                           .where(Page.document_id == document_id)).all()
+    total = max((n for n, _, _ in rows), default=0)
+    texts = [""] * total
+    for number, text, status in rows:
+        if status == PAGE_DONE:
+            texts[number - 1] = text or ""
+    return texts
+
+
+def _store_candidates(session: Session, document_id: str, fields: list[ExtractedField],
+                      best: dict[str, ExtractedField]) -> None:
+    session.execute(delete(ExtractedFieldRow).where(ExtractedFieldRow.document_id == document_id))
+    chosen = {id(f) for f in best.values()}
+    session.add_all(
+        ExtractedFieldRow(document_id=document_id, name=f.name, role=f.role, value=f.value, raw=f.raw,
+                          confidence=f.confidence, page=f.page, span_start=f.span[0], span_end=f.span[1],
+                          valid=f.valid, problems=list(f.problems) or None, segment=f.segment,
+                          chosen=id(f) in chosen)
+        for f in fields
+    )
+
+
+def holder_role(fields: list[ExtractedField], best: dict[str, ExtractedField]) -> str | None:
+    """The role of the person the result is about (``subject`` when the page says no more)."""
+    doc_type = best["doc_type"].value if "doc_type" in best else ""
+    role = _SUBJECT_ROLE.get(doc_type)
+    if role and any(f.role == role for f in fields if f.segment == 0):
+        return role
+    return owner_role(fields, 0)
+
+
+def _key(role: str | None, name: str) -> str:
+    return name if role in (None, "subject") else f"{role}_{name}"
+
+
+def extracted_values(best: dict[str, ExtractedField], document: Document, role: str | None) -> dict[str, Any]:
+    """Record column values from the chosen candidates (None where nothing was found)."""
+    get = {k: f.value for k, f in best.items()}
+    issue_date = _date(get.get("issued"))
+    validity = get.get("validity")
+    values: dict[str, Any] = {
+        "doc_type": (get.get("doc_type") or None),
+        "kind": RECORD_DOSSIER if get.get("doc_class") == "component" else RECORD_RESULT,
+        "doc_number": _cut(get.get("doc_no"), 128),
+        "issuing_body": _cut(get.get("issuer"), 512),
+        "issue_date": issue_date,
+        "valid_from": _date(get.get("valid_from")) or issue_date,
+        "valid_until": _date(get.get("valid_until")),
+        "permanent": True if validity == "permanent" else (False if validity == "dated" else None),
+        "procedure_code": document.procedure_code,
+    }
+    values.update(_owner_values(best, role))
+    return values
+
+
+def _owner_values(best: dict[str, ExtractedField], role: str | None) -> dict[str, Any]:
+    owner_id = owner_type = None
+    for name, kind in _ID_NAMES:
+        if _key(role, name) in best:
+            owner_id, owner_type = normalize_id(best[_key(role, name)].value), kind
+            break
+    if owner_id is None and "tax_code" in best:
+        owner_id, owner_type = normalize_id(best["tax_code"].value), ENTERPRISE
+    name = best.get(_key(role, "name"))
+    return {"owner_id": owner_id, "owner_id_type": owner_type,
+            "owner_name": _cut(name.value if name else None, 256)}
+
+
+def _protected(session: Session, record: Record) -> set[str]:
+    """Columns an officer set: all of them once confirmed, else the corrected ones."""
+    if record.id is None:
+        return set()
+    if record.review_state == REVIEW_CONFIRMED:
+        return set(PLAIN_COLUMNS) | {"owner_id", "owner_id_type", "owner_name", "procedure_code"}
+    corrected = set(session.scalars(select(RecordCorrection.field).where(RecordCorrection.record_id == record.id)))
+    if "owner_id" in corrected:
+        corrected.add("owner_id_type")
+    return corrected
+
+
+def _replace_subjects(session: Session, record: Record, fields: list[ExtractedField],
+                      best: dict[str, ExtractedField]) -> None:
+    session.execute(delete(RecordSubject).where(RecordSubject.record_id == record.id))
+    roles = dict.fromkeys((f.role or "subject") for f in fields
+                          if f.segment == 0 and f.name in ("name", "cccd", "cmnd"))
+    for role in roles:
+        person_id = id_kind = None
+        for name, kind in _ID_NAMES:
+            if _key(role, name) in best:
+                person_id, id_kind = normalize_id(best[_key(role, name)].value), kind
+                break
+        name_field = best.get(_key(role, "name"))
+        session.add(RecordSubject(record_id=record.id, role=role, person_id=person_id, id_type=id_kind,
+                                  name=_cut(name_field.value if name_field else None, 256)))
+    if "tax_code" in best:
+        session.add(RecordSubject(record_id=record.id, role="enterprise", id_type=ENTERPRISE,
+                                  person_id=normalize_id(best["tax_code"].value)))
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _cut(value: str | None, length: int) -> str | None:
+    return value[:length] if value else None

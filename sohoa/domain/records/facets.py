@@ -1,0 +1,42 @@
+"""The record facets a search backend stores, shaped so its ``valid_on`` filter means
+exactly ``sohoa.domain.validity.is_valid_on``.
+
+Backends filter ``valid_on`` as ``(valid_from is None or valid_from <= d) and (permanent or
+d <= valid_until)`` and know nothing of approval or legal status. So a record that cannot be
+valid on any day (not approved, not in force, or with no known start) is indexed with no
+validity at all (``permanent=False``, no end), which no day matches; otherwise ``valid_from``
+is the record's start (issue date when no start is stated). ``owner_ids`` are the IDs a
+lookup matches (``query.LOOKUP_ROLES``), so search and lookup find the same records.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sohoa.core.models import Record, RecordSubject
+from sohoa.domain.records.query import LOOKUP_ROLES
+from sohoa.domain.validity import IN_FORCE
+
+
+def search_facets(session: Session, document_id: str) -> dict[str, Any]:
+    """Keyword arguments for ``search.IndexedDocument`` (empty when there is no record)."""
+    record = session.scalar(select(Record).where(Record.document_id == document_id))
+    if record is None:
+        return {}
+    ids = [record.owner_id] if record.owner_id else []
+    ids += session.scalars(select(RecordSubject.person_id).where(
+        RecordSubject.record_id == record.id, RecordSubject.role.in_(LOOKUP_ROLES),
+        RecordSubject.person_id.is_not(None)))
+    start = record.valid_from or record.issue_date
+    can_hold = record.approved and (record.legal_status or IN_FORCE) == IN_FORCE and start is not None
+    return {
+        "owner_ids": sorted(set(ids)),
+        "doc_type": record.doc_type,
+        "legal_status": record.legal_status,
+        "valid_from": start if can_hold else None,
+        "valid_until": record.valid_until if can_hold else None,
+        "permanent": bool(record.permanent) if can_hold else False,
+    }

@@ -1,0 +1,1 @@
+"""The shared resources of one process (database, archive, search backend, job queue)."""

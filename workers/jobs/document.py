@@ -1,0 +1,228 @@
+"""The RQ job: one document, page by page, state and progress in the database.
+
+``process_document`` is idempotent and safe to run more than once (RQ delivers at least
+once, the reconciler re-enqueues): it claims the document with a compare-and-set on
+``attempts`` and a lease, skips pages already done (resume after a crash), renews the
+lease after every page and stops as soon as another worker has taken the document over.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from sohoa.core.db import session_scope
+from sohoa.core.errors import SohoaError, TooManyPages
+from sohoa.core.models import (
+    FAILED, INDEX_DONE, INDEXED, PAGE_DONE, PAGE_FAILED, PROCESSING, Document, Page, StoredFile, utcnow,
+)
+from workers.jobs.context import WorkerContext, get_context
+from workers.ocr.pipeline import PageOutcome, process_page
+from workers.ocr.searchable_pdf import page_pdf_name, publish_searchable_pdf
+from workers.ocr.sources import open_source
+
+log = logging.getLogger(__name__)
+
+
+class LeaseLost(Exception):
+    """Another worker claimed the document (our lease expired): stop without writing."""
+
+
+
+def process_document(document_id: str) -> None:
+    """RQ entry point: OCR/extract every page of one document, then index it."""
+    ctx = get_context()
+    attempt = claim_document(ctx, document_id)
+    if attempt is None:
+        return
+    try:
+        if read_pages(ctx, document_id, attempt):
+            finish_document(ctx, document_id, attempt)
+    except LeaseLost:
+        log.warning("document %s: lease lost to another worker, stopping", document_id)
+    except BaseException:
+        release_lease(ctx, document_id, attempt)  # let RQ's Retry run it again at once
+        raise
+
+
+def claim_document(ctx: WorkerContext, document_id: str) -> int | None:
+    """Take the document for this attempt; None when there is nothing to do here."""
+    now = utcnow()
+    with session_scope(ctx.sessions) as session:
+        doc = session.get(Document, document_id)
+        if doc is None:
+            log.warning("document %s does not exist", document_id)
+            return None
+        if doc.status == INDEXED and doc.index_state == INDEX_DONE:
+            return None
+        lease = doc.lease_expires_at
+        if doc.status == PROCESSING and lease is not None and lease > now:
+            return None  # a live worker holds it
+        seen = doc.attempts
+    if seen >= ctx.settings.job_retries + 1:
+        with session_scope(ctx.sessions) as session:
+            fail_document(session, document_id, "too_many_attempts",
+                          f"gave up after {seen} attempts (the worker kept dying)")
+        return None
+    with session_scope(ctx.sessions) as session:
+        claimed = session.execute(
+            update(Document)
+            .where(Document.id == document_id, Document.attempts == seen)
+            .values(status=PROCESSING, attempts=seen + 1, processed_at=None,
+                    lease_expires_at=now + timedelta(seconds=ctx.settings.lease_seconds),
+                    error_code=None, error_message=None)
+        ).rowcount
+    return seen + 1 if claimed == 1 else None
+
+
+def read_pages(ctx: WorkerContext, document_id: str, attempt: int) -> bool:
+    """Process every page not yet done, one at a time. False if the document failed."""
+    with session_scope(ctx.sessions) as session:
+        doc = session.get(Document, document_id)
+        assert doc is not None
+        path, mime = ctx.archive.abspath(doc.original_path), doc.mime_type
+        done = set(session.scalars(
+            select(Page.number).where(Page.document_id == document_id, Page.status == PAGE_DONE)))
+    try:
+        source = open_source(path, mime, ctx.settings)
+    except SohoaError as e:
+        with session_scope(ctx.sessions) as session:
+            fail_document(session, document_id, e.code, e.message)
+        return False
+    try:
+        total = source.page_count
+        if total < 1 or total > ctx.settings.max_pages_per_document:
+            error = TooManyPages(f"{total} pages; the limit is {ctx.settings.max_pages_per_document}")
+            code = error.code if total else "empty_document"
+            with session_scope(ctx.sessions) as session:
+                fail_document(session, document_id, code, error.message if total else "no pages")
+            return False
+        ensure_pages(ctx, document_id, total)
+        for number in range(1, total + 1):
+            if number in done:
+                continue
+            outcome = process_page(source, number, settings=ctx.settings, engine=ctx.ocr_engine)
+            record_page(ctx, document_id, attempt, outcome)
+    finally:
+        source.close()
+    return True
+
+
+def ensure_pages(ctx: WorkerContext, document_id: str, total: int) -> None:
+    with session_scope(ctx.sessions) as session:
+        existing = set(session.scalars(select(Page.number).where(Page.document_id == document_id)))
+        session.add_all(Page(document_id=document_id, number=n)
+                        for n in range(1, total + 1) if n not in existing)
+        session.execute(update(Document).where(Document.id == document_id).values(pages_total=total))
+
+
+def record_page(ctx: WorkerContext, document_id: str, attempt: int, outcome: PageOutcome) -> None:
+    """Store one page's result, its word boxes, the progress, and renew the lease."""
+    words = page_pdf = None
+    if outcome.words is not None:
+        payload = {"page": outcome.number, "width": outcome.width, "height": outcome.height,
+                   "dpi": outcome.dpi, "words": outcome.words}
+        data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        words = ctx.archive.put_derived(document_id, f"page-{outcome.number:04d}.words.json", data)
+    if outcome.pdf_path is not None:  # kept so a resumed job merges it without OCR'ing again
+        try:
+            page_pdf = ctx.archive.put_derived_file(document_id, page_pdf_name(outcome.number), outcome.pdf_path)
+        finally:
+            outcome.pdf_path.unlink(missing_ok=True)
+    with session_scope(ctx.sessions) as session:
+        page = session.scalars(select(Page).where(
+            Page.document_id == document_id, Page.number == outcome.number)).one()
+        for name in ("status", "source", "text", "confidence", "word_count", "needs_review", "width",
+                     "height", "dpi", "error_code", "error_message", "duration_ms", "rotation", "skew"):
+            setattr(page, name, getattr(outcome, name))
+        page.words_path = words.path if words else None
+        page.processed_at = utcnow()
+        if words is not None:
+            _upsert_stored_file(session, document_id, "page_words", words.path, words.sha256, words.size_bytes)
+        if page_pdf is not None:
+            _upsert_stored_file(session, document_id, "page_pdf", page_pdf.path, page_pdf.sha256,
+                                page_pdf.size_bytes)
+        session.flush()
+        progressed = session.scalar(select(func.count()).select_from(Page).where(
+            Page.document_id == document_id, Page.status.in_((PAGE_DONE, PAGE_FAILED))))
+        renewed = session.execute(
+            update(Document).where(Document.id == document_id, Document.attempts == attempt)
+            .values(pages_done=progressed,
+                    lease_expires_at=utcnow() + timedelta(seconds=ctx.settings.lease_seconds))
+        ).rowcount
+        if renewed != 1:
+            raise LeaseLost(document_id)
+
+
+def _upsert_stored_file(session, document_id: str, kind: str, path: str, sha256: str, size: int) -> None:  # type: ignore[no-untyped-def]
+    row = session.scalars(select(StoredFile).where(
+        StoredFile.document_id == document_id, StoredFile.kind == kind, StoredFile.path == path)).first()
+    if row is None:
+        session.add(StoredFile(document_id=document_id, kind=kind, path=path, sha256=sha256, size_bytes=size))
+    else:
+        row.sha256, row.size_bytes, row.created_at = sha256, size, utcnow()
+
+
+def finish_document(ctx: WorkerContext, document_id: str, attempt: int) -> None:
+    """All pages tried: fail the document if nothing was read, else index it."""
+    from workers.jobs.indexing import index_document
+
+    with session_scope(ctx.sessions) as session:
+        rows = session.execute(select(Page.status, Page.error_code).where(Page.document_id == document_id)).all()
+        if not any(status == PAGE_DONE for status, _ in rows):
+            codes = {code for _, code in rows if code}
+            code = codes.pop() if len(codes) == 1 else "no_readable_pages"
+            fail_document(session, document_id, code, "no page of the document could be read")
+            return
+        finished = session.execute(
+            update(Document).where(Document.id == document_id, Document.attempts == attempt)
+            .values(processed_at=utcnow())
+        ).rowcount
+    if finished != 1:
+        raise LeaseLost(document_id)
+    make_searchable_pdf(ctx, document_id)
+    extract_record(ctx, document_id)
+    index_document(ctx.settings, document_id)
+
+
+def make_searchable_pdf(ctx: WorkerContext, document_id: str) -> None:
+    """Best effort, like the record: a failed merge is logged and the text is still indexed."""
+    try:
+        publish_searchable_pdf(ctx, document_id)
+    except Exception:  # noqa: BLE001 - never lose the text index over the PDF
+        log.exception("document %s: searchable PDF failed", document_id)
+
+
+def extract_record(ctx: WorkerContext, document_id: str) -> None:
+    """Fields and the reusable record, before indexing so the index carries its facets.
+
+    Best effort: a failure here is logged and the document is still indexed (its text stays
+    searchable); the record is rebuilt the next time the document is processed.
+    """
+    from sohoa.domain.records import refresh_from_document
+
+    try:
+        with session_scope(ctx.sessions) as session:
+            refresh_from_document(session, document_id)
+    except Exception:  # noqa: BLE001 - never lose the text index over field extraction
+        log.exception("document %s: field extraction failed", document_id)
+
+
+def fail_document(session, document_id: str, code: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    session.execute(update(Document).where(Document.id == document_id).values(
+        status=FAILED, error_code=code, error_message=message[:2000], lease_expires_at=None,
+        processed_at=utcnow()))
+
+
+def release_lease(ctx: WorkerContext, document_id: str, attempt: int) -> None:
+    """After an unexpected error: expire our lease so a retry can claim the document."""
+    try:
+        with session_scope(ctx.sessions) as session:
+            session.execute(update(Document).where(
+                Document.id == document_id, Document.attempts == attempt, Document.status == PROCESSING
+            ).values(lease_expires_at=utcnow()))
+    except Exception:  # noqa: BLE001 - the original error matters more
+        log.exception("document %s: could not release the lease", document_id)

@@ -1,0 +1,71 @@
+"""The reconciler: the database says what should be happening; make Redis agree.
+
+Redis may lose jobs (restart without AOF, flush) and workers may be killed mid-document.
+Every pass re-enqueues
+- ``processing`` documents whose lease expired (their worker died),
+- ``queued`` documents without a live RQ job (the message was lost),
+and indexes documents whose pages are all processed but whose indexing is ``pending``
+(the search engine was down), including indexed documents whose re-index after a
+correction missed the engine.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+
+from sohoa.core.config import Settings
+from sohoa.core.db import session_scope
+from sohoa.core.models import INDEX_DONE, INDEX_PENDING, INDEXED, PROCESSING, QUEUED, Document, utcnow
+from workers.jobs.context import session_factory
+from workers.jobs.indexing import index_with_state
+from sohoa.services.queue import LIVE_STATUSES, enqueue_document, get_queue, job_status
+
+log = logging.getLogger(__name__)
+
+QUEUED_GRACE_SECONDS = 30  # ingest commits the document a moment before it enqueues
+
+
+def reconcile_once(settings: Settings) -> dict[str, int]:
+    """One pass; returns how many documents each rule acted on."""
+    now = utcnow()
+    with session_scope(session_factory(settings)) as session:
+        expired = list(session.scalars(select(Document.id).where(
+            Document.status == PROCESSING, Document.processed_at.is_(None),
+            or_(Document.lease_expires_at.is_(None), Document.lease_expires_at < now))))
+        queued = list(session.scalars(select(Document.id).where(
+            Document.status == QUEUED,
+            Document.created_at < now - timedelta(seconds=QUEUED_GRACE_SECONDS))))
+        pending = list(session.scalars(select(Document.id).where(  # INDEXED: a re-index (correction) missed
+            Document.status.in_((PROCESSING, INDEXED)), Document.processed_at.is_not(None),
+            Document.index_state == INDEX_PENDING,
+            or_(Document.lease_expires_at.is_(None), Document.lease_expires_at < now))))
+    queue = get_queue(settings)
+    for document_id in expired:
+        log.warning("document %s: worker lease expired, re-enqueueing", document_id)
+        enqueue_document(settings, document_id, force=True, queue=queue)
+    lost = [d for d in queued if job_status(queue, d) not in LIVE_STATUSES]
+    for document_id in lost:
+        log.warning("document %s: queued but no live job, re-enqueueing", document_id)
+        enqueue_document(settings, document_id, queue=queue)
+    indexed = 0
+    for document_id in pending:
+        if index_with_state(settings, document_id) != INDEX_DONE:
+            break  # still down: try the rest on the next pass
+        indexed += 1
+    return {"expired": len(expired), "lost": len(lost), "index_pending": len(pending), "indexed": indexed}
+
+
+def run_reconciler(settings: Settings, interval_seconds: float, stop: threading.Event) -> None:
+    """Reconcile every ``interval_seconds`` until ``stop`` is set; a failing pass is logged."""
+    while not stop.is_set():
+        try:
+            counts = reconcile_once(settings)
+            if any(counts.values()):
+                log.info("reconciler: %s", counts)
+        except Exception:  # noqa: BLE001 - keep reconciling after a transient outage
+            log.exception("reconciler pass failed")
+        stop.wait(interval_seconds)

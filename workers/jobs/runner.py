@@ -1,0 +1,114 @@
+"""One worker process: sets the job context, single-threaded OCR, and works the queue.
+
+Jobs run in the worker process itself, one after another, not in a work horse forked per
+job. The fork cost ~0.1 s per document (a cold database engine, cold SQL compilation
+caches and mapper set-up in every horse): 1.5 s of 10 s on the sample batch, measured
+with ``bench/e2e_samples.py``. What the horse gave is kept another way:
+
+- a job that overruns is stopped by RQ's alarm (``job_timeout_seconds``), and every
+  external program (Tesseract, poppler, qpdf) already has its own timeout;
+- a job stuck where the alarm cannot reach it (inside C code) is caught by a watchdog
+  thread: past the timeout plus ``STUCK_GRACE_SECONDS`` it kills the worker's process
+  group; the supervisor (or the container's restart policy) starts a new worker and
+  the reconciler re-queues the document when its lease expires;
+- memory is given back by recycling: after ``worker_max_jobs`` documents, or once the
+  resident size passes ``worker_max_memory_mb`` after a job, the worker exits with
+  code 0 between jobs and is started again (``ChildSpec.recycles``).
+
+``simple=True`` keeps plain RQ ``SimpleWorker`` behaviour without those limits (tests).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import signal
+import threading
+from typing import Any
+
+from rq import SimpleWorker
+from sqlalchemy.orm import configure_mappers
+
+from sohoa.core.config import Settings
+from workers.jobs.context import set_context
+from sohoa.services.queue import get_queue
+
+log = logging.getLogger(__name__)
+
+STUCK_GRACE_SECONDS = 60  # RQ's own horse monitor waits as long past the timeout
+
+
+def run_worker(settings: Settings, *, burst: bool = False, simple: bool = False) -> None:
+    """Work the queue until stopped, recycled, or (with ``burst``) the queue is empty."""
+    os.environ["OMP_THREAD_LIMIT"] = "1"  # Tesseract: parallelism comes from processes
+    set_context(settings)
+    preload(settings)
+    queue = get_queue(settings)
+    if simple:
+        worker: SimpleWorker = SimpleWorker([queue], connection=queue.connection)
+        max_jobs = None
+    else:
+        worker = DocumentWorker([queue], connection=queue.connection,
+                                max_memory_mb=settings.worker_max_memory_mb)
+        max_jobs = settings.worker_max_jobs or None
+    log.info("worker %s on queue %s (burst=%s)", worker.name, settings.queue_name, burst)
+    worker.work(burst=burst, with_scheduler=True, logging_level="WARNING", max_jobs=max_jobs)
+
+
+class DocumentWorker(SimpleWorker):
+    """``SimpleWorker`` with a stuck-job watchdog and a memory ceiling (see the module)."""
+
+    def __init__(self, *args: Any, max_memory_mb: int = 0, stuck_grace: float = STUCK_GRACE_SECONDS,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_memory_mb, self.stuck_grace = max_memory_mb, stuck_grace
+
+    def execute_job(self, job, queue) -> None:  # type: ignore[no-untyped-def]
+        timeout = job.timeout if job.timeout and job.timeout > 0 else None
+        watchdog = None
+        if timeout is not None:
+            watchdog = threading.Timer(timeout + self.stuck_grace, _kill_stuck_worker, args=(job.id,))
+            watchdog.daemon = True
+            watchdog.start()
+        try:
+            super().execute_job(job, queue)
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
+        resident = resident_mb()
+        if self.max_memory_mb and resident is not None and resident > self.max_memory_mb:
+            log.warning("worker %s: %d MB resident after a job (limit %d MB); exiting to be restarted",
+                        self.name, resident, self.max_memory_mb)
+            self._stop_requested = True  # the work loop stops before the next job
+
+
+def _kill_stuck_worker(job_id: str) -> None:
+    """The job outlived its alarm: the main thread is stuck outside Python. Kill this
+    worker and its programs; the document's lease expires and the reconciler re-queues it."""
+    log.critical("job %s is stuck past its timeout; killing this worker (pid %d)", job_id, os.getpid())
+    if os.getpgid(0) == os.getpid():  # our own process group (sohoa run, containers): take Tesseract too
+        os.killpg(os.getpid(), signal.SIGKILL)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def resident_mb() -> int | None:
+    """This process's resident memory in MB (Linux), None where /proc is missing."""
+    try:
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") // (1024 * 1024)
+
+
+def preload(settings: Settings) -> None:
+    """Import what a job needs, and set up the ORM mappers, before the first job, so the
+    first document does not pay for them (and the job timing stays about the page work)."""
+    backend = "search.opensearch" if settings.search_backend == "opensearch" else "search.sqlite_fts"
+    for module in ("workers.jobs.document", "workers.jobs.indexing", "workers.ocr.searchable_pdf", "sohoa.domain.records", backend):
+        try:
+            importlib.import_module(module)
+        except ImportError:  # optional parts (e.g. the OpenSearch client) may be absent
+            log.warning("could not preload %s", module, exc_info=True)
+    configure_mappers()

@@ -1,0 +1,150 @@
+"""One page through the pipeline, as plain stages a driver calls in order.
+
+    text layer? ──yes──► use it (no OCR)
+         └─no──► rasterize at native dpi (pixel guard first) ──► prepare (grey via red
+                 channel; lines run top to bottom? OSD on a preview, turn; deskew)
+                 ──► OCR (one pass) ──► reads like an upside-down page (low confidence)?
+                 ──yes──► turn 180°, OCR again, keep the more confident reading
+
+Each stage takes the page's inputs and returns its output; new stages (orientation,
+deskew, preprocessing, searchable PDF) slot in between without touching the job. A page
+that fails becomes a failed ``PageOutcome`` with a code; its siblings carry on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sohoa.core.config import Settings
+from sohoa.core.errors import SohoaError
+from sohoa.core.models import PAGE_DONE, PAGE_FAILED
+from sohoa.domain.vntext import nfc
+from workers.ocr.imaging import looks_misoriented, prepare_page, rotate_image
+from workers.ocr.imaging.display import restore_original_image
+from workers.ocr.sources import PageSource, RasterPage
+from workers.ocr.tesseract import OcrEngine, OcrResult
+
+log = logging.getLogger(__name__)
+
+SOURCE_TEXT_LAYER, SOURCE_OCR = "text_layer", "ocr"
+
+
+@dataclass
+class PageOutcome:
+    number: int
+    status: str
+    source: str | None = None
+    text: str | None = None
+    confidence: float | None = None
+    word_count: int | None = None
+    needs_review: bool = False
+    width: int | None = None
+    height: int | None = None
+    dpi: int | None = None
+    words: list[dict[str, object]] | None = field(default=None, repr=False)
+    error_code: str | None = None
+    error_message: str | None = None
+    duration_ms: int = 0
+    rotation: int | None = None  # clockwise degrees turned to read it upright
+    skew: float | None = None  # degrees of skew corrected
+    pdf_path: Path | None = None  # OCR'd page as a searchable PDF (a temp file the caller stores)
+
+
+def process_page(source: PageSource, number: int, *, settings: Settings, engine: OcrEngine) -> PageOutcome:
+    """Read page ``number``; never raises for a problem confined to this page."""
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix=f"sohoa-p{number:04d}-") as tmp:
+        try:
+            outcome = _read_page(source, number, settings=settings, engine=engine, workdir=Path(tmp))
+        except SohoaError as e:
+            outcome = _failed(number, e.code, e.message)
+        except Exception as e:  # noqa: BLE001 - a broken page must not sink its siblings
+            log.warning("page %d unreadable: %r", number, e)
+            outcome = _failed(number, "page_unreadable", f"{type(e).__name__}: {e}")
+        if outcome.pdf_path is not None:
+            outcome.pdf_path = _keep(outcome.pdf_path)
+    outcome.duration_ms = round((time.monotonic() - started) * 1000)
+    return outcome
+
+
+def _read_page(source: PageSource, number: int, *, settings: Settings, engine: OcrEngine,
+               workdir: Path) -> PageOutcome:
+    layer = source.text_layer(number)
+    if layer is not None:
+        return text_layer_outcome(number, layer)
+    timeout = float(settings.page_timeout_seconds)
+    original = source.rasterize(number, workdir)
+    prepared = prepare_page(original, workdir, timeout=timeout)
+    raster = prepared.raster
+    result = ocr(raster, settings=settings, engine=engine, workdir=workdir)
+    rotation = prepared.rotation
+    if looks_misoriented(result):
+        raster, result, turned = reorient(raster, result, settings=settings, engine=engine,
+                                          workdir=workdir)
+        rotation = (rotation + turned) % 360
+    if result.pdf is not None and set(prepared.steps) & {"gray", "upscale"}:  # show the scan as it is
+        restore_original_image(result.pdf, original.path, rotation=rotation, skew=prepared.skew)
+    outcome = ocr_outcome(number, raster, result, settings)
+    outcome.rotation, outcome.skew = rotation, prepared.skew
+    return outcome
+
+
+def reorient(raster: RasterPage, first: OcrResult, *, settings: Settings, engine: OcrEngine,
+             workdir: Path) -> tuple[RasterPage, OcrResult, int]:
+    """Second chance for a page that read like an upside-down one: turn it 180° and read it
+    again, keeping the turned reading only if it is more confident.
+
+    Sideways pages were turned before the pass (``prepare_page``), so a page whose lines run
+    across but read badly is upside down or simply poor; trying 180° costs one pass, less
+    than OSD plus a pass (measured on ``bench/ocr``), and a poor upright page keeps its
+    first reading.
+    """
+    turned_dir = workdir / "turned"
+    turned_dir.mkdir()
+    path = turned_dir / "page.pnm"
+    width, height = rotate_image(raster.path, 180, path)
+    turned = RasterPage(path, width, height, raster.dpi)
+    second = ocr(turned, settings=settings, engine=engine, workdir=turned_dir)
+    if (second.mean_confidence or 0.0) <= (first.mean_confidence or 0.0):
+        path.unlink(missing_ok=True)
+        return raster, first, 0
+    return turned, second, 180
+
+
+def ocr(raster: RasterPage, *, settings: Settings, engine: OcrEngine, workdir: Path) -> OcrResult:
+    return engine(raster.path, languages=settings.ocr_languages, dpi=raster.dpi,
+                  timeout=float(settings.page_timeout_seconds), workdir=workdir)
+
+
+def text_layer_outcome(number: int, text: str) -> PageOutcome:
+    text = nfc(text).strip()
+    return PageOutcome(number, PAGE_DONE, source=SOURCE_TEXT_LAYER, text=text,
+                       word_count=len(text.split()))
+
+
+def ocr_outcome(number: int, raster: RasterPage, result: OcrResult, settings: Settings) -> PageOutcome:
+    confidence = result.mean_confidence
+    return PageOutcome(
+        number, PAGE_DONE, source=SOURCE_OCR, text=result.text, confidence=confidence,
+        word_count=len(result.words),
+        needs_review=confidence is not None and confidence < settings.ocr_low_confidence,
+        width=raster.width, height=raster.height, dpi=raster.dpi, words=result.words_json(),
+        pdf_path=result.pdf,
+    )
+
+
+def _keep(path: Path) -> Path:
+    """Move the page PDF out of the page's temp dir (deleted on return) for the caller."""
+    fd, kept = tempfile.mkstemp(prefix="sohoa-page-", suffix=".pdf")
+    os.close(fd)
+    os.replace(path, kept)
+    return Path(kept)
+
+
+def _failed(number: int, code: str, message: str) -> PageOutcome:
+    return PageOutcome(number, PAGE_FAILED, error_code=code, error_message=message[:2000])

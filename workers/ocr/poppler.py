@@ -1,0 +1,92 @@
+"""Poppler, one page at a time: text layer (pdftotext), native image resolution
+(pdfimages -list), rasterization (pdftoppm) and extraction of a page's only image
+(pdfimages).
+
+Every call names a single page (``-f N -l N``) so memory stays bounded whatever the
+document's length, and every call has a timeout.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from sohoa.core.errors import CorruptFile, SohoaError
+
+
+class PopplerTimeout(SohoaError):
+    code, status = "page_timeout", 422
+
+
+def _run(args: list[str], timeout: float) -> str:
+    try:
+        done = subprocess.run(args, check=True, timeout=timeout, capture_output=True)
+    except subprocess.TimeoutExpired as e:
+        raise PopplerTimeout(f"{args[0]} took longer than {timeout:g} s") from e
+    except subprocess.CalledProcessError as e:
+        message = e.stderr.decode("utf-8", "replace").strip()[-300:]
+        raise CorruptFile(f"{args[0]} cannot read the page: {message}") from e
+    return done.stdout.decode("utf-8", "replace")
+
+
+def page_text(pdf: Path, number: int, *, timeout: float) -> str:
+    """The page's text layer in reading order (empty for a pure image page)."""
+    return _run(["pdftotext", "-f", str(number), "-l", str(number), "-enc", "UTF-8",
+                 str(pdf), "-"], timeout)
+
+
+def page_image_ppi(pdf: Path, number: int, *, timeout: float) -> int | None:
+    """Highest x-ppi among the page's images, i.e. the resolution it was scanned at."""
+    return page_images(pdf, number, timeout=timeout)[0]
+
+
+def page_images(pdf: Path, number: int, *, timeout: float) -> tuple[int | None, bool]:
+    """(highest x-ppi, every image grey or bilevel) of the page's images, from one
+    ``pdfimages -list``. A page whose images are all grey can be rendered grey: a third
+    of the pixels to write and read, and no colour step afterwards. (Coloured vector
+    content over a grey scan renders grey then; scans with seals are colour images.)"""
+    out = _run(["pdfimages", "-list", "-f", str(number), "-l", str(number), str(pdf)], timeout)
+    best: int | None = None
+    grey = True
+    for line in out.splitlines()[2:]:  # two header lines
+        cols = line.split()
+        if len(cols) < 14 or cols[2] != "image":  # masks say nothing about colour
+            continue
+        grey = grey and cols[5] == "gray" and cols[6] == "1"
+        try:
+            ppi = round(float(cols[12]))
+        except ValueError:
+            continue
+        best = ppi if best is None else max(best, ppi)
+    return best, grey and best is not None
+
+
+def rasterize_page(pdf: Path, number: int, *, dpi: int, workdir: Path, timeout: float,
+                   gray: bool = False) -> Path:
+    """Render one page to a PNM file in ``workdir`` (PNM: no compression cost, Tesseract
+    reads it directly). ``pdftoppm`` is called directly: pdf2image would first run a
+    ``pdfinfo`` on the whole file for every page only to learn what we already know."""
+    prefix = workdir / f"page-{number:04d}"
+    _run(["pdftoppm", "-r", str(dpi), "-f", str(number), "-l", str(number), "-singlefile",
+          *(["-gray"] if gray else []), str(pdf), str(prefix)], timeout)
+    image = prefix.with_suffix(".pgm" if gray else ".ppm")
+    if not image.is_file():
+        raise CorruptFile(f"cannot rasterize page {number}")
+    return image
+
+
+def extract_page_image(pdf: Path, number: int, *, workdir: Path, timeout: float,
+                       grey: bool) -> Path:
+    """The page's image, decoded as stored, into ``workdir`` (for a page that is nothing
+    but that image: ``workers.ocr.pdf_page_image``). Uncompressed, so Tesseract reads it as
+    cheaply as a rendered PNM: 8-bit grey as TIFF (``pdfimages`` writes grey PNM as RGB
+    PPM, three times the bytes and a grey conversion later), RGB as PPM, 1-bit as PBM."""
+    prefix = workdir / f"page-{number:04d}"
+    for stale in workdir.glob(f"{prefix.name}-*"):  # only this call's file may be found below
+        stale.unlink()
+    _run(["pdfimages", *(["-tiff"] if grey else []), "-f", str(number), "-l", str(number),
+          str(pdf), str(prefix)], timeout)
+    written = sorted(workdir.glob(f"{prefix.name}-*"))
+    if len(written) != 1:
+        raise CorruptFile(f"cannot extract the image of page {number}")
+    return written[0]
