@@ -27,29 +27,39 @@ from sohoa.core.config import Settings
 from sohoa.core.errors import BadRequest, Forbidden, Unauthorized
 from sohoa.domain.keys import authenticate
 from sohoa.core.models import ApiKey
+from sohoa.services import Services
 
 _bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer sohoa_…`")
 
 
-def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+def get_services(request: Request) -> Services:
+    """The app's ``Services``, built once in its lifespan (``api.app.create_app``)."""
+    services: Services = request.app.state.services
+    return services
 
 
-def get_session_factory(request: Request) -> sessionmaker[Session]:
-    return request.app.state.session_factory
+ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_session(request: Request) -> Iterator[Session]:
+def get_settings(services: ServicesDep) -> Settings:
+    return services.settings
+
+
+def get_session_factory(services: ServicesDep) -> sessionmaker[Session]:
+    return services.sessions
+
+
+def get_session(services: ServicesDep) -> Iterator[Session]:
     """A session per request; routes commit explicitly when they write."""
-    session = request.app.state.session_factory()
+    session = services.sessions()
     try:
         yield session
     finally:
         session.close()
 
 
-def get_archive(request: Request) -> ArchiveStore:
-    return ArchiveStore(request.app.state.settings.archive_root)
+def get_archive(services: ServicesDep) -> ArchiveStore:
+    return services.archive
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -17,9 +17,8 @@ from sqlalchemy.orm import Session
 
 from api.deps import Caller
 from api.schemas_records import CandidatePublic, FieldPublic, RecordLinks, RecordPublic, SubjectPublic
-from sohoa.core.models import (
-    REVIEW_CONFIRMED, ExtractedFieldRow, Record, RecordCorrection, RecordSubject, StoredFile,
-)
+from sohoa.core.models import ExtractedFieldRow, Record, RecordCorrection, RecordSubject, StoredFile
+from sohoa.core.vocab import ReviewState
 from sohoa.domain.records import as_text, mask_id, mask_in_text, validity_input
 from sohoa.domain.records.build import PLAIN_COLUMNS
 from sohoa.domain.validity import check_validity
@@ -79,7 +78,7 @@ def _field(record: Record, column: str, ctx: RecordContext, shown: str | None) -
         row, source = _evidence(rows, record, "issue_date"), "derived"
     if row is None:
         source = "upload" if column == "procedure_code" else "none"
-    confidence = 1.0 if record.review_state == REVIEW_CONFIRMED else (row.confidence if row else None)
+    confidence = 1.0 if record.review_state == ReviewState.CONFIRMED else (row.confidence if row else None)
     return FieldPublic(value=text, confidence=confidence, source=source,
                        page=row.page if row else None,
                        span=[row.span_start, row.span_end] if row and row.span_start is not None else None,

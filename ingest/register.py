@@ -24,11 +24,12 @@ from sohoa.storage.archive import ArchiveStore
 from sohoa.core.config import Settings
 from sohoa.core.db import session_scope
 from sohoa.core.errors import BadRequest, NotFound, SohoaError, TooLarge
-from sohoa.core.models import FAILED, QUEUED, Batch, BatchItem, Document, StoredFile
+from sohoa.core.models import Batch, BatchItem, Document, StoredFile
+from sohoa.core.vocab import DocumentStatus
 
 log = logging.getLogger(__name__)
 
-Enqueue = Callable[[Settings, str], None]
+Enqueue = Callable[[str], None]
 MAX_CODE_CHARS = 64
 
 
@@ -90,6 +91,7 @@ def check_file_count(settings: Settings, count: int) -> None:
 def ingest_batch(
     settings: Settings,
     session_factory: sessionmaker[Session],
+    archive: ArchiveStore,
     uploads: Sequence[SpooledUpload],
     meta: BatchMeta,
     *,
@@ -105,8 +107,7 @@ def ingest_batch(
             batch_id, first = _create_batch(session_factory, meta), 0
         else:
             meta, first = _continue_batch(settings, session_factory, batch_id, len(uploads))
-        archive = ArchiveStore(settings.archive_root)
-        queue = _Enqueuer(settings, enqueue)
+        queue = _Enqueuer(enqueue)
         outcomes: dict[int, FileOutcome] = {}
         for pos in largest_first(uploads):  # each is queued as soon as it is registered
             outcomes[pos] = _ingest_one(settings, session_factory, archive, batch_id, first + pos,
@@ -151,6 +152,7 @@ def _continue_batch(settings: Settings, session_factory: sessionmaker[Session], 
 def ingest_paths(
     settings: Settings,
     session_factory: sessionmaker[Session],
+    archive: ArchiveStore,
     paths: Sequence[Path],
     meta: BatchMeta,
     *,
@@ -163,7 +165,7 @@ def ingest_paths(
         with Path(path).open("rb") as fh:
             uploads.append(spool_stream(fh, tmp_dir=upload_tmp_dir(settings),
                                         max_bytes=settings.max_file_bytes, filename=Path(path).name))
-    return ingest_batch(settings, session_factory, uploads, meta, enqueue=enqueue)
+    return ingest_batch(settings, session_factory, archive, uploads, meta, enqueue=enqueue)
 
 
 def _ingest_one(
@@ -195,7 +197,7 @@ def _ingest_one(
                 sha256=upload.sha256, size_bytes=upload.size_bytes, mime_type=info.mime_type,
                 filename=upload.filename, original_path=stored.path, first_batch_id=batch_id,
                 agency_code=meta.agency_code, procedure_code=meta.procedure_code,
-                status=QUEUED, pages_total=info.pages, pages_done=0,
+                status=DocumentStatus.QUEUED, pages_total=info.pages, pages_done=0,
             )
             session.add(document)
             session.flush()
@@ -210,7 +212,7 @@ def _ingest_one(
         if linked is None:
             raise
         return linked
-    return FileOutcome(position, upload.filename, document_id, QUEUED, False, None,
+    return FileOutcome(position, upload.filename, document_id, DocumentStatus.QUEUED, False, None,
                        upload.sha256, upload.size_bytes, info.mime_type, info.pages)
 
 
@@ -235,7 +237,7 @@ def _reject(
         session.add(BatchItem(batch_id=batch_id, position=position, filename=upload.filename,
                               document_id=None, error_code=error.code, error_message=error.message))
     log.info("rejected %r in batch %s: %s", upload.filename, batch_id, error.code)
-    return FileOutcome(position, upload.filename, None, FAILED, False, error,
+    return FileOutcome(position, upload.filename, None, DocumentStatus.FAILED, False, error,
                        upload.sha256, upload.size_bytes)
 
 
@@ -246,35 +248,19 @@ def largest_first(uploads: Sequence[SpooledUpload]) -> list[int]:
     return sorted(range(len(uploads)), key=lambda pos: uploads[pos].size_bytes or 0, reverse=True)
 
 
-def default_enqueue() -> Enqueue | None:
-    """``sohoa.services.queue.enqueue_document``, or None without the workers package. Imported on
-    first use, as rq and redis take ~15 ms to import; the API imports it at start so that
-    its first upload does not wait for that (``api.app``)."""
-    try:
-        from sohoa.services.queue import enqueue_document
-    except ImportError:
-        return None
-    return enqueue_document
-
-
 class _Enqueuer:
     """Queues new documents one by one while the rest of the batch is still being
     registered (workers start on the first at once); after the first failure it stops
     trying and ``ok`` turns False: the database says queued, the reconciler catches up."""
 
-    def __init__(self, settings: Settings, enqueue: Enqueue | None) -> None:
-        self.settings, self.enqueue, self.ok = settings, enqueue, True
+    def __init__(self, enqueue: Enqueue | None) -> None:
+        self.enqueue, self.ok = enqueue, enqueue is not None
 
     def put(self, document_id: str) -> None:
-        if self.ok and self.enqueue is None:
-            self.enqueue = default_enqueue()
-            if self.enqueue is None:
-                log.warning("the job queue is not available; documents wait for the reconciler")
-                self.ok = False
-        if not self.ok:
+        if not self.ok or self.enqueue is None:
             return
         try:
-            self.enqueue(self.settings, document_id)  # type: ignore[misc]
+            self.enqueue(document_id)
         except Exception as exc:  # Redis down, timeout...: the database still says queued
             log.warning("could not enqueue document %s (%s); the reconciler will retry", document_id, exc)
             self.ok = False

@@ -12,8 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from sohoa.core.config import Settings
-from sohoa.core.db import make_engine, make_session_factory, migrate
+from sohoa.core.db import migrate
+from sohoa.services import Services
 from tests.pg import database_backends
 
 
@@ -90,19 +93,26 @@ def settings(tmp_path: Path, database_url: str, redis_url: str) -> Settings:
 
 
 @pytest.fixture
-def session_factory(settings: Settings):  # type: ignore[no-untyped-def]
-    engine = make_engine(settings.database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
+def services(settings: Settings) -> Iterator[Services]:
+    """The ``Services`` of one process on ``settings`` (what the API, a worker or a CLI
+    command builds once), closed afterwards."""
+    with Services.build(settings) as built:
+        yield built
 
 
 @pytest.fixture
-def worker_settings(settings: Settings) -> Iterator[Settings]:
-    """``settings`` installed as the worker process context, as ``run_worker`` does, for jobs
-    run in-process (``process_document`` or ``SimpleWorker``); cleared and disposed afterwards."""
+def session_factory(services: Services) -> sessionmaker[Session]:
+    return services.sessions
+
+
+@pytest.fixture
+def worker_settings(settings: Settings, services: Services) -> Iterator[Settings]:
+    """``services`` installed as this process's job context, as ``run_worker`` does, for jobs
+    run in-process (``process_document`` or ``SimpleWorker``); cleared afterwards, with any
+    context a test installed on other settings (``workers_support.install_jobs``)."""
+    from tests.integration.workers_support import close_jobs
     from workers.jobs import context
 
-    context.set_context(settings)
+    context.install(services)
     yield settings
-    context.clear_context()
-    context.dispose_engines()
+    close_jobs()

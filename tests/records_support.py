@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from sohoa.core.models import INDEXED, PAGE_DONE, Batch, Document, Page, new_id
+from sohoa.core.models import Batch, Document, Page, new_id
+
+from sohoa.core.vocab import DocumentStatus, PageStatus
 
 MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
 CHILD_ID, MOTHER_ID, FATHER_ID = "049223571884", "049185000123", "049056627283"
@@ -41,10 +43,10 @@ def add_document(session: Session, pages: list[str], *, procedure_code: str | No
     doc_id = new_id()
     session.add(Document(id=doc_id, sha256=new_id() + new_id(), size_bytes=1, mime_type="image/png",
                          filename=f"{doc_id}.png", original_path=f"originals/{doc_id}", first_batch_id=batch.id,
-                         procedure_code=procedure_code, status=INDEXED, pages_total=len(pages),
+                         procedure_code=procedure_code, status=DocumentStatus.INDEXED, pages_total=len(pages),
                          pages_done=len(pages)))
     session.flush()
-    session.add_all(Page(document_id=doc_id, number=n, status=PAGE_DONE, text=t, source="ocr")
+    session.add_all(Page(document_id=doc_id, number=n, status=PageStatus.DONE, text=t, source="ocr")
                     for n, t in enumerate(pages, 1))
     session.flush()
     return doc_id

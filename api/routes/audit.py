@@ -25,7 +25,7 @@ from sohoa.domain import audit
 from sohoa.core.errors import BadRequest
 from sohoa.core.models import AuditEvent
 from sohoa.domain.records import normalize_id
-from sohoa.domain.validity import VN_TZ
+from sohoa.core.clock import VN_TZ
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 COLUMNS = ("id", "at", "key_id", "role", "agency", "action", "target_type", "target_id", "owner_id",

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from starlette.concurrency import run_in_threadpool
 
 from sohoa.domain import audit
-from api.deps import ClerkKey, SessionDep, SessionFactoryDep, SettingsDep
+from api.deps import ClerkKey, ServicesDep, SessionDep
 from api.schemas import (
     BatchCounts,
     BatchCreatedPublic,
@@ -22,7 +22,8 @@ from api.schemas import (
 from api.uploads import BATCH_REQUEST_BODY, read_batch_form
 from ingest import BatchMeta, BatchOutcome, ingest_batch
 from sohoa.core.errors import Forbidden, NotFound
-from sohoa.core.models import FAILED, INDEX_PENDING, PROCESSING, Batch, BatchItem, Page
+from sohoa.core.models import Batch, BatchItem, Page
+from sohoa.core.vocab import DocumentStatus, IndexState
 
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"])
 
@@ -30,14 +31,15 @@ router = APIRouter(prefix="/api/v1/batches", tags=["batches"])
 @router.post("", status_code=202, response_model=BatchCreatedPublic,
              openapi_extra={"requestBody": BATCH_REQUEST_BODY},
              summary="Upload a batch of scans (multipart field `files`, one or many)")
-async def create_batch(request: Request, key: ClerkKey, settings: SettingsDep,
-                       session_factory: SessionFactoryDep) -> BatchCreatedPublic:
+async def create_batch(request: Request, key: ClerkKey, services: ServicesDep) -> BatchCreatedPublic:
     """Each file is accepted or rejected on its own; 202 once the originals are durable."""
+    settings, session_factory = services.settings, services.sessions
     form = await read_batch_form(request, settings)
     meta = BatchMeta(agency_code=form.fields.get("agency_code"),
                      procedure_code=form.fields.get("procedure_code"),
                      note=form.fields.get("note"), created_by_key_id=key.id)
-    outcome = await run_in_threadpool(ingest_batch, settings, session_factory, form.uploads, meta)
+    outcome = await run_in_threadpool(ingest_batch, settings, session_factory, services.archive, form.uploads,
+                                      meta, enqueue=services.queue.enqueue)
     await run_in_threadpool(_audit_upload, session_factory, key, outcome, "batch.create")
     return _created(outcome)
 
@@ -45,16 +47,17 @@ async def create_batch(request: Request, key: ClerkKey, settings: SettingsDep,
 @router.post("/{batch_id}/files", status_code=202, response_model=BatchCreatedPublic,
              openapi_extra={"requestBody": BATCH_REQUEST_BODY},
              summary="Add more scans to a batch (multipart field `files`)")
-async def add_files(batch_id: str, request: Request, key: ClerkKey, settings: SettingsDep,
-                    session_factory: SessionFactoryDep) -> BatchCreatedPublic:
+async def add_files(batch_id: str, request: Request, key: ClerkKey, services: ServicesDep) -> BatchCreatedPublic:
     """For uploads in several requests (``sohoa ingest`` sends a big folder this way, so
     workers start on the first files while the rest is still on the wire). Only the key
     that created the batch, or an admin, may add to it; the batch's codes apply; the
     response lists the files of this request. Same per-file rules as the first upload."""
+    settings, session_factory = services.settings, services.sessions
     await run_in_threadpool(_check_may_add, session_factory, key, batch_id)
     form = await read_batch_form(request, settings)
-    outcome = await run_in_threadpool(ingest_batch, settings, session_factory, form.uploads,
-                                      BatchMeta(created_by_key_id=key.id), batch_id=batch_id)
+    outcome = await run_in_threadpool(ingest_batch, settings, session_factory, services.archive, form.uploads,
+                                      BatchMeta(created_by_key_id=key.id), batch_id=batch_id,
+                                      enqueue=services.queue.enqueue)
     await run_in_threadpool(_audit_upload, session_factory, key, outcome, "batch.add_files")
     return _created(outcome)
 
@@ -129,14 +132,14 @@ def _item_public(item: BatchItem, review: dict[str, int]) -> BatchDocumentPublic
     document = item.document
     if document is None:  # rejected at upload
         error = ErrorInfo(code=item.error_code or "rejected", message=item.error_message or "")
-        return BatchDocumentPublic(id=None, filename=item.filename, status=FAILED, error=error)
+        return BatchDocumentPublic(id=None, filename=item.filename, status=DocumentStatus.FAILED, error=error)
     error = None
-    if document.status == FAILED:
+    if document.status == DocumentStatus.FAILED:
         error = ErrorInfo(code=document.error_code or "failed", message=document.error_message or "")
     return BatchDocumentPublic(
         id=document.id, filename=item.filename, status=document.status, error=error, duplicate=item.duplicate,
         pages_total=document.pages_total, pages_done=document.pages_done,
         pages_needing_review=review.get(document.id, 0),
-        waiting_for_index=(document.status == PROCESSING and document.processed_at is not None
-                           and document.index_state == INDEX_PENDING),
+        waiting_for_index=(document.status == DocumentStatus.PROCESSING and document.processed_at is not None
+                           and document.index_state == IndexState.PENDING),
     )

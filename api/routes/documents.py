@@ -13,7 +13,8 @@ from api.deps import ArchiveDep, Caller, OfficerCaller, ReaderCaller, SessionDep
 from api.schemas import DocumentPublic, ErrorInfo, PagePublic
 from sohoa.storage.archive import ArchiveStore
 from sohoa.core.errors import NotFound, ServiceUnavailable
-from sohoa.core.models import FAILED, BatchItem, Document, Page, Record, StoredFile
+from sohoa.core.models import BatchItem, Document, Page, Record, StoredFile
+from sohoa.core.vocab import DocumentStatus
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 
@@ -37,7 +38,7 @@ def get_document(document_id: str, caller: OfficerCaller, session: SessionDep) -
         id=document.id, filename=document.filename, sha256=document.sha256, size_bytes=document.size_bytes,
         mime_type=document.mime_type, status=document.status,
         error=ErrorInfo(code=document.error_code or "failed", message=document.error_message or "")
-        if document.status == FAILED else None,
+        if document.status == DocumentStatus.FAILED else None,
         index_state=document.index_state, index_error=document.index_error,
         pages_total=document.pages_total, pages_done=document.pages_done,
         pages_needing_review=sum(1 for p in document.pages if p.needs_review),

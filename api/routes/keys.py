@@ -17,7 +17,8 @@ from api.schemas_records import KeyCreate, KeyCreatedPublic, KeyPublic, KeyUpdat
 from sohoa.domain import audit
 from sohoa.core.errors import Conflict, NotFound
 from sohoa.domain.keys import create_key, revoke_key
-from sohoa.core.models import ApiKey, utcnow
+from sohoa.core.models import ApiKey
+from sohoa.core.clock import utcnow
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
 

@@ -13,14 +13,15 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import OfficerCaller, ReaderCaller, SessionDep, SettingsDep
+from api.deps import OfficerCaller, ReaderCaller, ServicesDep, SessionDep
+from workers.jobs.indexing import index_document
 from api.records_view import RecordContext, record_public
 from api.schemas_records import CorrectionPublic, HistoryPublic, RecordListPublic, RecordPatch, RecordPublic
 from sohoa.domain import audit
 from sohoa.core.errors import BadRequest
 from sohoa.core.models import ExtractedFieldRow, RecordCorrection
 from sohoa.domain.records import apply_changes, find_record, lookup_records, parse_owner_id
-from sohoa.domain.validity import today_vn
+from sohoa.core.clock import today_vn
 
 router = APIRouter(prefix="/api/v1/records", tags=["records"])
 
@@ -76,11 +77,10 @@ def get_record(
 
 @router.patch("/{record_id}", response_model=RecordPublic, summary="Confirm or correct fields, set legal status")
 async def patch_record(record_id: str, patch: RecordPatch, caller: OfficerCaller, session: SessionDep,
-                       settings: SettingsDep) -> RecordPublic:
+                       services: ServicesDep) -> RecordPublic:
     body, document_id = await run_in_threadpool(_apply_patch, session, record_id, patch, caller)
-    from workers.jobs.indexing import index_document  # the index carries validity and owner facets
-
-    await run_in_threadpool(index_document, settings, document_id)
+    # the index carries validity and owner facets
+    await run_in_threadpool(index_document, services, document_id)
     return body
 
 

@@ -10,9 +10,10 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from sohoa.domain import audit
-from api.deps import OfficerCaller, SessionDep, SettingsDep
+from api.deps import OfficerCaller, ServicesDep, SessionDep
+from sohoa.core.vocab import DocumentStatus
 from api.schemas import SearchHitPublic, SearchResultPublic
-from search import SearchFilters, SearchQuery, SearchResult, open_backend
+from search import SearchBackend, SearchFilters, SearchQuery, SearchResult
 from sohoa.core.config import Settings
 from sohoa.core.errors import BadRequest, ServiceUnavailable, SohoaError
 from sohoa.domain.records import parse_owner_id
@@ -23,14 +24,10 @@ router = APIRouter(prefix="/api/v1", tags=["search"])
 MAX_PAGE = 500  # deeper than 50,000 hits is never a person reading results
 
 
-def run_search(settings: Settings, query: SearchQuery) -> SearchResult:
-    """One backend per call: cheap for SQLite, and no connection shared across threads."""
+def run_search(backend: SearchBackend, query: SearchQuery) -> SearchResult:
+    """A failure of the engine itself is a 503; a bad query stays the backend's 400."""
     try:
-        backend = open_backend(settings)
-        try:
-            return backend.search(query)
-        finally:
-            backend.close()
+        return backend.search(query)
     except SohoaError:
         raise
     except Exception as exc:
@@ -42,7 +39,7 @@ def run_search(settings: Settings, query: SearchQuery) -> SearchResult:
 async def search(
     caller: OfficerCaller,
     session: SessionDep,
-    settings: SettingsDep,
+    services: ServicesDep,
     q: Annotated[str, Query(min_length=1, max_length=500, description="Words, \"a phrase\"; diacritics optional")],
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -51,7 +48,7 @@ async def search(
     procedure_code: Annotated[str | None, Query(max_length=64)] = None,
     uploaded_from: date | None = None,
     uploaded_to: date | None = None,
-    status: Literal["queued", "processing", "indexed", "failed"] | None = None,
+    status: DocumentStatus | None = None,
     owner_id: Annotated[str | None, Query(max_length=40, description="Owner or subject ID of the record")] = None,
     doc_type: Annotated[str | None, Query(max_length=64)] = None,
     valid_on: Annotated[date | None, Query(description="Only records valid that day")] = None,
@@ -62,7 +59,7 @@ async def search(
     filters = SearchFilters(batch_id=batch_id, agency_code=agency_code, procedure_code=procedure_code,
                             uploaded_from=uploaded_from, uploaded_to=uploaded_to, status=status,
                             owner_id=owner, doc_type=doc_type, valid_on=valid_on)
-    result = await run_in_threadpool(run_search, settings, SearchQuery(q=q, filters=filters, page=page, size=size))
+    result = await run_in_threadpool(run_search, services.search, SearchQuery(q=q, filters=filters, page=page, size=size))
     hits = [SearchHitPublic(document_id=h.document_id, page=h.page, score=h.score, snippet=h.snippet,
                             filename=h.filename) for h in result.hits]
     await run_in_threadpool(_audit_search, session, caller, q, result.total, owner)

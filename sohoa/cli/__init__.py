@@ -1,7 +1,10 @@
 """The ``sohoa`` command: run the embedded stack, its parts one by one, keys and uploads.
 
-Other packages are imported inside the commands, so ``sohoa keys`` works without the web
-stack loaded and a broken optional part only breaks the command that needs it.
+The top of the import layers: nothing imports this package. Each command imports what it
+runs when it runs (not to dodge a cycle: there is none up here), so ``sohoa ingest`` and
+``sohoa keys`` start without loading the web stack, the workers or the search clients, and
+a broken optional part only breaks the command that needs it. Commands that talk to the
+stack build one ``Services`` for their run (``open_services``).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 
 import click
 
-from sohoa.cli.common import CliError, echo_line, load_settings
+from sohoa.cli.common import CliError, echo_line, load_settings, open_services
 from sohoa.core.errors import ConfigError, SohoaError
 
 
@@ -72,7 +75,8 @@ def worker(burst: bool) -> None:
     """One RQ worker process (OCR, extraction, indexing)."""
     from workers.jobs.runner import run_worker
 
-    run_worker(load_settings(), burst=burst)
+    with open_services(load_settings()) as services:
+        run_worker(services, burst=burst)
 
 
 @main.command()
@@ -82,15 +86,15 @@ def reconcile(once: bool, interval: float) -> None:
     """Re-enqueue documents whose worker died and retry pending index updates."""
     from workers.jobs.reconciler import reconcile_once, run_reconciler
 
-    settings = load_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    if once:
-        click.echo(json.dumps(reconcile_once(settings), default=str))
-        return
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    run_reconciler(settings, interval, stop)
+    with open_services(load_settings()) as services:
+        if once:
+            click.echo(json.dumps(reconcile_once(services), default=str))
+            return
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        run_reconciler(services, interval, stop)
 
 
 @main.command("archive-gc")
@@ -101,17 +105,11 @@ def archive_gc(older_than_hours: float, dry_run: bool) -> None:
     """Delete archive originals no document refers to, and temp files of dead writes."""
     from datetime import timedelta
 
-    from sohoa.storage.archive import ArchiveStore
     from sohoa.storage.archive_gc import collect_garbage
-    from sohoa.core.db import make_engine, make_session_factory
 
-    settings = load_settings()
-    engine = make_engine(settings.database_url)
-    try:
-        report = collect_garbage(ArchiveStore(settings.archive_root), make_session_factory(engine),
+    with open_services(load_settings()) as services:
+        report = collect_garbage(services.archive, services.sessions,
                                  older_than=timedelta(hours=older_than_hours), delete=not dry_run)
-    finally:
-        engine.dispose()
     for path in report.originals + report.temp_files:
         echo_line(f"{'would delete' if dry_run else 'deleted'} {path}")
     echo_line(f"{len(report.originals)} unreferenced original(s), {len(report.temp_files)} temp file(s), "
@@ -133,7 +131,6 @@ def reindex() -> None:
     """Rebuild the search index from the database and archive."""
     from workers.jobs.indexing import reindex_all
 
-    settings = load_settings()
     state: dict[str, Any] = {}
 
     def progress(done: int, total: int) -> None:
@@ -144,7 +141,8 @@ def reindex() -> None:
         bar.update(done - bar.pos)
 
     try:
-        count = reindex_all(settings, progress=progress)
+        with open_services(load_settings()) as services:
+            count = reindex_all(services, progress=progress)
     finally:
         if "bar" in state:
             state["bar"].__exit__(None, None, None)

@@ -11,6 +11,7 @@ import click
 
 if TYPE_CHECKING:
     from sohoa.core.config import Settings
+    from sohoa.services import Services
 
 
 class CliError(click.ClickException):
@@ -32,6 +33,16 @@ def load_settings() -> Settings:
 def echo_line(line: str) -> None:
     click.echo(line)
     sys.stdout.flush()
+
+
+@contextmanager
+def open_services(settings: Settings) -> Iterator[Services]:
+    """The stack's ``Services`` for one command, closed when it ends. Imported here, on use:
+    the database, queue and search clients cost ~0.3 s that ``sohoa ingest`` never needs."""
+    from sohoa.services import Services
+
+    with Services.build(settings) as services:
+        yield services
 
 
 @contextmanager

@@ -7,7 +7,7 @@ from datetime import timedelta
 import click
 
 from sohoa.cli.common import load_settings, open_session
-from sohoa.roles import ROLES
+from sohoa.core.vocab import ROLES
 
 
 @click.group()
@@ -24,7 +24,7 @@ def keys() -> None:
 def create(role: str, name: str, agency: str | None, expires_days: int | None) -> None:
     """Create a key and print it once."""
     from sohoa.domain.keys import create_key
-    from sohoa.core.models import utcnow
+    from sohoa.core.clock import utcnow
 
     expires_at = utcnow() + timedelta(days=expires_days) if expires_days else None
     with open_session(load_settings()) as session:
@@ -42,7 +42,9 @@ def list_keys() -> None:
     """All keys with their state (never the key itself)."""
     from sqlalchemy import select
 
-    from sohoa.core.models import ApiKey, utcnow
+    from sohoa.core.models import ApiKey
+
+    from sohoa.core.clock import utcnow
 
     with open_session(load_settings()) as session:
         rows = session.scalars(select(ApiKey).order_by(ApiKey.id)).all()

@@ -26,9 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+from sohoa.core.clock import utcnow
+from sohoa.core.vocab import DocumentStatus, IndexState, LegalStatus, PageStatus, RecordKind, ReviewState
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -58,19 +57,6 @@ def new_id() -> str:
 
 class Base(DeclarativeBase):
     pass
-
-
-# Document processing states (public contract).
-QUEUED, PROCESSING, INDEXED, FAILED = "queued", "processing", "indexed", "failed"
-DOCUMENT_STATES = (QUEUED, PROCESSING, INDEXED, FAILED)
-
-# Search index state per document: the reconciler retries `pending`.
-INDEX_PENDING, INDEX_DONE, INDEX_FAILED = "pending", "indexed", "failed"
-
-# Page states.
-PAGE_PENDING, PAGE_DONE, PAGE_FAILED = "pending", "done", "failed"
-
-from sohoa.roles import ROLES  # noqa: E402,F401  (re-exported: kept apart for the CLI)
 
 
 class Batch(Base):
@@ -105,7 +91,7 @@ class Document(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
-    status: Mapped[str] = mapped_column(String(16), default=QUEUED, index=True)
+    status: Mapped[str] = mapped_column(String(16), default=DocumentStatus.QUEUED, index=True)
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)
     pages_total: Mapped[int] = mapped_column(Integer, default=0)
@@ -115,7 +101,7 @@ class Document(Base):
     enqueued_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
-    index_state: Mapped[str] = mapped_column(String(16), default=INDEX_PENDING, index=True)
+    index_state: Mapped[str] = mapped_column(String(16), default=IndexState.PENDING, index=True)
     index_error: Mapped[str | None] = mapped_column(Text)
     indexed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
@@ -150,7 +136,7 @@ class Page(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer, doc="1-based.")
-    status: Mapped[str] = mapped_column(String(16), default=PAGE_PENDING)
+    status: Mapped[str] = mapped_column(String(16), default=PageStatus.PENDING)
     source: Mapped[str | None] = mapped_column(String(16), doc="'ocr' or 'text_layer'.")
     text: Mapped[str | None] = mapped_column(Text, doc="NFC.")
     confidence: Mapped[float | None] = mapped_column(Float, doc="Mean word confidence 0-100.")
@@ -224,11 +210,6 @@ class AuditEvent(Base):
 
 # --- Reusable records (issue 5) -------------------------------------------------------
 
-RECORD_RESULT, RECORD_DOSSIER = "result", "dossier_component"
-LEGAL_IN_FORCE, LEGAL_REVOKED, LEGAL_REPLACED, LEGAL_CANCELLED = "in_force", "revoked", "replaced", "cancelled"
-LEGAL_STATUSES = (LEGAL_IN_FORCE, LEGAL_REVOKED, LEGAL_REPLACED, LEGAL_CANCELLED)
-REVIEW_EXTRACTED, REVIEW_CONFIRMED = "extracted", "confirmed"
-
 
 class ExtractedFieldRow(Base):
     """One candidate value found on a page, with where it came from and how sure we are."""
@@ -261,7 +242,7 @@ class Record(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), unique=True)
-    kind: Mapped[str] = mapped_column(String(32), default=RECORD_RESULT)
+    kind: Mapped[str] = mapped_column(String(32), default=RecordKind.RESULT)
     owner_id: Mapped[str | None] = mapped_column(String(32), doc="Citizen ID or enterprise code.")
     owner_id_type: Mapped[str | None] = mapped_column(String(16), doc="cccd | cmnd | enterprise")
     owner_name: Mapped[str | None] = mapped_column(String(256))
@@ -274,9 +255,9 @@ class Record(Base):
     valid_until: Mapped[date | None] = mapped_column(Date)
     permanent: Mapped[bool | None] = mapped_column(Boolean, doc="None = unknown, distinct from permanent.")
     approved: Mapped[bool] = mapped_column(Boolean, default=True)
-    legal_status: Mapped[str] = mapped_column(String(16), default=LEGAL_IN_FORCE)
+    legal_status: Mapped[str] = mapped_column(String(16), default=LegalStatus.IN_FORCE)
     replaced_by_id: Mapped[str | None] = mapped_column(ForeignKey("records.id"))
-    review_state: Mapped[str] = mapped_column(String(16), default=REVIEW_EXTRACTED)
+    review_state: Mapped[str] = mapped_column(String(16), default=ReviewState.EXTRACTED)
     confirmed_by_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -12,7 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sohoa.core.errors import BadRequest, Unauthorized
-from sohoa.core.models import ROLES, ApiKey, utcnow
+from sohoa.core.models import ApiKey
+from sohoa.core.clock import utcnow
+from sohoa.core.vocab import ROLES
 
 KEY_PREFIX = "sohoa_"
 

@@ -17,47 +17,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime
 from typing import Any
 
-IN_FORCE, EXPIRED, REVOKED, CANCELLED, REPLACED = "in_force", "expired", "revoked", "cancelled", "replaced"
-LEGAL_STATUSES = (IN_FORCE, EXPIRED, REVOKED, CANCELLED, REPLACED)
-PERMANENT, DATED, UNKNOWN = "permanent", "dated", "unknown"
+from sohoa.core.clock import VN_TZ, today_vn
+from sohoa.core.vocab import LegalStatus, ValidityKind, ValidityReason
 
-# Reasons (stable codes).
-VALID = "valid"
-NOT_APPROVED = "not_approved"
-NOT_IN_FORCE = "not_in_force"  # revoked / cancelled / replaced / expired by decision
-NOT_YET_VALID = "not_yet_valid"
-PAST_END = "past_end"
-UNKNOWN_END = "unknown_end"
-UNKNOWN_START = "unknown_start"
-
-
-def _vn_tz() -> tzinfo:
-    try:
-        from zoneinfo import ZoneInfo
-
-        return ZoneInfo("Asia/Ho_Chi_Minh")
-    except Exception:  # no tz database: Vietnam has been UTC+7 without DST since 1975
-        return timezone(timedelta(hours=7), "ICT")
-
-
-VN_TZ = _vn_tz()
-
-
-def today_vn(now: datetime | None = None) -> date:
-    """The calendar day in Vietnam at ``now`` (default: the current instant)."""
-    now = now or datetime.now(timezone.utc)
-    if now.tzinfo is None:
-        raise ValueError("naive datetime: pass an aware one (UTC or with its zone)")
-    return now.astimezone(VN_TZ).date()
+__all__ = ["Verdict", "check_validity", "is_valid_on", "validity_kind"]
 
 
 @dataclass(frozen=True)
 class Verdict:
     valid: bool
-    reason: str
+    reason: ValidityReason
 
     def __bool__(self) -> bool:
         return self.valid
@@ -79,15 +51,16 @@ def _as_date(value: Any) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
-def validity_kind(record: Any) -> str:
+def validity_kind(record: Any) -> ValidityKind:
     """``permanent``, ``dated`` or ``unknown`` from a record's ``validity``/``permanent``/``valid_until``."""
     kind = _get(record, "validity")
-    if kind in (PERMANENT, DATED, UNKNOWN):
-        return DATED if kind == DATED and _as_date(_get(record, "valid_until")) else (
-            UNKNOWN if kind == DATED else kind)
+    if kind in tuple(ValidityKind):
+        if kind == ValidityKind.DATED and not _as_date(_get(record, "valid_until")):
+            return ValidityKind.UNKNOWN  # "dated" without a date says nothing of the end
+        return ValidityKind(kind)
     if _get(record, "permanent") is True:
-        return PERMANENT
-    return DATED if _as_date(_get(record, "valid_until")) else UNKNOWN
+        return ValidityKind.PERMANENT
+    return ValidityKind.DATED if _as_date(_get(record, "valid_until")) else ValidityKind.UNKNOWN
 
 
 def check_validity(record: Any, day: date | None = None) -> Verdict:
@@ -99,23 +72,23 @@ def check_validity(record: Any, day: date | None = None) -> Verdict:
     """
     day = day or today_vn()
     if _get(record, "approved", True) is False:
-        return Verdict(False, NOT_APPROVED)
-    status = _get(record, "legal_status") or IN_FORCE
-    if status != IN_FORCE:
-        return Verdict(False, NOT_IN_FORCE)
+        return Verdict(False, ValidityReason.NOT_APPROVED)
+    status = _get(record, "legal_status") or LegalStatus.IN_FORCE
+    if status != LegalStatus.IN_FORCE:
+        return Verdict(False, ValidityReason.NOT_IN_FORCE)
     start = _as_date(_get(record, "valid_from")) or _as_date(_get(record, "issued"))
     if start is None:
-        return Verdict(False, UNKNOWN_START)
+        return Verdict(False, ValidityReason.UNKNOWN_START)
     if day < start:
-        return Verdict(False, NOT_YET_VALID)
+        return Verdict(False, ValidityReason.NOT_YET_VALID)
     kind = validity_kind(record)
-    if kind == PERMANENT:
-        return Verdict(True, VALID)
-    if kind == UNKNOWN:
-        return Verdict(False, UNKNOWN_END)
+    if kind == ValidityKind.PERMANENT:
+        return Verdict(True, ValidityReason.VALID)
+    if kind == ValidityKind.UNKNOWN:
+        return Verdict(False, ValidityReason.UNKNOWN_END)
     end = _as_date(_get(record, "valid_until"))
     assert end is not None
-    return Verdict(day <= end, VALID if day <= end else PAST_END)
+    return Verdict(day <= end, ValidityReason.VALID if day <= end else ValidityReason.PAST_END)
 
 
 def is_valid_on(record: Any, day: date | None = None) -> bool:

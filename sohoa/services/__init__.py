@@ -1,1 +1,70 @@
-"""The shared resources of one process (database, archive, search backend, job queue)."""
+"""The shared resources of one process, built once and passed in: the composition root.
+
+``Services.build(settings)`` is called once by the API's lifespan, once by each worker
+process and once by each CLI command; everything below receives the ``Services`` (or the
+one resource it needs) instead of opening its own database engine, archive, search backend
+or Redis connection. The search backend is opened on first use and then kept: for
+OpenSearch that is one client and connection pool per process instead of one per request.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from types import TracebackType
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from search import SearchBackend, open_backend
+from sohoa.core.config import Settings
+from sohoa.core.db import make_engine, make_session_factory
+from sohoa.services.queue import JobQueue
+from sohoa.storage.archive import ArchiveStore
+
+__all__ = ["JobQueue", "Services"]
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    archive: ArchiveStore
+    queue: JobQueue
+    _search: SearchBackend | None = field(default=None, repr=False)
+    _search_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def build(cls, settings: Settings, *, search: SearchBackend | None = None) -> Services:
+        """Everything a process needs; connects to nothing yet (engines and Redis connect
+        lazily). ``search`` replaces the backend the settings select (fault injection)."""
+        engine = make_engine(settings.database_url)
+        sessions = make_session_factory(engine)
+        return cls(settings=settings, engine=engine, sessions=sessions,
+                   archive=ArchiveStore(settings.archive_root), queue=JobQueue(settings, sessions),
+                   _search=search)
+
+    @property
+    def search(self) -> SearchBackend:
+        """The process's search backend, opened on first use (the API's threads share it)."""
+        if self._search is None:
+            with self._search_lock:
+                if self._search is None:
+                    self._search = open_backend(self.settings)
+        return self._search
+
+    def close(self) -> None:
+        """Close the search backend, the Redis pool and the database pool."""
+        if self._search is not None:
+            self._search.close()
+            self._search = None
+        self.queue.close()
+        self.engine.dispose()
+
+    def __enter__(self) -> Services:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()

@@ -31,7 +31,7 @@ class World:
 
 
 @pytest.fixture
-def world(api, keys, session_factory, settings) -> World:  # type: ignore[no-untyped-def]
+def world(api, keys, session_factory, settings, services) -> World:  # type: ignore[no-untyped-def]
     """An uploaded scan whose page reads as a birth extract, with its record, PDF and index entry."""
     response = api.post("/api/v1/batches", files=[("files", ("ks.png", filegen.png("khai sinh")))],
                         headers=keys.auth("clerk"))
@@ -45,7 +45,7 @@ def world(api, keys, session_factory, settings) -> World:  # type: ignore[no-unt
         session.flush()
         record = refresh_from_document(session, doc).id
         key = create_key(session, role="clerk", name="spare")[0].id
-    index_document(settings, doc)
+    index_document(services, doc)
     return World(batch=batch, doc=doc, record=record, key=key)
 
 

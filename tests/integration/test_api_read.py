@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from search import IndexedDocument, IndexedPage, open_backend
 from sohoa.core.db import session_scope
 from sohoa.domain.keys import create_key, revoke_key
 from sohoa.core.models import ApiKey, AuditEvent, Document, Page
+from api import create_app
 from tests import filegen
 from tests.apiclient import api, keys  # noqa: F401  (fixtures)
 
@@ -157,8 +159,9 @@ def test_healthz_is_public_and_reports_each_component(api, settings):
     assert response.json() == {"status": "ok", "components": {
         "database": {"status": "ok", "error": None}, "redis": {"status": "ok", "error": None},
         "search": {"status": "ok", "error": None}}}
-    settings.redis_url = "redis://127.0.0.1:1/0"
-    response = api.get("/healthz")
+    no_redis = settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
+    with TestClient(create_app(no_redis), raise_server_exceptions=False) as other:
+        response = other.get("/healthz")
     body = response.json()
     assert response.status_code == 503 and body["status"] == "error"
     assert body["components"]["redis"]["status"] == "error" and body["components"]["database"]["status"] == "ok"

@@ -23,7 +23,7 @@ PURPOSE = "000.00.14.H56-230415-0012"
 
 
 @pytest.fixture
-def permit(api, keys, session_factory, settings) -> str:  # type: ignore[no-untyped-def]
+def permit(api, keys, session_factory, services) -> str:  # type: ignore[no-untyped-def]
     """A building permit valid 2023-03-12 … 2024-03-12 for PERMIT_ID; returns the record id."""
     response = api.post("/api/v1/batches", files=[("files", ("gp.png", filegen.png("gpxd")))],
                         headers=keys.auth("clerk"))
@@ -32,7 +32,7 @@ def permit(api, keys, session_factory, settings) -> str:  # type: ignore[no-unty
         session.add(Page(document_id=doc, number=1, status="done", source="ocr", text=PERMIT))
         session.flush()
         record = refresh_from_document(session, doc).id
-    index_document(settings, doc)
+    index_document(services, doc)
     return record
 
 

@@ -6,12 +6,14 @@ import hashlib
 import re
 
 import pytest
+from fastapi.testclient import TestClient
 from rq import Queue
 from sqlalchemy import func, select
 
 from sohoa.core.db import session_scope
 from sohoa.domain.keys import create_key
 from sohoa.core.models import Batch, BatchItem, Document, StoredFile
+from api import create_app
 from tests import filegen
 from tests.apiclient import api, keys  # noqa: F401  (fixtures)
 
@@ -122,9 +124,10 @@ def test_upload_without_files_is_a_400(api, keys):
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_multipart"
 
 
-def test_redis_down_still_accepts_and_leaves_documents_queued(api, keys, settings, session_factory):
-    settings.redis_url = "redis://127.0.0.1:1/0"
-    response = upload(api, keys, [("a.png", filegen.png("no redis"))])
+def test_redis_down_still_accepts_and_leaves_documents_queued(keys, settings, session_factory):
+    no_redis = settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
+    with TestClient(create_app(no_redis), raise_server_exceptions=False) as api:
+        response = upload(api, keys, [("a.png", filegen.png("no redis"))])
     assert response.status_code == 202
     body = response.json()
     assert body["enqueued"] is False and body["documents"][0]["status"] == "queued"

@@ -15,13 +15,14 @@ from bench.ocr.legacy import to_tcvn3, to_vni
 from bench.ocr.render import born_digital_pdf, garbled_pdf
 from sohoa.core.config import Settings
 from sohoa.core.db import session_scope
-from sohoa.core.models import PAGE_DONE, PAGE_FAILED, Page
+from sohoa.core.models import Page
+from sohoa.core.vocab import PageStatus, TextSource
 from sohoa.domain.vntext import nfc
 from tests.integration import workers_support as ws
 from tests.unit.test_imaging import LINES, stamped_page, text_page
 from workers.ocr.imaging import prepare as prepare_module
 from workers.jobs.document import process_document
-from workers.ocr.pipeline import SOURCE_OCR, SOURCE_TEXT_LAYER, PageOutcome, process_page
+from workers.ocr.pipeline import PageOutcome, process_page
 from workers.ocr.sources import open_source
 from workers.ocr.tesseract import ocr_image
 
@@ -63,7 +64,7 @@ def read_pdf(path: Path, settings: Settings) -> PageOutcome:
 ])
 def test_rotated_page_is_read_upright(turn, expected: int, tmp_path: Path, settings: Settings) -> None:  # type: ignore[no-untyped-def]
     outcome = read(text_page().transpose(turn), tmp_path, settings)
-    assert outcome.status == PAGE_DONE and outcome.rotation == expected
+    assert outcome.status == PageStatus.DONE and outcome.rotation == expected
     assert NAME in nfc(outcome.text or "")
     assert (outcome.confidence or 0) > 80
 
@@ -76,7 +77,7 @@ def test_upright_page_pays_for_no_orientation_detection(tmp_path: Path, settings
     monkeypatch.setattr(prepare_module, "detect_rotation", no_osd)
     engine = CountingEngine()
     outcome = read(text_page(), tmp_path, settings, engine)
-    assert outcome.status == PAGE_DONE and NAME in nfc(outcome.text or "")
+    assert outcome.status == PageStatus.DONE and NAME in nfc(outcome.text or "")
     assert engine.calls == 1 and outcome.rotation == 0 and outcome.skew is None
 
 
@@ -98,14 +99,14 @@ def test_low_resolution_scan_is_enlarged_to_200_dpi_only_below_150(dpi: int, rea
         outcome = process_page(source, 1, settings=settings, engine=ocr_image)
     finally:
         source.close()
-    assert outcome.status == PAGE_DONE and outcome.dpi == read_at
+    assert outcome.status == PageStatus.DONE and outcome.dpi == read_at
     assert outcome.width == round(page.width * read_at / dpi)  # word boxes are in the pixels read
     assert NAME in nfc(outcome.text or "")
 
 
 def test_text_under_a_red_seal_is_read(tmp_path: Path, settings: Settings) -> None:
     outcome = read(stamped_page(), tmp_path, settings)
-    assert outcome.status == PAGE_DONE
+    assert outcome.status == PageStatus.DONE
     text = nfc(outcome.text or "")
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and NAME in text
 
@@ -119,14 +120,14 @@ def test_legacy_font_text_layer_is_ocred_instead(encode, tmp_path: Path, setting
     pdf = tmp_path / "legacy.pdf"
     garbled_pdf([PAGE], pdf, encode)
     outcome = read_pdf(pdf, settings)
-    assert outcome.source == SOURCE_OCR and NAME in nfc(outcome.text or "")
+    assert outcome.source == TextSource.OCR and NAME in nfc(outcome.text or "")
 
 
 def test_unicode_text_layer_is_used_without_ocr(tmp_path: Path, settings: Settings) -> None:
     pdf = tmp_path / "digital.pdf"
     born_digital_pdf([PAGE], pdf)
     outcome = read_pdf(pdf, settings)
-    assert outcome.source == SOURCE_TEXT_LAYER and NAME in nfc(outcome.text or "")
+    assert outcome.source == TextSource.TEXT_LAYER and NAME in nfc(outcome.text or "")
 
 
 def bomb_png(width: int, height: int) -> bytes:
@@ -147,7 +148,7 @@ def test_decompression_bomb_fails_the_page_with_image_too_large(tmp_path: Path, 
         outcome = process_page(source, 1, settings=settings, engine=ocr_image)
     finally:
         source.close()
-    assert outcome.status == PAGE_FAILED and outcome.error_code == "image_too_large"
+    assert outcome.status == PageStatus.FAILED and outcome.error_code == "image_too_large"
 
 
 
@@ -161,7 +162,7 @@ def test_applied_rotation_and_skew_are_stored_on_the_page(worker_settings: Setti
     process_document(doc_id)
     with session_scope(session_factory) as session:
         stored = session.query(Page).filter_by(document_id=doc_id).one()
-        assert stored.status == PAGE_DONE and stored.rotation == 180
+        assert stored.status == PageStatus.DONE and stored.rotation == 180
         assert stored.skew is not None and abs(abs(stored.skew) - 2.5) <= 0.3
         assert NAME in nfc(stored.text or "")
 

@@ -25,7 +25,6 @@ from tests.apiclient import api, keys  # noqa: F401  (fixtures)
 from tests.integration import workers_support as ws
 from tests.integration.opensearch_fixtures import FaultProxy
 from workers.jobs.indexing import index_document
-from sohoa.services.queue import enqueue_document
 from workers.jobs.reconciler import reconcile_once
 
 pytestmark = pytest.mark.integration
@@ -134,7 +133,7 @@ def assert_waiting(doc: dict, pages_total: int) -> None:
 
 
 def test_batch_ingested_while_engine_is_down_is_indexed_once_when_it_returns(
-        api, keys, worker_settings, redis_conn, proxy, osmem_clone) -> None:  # noqa: F811
+        api, keys, worker_settings, services, redis_conn, proxy, osmem_clone) -> None:  # noqa: F811
     proxy.down = True
     created = upload(api, keys, [("nhung.png", ws.png_bytes(NHUNG)), ("duc.tif", ws.tiff_bytes(DUC)),
                                  ("ngoc.png", ws.png_bytes(NGOC))])
@@ -153,14 +152,14 @@ def test_batch_ingested_while_engine_is_down_is_indexed_once_when_it_returns(
     down = api.get("/api/v1/search", params={"q": "nhung"}, headers=keys.auth("officer"))
     assert down.status_code == 503 and down.json()["error"]["code"] == "search_unavailable"
 
-    still_down = reconcile_once(worker_settings)  # a pass during the outage changes nothing
+    still_down = reconcile_once(services)  # a pass during the outage changes nothing
     assert still_down["index_pending"] == 3 and still_down["indexed"] == 0
     assert document(api, keys, nhung)["index_state"] == "pending"
 
     proxy.down = False
-    assert reconcile_once(worker_settings)["indexed"] == 3
+    assert reconcile_once(services)["indexed"] == 3
     run_jobs(worker_settings, redis_conn)  # nothing left to do, and nothing done twice
-    assert reconcile_once(worker_settings)["index_pending"] == 0
+    assert reconcile_once(services)["index_pending"] == 0
 
     state = batch(api, keys, created["batch_id"])
     assert state["status"] == "done"
@@ -177,7 +176,7 @@ def test_batch_ingested_while_engine_is_down_is_indexed_once_when_it_returns(
 
 
 def test_engine_lost_between_two_documents_of_one_batch(
-        api, keys, worker_settings, redis_conn, proxy, osmem_clone) -> None:  # noqa: F811
+        api, keys, worker_settings, services, redis_conn, proxy, osmem_clone) -> None:  # noqa: F811
     created = upload(api, keys, [("nhung.png", ws.png_bytes(NHUNG)), ("ngoc.png", ws.png_bytes(NGOC))])
     nhung, ngoc = (d["id"] for d in created["documents"])
     run_jobs(worker_settings, redis_conn, max_jobs=1)  # first document: engine up
@@ -191,12 +190,12 @@ def test_engine_lost_between_two_documents_of_one_batch(
     assert state["counts"] == {"queued": 0, "processing": 1, "indexed": 1, "failed": 0}
     # An indexed document re-indexed during the outage (as after an officer's correction)
     # stays available with its old index entry, and is marked pending until it returns.
-    index_document(worker_settings, nhung)
+    index_document(services, nhung)
     doc = document(api, keys, nhung)
     assert (doc["status"], doc["index_state"]) == ("indexed", "pending")
 
     proxy.down = False
-    assert reconcile_once(worker_settings)["indexed"] == 2
+    assert reconcile_once(services)["indexed"] == 2
     for doc_id in (nhung, ngoc):
         doc = document(api, keys, doc_id)
         assert (doc["status"], doc["index_state"]) == ("indexed", "indexed")
@@ -207,7 +206,7 @@ def test_engine_lost_between_two_documents_of_one_batch(
 
 
 def test_lost_bulk_acknowledgement_is_retried_without_duplicates(
-        api, keys, worker_settings, redis_conn, proxy, osmem_clone) -> None:  # noqa: F811
+        api, keys, worker_settings, services, redis_conn, proxy, osmem_clone) -> None:  # noqa: F811
     created = upload(api, keys, [("duc.tif", ws.tiff_bytes(DUC))])
     duc = created["documents"][0]["id"]
     proxy.lose_bulk_acks = True  # the engine writes the pages; the worker never hears so
@@ -217,9 +216,9 @@ def test_lost_bulk_acknowledgement_is_retried_without_duplicates(
     assert engine_pages(osmem_clone.url, index) == expected_ids({duc: 2})  # written, maybe twice
 
     proxy.lose_bulk_acks = False
-    enqueue_document(worker_settings, duc, force=True)  # a redelivered job, then the reconciler
+    services.queue.enqueue(duc, force=True)  # a redelivered job, then the reconciler
     run_jobs(worker_settings, redis_conn)
-    assert reconcile_once(worker_settings)["index_pending"] == 0
+    assert reconcile_once(services)["index_pending"] == 0
     doc = document(api, keys, duc)
     assert (doc["status"], doc["index_state"]) == ("indexed", "indexed")
     assert engine_pages(osmem_clone.url, index) == expected_ids({duc: 2})

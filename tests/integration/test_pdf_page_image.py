@@ -17,7 +17,8 @@ from sohoa.core.errors import ImageTooLarge
 from tests.integration import workers_support as ws
 from workers.ocr import poppler
 from workers.ocr.pdf_page_image import WholePageImage, whole_page_image
-from workers.ocr.pipeline import SOURCE_OCR, process_page
+from workers.ocr.pipeline import process_page
+from sohoa.core.vocab import TextSource
 from workers.ocr.sources import PdfSource
 from workers.ocr.tesseract import ocr_image
 
@@ -240,7 +241,7 @@ def test_extracted_grey_and_bilevel_pages_are_read(mode: str, tmp_path: Path, se
         source.close()
     if outcome.pdf_path is not None:
         outcome.pdf_path.unlink()
-    assert outcome.source == SOURCE_OCR and "Thành phố Đà Nẵng" in outcome.text
+    assert outcome.source == TextSource.OCR and "Thành phố Đà Nẵng" in outcome.text
     assert (outcome.width, outcome.height, outcome.dpi) == (image.width, image.height, 151)
 
 

@@ -16,7 +16,8 @@ from sqlalchemy import select, update
 
 from sohoa.core.config import Settings
 from sohoa.core.db import session_scope
-from sohoa.core.models import INDEXED, PAGE_PENDING, QUEUED, Document, Page, StoredFile
+from sohoa.core.models import Document, Page, StoredFile
+from sohoa.core.vocab import DocumentStatus, PageStatus
 from tests.apiclient import api, keys  # noqa: F401 - fixtures
 from tests.integration import workers_support as ws
 from workers.jobs import context
@@ -134,7 +135,7 @@ def test_failed_page_is_kept_as_its_image_without_text(worker_settings, session_
             raise RuntimeError("simulated crash in OCR")
         return ocr_image(image, **kwargs)
 
-    context.set_context(worker_settings, ocr_engine=failing_on_page_two)
+    ws.install_jobs(worker_settings, ocr_engine=failing_on_page_two)
     doc_id = ws.add_document(worker_settings, session_factory, ws.tiff_bytes(ws.LINES), "image/tiff", "f.tif")
     process_document(doc_id)
     pdf = searchable_pdf(worker_settings, session_factory, doc_id)
@@ -152,7 +153,7 @@ def test_rerun_and_resume_reuse_page_pdfs_without_duplicate_rows(worker_settings
         ocr_calls.append(image.name)
         return ocr_image(image, **kwargs)
 
-    context.set_context(worker_settings, ocr_engine=counting)
+    ws.install_jobs(worker_settings, ocr_engine=counting)
     doc_id = ws.add_document(worker_settings, session_factory, ws.tiff_bytes(ws.LINES), "image/tiff", "r.tif")
     process_document(doc_id)
     first = searchable_pdf(worker_settings, session_factory, doc_id)
@@ -162,8 +163,8 @@ def test_rerun_and_resume_reuse_page_pdfs_without_duplicate_rows(worker_settings
     # Resume: page 2 not done yet (as after a crash), the document back in the queue.
     with session_scope(session_factory) as session:
         session.execute(update(Page).where(Page.document_id == doc_id, Page.number == 2)
-                        .values(status=PAGE_PENDING))
-        session.execute(update(Document).where(Document.id == doc_id).values(status=QUEUED, index_state="pending"))
+                        .values(status=PageStatus.PENDING))
+        session.execute(update(Document).where(Document.id == doc_id).values(status=DocumentStatus.QUEUED, index_state="pending"))
     ocr_calls.clear()
     process_document(doc_id)
     assert ocr_calls == ["page-0002.pnm"]  # pages 1 and 3 come from their stored page PDFs
@@ -187,7 +188,7 @@ def degraded_png(lines: list[str]) -> bytes:
 
 def test_degraded_page_is_flagged_for_review_in_the_api(settings, session_factory, api, keys) -> None:  # noqa: F811
     review = settings.model_copy(update={"ocr_low_confidence": 85.0})
-    context.set_context(review)
+    ws.install_jobs(review)
     try:
         clean = ws.add_document(review, session_factory, ws.tiff_bytes([ws.LINES[0]]), "image/tiff", "ok.tif")
         frames = [Image.open(io.BytesIO(png)) for png in (ws.png_bytes(ws.LINES[1]), degraded_png(ws.LINES[0]))]
@@ -197,10 +198,9 @@ def test_degraded_page_is_flagged_for_review_in_the_api(settings, session_factor
         process_document(clean)
         process_document(bad)
     finally:
-        context.clear_context()
-        context.dispose_engines()
+        ws.close_jobs()
     body = api.get(f"/api/v1/documents/{bad}", headers=keys.auth("officer")).json()
-    assert body["status"] == INDEXED and body["pages_needing_review"] == 1
+    assert body["status"] == DocumentStatus.INDEXED and body["pages_needing_review"] == 1
     assert [p["needs_review"] for p in body["pages"]] == [False, True]
     assert body["pages"][0]["confidence"] >= 85 > body["pages"][1]["confidence"] > 0
     words = ws.archive_path(settings, _words_path(session_factory, bad, 2)).read_text("utf-8")
@@ -268,5 +268,5 @@ def test_a_failed_merge_never_fails_the_document(worker_settings, session_factor
     doc_id = ws.add_document(worker_settings, session_factory, ws.png_bytes(ws.LINES[2]), "image/png", "x.png")
     process_document(doc_id)
     with session_scope(session_factory) as session:
-        assert session.get(Document, doc_id).status == INDEXED
+        assert session.get(Document, doc_id).status == DocumentStatus.INDEXED
     assert stored_files(session_factory, doc_id, "searchable_pdf") == []

@@ -15,6 +15,7 @@ import pytest
 from rq import Queue
 
 from sohoa.core.config import Settings
+from sohoa.services import Services
 from workers.jobs.runner import DocumentWorker, run_worker
 
 pytestmark = pytest.mark.integration
@@ -42,7 +43,8 @@ def test_jobs_run_in_the_worker_process_and_it_stops_after_max_jobs(settings, re
     queue = queue_of(settings, redis_conn)
     for _ in range(3):
         queue.enqueue(record_pid, str(trace))
-    run_worker(settings.model_copy(update={"worker_max_jobs": 2}), burst=True)
+    with Services.build(settings.model_copy(update={"worker_max_jobs": 2})) as services:
+        run_worker(services, burst=True)
     assert trace.read_text().split() == [str(os.getpid())] * 2  # no work horse: this process
     assert queue.count == 1  # the third job waits for the next worker
 

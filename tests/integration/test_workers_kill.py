@@ -16,10 +16,9 @@ from sqlalchemy import select
 
 from sohoa.core.config import Settings
 from sohoa.core.db import session_scope
-from sohoa.core.models import INDEXED, PAGE_DONE, PROCESSING, Document, Page
+from sohoa.core.models import Document, Page
+from sohoa.core.vocab import DocumentStatus, PageStatus
 from tests.integration import workers_support as ws
-from workers.jobs import context
-from sohoa.services.queue import enqueue_document, get_queue
 from workers.jobs.reconciler import reconcile_once
 from workers.ocr.tesseract import OcrResult, ocr_image
 
@@ -33,7 +32,8 @@ def start_worker(settings: Settings) -> subprocess.Popen[bytes]:
     env = {**os.environ, "SOHOA_DATABASE_URL": settings.database_url, "SOHOA_REDIS_URL": settings.redis_url,
            "SOHOA_QUEUE_NAME": settings.queue_name, "SOHOA_VAR_DIR": str(settings.var_dir),
            "SOHOA_LEASE_SECONDS": str(LEASE)}
-    code = "from sohoa.core.config import Settings; from workers.jobs.runner import run_worker; run_worker(Settings(_env_file=None))"
+    code = ("from sohoa.core.config import Settings; from sohoa.services import Services; "
+            "from workers.jobs.runner import run_worker; run_worker(Services.build(Settings(_env_file=None)))")
     return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -66,9 +66,16 @@ def progress(sessions, document_id: str) -> tuple[str, int]:  # type: ignore[no-
 
 def test_killed_worker_job_is_retried_and_finished(settings, redis_conn, session_factory) -> None:
     settings = settings.model_copy(update={"lease_seconds": LEASE})
+    reads: list[str] = []
+
+    def counting(image: Path, **kwargs) -> OcrResult:  # this process's OCR, after the kill
+        reads.append(image.name)
+        return ocr_image(image, **kwargs)
+
     pages = ws.LINES * 2  # six pages: long enough to be killed in the middle
     doc_id = ws.add_document(settings, session_factory, ws.tiff_bytes(pages), "image/tiff", "long.tif")
-    enqueue_document(settings, doc_id)
+    jobs = ws.install_jobs(settings, ocr_engine=counting)
+    jobs.services.queue.enqueue(doc_id)
     worker = start_worker(settings)
     try:
         deadline = time.monotonic() + 60
@@ -79,28 +86,20 @@ def test_killed_worker_job_is_retried_and_finished(settings, redis_conn, session
     finally:
         kill_hard(worker)
     status, done_before = progress(session_factory, doc_id)
-    assert status == PROCESSING and 1 <= done_before < len(pages)
+    assert status == DocumentStatus.PROCESSING and 1 <= done_before < len(pages)
 
-    assert reconcile_once(settings)["expired"] == 0  # the lease still holds
+    assert reconcile_once(jobs.services)["expired"] == 0  # the lease still holds
     time.sleep(LEASE + 0.5)
-    assert reconcile_once(settings)["expired"] == 1
+    assert reconcile_once(jobs.services)["expired"] == 1
 
-    reads: list[str] = []
-
-    def counting(image: Path, **kwargs) -> OcrResult:
-        reads.append(image.name)
-        return ocr_image(image, **kwargs)
-
-    context.set_context(settings, ocr_engine=counting)
     try:
-        queue = get_queue(settings)
+        queue = jobs.services.queue.rq
         SimpleWorker([queue], connection=queue.connection).work(burst=True)
     finally:
-        context.clear_context()
-        context.dispose_engines()
+        ws.close_jobs()
     with session_scope(session_factory) as session:
         doc = session.get(Document, doc_id)
-        assert (doc.status, doc.attempts, doc.pages_done, doc.pages_total) == (INDEXED, 2, 6, 6)
+        assert (doc.status, doc.attempts, doc.pages_done, doc.pages_total) == (DocumentStatus.INDEXED, 2, 6, 6)
         statuses = session.scalars(select(Page.status).where(Page.document_id == doc_id)).all()
-    assert statuses == [PAGE_DONE] * 6
+    assert statuses == [PageStatus.DONE] * 6
     assert len(reads) == len(pages) - done_before  # pages done before the kill were not redone

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from search import SearchQuery, open_backend
 from sohoa.core.config import Settings
 from sohoa.core.db import session_scope
-from sohoa.core.models import FAILED, INDEX_DONE, INDEXED, PAGE_DONE, PAGE_FAILED, Document, Page, StoredFile
+from sohoa.core.models import Document, Page, StoredFile
+from sohoa.core.vocab import DocumentStatus, IndexState, PageStatus
 from sohoa.domain.vntext import nfc
 from tests.integration import workers_support as ws
 from workers.jobs import context
@@ -43,9 +44,9 @@ def test_png_is_ocred_to_nfc_text_with_confidences_and_word_boxes(worker_setting
     doc_id = ws.add_document(worker_settings, session_factory, ws.png_bytes(ws.LINES[0]), "image/png", "a.png")
     process_document(doc_id)
     doc, pages = load(session_factory, doc_id)
-    assert (doc.status, doc.index_state, doc.pages_total, doc.pages_done) == (INDEXED, INDEX_DONE, 1, 1)
+    assert (doc.status, doc.index_state, doc.pages_total, doc.pages_done) == (DocumentStatus.INDEXED, IndexState.INDEXED, 1, 1)
     page = pages[0]
-    assert page.status == PAGE_DONE and page.source == "ocr"
+    assert page.status == PageStatus.DONE and page.source == "ocr"
     assert "Nguyễn Thị Hồng Nhung" in page.text and page.text == nfc(page.text)
     assert page.confidence is not None and 50 < page.confidence <= 100
     assert page.word_count >= 10 and page.dpi == 300 and page.duration_ms > 0
@@ -64,7 +65,7 @@ def test_multipage_tiff_reads_every_frame(worker_settings, session_factory) -> N
     doc_id = ws.add_document(worker_settings, session_factory, ws.tiff_bytes(ws.LINES), "image/tiff", "t.tif")
     process_document(doc_id)
     doc, pages = load(session_factory, doc_id)
-    assert (doc.status, doc.pages_total, doc.pages_done) == (INDEXED, 3, 3)
+    assert (doc.status, doc.pages_total, doc.pages_done) == (DocumentStatus.INDEXED, 3, 3)
     assert "Đà Nẵng" in pages[1].text and "Trần Văn Đức" in pages[2].text
     assert search_ids(worker_settings, "tran van duc") == [doc_id]
 
@@ -73,12 +74,12 @@ def test_pdf_text_layer_is_used_without_ocr(worker_settings, session_factory) ->
     def no_ocr(*args, **kwargs) -> OcrResult:
         raise AssertionError("a page with a real text layer must not be OCR'd")
 
-    context.set_context(worker_settings, ocr_engine=no_ocr)
+    ws.install_jobs(worker_settings, ocr_engine=no_ocr)
     data = ws.text_pdf_bytes(ws.LINES[:2])
     doc_id = ws.add_document(worker_settings, session_factory, data, "application/pdf", "born.pdf")
     process_document(doc_id)
     doc, pages = load(session_factory, doc_id)
-    assert doc.status == INDEXED
+    assert doc.status == DocumentStatus.INDEXED
     assert [p.source for p in pages] == ["text_layer", "text_layer"]
     assert "Họ và tên: Nguyễn Thị Hồng Nhung" in pages[0].text
     assert pages[1].text.startswith("GIẤY KHAI SINH")
@@ -89,7 +90,7 @@ def test_image_pdf_page_is_rasterized_at_native_dpi(worker_settings, session_fac
     doc_id = ws.add_document(worker_settings, session_factory, data, "application/pdf", "scan.pdf")
     process_document(doc_id)
     doc, pages = load(session_factory, doc_id)
-    assert doc.status == INDEXED and pages[0].source == "ocr" and pages[0].dpi == 300
+    assert doc.status == DocumentStatus.INDEXED and pages[0].source == "ocr" and pages[0].dpi == 300
     assert "Bến Nghé" in pages[0].text
 
 
@@ -101,39 +102,39 @@ def failing_on_page_two(image: Path, **kwargs) -> OcrResult:
 
 
 def test_one_failing_page_leaves_its_siblings_done(worker_settings, session_factory) -> None:
-    context.set_context(worker_settings, ocr_engine=failing_on_page_two)
+    ws.install_jobs(worker_settings, ocr_engine=failing_on_page_two)
     doc_id = ws.add_document(worker_settings, session_factory, ws.tiff_bytes(ws.LINES), "image/tiff", "t.tif")
     process_document(doc_id)
     doc, pages = load(session_factory, doc_id)
-    assert (doc.status, doc.pages_done) == (INDEXED, 3)
-    assert [p.status for p in pages] == [PAGE_DONE, PAGE_FAILED, PAGE_DONE]
+    assert (doc.status, doc.pages_done) == (DocumentStatus.INDEXED, 3)
+    assert [p.status for p in pages] == [PageStatus.DONE, PageStatus.FAILED, PageStatus.DONE]
     assert (pages[1].error_code, pages[1].text) == ("page_timeout", None)
     assert search_ids(worker_settings, "tran van duc") == [doc_id]
 
 
 def test_real_per_page_timeout_fails_the_page(worker_settings, session_factory) -> None:
     slow = worker_settings.model_copy(update={"page_timeout_seconds": 0.01})
-    context.set_context(slow)
+    ws.install_jobs(slow)
     doc_id = ws.add_document(slow, session_factory, ws.png_bytes(ws.LINES[0]), "image/png", "a.png")
     process_document(doc_id)
     doc, pages = load(session_factory, doc_id)
-    assert pages[0].status == PAGE_FAILED and pages[0].error_code == "page_timeout"
-    assert (doc.status, doc.error_code) == (FAILED, "page_timeout")
+    assert pages[0].status == PageStatus.FAILED and pages[0].error_code == "page_timeout"
+    assert (doc.status, doc.error_code) == (DocumentStatus.FAILED, "page_timeout")
 
 
 def test_pixel_limit_fails_the_page_with_image_too_large(worker_settings, session_factory) -> None:
     small = worker_settings.model_copy(update={"max_pixels_per_page": 100_000})
-    context.set_context(small)
+    ws.install_jobs(small)
     doc_id = ws.add_document(small, session_factory, ws.tiff_bytes(ws.LINES[:2]), "image/tiff", "big.tif")
     process_document(doc_id)
     doc, pages = load(session_factory, doc_id)
     assert [p.error_code for p in pages] == ["image_too_large", "image_too_large"]
-    assert (doc.status, doc.error_code) == (FAILED, "image_too_large")
+    assert (doc.status, doc.error_code) == (DocumentStatus.FAILED, "image_too_large")
 
 
 def test_pdf_pixel_limit_is_checked_before_rasterizing(worker_settings, session_factory) -> None:
     small = worker_settings.model_copy(update={"max_pixels_per_page": 100_000})
-    context.set_context(small)
+    ws.install_jobs(small)
     data = ws.image_pdf_bytes([ws.LINES[0]])
     doc_id = ws.add_document(small, session_factory, data, "application/pdf", "big.pdf")
     process_document(doc_id)
@@ -148,16 +149,16 @@ def test_running_the_job_again_is_a_no_op(worker_settings, session_factory) -> N
         calls.append(image.name)
         return ocr_image(image, **kwargs)
 
-    context.set_context(worker_settings, ocr_engine=counting)
+    ws.install_jobs(worker_settings, ocr_engine=counting)
     doc_id = ws.add_document(worker_settings, session_factory, ws.png_bytes(ws.LINES[1]), "image/png", "b.png")
     process_document(doc_id)
     process_document(doc_id)
     doc, _pages = load(session_factory, doc_id)
-    assert len(calls) == 1 and doc.attempts == 1 and doc.status == INDEXED
+    assert len(calls) == 1 and doc.attempts == 1 and doc.status == DocumentStatus.INDEXED
 
 
 def test_corrupt_original_fails_the_document_with_a_code(worker_settings, session_factory) -> None:
     doc_id = ws.add_document(worker_settings, session_factory, b"%PDF-1.4\nnot really", "application/pdf", "x.pdf")
     process_document(doc_id)
     doc, pages = load(session_factory, doc_id)
-    assert (doc.status, doc.error_code, pages) == (FAILED, "corrupt_file", [])
+    assert (doc.status, doc.error_code, pages) == (DocumentStatus.FAILED, "corrupt_file", [])

@@ -13,19 +13,19 @@ from rq import SimpleWorker
 from rq.job import Job
 from sqlalchemy import update
 
-import workers.jobs.indexing
 from search import SearchQuery, open_backend
 from search.errors import SearchUnavailable
 from sohoa.core.config import Settings
 from sohoa.core.db import session_scope
-from sohoa.core.models import (
-    FAILED, INDEX_DONE, INDEX_PENDING, INDEXED, PROCESSING, Document, utcnow,
-)
+from sohoa.core.models import Document
+from sohoa.core.clock import utcnow
+from sohoa.core.vocab import DocumentStatus, IndexState
 from tests.integration import workers_support as ws
 from workers.jobs import context
 from workers.jobs.indexing import reindex_all
 from workers.jobs.document import process_document
-from sohoa.services.queue import enqueue_document, get_queue, job_id_for
+from sohoa.services import Services
+from sohoa.services.queue import job_id_for
 from workers.jobs.reconciler import reconcile_once
 from workers.ocr.tesseract import OcrResult, ocr_image
 
@@ -33,15 +33,17 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def qsettings(settings: Settings, redis_conn) -> Iterator[Settings]:  # type: ignore[no-untyped-def]
-    context.set_context(settings)
-    yield settings
-    context.clear_context()
-    context.dispose_engines()
+def qsettings(worker_settings: Settings, redis_conn) -> Settings:  # type: ignore[no-untyped-def]
+    return worker_settings
+
+
+def jobs() -> Services:
+    """The ``Services`` the jobs of this process run with."""
+    return context.current().services
 
 
 def burst(settings: Settings) -> None:
-    queue = get_queue(settings)
+    queue = jobs().queue.rq
     SimpleWorker([queue], connection=queue.connection).work(burst=True)
 
 
@@ -63,9 +65,9 @@ def search_total(settings: Settings, q: str) -> tuple[int, list[str]]:
 
 def test_enqueue_sets_timeout_retry_and_is_not_duplicated(qsettings, session_factory) -> None:
     doc_id = ws.add_document(qsettings, session_factory, ws.png_bytes(ws.LINES[0]), "image/png", "a.png")
-    enqueue_document(qsettings, doc_id)
-    enqueue_document(qsettings, doc_id)
-    queue = get_queue(qsettings)
+    jobs().queue.enqueue(doc_id)
+    jobs().queue.enqueue(doc_id)
+    queue = jobs().queue.rq
     assert queue.count == 1
     job = Job.fetch(job_id_for(doc_id), connection=queue.connection)
     assert job.timeout == qsettings.job_timeout_seconds
@@ -73,7 +75,7 @@ def test_enqueue_sets_timeout_retry_and_is_not_duplicated(qsettings, session_fac
     assert doc_row(session_factory, doc_id).enqueued_at is not None
     burst(qsettings)
     doc = doc_row(session_factory, doc_id)
-    assert (doc.status, doc.attempts, doc.pages_done) == (INDEXED, 1, 1)
+    assert (doc.status, doc.attempts, doc.pages_done) == (DocumentStatus.INDEXED, 1, 1)
     assert search_total(qsettings, "nguyen thi hong nhung")[1] == [doc_id]
 
 
@@ -95,26 +97,26 @@ class FlakyBackend:
 
 
 def test_search_outage_leaves_documents_pending_then_reconciler_indexes_them(
-    qsettings, session_factory, monkeypatch
+    qsettings, session_factory
 ) -> None:
-    monkeypatch.setattr(workers.jobs.indexing, "open_backend", lambda s: FlakyBackend(open_backend(s)))
+    ws.install_jobs(qsettings, search=FlakyBackend(open_backend(qsettings)))
     FlakyBackend.down = True
     ids = [ws.add_document(qsettings, session_factory, ws.png_bytes(lines), "image/png", f"{i}.png")
            for i, lines in enumerate(ws.LINES[:2])]
     for doc_id in ids:
-        enqueue_document(qsettings, doc_id)
+        jobs().queue.enqueue(doc_id)
     burst(qsettings)
     for doc_id in ids:
         doc = doc_row(session_factory, doc_id)
-        assert (doc.status, doc.index_state, doc.pages_done) == (PROCESSING, INDEX_PENDING, 1)
+        assert (doc.status, doc.index_state, doc.pages_done) == (DocumentStatus.PROCESSING, IndexState.PENDING, 1)
         assert doc.processed_at is not None and "unreachable" in doc.index_error
-    assert reconcile_once(qsettings)["indexed"] == 0  # still down: nothing lost, nothing done
+    assert reconcile_once(jobs())["indexed"] == 0  # still down: nothing lost, nothing done
     FlakyBackend.down = False
-    counts = reconcile_once(qsettings)
+    counts = reconcile_once(jobs())
     assert (counts["index_pending"], counts["indexed"], counts["expired"]) == (2, 2, 0)
     for doc_id in ids:
         doc = doc_row(session_factory, doc_id)
-        assert (doc.status, doc.index_state, doc.attempts) == (INDEXED, INDEX_DONE, 1)
+        assert (doc.status, doc.index_state, doc.attempts) == (DocumentStatus.INDEXED, IndexState.INDEXED, 1)
     assert search_total(qsettings, "nguyen thi hong nhung") == (1, [ids[0]])
     assert search_total(qsettings, "da nang") == (1, [ids[1]])
     backend = open_backend(qsettings)
@@ -127,10 +129,10 @@ def test_reconciler_requeues_a_queued_document_whose_job_redis_lost(qsettings, s
     with session_scope(session_factory) as session:  # registered long ago, never enqueued
         session.execute(update(Document).where(Document.id == doc_id)
                         .values(created_at=utcnow() - timedelta(hours=1)))
-    assert reconcile_once(qsettings)["lost"] == 1
-    assert reconcile_once(qsettings)["lost"] == 0  # the job is live now
+    assert reconcile_once(jobs())["lost"] == 1
+    assert reconcile_once(jobs())["lost"] == 0  # the job is live now
     burst(qsettings)
-    assert doc_row(session_factory, doc_id).status == INDEXED
+    assert doc_row(session_factory, doc_id).status == DocumentStatus.INDEXED
 
 
 def test_a_worker_that_lost_its_lease_stops_without_finishing(qsettings, session_factory) -> None:
@@ -141,21 +143,21 @@ def test_a_worker_that_lost_its_lease_stops_without_finishing(qsettings, session
             session.execute(update(Document).values(attempts=Document.attempts + 1))
         return ocr_image(image, **kwargs)
 
-    context.set_context(qsettings, ocr_engine=stolen)
+    ws.install_jobs(qsettings, ocr_engine=stolen)
     doc_id = ws.add_document(qsettings, session_factory, ws.tiff_bytes(ws.LINES[:2]), "image/tiff", "t.tif")
     process_document(doc_id)
     doc = doc_row(session_factory, doc_id)
-    assert (doc.status, doc.pages_done, doc.processed_at) == (PROCESSING, 0, None)
+    assert (doc.status, doc.pages_done, doc.processed_at) == (DocumentStatus.PROCESSING, 0, None)
 
 
 def test_a_document_whose_worker_keeps_dying_is_given_up(qsettings, session_factory) -> None:
     doc_id = ws.add_document(qsettings, session_factory, ws.png_bytes(ws.LINES[1]), "image/png", "b.png")
     with session_scope(session_factory) as session:
         session.execute(update(Document).where(Document.id == doc_id).values(
-            status=PROCESSING, attempts=qsettings.job_retries + 1, lease_expires_at=utcnow()))
+            status=DocumentStatus.PROCESSING, attempts=qsettings.job_retries + 1, lease_expires_at=utcnow()))
     process_document(doc_id)
     doc = doc_row(session_factory, doc_id)
-    assert (doc.status, doc.error_code) == (FAILED, "too_many_attempts")
+    assert (doc.status, doc.error_code) == (DocumentStatus.FAILED, "too_many_attempts")
 
 
 def test_reindex_all_rebuilds_the_index_from_the_database(qsettings, session_factory) -> None:
@@ -168,7 +170,7 @@ def test_reindex_all_rebuilds_the_index_from_the_database(qsettings, session_fac
     assert backend.count() == 0
     backend.close()
     seen: list[tuple[int, int]] = []
-    assert reindex_all(qsettings, progress=lambda done, total: seen.append((done, total))) == 3
+    assert reindex_all(jobs(), progress=lambda done, total: seen.append((done, total))) == 3
     assert seen[0] == (0, 3) and seen[-1] == (3, 3)
     assert search_total(qsettings, "ben nghe") == (1, [ids[2]])
 
@@ -177,16 +179,17 @@ def test_a_second_rebuild_of_the_same_index_is_refused_while_one_runs(qsettings,
     from workers.jobs.rebuild_lock import RebuildRunning, rebuild_lock
 
     ws.add_document(qsettings, session_factory, ws.text_pdf_bytes([ws.LINES[0]]), "application/pdf", "a.pdf")
-    with rebuild_lock(qsettings):  # a rebuild in progress (another process, as far as Redis knows)
+    with rebuild_lock(qsettings, jobs().queue.connection):  # a rebuild in progress (another process, as far as Redis knows)
         with pytest.raises(RebuildRunning) as refused:
-            reindex_all(qsettings)
+            reindex_all(jobs())
         assert refused.value.code == "rebuild_running"
-    assert reindex_all(qsettings) == 0  # free again (nothing processed yet: no documents to index)
+    assert reindex_all(jobs()) == 0  # free again (nothing processed yet: no documents to index)
 
 
 def test_rebuild_goes_ahead_without_redis(qsettings, session_factory) -> None:
     unreachable = qsettings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
-    assert reindex_all(unreachable) == 0
+    with Services.build(unreachable) as services:
+        assert reindex_all(services) == 0
 
 
 def test_a_long_rebuild_keeps_its_lock_alive(qsettings, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -194,9 +197,10 @@ def test_a_long_rebuild_keeps_its_lock_alive(qsettings, monkeypatch: pytest.Monk
 
     monkeypatch.setattr(rl, "LOCK_SECONDS", 1.0)
     monkeypatch.setattr(rl, "RENEW_EVERY", 0.0)
-    with rl.rebuild_lock(qsettings) as keep_alive:
+    redis = jobs().queue.connection
+    with rl.rebuild_lock(qsettings, redis) as keep_alive:
         for _ in range(3):  # 1.5 s in all: longer than the lock lives unless renewed
             time.sleep(0.5)
             keep_alive()
-        with pytest.raises(rl.RebuildRunning), rl.rebuild_lock(qsettings):
+        with pytest.raises(rl.RebuildRunning), rl.rebuild_lock(qsettings, redis):
             pass

@@ -12,6 +12,11 @@ from sohoa.storage.archive import ArchiveStore
 from sohoa.core.config import Settings
 from sohoa.core.db import session_scope
 from sohoa.core.models import Batch, BatchItem, Document
+from search import SearchBackend
+from sohoa.services import Services
+from workers.jobs import context
+from workers.jobs.context import JobContext
+from workers.ocr.tesseract import OcrEngine
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
@@ -89,6 +94,25 @@ def add_document(settings: Settings, sessions, data: bytes, mime: str, filename:
         session.flush()
         session.add(BatchItem(batch_id=batch.id, position=0, filename=filename, document_id=doc.id))
         return doc.id
+
+
+_installed: list[Services] = []
+
+
+def install_jobs(settings: Settings, *, ocr_engine: OcrEngine | None = None,
+                 search: SearchBackend | None = None) -> JobContext:
+    """What ``run_worker`` does for its process: ``Services`` for ``settings`` installed as the
+    job context, optionally with another OCR engine or search backend (fault injection);
+    ``close_jobs`` ends it."""
+    services = Services.build(settings, search=search)
+    _installed.append(services)
+    return context.install(services, ocr_engine=ocr_engine)
+
+
+def close_jobs() -> None:
+    context.clear()
+    while _installed:
+        _installed.pop().close()
 
 
 def archive_path(settings: Settings, relpath: str) -> Path:

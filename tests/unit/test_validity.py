@@ -8,10 +8,9 @@ from datetime import date, datetime, timezone
 import pytest
 
 from sohoa.domain.extract import add_months
-from sohoa.domain.validity import (
-    NOT_APPROVED, NOT_IN_FORCE, NOT_YET_VALID, PAST_END, UNKNOWN_END, UNKNOWN_START, VALID,
-    check_validity, is_valid_on, today_vn,
-)
+from sohoa.domain.validity import check_validity, is_valid_on
+from sohoa.core.clock import today_vn
+from sohoa.core.vocab import ValidityReason
 
 DATED = {"issued": "2023-07-26", "valid_until": "2024-01-26", "validity": "dated"}
 
@@ -19,10 +18,10 @@ DATED = {"issued": "2023-07-26", "valid_until": "2024-01-26", "validity": "dated
 @pytest.mark.parametrize(
     ("day", "valid", "reason"),
     [
-        (date(2023, 7, 25), False, NOT_YET_VALID),
-        (date(2023, 7, 26), True, VALID),  # the issue day itself
-        (date(2024, 1, 26), True, VALID),  # last valid day included
-        (date(2024, 1, 27), False, PAST_END),  # the day after
+        (date(2023, 7, 25), False, ValidityReason.NOT_YET_VALID),
+        (date(2023, 7, 26), True, ValidityReason.VALID),  # the issue day itself
+        (date(2024, 1, 26), True, ValidityReason.VALID),  # last valid day included
+        (date(2024, 1, 27), False, ValidityReason.PAST_END),  # the day after
     ],
 )
 def test_dated_record_boundaries(day: date, valid: bool, reason: str) -> None:
@@ -40,20 +39,20 @@ def test_permanent_is_valid_forever_but_unknown_is_not_confirmable() -> None:
     permanent = {"issued": date(2020, 1, 1), "validity": "permanent"}
     assert is_valid_on(permanent, date(2090, 12, 31))
     unknown = {"issued": date(2020, 1, 1), "validity": "unknown"}
-    assert check_validity(unknown, date(2020, 1, 2)).reason == UNKNOWN_END
+    assert check_validity(unknown, date(2020, 1, 2)).reason == ValidityReason.UNKNOWN_END
     assert not is_valid_on({"issued": date(2020, 1, 1)}, date(2020, 1, 2))
-    assert check_validity({"validity": "permanent"}, date(2020, 1, 2)).reason == UNKNOWN_START
+    assert check_validity({"validity": "permanent"}, date(2020, 1, 2)).reason == ValidityReason.UNKNOWN_START
 
 
 @pytest.mark.parametrize("status", ["revoked", "replaced", "cancelled", "expired"])
 def test_records_not_in_force_are_never_valid(status: str) -> None:
     rec = {"issued": "2020-01-01", "permanent": True, "legal_status": status}
-    assert check_validity(rec, date(2021, 1, 1)).reason == NOT_IN_FORCE
+    assert check_validity(rec, date(2021, 1, 1)).reason == ValidityReason.NOT_IN_FORCE
 
 
 def test_unapproved_result_is_not_valid() -> None:
     assert check_validity({"issued": "2020-01-01", "permanent": True, "approved": False}, date(2021, 1, 1)).reason \
-        == NOT_APPROVED
+        == ValidityReason.NOT_APPROVED
 
 
 def test_record_objects_work_like_mappings() -> None:

@@ -13,15 +13,20 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from sohoa.core.db import session_scope
 from sohoa.core.errors import SohoaError, TooManyPages
-from sohoa.core.models import (
-    FAILED, INDEX_DONE, INDEXED, PAGE_DONE, PAGE_FAILED, PROCESSING, Document, Page, StoredFile, utcnow,
-)
-from workers.jobs.context import WorkerContext, get_context
+from sohoa.core.models import Document, Page, StoredFile
+from sohoa.core.clock import utcnow
+from sohoa.core.vocab import DocumentStatus, FileKind, IndexState, PageStatus
+from sohoa.domain.records import refresh_from_document
+from workers.jobs import context
+from workers.jobs.context import JobContext
+from workers.jobs.indexing import index_document
+from workers.jobs.searchable import publish_searchable_pdf
 from workers.ocr.pipeline import PageOutcome, process_page
-from workers.ocr.searchable_pdf import page_pdf_name, publish_searchable_pdf
+from workers.ocr.searchable_pdf import page_pdf_name
 from workers.ocr.sources import open_source
 
 log = logging.getLogger(__name__)
@@ -34,7 +39,7 @@ class LeaseLost(Exception):
 
 def process_document(document_id: str) -> None:
     """RQ entry point: OCR/extract every page of one document, then index it."""
-    ctx = get_context()
+    ctx = context.current()
     attempt = claim_document(ctx, document_id)
     if attempt is None:
         return
@@ -48,7 +53,7 @@ def process_document(document_id: str) -> None:
         raise
 
 
-def claim_document(ctx: WorkerContext, document_id: str) -> int | None:
+def claim_document(ctx: JobContext, document_id: str) -> int | None:
     """Take the document for this attempt; None when there is nothing to do here."""
     now = utcnow()
     with session_scope(ctx.sessions) as session:
@@ -56,10 +61,10 @@ def claim_document(ctx: WorkerContext, document_id: str) -> int | None:
         if doc is None:
             log.warning("document %s does not exist", document_id)
             return None
-        if doc.status == INDEXED and doc.index_state == INDEX_DONE:
+        if doc.status == DocumentStatus.INDEXED and doc.index_state == IndexState.INDEXED:
             return None
         lease = doc.lease_expires_at
-        if doc.status == PROCESSING and lease is not None and lease > now:
+        if doc.status == DocumentStatus.PROCESSING and lease is not None and lease > now:
             return None  # a live worker holds it
         seen = doc.attempts
     if seen >= ctx.settings.job_retries + 1:
@@ -71,21 +76,21 @@ def claim_document(ctx: WorkerContext, document_id: str) -> int | None:
         claimed = session.execute(
             update(Document)
             .where(Document.id == document_id, Document.attempts == seen)
-            .values(status=PROCESSING, attempts=seen + 1, processed_at=None,
+            .values(status=DocumentStatus.PROCESSING, attempts=seen + 1, processed_at=None,
                     lease_expires_at=now + timedelta(seconds=ctx.settings.lease_seconds),
                     error_code=None, error_message=None)
         ).rowcount
     return seen + 1 if claimed == 1 else None
 
 
-def read_pages(ctx: WorkerContext, document_id: str, attempt: int) -> bool:
+def read_pages(ctx: JobContext, document_id: str, attempt: int) -> bool:
     """Process every page not yet done, one at a time. False if the document failed."""
     with session_scope(ctx.sessions) as session:
         doc = session.get(Document, document_id)
         assert doc is not None
         path, mime = ctx.archive.abspath(doc.original_path), doc.mime_type
         done = set(session.scalars(
-            select(Page.number).where(Page.document_id == document_id, Page.status == PAGE_DONE)))
+            select(Page.number).where(Page.document_id == document_id, Page.status == PageStatus.DONE)))
     try:
         source = open_source(path, mime, ctx.settings)
     except SohoaError as e:
@@ -111,7 +116,7 @@ def read_pages(ctx: WorkerContext, document_id: str, attempt: int) -> bool:
     return True
 
 
-def ensure_pages(ctx: WorkerContext, document_id: str, total: int) -> None:
+def ensure_pages(ctx: JobContext, document_id: str, total: int) -> None:
     with session_scope(ctx.sessions) as session:
         existing = set(session.scalars(select(Page.number).where(Page.document_id == document_id)))
         session.add_all(Page(document_id=document_id, number=n)
@@ -119,7 +124,7 @@ def ensure_pages(ctx: WorkerContext, document_id: str, total: int) -> None:
         session.execute(update(Document).where(Document.id == document_id).values(pages_total=total))
 
 
-def record_page(ctx: WorkerContext, document_id: str, attempt: int, outcome: PageOutcome) -> None:
+def record_page(ctx: JobContext, document_id: str, attempt: int, outcome: PageOutcome) -> None:
     """Store one page's result, its word boxes, the progress, and renew the lease."""
     words = page_pdf = None
     if outcome.words is not None:
@@ -141,13 +146,13 @@ def record_page(ctx: WorkerContext, document_id: str, attempt: int, outcome: Pag
         page.words_path = words.path if words else None
         page.processed_at = utcnow()
         if words is not None:
-            _upsert_stored_file(session, document_id, "page_words", words.path, words.sha256, words.size_bytes)
+            _upsert_stored_file(session, document_id, FileKind.PAGE_WORDS, words.path, words.sha256, words.size_bytes)
         if page_pdf is not None:
-            _upsert_stored_file(session, document_id, "page_pdf", page_pdf.path, page_pdf.sha256,
+            _upsert_stored_file(session, document_id, FileKind.PAGE_PDF, page_pdf.path, page_pdf.sha256,
                                 page_pdf.size_bytes)
         session.flush()
         progressed = session.scalar(select(func.count()).select_from(Page).where(
-            Page.document_id == document_id, Page.status.in_((PAGE_DONE, PAGE_FAILED))))
+            Page.document_id == document_id, Page.status.in_((PageStatus.DONE, PageStatus.FAILED))))
         renewed = session.execute(
             update(Document).where(Document.id == document_id, Document.attempts == attempt)
             .values(pages_done=progressed,
@@ -157,7 +162,8 @@ def record_page(ctx: WorkerContext, document_id: str, attempt: int, outcome: Pag
             raise LeaseLost(document_id)
 
 
-def _upsert_stored_file(session, document_id: str, kind: str, path: str, sha256: str, size: int) -> None:  # type: ignore[no-untyped-def]
+def _upsert_stored_file(session: Session, document_id: str, kind: FileKind, path: str, sha256: str,
+                        size: int) -> None:
     row = session.scalars(select(StoredFile).where(
         StoredFile.document_id == document_id, StoredFile.kind == kind, StoredFile.path == path)).first()
     if row is None:
@@ -166,13 +172,11 @@ def _upsert_stored_file(session, document_id: str, kind: str, path: str, sha256:
         row.sha256, row.size_bytes, row.created_at = sha256, size, utcnow()
 
 
-def finish_document(ctx: WorkerContext, document_id: str, attempt: int) -> None:
+def finish_document(ctx: JobContext, document_id: str, attempt: int) -> None:
     """All pages tried: fail the document if nothing was read, else index it."""
-    from workers.jobs.indexing import index_document
-
     with session_scope(ctx.sessions) as session:
         rows = session.execute(select(Page.status, Page.error_code).where(Page.document_id == document_id)).all()
-        if not any(status == PAGE_DONE for status, _ in rows):
+        if not any(status == PageStatus.DONE for status, _ in rows):
             codes = {code for _, code in rows if code}
             code = codes.pop() if len(codes) == 1 else "no_readable_pages"
             fail_document(session, document_id, code, "no page of the document could be read")
@@ -185,10 +189,10 @@ def finish_document(ctx: WorkerContext, document_id: str, attempt: int) -> None:
         raise LeaseLost(document_id)
     make_searchable_pdf(ctx, document_id)
     extract_record(ctx, document_id)
-    index_document(ctx.settings, document_id)
+    index_document(ctx.services, document_id)
 
 
-def make_searchable_pdf(ctx: WorkerContext, document_id: str) -> None:
+def make_searchable_pdf(ctx: JobContext, document_id: str) -> None:
     """Best effort, like the record: a failed merge is logged and the text is still indexed."""
     try:
         publish_searchable_pdf(ctx, document_id)
@@ -196,14 +200,12 @@ def make_searchable_pdf(ctx: WorkerContext, document_id: str) -> None:
         log.exception("document %s: searchable PDF failed", document_id)
 
 
-def extract_record(ctx: WorkerContext, document_id: str) -> None:
+def extract_record(ctx: JobContext, document_id: str) -> None:
     """Fields and the reusable record, before indexing so the index carries its facets.
 
     Best effort: a failure here is logged and the document is still indexed (its text stays
     searchable); the record is rebuilt the next time the document is processed.
     """
-    from sohoa.domain.records import refresh_from_document
-
     try:
         with session_scope(ctx.sessions) as session:
             refresh_from_document(session, document_id)
@@ -211,18 +213,18 @@ def extract_record(ctx: WorkerContext, document_id: str) -> None:
         log.exception("document %s: field extraction failed", document_id)
 
 
-def fail_document(session, document_id: str, code: str, message: str) -> None:  # type: ignore[no-untyped-def]
+def fail_document(session: Session, document_id: str, code: str, message: str) -> None:
     session.execute(update(Document).where(Document.id == document_id).values(
-        status=FAILED, error_code=code, error_message=message[:2000], lease_expires_at=None,
+        status=DocumentStatus.FAILED, error_code=code, error_message=message[:2000], lease_expires_at=None,
         processed_at=utcnow()))
 
 
-def release_lease(ctx: WorkerContext, document_id: str, attempt: int) -> None:
+def release_lease(ctx: JobContext, document_id: str, attempt: int) -> None:
     """After an unexpected error: expire our lease so a retry can claim the document."""
     try:
         with session_scope(ctx.sessions) as session:
             session.execute(update(Document).where(
-                Document.id == document_id, Document.attempts == attempt, Document.status == PROCESSING
+                Document.id == document_id, Document.attempts == attempt, Document.status == DocumentStatus.PROCESSING
             ).values(lease_expires_at=utcnow()))
     except Exception:  # noqa: BLE001 - the original error matters more
         log.exception("document %s: could not release the lease", document_id)

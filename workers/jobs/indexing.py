@@ -11,19 +11,18 @@ import logging
 from collections.abc import Callable, Iterator
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from search import IndexedDocument, IndexedPage, open_backend
+from search import IndexedDocument, IndexedPage
 from search.errors import DocumentRejected
-from sohoa.core.config import Settings
 from sohoa.core.db import session_scope
 from sohoa.core.errors import NotFound, ServiceUnavailable
-from sohoa.core.models import (
-    FAILED, INDEX_DONE, INDEX_FAILED, INDEX_PENDING, INDEXED, PAGE_DONE, PROCESSING,
-    BatchItem, Document, Page, utcnow,
-)
+from sohoa.core.models import BatchItem, Document, Page
+from sohoa.core.clock import utcnow
+from sohoa.core.vocab import DocumentStatus, IndexState, PageStatus
 from sohoa.domain.records.facets import search_facets
-from workers.jobs.context import session_factory
+from sohoa.services import Services
+from workers.jobs.rebuild_lock import rebuild_lock
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ def build_indexed_document(session: Session, document_id: str) -> IndexedDocumen
     if doc is None:
         raise NotFound(f"document {document_id} does not exist")
     pages = session.execute(
-        select(Page.number, Page.text).where(Page.document_id == document_id, Page.status == PAGE_DONE)
+        select(Page.number, Page.text).where(Page.document_id == document_id, Page.status == PageStatus.DONE)
         .order_by(Page.number)
     ).all()
     batch_ids = list(dict.fromkeys(session.scalars(
@@ -51,71 +50,65 @@ def build_indexed_document(session: Session, document_id: str) -> IndexedDocumen
         agency_code=doc.agency_code,
         procedure_code=doc.procedure_code,
         uploaded_at=doc.created_at,
-        status=INDEXED,
+        status=DocumentStatus.INDEXED,
         filename=doc.filename,
         **search_facets(session, document_id),
     )
 
 
-def index_document(settings: Settings, document_id: str) -> None:
+def index_document(services: Services, document_id: str) -> None:
     """Index one processed document and record the outcome on it (never raises on outage)."""
-    index_with_state(settings, document_id)
+    index_with_state(services, document_id)
 
 
-def index_with_state(settings: Settings, document_id: str) -> str:
+def index_with_state(services: Services, document_id: str) -> IndexState:
     """Like ``index_document`` but returns the resulting ``index_state``."""
-    sessions = session_factory(settings)
+    sessions = services.sessions
     with session_scope(sessions) as session:
         indexed = build_indexed_document(session, document_id)
     try:
-        backend = open_backend(settings)
-        try:
-            backend.index_documents([indexed])
-        finally:
-            backend.close()
+        services.search.index_documents([indexed])
     except DocumentRejected as e:
-        _record(sessions, document_id, INDEX_FAILED, f"{e.code}: {e.message}")
-        return INDEX_FAILED
+        _record(sessions, document_id, IndexState.FAILED, f"{e.code}: {e.message}")
+        return IndexState.FAILED
     except OUTAGE_ERRORS as e:
         log.warning("document %s: search unavailable, index later: %s", document_id, e)
-        _record(sessions, document_id, INDEX_PENDING, f"{type(e).__name__}: {e}")
-        return INDEX_PENDING
-    _record(sessions, document_id, INDEX_DONE, None)
-    return INDEX_DONE
+        _record(sessions, document_id, IndexState.PENDING, f"{type(e).__name__}: {e}")
+        return IndexState.PENDING
+    _record(sessions, document_id, IndexState.INDEXED, None)
+    return IndexState.INDEXED
 
 
-def _record(sessions, document_id: str, state: str, error: str | None) -> None:  # type: ignore[no-untyped-def]
+def _record(sessions: sessionmaker[Session], document_id: str, state: IndexState, error: str | None) -> None:
     """Index state, and the document state it implies once its pages are processed."""
     values: dict[str, object] = {"index_state": state, "index_error": error}
-    if state == INDEX_DONE:
+    if state == IndexState.INDEXED:
         values.update(indexed_at=utcnow())
     with session_scope(sessions) as session:
         session.execute(update(Document).where(Document.id == document_id).values(**values))
-        ready = (Document.id == document_id, Document.status == PROCESSING, Document.processed_at.is_not(None))
-        if state == INDEX_DONE:
-            session.execute(update(Document).where(*ready).values(status=INDEXED, lease_expires_at=None))
-        elif state == INDEX_FAILED:
+        ready = (Document.id == document_id, Document.status == DocumentStatus.PROCESSING, Document.processed_at.is_not(None))
+        if state == IndexState.INDEXED:
+            session.execute(update(Document).where(*ready).values(status=DocumentStatus.INDEXED, lease_expires_at=None))
+        elif state == IndexState.FAILED:
             session.execute(update(Document).where(*ready).values(
-                status=FAILED, error_code="index_rejected", error_message=error, lease_expires_at=None))
+                status=DocumentStatus.FAILED, error_code="index_rejected", error_message=error, lease_expires_at=None))
         else:
             session.execute(update(Document).where(*ready).values(lease_expires_at=None))
 
 
-def reindex_all(settings: Settings, progress: Callable[[int, int], None] | None = None) -> int:
+def reindex_all(services: Services, progress: Callable[[int, int], None] | None = None) -> int:
     """Rebuild the whole index from the database (new version swapped in by the backend);
     one at a time (``RebuildRunning`` if another holds the lock)."""
-    from workers.jobs.rebuild_lock import rebuild_lock
-
-    with rebuild_lock(settings) as keep_alive:
-        return _reindex(settings, progress, keep_alive)
+    with rebuild_lock(services.settings, services.queue.connection) as keep_alive:
+        return _reindex(services, progress, keep_alive)
 
 
-def _reindex(settings: Settings, progress: Callable[[int, int], None] | None,
+def _reindex(services: Services, progress: Callable[[int, int], None] | None,
              keep_alive: Callable[[], None]) -> int:
-    sessions = session_factory(settings)
+    sessions = services.sessions
     with session_scope(sessions) as session:
         ids = list(session.scalars(select(Document.id).where(
-            Document.processed_at.is_not(None), Document.status.in_((INDEXED, PROCESSING))
+            Document.processed_at.is_not(None), Document.status.in_((DocumentStatus.INDEXED, DocumentStatus.PROCESSING))
         ).order_by(Document.created_at, Document.id)))
     total = len(ids)
     if progress:
@@ -130,17 +123,13 @@ def _reindex(settings: Settings, progress: Callable[[int, int], None] | None,
             if progress:
                 progress(done, total)
 
-    backend = open_backend(settings)
-    try:
-        count = backend.rebuild(documents())
-    finally:
-        backend.close()
+    count = services.search.rebuild(documents())
     for start in range(0, total, 500):
         chunk = ids[start:start + 500]
         with session_scope(sessions) as session:
             session.execute(update(Document).where(Document.id.in_(chunk)).values(
-                index_state=INDEX_DONE, index_error=None, indexed_at=utcnow()))
+                index_state=IndexState.INDEXED, index_error=None, indexed_at=utcnow()))
             session.execute(update(Document).where(
-                Document.id.in_(chunk), Document.status == PROCESSING, Document.processed_at.is_not(None)
-            ).values(status=INDEXED, lease_expires_at=None))
+                Document.id.in_(chunk), Document.status == DocumentStatus.PROCESSING, Document.processed_at.is_not(None)
+            ).values(status=DocumentStatus.INDEXED, lease_expires_at=None))
     return count

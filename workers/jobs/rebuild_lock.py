@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from redis import Redis
 from redis.exceptions import RedisError
 
 from sohoa.core.config import Settings
@@ -40,11 +41,9 @@ def lock_name(settings: Settings) -> str:
 
 
 @contextmanager
-def rebuild_lock(settings: Settings) -> Iterator[Callable[[], None]]:
+def rebuild_lock(settings: Settings, redis: Redis) -> Iterator[Callable[[], None]]:
     """Hold the rebuild lock; yields ``keep_alive()`` to call as the rebuild progresses."""
-    from sohoa.services.queue import redis_connection
-
-    lock = redis_connection(settings).lock(lock_name(settings), timeout=LOCK_SECONDS)
+    lock = redis.lock(lock_name(settings), timeout=LOCK_SECONDS)
     try:
         acquired = lock.acquire(blocking=False)
     except RedisError as exc:

@@ -17,53 +17,53 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select
 
-from sohoa.core.config import Settings
 from sohoa.core.db import session_scope
-from sohoa.core.models import INDEX_DONE, INDEX_PENDING, INDEXED, PROCESSING, QUEUED, Document, utcnow
-from workers.jobs.context import session_factory
+from sohoa.core.models import Document
+from sohoa.core.clock import utcnow
+from sohoa.core.vocab import DocumentStatus, IndexState
 from workers.jobs.indexing import index_with_state
-from sohoa.services.queue import LIVE_STATUSES, enqueue_document, get_queue, job_status
+from sohoa.services import Services
 
 log = logging.getLogger(__name__)
 
 QUEUED_GRACE_SECONDS = 30  # ingest commits the document a moment before it enqueues
 
 
-def reconcile_once(settings: Settings) -> dict[str, int]:
+def reconcile_once(services: Services) -> dict[str, int]:
     """One pass; returns how many documents each rule acted on."""
     now = utcnow()
-    with session_scope(session_factory(settings)) as session:
+    with session_scope(services.sessions) as session:
         expired = list(session.scalars(select(Document.id).where(
-            Document.status == PROCESSING, Document.processed_at.is_(None),
+            Document.status == DocumentStatus.PROCESSING, Document.processed_at.is_(None),
             or_(Document.lease_expires_at.is_(None), Document.lease_expires_at < now))))
         queued = list(session.scalars(select(Document.id).where(
-            Document.status == QUEUED,
+            Document.status == DocumentStatus.QUEUED,
             Document.created_at < now - timedelta(seconds=QUEUED_GRACE_SECONDS))))
-        pending = list(session.scalars(select(Document.id).where(  # INDEXED: a re-index (correction) missed
-            Document.status.in_((PROCESSING, INDEXED)), Document.processed_at.is_not(None),
-            Document.index_state == INDEX_PENDING,
+        pending = list(session.scalars(select(Document.id).where(  # indexed: a re-index (correction) missed
+            Document.status.in_((DocumentStatus.PROCESSING, DocumentStatus.INDEXED)), Document.processed_at.is_not(None),
+            Document.index_state == IndexState.PENDING,
             or_(Document.lease_expires_at.is_(None), Document.lease_expires_at < now))))
-    queue = get_queue(settings)
+    queue = services.queue
     for document_id in expired:
         log.warning("document %s: worker lease expired, re-enqueueing", document_id)
-        enqueue_document(settings, document_id, force=True, queue=queue)
-    lost = [d for d in queued if job_status(queue, d) not in LIVE_STATUSES]
+        queue.enqueue(document_id, force=True)
+    lost = [d for d in queued if not queue.has_live_job(d)]
     for document_id in lost:
         log.warning("document %s: queued but no live job, re-enqueueing", document_id)
-        enqueue_document(settings, document_id, queue=queue)
+        queue.enqueue(document_id)
     indexed = 0
     for document_id in pending:
-        if index_with_state(settings, document_id) != INDEX_DONE:
+        if index_with_state(services, document_id) != IndexState.INDEXED:
             break  # still down: try the rest on the next pass
         indexed += 1
     return {"expired": len(expired), "lost": len(lost), "index_pending": len(pending), "indexed": indexed}
 
 
-def run_reconciler(settings: Settings, interval_seconds: float, stop: threading.Event) -> None:
+def run_reconciler(services: Services, interval_seconds: float, stop: threading.Event) -> None:
     """Reconcile every ``interval_seconds`` until ``stop`` is set; a failing pass is logged."""
     while not stop.is_set():
         try:
-            counts = reconcile_once(settings)
+            counts = reconcile_once(services)
             if any(counts.values()):
                 log.info("reconciler: %s", counts)
         except Exception:  # noqa: BLE001 - keep reconciling after a transient outage

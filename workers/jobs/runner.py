@@ -30,21 +30,21 @@ from typing import Any
 from rq import SimpleWorker
 from sqlalchemy.orm import configure_mappers
 
-from sohoa.core.config import Settings
-from workers.jobs.context import set_context
-from sohoa.services.queue import get_queue
+from sohoa.services import Services
+from sohoa.services.queue import JOB_FUNCTION
+from workers.jobs import context
 
 log = logging.getLogger(__name__)
 
 STUCK_GRACE_SECONDS = 60  # RQ's own horse monitor waits as long past the timeout
 
 
-def run_worker(settings: Settings, *, burst: bool = False, simple: bool = False) -> None:
+def run_worker(services: Services, *, burst: bool = False, simple: bool = False) -> None:
     """Work the queue until stopped, recycled, or (with ``burst``) the queue is empty."""
-    os.environ["OMP_THREAD_LIMIT"] = "1"  # Tesseract: parallelism comes from processes
-    set_context(settings)
-    preload(settings)
-    queue = get_queue(settings)
+    settings = services.settings
+    context.install(services)
+    preload()
+    queue = services.queue.rq
     if simple:
         worker: SimpleWorker = SimpleWorker([queue], connection=queue.connection)
         max_jobs = None
@@ -102,13 +102,12 @@ def resident_mb() -> int | None:
     return pages * os.sysconf("SC_PAGE_SIZE") // (1024 * 1024)
 
 
-def preload(settings: Settings) -> None:
-    """Import what a job needs, and set up the ORM mappers, before the first job, so the
-    first document does not pay for them (and the job timing stays about the page work)."""
-    backend = "search.opensearch" if settings.search_backend == "opensearch" else "search.sqlite_fts"
-    for module in ("workers.jobs.document", "workers.jobs.indexing", "workers.ocr.searchable_pdf", "sohoa.domain.records", backend):
-        try:
-            importlib.import_module(module)
-        except ImportError:  # optional parts (e.g. the OpenSearch client) may be absent
-            log.warning("could not preload %s", module, exc_info=True)
+def preload() -> None:
+    """Import the job, set up the ORM mappers and open the search backend before the first
+    job, so the first document does not pay for them (the job timing stays about the pages)."""
+    importlib.import_module(JOB_FUNCTION.rpartition(".")[0])
     configure_mappers()
+    try:
+        context.current().services.search  # noqa: B018 - opened once here, kept for the process
+    except Exception:  # noqa: BLE001 - a search outage must not stop the worker: jobs keep index_state pending
+        log.warning("search backend not available yet; documents will wait for the index", exc_info=True)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from sohoa.core.config import Settings
 from sohoa.core.errors import SohoaError
-from sohoa.core.models import PAGE_DONE, PAGE_FAILED
+from sohoa.core.vocab import PageStatus, TextSource
 from sohoa.domain.vntext import nfc
 from workers.ocr.imaging import looks_misoriented, prepare_page, rotate_image
 from workers.ocr.imaging.display import restore_original_image
@@ -30,8 +30,6 @@ from workers.ocr.sources import PageSource, RasterPage
 from workers.ocr.tesseract import OcrEngine, OcrResult
 
 log = logging.getLogger(__name__)
-
-SOURCE_TEXT_LAYER, SOURCE_OCR = "text_layer", "ocr"
 
 
 @dataclass
@@ -123,14 +121,14 @@ def ocr(raster: RasterPage, *, settings: Settings, engine: OcrEngine, workdir: P
 
 def text_layer_outcome(number: int, text: str) -> PageOutcome:
     text = nfc(text).strip()
-    return PageOutcome(number, PAGE_DONE, source=SOURCE_TEXT_LAYER, text=text,
+    return PageOutcome(number, PageStatus.DONE, source=TextSource.TEXT_LAYER, text=text,
                        word_count=len(text.split()))
 
 
 def ocr_outcome(number: int, raster: RasterPage, result: OcrResult, settings: Settings) -> PageOutcome:
     confidence = result.mean_confidence
     return PageOutcome(
-        number, PAGE_DONE, source=SOURCE_OCR, text=result.text, confidence=confidence,
+        number, PageStatus.DONE, source=TextSource.OCR, text=result.text, confidence=confidence,
         word_count=len(result.words),
         needs_review=confidence is not None and confidence < settings.ocr_low_confidence,
         width=raster.width, height=raster.height, dpi=raster.dpi, words=result.words_json(),
@@ -147,4 +145,4 @@ def _keep(path: Path) -> Path:
 
 
 def _failed(number: int, code: str, message: str) -> PageOutcome:
-    return PageOutcome(number, PAGE_FAILED, error_code=code, error_message=message[:2000])
+    return PageOutcome(number, PageStatus.FAILED, error_code=code, error_message=message[:2000])

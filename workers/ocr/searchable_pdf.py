@@ -23,16 +23,10 @@ from pathlib import Path
 
 import pikepdf
 from PIL import Image
-from sqlalchemy import select
-
-from sohoa.storage.archive import StoredInfo
-from sohoa.core.db import session_scope
-from sohoa.core.models import PAGE_DONE, Document, Page, StoredFile, utcnow
 
 log = logging.getLogger(__name__)
 
 SEARCHABLE_PDF_NAME = "searchable.pdf"
-KIND_SEARCHABLE_PDF, KIND_PAGE_PDF = "searchable_pdf", "page_pdf"
 SRGB_PROFILES = (
     Path("/usr/share/color/icc/sRGB.icc"),  # Debian icc-profiles-free
     Path("/usr/share/color/icc/ghostscript/srgb.icc"),  # Debian libgs-common
@@ -54,55 +48,6 @@ class PagePart:
 
     number: int
     page_pdf: Path | None  # Tesseract's page PDF; None: take the page from the original
-
-
-def publish_searchable_pdf(ctx, document_id: str) -> StoredInfo | None:  # type: ignore[no-untyped-def]
-    """Merge and store the document's searchable PDF unless the stored one is up to date.
-
-    Up to date = stored after every page was last processed, so re-running a finished job
-    (resume, RQ redelivery) neither rebuilds it nor adds a StoredFile row.
-    """
-    with session_scope(ctx.sessions) as session:
-        doc = session.get(Document, document_id)
-        assert doc is not None
-        pages = session.execute(select(Page.number, Page.status, Page.source, Page.processed_at)
-                                .where(Page.document_id == document_id).order_by(Page.number)).all()
-        files = session.execute(select(StoredFile.kind, StoredFile.path, StoredFile.created_at)
-                                .where(StoredFile.document_id == document_id,
-                                       StoredFile.kind.in_((KIND_PAGE_PDF, KIND_SEARCHABLE_PDF)))).all()
-        original, mime, title = ctx.archive.abspath(doc.original_path), doc.mime_type, doc.filename
-    current = [f for f in files if f.kind == KIND_SEARCHABLE_PDF]
-    latest_page = max((p.processed_at for p in pages if p.processed_at), default=None)
-    if current and ctx.archive.abspath(current[0].path).is_file() and latest_page is not None \
-            and current[0].created_at >= latest_page:
-        return None
-    page_pdfs = {Path(f.path).name: ctx.archive.abspath(f.path) for f in files if f.kind == KIND_PAGE_PDF}
-    parts = [PagePart(p.number, _page_pdf(p, page_pdfs)) for p in pages]
-    with tempfile.TemporaryDirectory(prefix="sohoa-pdf-") as tmp:
-        out = Path(tmp) / SEARCHABLE_PDF_NAME
-        build_searchable_pdf(parts, original, mime, out, workdir=Path(tmp), title=title,
-                             max_pixels=ctx.settings.max_pixels_per_page)
-        stored = ctx.archive.put_derived_file(document_id, SEARCHABLE_PDF_NAME, out)
-    with session_scope(ctx.sessions) as session:
-        row = session.scalars(select(StoredFile).where(
-            StoredFile.document_id == document_id, StoredFile.kind == KIND_SEARCHABLE_PDF,
-            StoredFile.path == stored.path)).first()
-        if row is None:
-            session.add(StoredFile(document_id=document_id, kind=KIND_SEARCHABLE_PDF, path=stored.path,
-                                   sha256=stored.sha256, size_bytes=stored.size_bytes))
-        else:
-            row.sha256, row.size_bytes, row.created_at = stored.sha256, stored.size_bytes, utcnow()
-    return stored
-
-
-def _page_pdf(page, page_pdfs: dict[str, Path]) -> Path | None:  # type: ignore[no-untyped-def]
-    if page.status != PAGE_DONE or page.source != "ocr":
-        return None
-    path = page_pdfs.get(page_pdf_name(page.number))
-    if path is None or not path.is_file():
-        log.warning("page %d: no page PDF in the archive, using the original page", page.number)
-        return None
-    return path
 
 
 def build_searchable_pdf(parts: list[PagePart], original: Path, mime: str, out: Path, *,

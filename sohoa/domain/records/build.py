@@ -22,11 +22,9 @@ from sqlalchemy.orm import Session
 
 from sohoa.core.errors import NotFound
 from sohoa.domain.extract import ExtractedField, best_fields, extract_fields, owner_role
-from sohoa.core.models import (
-    PAGE_DONE, RECORD_DOSSIER, RECORD_RESULT, REVIEW_CONFIRMED, Document, ExtractedFieldRow, Page, Record,
-    RecordCorrection, RecordSubject,
-)
-from sohoa.domain.records.ids import CCCD, CMND, ENTERPRISE, normalize_id
+from sohoa.core.models import Document, ExtractedFieldRow, Page, Record, RecordCorrection, RecordSubject
+from sohoa.core.vocab import IdType, PageStatus, RecordKind, ReviewState
+from sohoa.domain.records.ids import normalize_id
 
 # The person a result is about, where it differs from the extractor's choice of holder.
 _SUBJECT_ROLE = {"trich_luc_khai_sinh": "child", "giay_khai_sinh": "child",
@@ -35,7 +33,7 @@ _SUBJECT_ROLE = {"trich_luc_khai_sinh": "child", "giay_khai_sinh": "child",
 PLAIN_COLUMNS = {"doc_type": "doc_type", "kind": "doc_class", "doc_number": "doc_no",
                  "issuing_body": "issuer", "issue_date": "issued", "valid_from": "valid_from",
                  "valid_until": "valid_until", "permanent": "validity"}
-_ID_NAMES = (("cccd", CCCD), ("cmnd", CMND))
+_ID_NAMES = (("cccd", IdType.CCCD), ("cmnd", IdType.CMND))
 
 
 def refresh_from_document(session: Session, document_id: str) -> Record:
@@ -69,7 +67,7 @@ def _page_texts(session: Session, document_id: str) -> list[str]:
     total = max((n for n, _, _ in rows), default=0)
     texts = [""] * total
     for number, text, status in rows:
-        if status == PAGE_DONE:
+        if status == PageStatus.DONE:
             texts[number - 1] = text or ""
     return texts
 
@@ -107,7 +105,7 @@ def extracted_values(best: dict[str, ExtractedField], document: Document, role: 
     validity = get.get("validity")
     values: dict[str, Any] = {
         "doc_type": (get.get("doc_type") or None),
-        "kind": RECORD_DOSSIER if get.get("doc_class") == "component" else RECORD_RESULT,
+        "kind": RecordKind.DOSSIER_COMPONENT if get.get("doc_class") == "component" else RecordKind.RESULT,
         "doc_number": _cut(get.get("doc_no"), 128),
         "issuing_body": _cut(get.get("issuer"), 512),
         "issue_date": issue_date,
@@ -127,7 +125,7 @@ def _owner_values(best: dict[str, ExtractedField], role: str | None) -> dict[str
             owner_id, owner_type = normalize_id(best[_key(role, name)].value), kind
             break
     if owner_id is None and "tax_code" in best:
-        owner_id, owner_type = normalize_id(best["tax_code"].value), ENTERPRISE
+        owner_id, owner_type = normalize_id(best["tax_code"].value), IdType.ENTERPRISE
     name = best.get(_key(role, "name"))
     return {"owner_id": owner_id, "owner_id_type": owner_type,
             "owner_name": _cut(name.value if name else None, 256)}
@@ -137,7 +135,7 @@ def _protected(session: Session, record: Record) -> set[str]:
     """Columns an officer set: all of them once confirmed, else the corrected ones."""
     if record.id is None:
         return set()
-    if record.review_state == REVIEW_CONFIRMED:
+    if record.review_state == ReviewState.CONFIRMED:
         return set(PLAIN_COLUMNS) | {"owner_id", "owner_id_type", "owner_name", "procedure_code"}
     corrected = set(session.scalars(select(RecordCorrection.field).where(RecordCorrection.record_id == record.id)))
     if "owner_id" in corrected:
@@ -160,7 +158,7 @@ def _replace_subjects(session: Session, record: Record, fields: list[ExtractedFi
         session.add(RecordSubject(record_id=record.id, role=role, person_id=person_id, id_type=id_kind,
                                   name=_cut(name_field.value if name_field else None, 256)))
     if "tax_code" in best:
-        session.add(RecordSubject(record_id=record.id, role="enterprise", id_type=ENTERPRISE,
+        session.add(RecordSubject(record_id=record.id, role="enterprise", id_type=IdType.ENTERPRISE,
                                   person_id=normalize_id(best["tax_code"].value)))
 
 

@@ -11,11 +11,10 @@ from datetime import date
 from typing import Any
 
 from sohoa.core.errors import BadRequest, NotFound
-from sohoa.core.models import (
-    RECORD_DOSSIER, RECORD_RESULT, REVIEW_CONFIRMED, ApiKey, Record, RecordCorrection, utcnow,
-)
+from sohoa.core.models import ApiKey, Record, RecordCorrection
+from sohoa.core.clock import utcnow
+from sohoa.core.vocab import LegalStatus, RecordKind, ReviewState
 from sohoa.domain.records.ids import id_type, normalize_id
-from sohoa.domain.validity import LEGAL_STATUSES, REPLACED
 
 EDITABLE = ("owner_id", "owner_name", "doc_type", "kind", "procedure_code", "doc_number", "issuing_body",
             "issue_date", "valid_from", "valid_until", "permanent", "approved")
@@ -45,7 +44,7 @@ def apply_changes(record: Record, key: ApiKey, *, changes: dict[str, Any], confi
     """
     clean = {name: _validate(name, value) for name, value in changes.items()}
     _check_status(record, legal_status, replaced_by)
-    if clean.get("kind") not in (None, RECORD_RESULT, RECORD_DOSSIER):
+    if clean.get("kind") not in (None, RecordKind.RESULT, RecordKind.DOSSIER_COMPONENT):
         raise BadRequest("kind must be result or dossier_component", code="invalid_value", detail={"field": "kind"})
     rows: list[RecordCorrection] = []
 
@@ -64,7 +63,7 @@ def apply_changes(record: Record, key: ApiKey, *, changes: dict[str, Any], confi
         change("legal_status", legal_status)
         change("replaced_by_id", replaced_by.id if replaced_by is not None else None)
     if confirm:
-        change("review_state", REVIEW_CONFIRMED)
+        change("review_state", ReviewState.CONFIRMED)
         record.confirmed_by_key_id, record.confirmed_at = key.id, utcnow()
     return rows
 
@@ -115,10 +114,10 @@ def _check_status(record: Record, legal_status: str | None, replaced_by: Record 
             raise BadRequest("replaced_by goes with legal_status=replaced", code="invalid_value",
                              detail={"field": "replaced_by"})
         return
-    if legal_status not in LEGAL_STATUSES:
-        raise BadRequest(f"legal_status must be one of {', '.join(LEGAL_STATUSES)}", code="invalid_value",
+    if legal_status not in tuple(LegalStatus):
+        raise BadRequest(f"legal_status must be one of {', '.join(tuple(LegalStatus))}", code="invalid_value",
                          detail={"field": "legal_status"})
-    if (legal_status == REPLACED) != (replaced_by is not None):
+    if (legal_status == LegalStatus.REPLACED) != (replaced_by is not None):
         raise BadRequest("legal_status=replaced needs replaced_by (the replacing record's id), and only it",
                          code="replaced_by_required", detail={"field": "replaced_by"})
     if replaced_by is not None and replaced_by.id == record.id:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 
 from sohoa.core.errors import BadRequest
+from sohoa.core.vocab import IdType
 
-CCCD, CMND, ENTERPRISE = "cccd", "cmnd", "enterprise"
 _CCCD = re.compile(r"^\d{12}$")
 _CMND = re.compile(r"^\d{9}$")
 _ENTERPRISE = re.compile(r"^\d{10}(-\d{3})?$")
@@ -27,11 +27,11 @@ def normalize_id(value: str) -> str:
 def id_type(value: str) -> str | None:
     """``cccd`` (12 digits), ``cmnd`` (9), ``enterprise`` (10, or 10-3), else None."""
     if _CCCD.match(value):
-        return CCCD
+        return IdType.CCCD
     if _CMND.match(value):
-        return CMND
+        return IdType.CMND
     if _ENTERPRISE.match(value):
-        return ENTERPRISE
+        return IdType.ENTERPRISE
     return None
 
 

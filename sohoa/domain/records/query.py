@@ -20,7 +20,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from sohoa.core.models import LEGAL_IN_FORCE, Record, RecordSubject
+from sohoa.core.models import Record, RecordSubject
+
+from sohoa.core.vocab import LegalStatus
 
 LOOKUP_ROLES = ("subject", "child", "deceased", "husband", "wife", "representative", "enterprise")
 MAX_LOOKUP = 200
@@ -31,7 +33,7 @@ def valid_on_clause(day: date) -> ColumnElement[bool]:
     start = func.coalesce(Record.valid_from, Record.issue_date)
     return and_(
         Record.approved.is_(True),
-        or_(Record.legal_status == LEGAL_IN_FORCE, Record.legal_status.is_(None), Record.legal_status == ""),
+        or_(Record.legal_status == LegalStatus.IN_FORCE, Record.legal_status.is_(None), Record.legal_status == ""),
         start.is_not(None),
         start <= day,
         or_(Record.permanent.is_(True), and_(Record.valid_until.is_not(None), Record.valid_until >= day)),

@@ -1,0 +1,147 @@
+"""The vocabularies: every closed set of values stored in the database or sent over the API.
+
+One ``StrEnum`` per set, written once. Models, API schemas (``Literal`` types and query
+parameters), checks and the CLI derive from these; a member compares equal to its string,
+so rows written before these enums existed read back unchanged. Imports nothing, so the
+CLI can offer the roles without loading SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class DocumentStatus(StrEnum):
+    """A document's processing state: ``queued → processing → indexed``, or ``failed``."""
+
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    INDEXED = "indexed"
+    FAILED = "failed"
+
+
+FINAL_DOCUMENT_STATUSES = frozenset({DocumentStatus.INDEXED, DocumentStatus.FAILED})
+
+
+class IndexState(StrEnum):
+    """Whether a document's current text is in the search index (the reconciler retries ``pending``)."""
+
+    PENDING = "pending"
+    INDEXED = "indexed"
+    FAILED = "failed"
+
+
+class PageStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class TextSource(StrEnum):
+    """Where a page's text came from."""
+
+    OCR = "ocr"
+    TEXT_LAYER = "text_layer"
+
+
+class BatchStatus(StrEnum):
+    """``processing`` while any document of the batch is queued or processing."""
+
+    PROCESSING = "processing"
+    DONE = "done"
+
+
+class FileKind(StrEnum):
+    """What a stored file in the archive is (``stored_files.kind``)."""
+
+    ORIGINAL = "original"
+    PAGE_WORDS = "page_words"
+    PAGE_PDF = "page_pdf"
+    SEARCHABLE_PDF = "searchable_pdf"
+
+
+class Role(StrEnum):
+    """What a caller may do (see ``api/deps.py``); ``admin`` may do everything."""
+
+    ADMIN = "admin"
+    CLERK = "clerk"
+    OFFICER = "officer"
+    PORTAL = "portal"
+
+
+ROLES: tuple[str, ...] = tuple(role.value for role in Role)
+
+
+class KeyState(StrEnum):
+    ACTIVE = "active"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+class RecordKind(StrEnum):
+    RESULT = "result"
+    DOSSIER_COMPONENT = "dossier_component"
+
+
+class LegalStatus(StrEnum):
+    """A result's legal standing; only ``in_force`` can be valid. ``expired`` means ended by
+    a decision, not by its validity period running out (that is ``ValidityReason.PAST_END``)."""
+
+    IN_FORCE = "in_force"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    CANCELLED = "cancelled"
+    REPLACED = "replaced"
+
+
+class ReviewState(StrEnum):
+    EXTRACTED = "extracted"
+    CONFIRMED = "confirmed"
+
+
+class ValidityKind(StrEnum):
+    """How a result's end is known: never ends, ends on a date, or not known (never guessed)."""
+
+    PERMANENT = "permanent"
+    DATED = "dated"
+    UNKNOWN = "unknown"
+
+
+class ValidityReason(StrEnum):
+    """Why a record is or is not valid on a day (stable codes, sent to portals)."""
+
+    VALID = "valid"
+    NOT_APPROVED = "not_approved"
+    NOT_IN_FORCE = "not_in_force"
+    NOT_YET_VALID = "not_yet_valid"
+    PAST_END = "past_end"
+    UNKNOWN_END = "unknown_end"
+    UNKNOWN_START = "unknown_start"
+
+
+class IdType(StrEnum):
+    """Kinds of identifier a record's owner is looked up by."""
+
+    CCCD = "cccd"  # 12-digit personal ID
+    CMND = "cmnd"  # 9-digit old ID card
+    ENTERPRISE = "enterprise"  # enterprise / tax code
+
+
+class FieldSource(StrEnum):
+    """Where a record field's value came from, as the API reports it."""
+
+    EXTRACTED = "extracted"
+    OFFICER = "officer"
+    UPLOAD = "upload"
+    DERIVED = "derived"
+    NONE = "none"
+
+
+class SearchBackendName(StrEnum):
+    SQLITE = "sqlite"
+    OPENSEARCH = "opensearch"
+
+
+class HealthStatus(StrEnum):
+    OK = "ok"
+    ERROR = "error"
