@@ -1,8 +1,8 @@
-"""Request dependencies: settings, a database session, the caller's API key and role.
+"""Request dependencies: the app's services, a database session, the caller's API key and role.
 
-Routes declare what they need with the aliases below (``SessionDep``, ``KeyDep``,
-``ClerkKey``, ``OfficerKey``, ``AdminKey``, ``ReaderCaller``) so authorization reads at a
-glance in each signature.
+Routes declare what they need with the aliases below (``ServicesDep``, ``SessionDep``,
+``KeyDep``, ``ClerkKey``, ``AdminKey``, ``ReaderCaller``, ``OfficerCaller``) so
+authorization reads at a glance in each signature.
 
 Roles as scopes: ``clerk`` uploads and sees batch status; ``officer`` searches, reads
 documents and records, confirms and corrects; ``portal`` only looks records up and downloads
@@ -16,18 +16,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
-from sohoa.storage.archive import ArchiveStore
-from sohoa.core.config import Settings
 from sohoa.core.errors import BadRequest, Forbidden, Unauthorized
-from sohoa.domain.keys import authenticate
 from sohoa.core.models import ApiKey
+from sohoa.core.vocab import Role
+from sohoa.domain.keys import authenticate
 from sohoa.services import Services
+from sohoa.storage.archive import ArchiveStore
 
 _bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer sohoa_…`")
 
@@ -39,10 +39,6 @@ def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
-
-
-def get_settings(services: ServicesDep) -> Settings:
-    return services.settings
 
 
 def get_session_factory(services: ServicesDep) -> sessionmaker[Session]:
@@ -62,7 +58,6 @@ def get_archive(services: ServicesDep) -> ArchiveStore:
     return services.archive
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
 SessionDep = Annotated[Session, Depends(get_session)]
 ArchiveDep = Annotated[ArchiveStore, Depends(get_archive)]
@@ -84,9 +79,10 @@ def current_key(
 KeyDep = Annotated[ApiKey, Depends(current_key)]
 
 
-def require_roles(*roles: str):  # type: ignore[no-untyped-def]
-    """A dependency admitting admin keys and the given roles (403 for any other role)."""
-    allowed = frozenset(("admin", *roles))
+def require_roles(*roles: str) -> Any:
+    """A dependency admitting admin keys and the given roles (403 for any other role);
+    ``Any`` like the ``Depends(...)`` it returns, to sit in ``Annotated``."""
+    allowed = frozenset((Role.ADMIN, *roles))
 
     def check(key: KeyDep) -> ApiKey:
         if key.role not in allowed:
@@ -97,8 +93,7 @@ def require_roles(*roles: str):  # type: ignore[no-untyped-def]
     return Depends(check)
 
 
-ClerkKey = Annotated[ApiKey, require_roles("clerk")]
-OfficerKey = Annotated[ApiKey, require_roles("officer")]
+ClerkKey = Annotated[ApiKey, require_roles(Role.CLERK)]
 AdminKey = Annotated[ApiKey, require_roles()]
 
 
@@ -120,9 +115,9 @@ class Caller:
 
     def sees_full_id(self, value: str | None, asked: str | None = None) -> bool:
         """Officers and admins see IDs; a portal sees only the ID it asked about."""
-        if self.role in ("officer", "admin"):
+        if self.role in (Role.OFFICER, Role.ADMIN):
             return True
-        return self.role == "portal" and value is not None and value == asked
+        return self.role == Role.PORTAL and value is not None and value == asked
 
 
 def read_purpose(
@@ -138,11 +133,11 @@ def read_purpose(
     return raw
 
 
-def _caller(roles: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def _caller(roles: tuple[str, ...]) -> Any:
     """Role check first (401/403), then the purpose (400): a clerk learns nothing about purposes."""
 
     def build(key: ApiKey, purpose: str | None) -> Caller:
-        if key.role == "portal" and purpose is None:
+        if key.role == Role.PORTAL and purpose is None:
             raise BadRequest("portals must say which dossier a read serves: send the X-Purpose header "
                              "or the purpose parameter (a dossier code)", code="purpose_required")
         return Caller(key=key, purpose=purpose)
@@ -153,5 +148,5 @@ def _caller(roles: tuple[str, ...]):  # type: ignore[no-untyped-def]
     return Depends(build)
 
 
-ReaderCaller = Annotated[Caller, _caller(("officer", "portal"))]
-OfficerCaller = Annotated[Caller, _caller(("officer",))]
+ReaderCaller = Annotated[Caller, _caller((Role.OFFICER, Role.PORTAL))]
+OfficerCaller = Annotated[Caller, _caller((Role.OFFICER,))]

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field
@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, Field
 
 def _utc(value: datetime) -> datetime:
     """SQLite hands back naive datetimes; everything stored is UTC, so say so in the JSON."""
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
@@ -21,10 +21,6 @@ class ErrorInfo(BaseModel):
     code: str
     message: str
     detail: Any = None
-
-
-class ErrorBody(BaseModel):
-    error: ErrorInfo
 
 
 class BatchDocumentBase(BaseModel):

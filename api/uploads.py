@@ -9,6 +9,7 @@ enforced while parsing, so an oversized batch is refused before it is all read.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -18,6 +19,9 @@ from starlette.requests import Request
 from ingest import Spool, SpooledUpload, upload_tmp_dir
 from sohoa.core.config import Settings
 from sohoa.core.errors import BadRequest, TooLarge
+
+if TYPE_CHECKING:  # this TypedDict exists for type checkers only
+    from python_multipart.multipart import MultipartCallbacks
 
 FILE_FIELD = "files"
 TEXT_FIELDS = ("agency_code", "procedure_code", "note")
@@ -61,7 +65,7 @@ class _Collector:
         self._name: str | None = None
         self._text = bytearray()
 
-    def callbacks(self) -> dict:  # type: ignore[type-arg]
+    def callbacks(self) -> MultipartCallbacks:
         return {"on_part_begin": self.on_part_begin, "on_part_data": self.on_part_data,
                 "on_part_end": self.on_part_end, "on_header_field": self.on_header_field,
                 "on_header_value": self.on_header_value, "on_header_end": self.on_header_end,
@@ -117,7 +121,7 @@ async def read_batch_form(request: Request, settings: Settings) -> BatchForm:
         raise BadRequest("send the files as multipart/form-data in the `files` field", code="invalid_multipart")
     charset = params.get(b"charset", b"utf-8").decode("latin-1")
     collector = _Collector(settings, "utf-8" if charset.lower() in ("", "utf8") else charset)
-    parser = MultipartParser(params[b"boundary"], collector.callbacks())  # type: ignore[arg-type]
+    parser = MultipartParser(params[b"boundary"], collector.callbacks())
     try:
         async for chunk in request.stream():
             parser.write(chunk)

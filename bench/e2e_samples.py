@@ -149,7 +149,7 @@ def pdf_page_dpis(path: Path) -> dict[int, int]:
     """Each page at the resolution of its scanned image (300 dpi without one), like the pipeline."""
     from pypdf import PdfReader
 
-    dpis = {n: 300 for n in range(1, len(PdfReader(path).pages) + 1)}
+    dpis = dict.fromkeys(range(1, len(PdfReader(path).pages) + 1), 300)
     listing = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True, check=True)
     for line in listing.stdout.splitlines()[2:]:
         cols = line.split()
@@ -243,7 +243,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--api-key (or SOHOA_API_KEY) is needed with --api-url")
         return check(args.samples, args.api_url.rstrip("/"), args.api_key, dict(os.environ), args.top,
                      raw_processes=raw)
-    codes, ratios = [], []
+    codes: list[int] = []
+    ratios: list[float] = []
     for round_no in range(1, args.rounds + 1):
         if args.rounds > 1:
             print(f"\n=== round {round_no}/{args.rounds}")

@@ -63,7 +63,13 @@ def _norm(key: str, value) -> str:
 
 
 def _printed(key: str, value: str, text: str) -> bool:
-    if key in ("cccd", "child_cccd", "business_no", "cmnd", "enterprise_code"):  # look-alikes count as printed (they are repairable)
+    if key in (
+        "cccd",
+        "child_cccd",
+        "business_no",
+        "cmnd",
+        "enterprise_code",
+    ):  # look-alikes count as printed (they are repairable)
         digits = re.sub(r"[\s.]", "", text)
         value = re.sub(r"[\s.]", "", value)
         return value in digits or value in digits.translate(_LOOKALIKES) or value in re.sub(r"-", "", digits)
@@ -97,11 +103,16 @@ class Score:
             if t:
                 c["fn"] += 1
             if t or g:
-                self.errors.append(f"{label}: {key}: expected {truth[key]!r}, got {got.get(SUMMARY_KEY.get(key, key))!r}")
+                self.errors.append(
+                    f"{label}: {key}: expected {truth[key]!r}, got {got.get(SUMMARY_KEY.get(key, key))!r}"
+                )
 
     def table(self, title: str) -> str:
-        rows = [f"\n{title}", f"{'field':<15} {'expected':>8} {'TP':>5} {'FP':>4} {'FN':>4} {'absent':>6} "
-                f"{'P':>6} {'R':>6} {'R(text)':>7} {'lowconf':>7}"]
+        rows = [
+            f"\n{title}",
+            f"{'field':<15} {'expected':>8} {'TP':>5} {'FP':>4} {'FN':>4} {'absent':>6} "
+            f"{'P':>6} {'R':>6} {'R(text)':>7} {'lowconf':>7}",
+        ]
         for key in FIELDS:
             c = self.c.get(key)
             if c is None:
@@ -110,8 +121,10 @@ class Score:
             p = tp / (tp + fp) if tp + fp else 1.0
             r = tp / (tp + fn) if tp + fn else 1.0
             rt = tp / (tp + fn - absent) if tp + fn - absent else 1.0
-            rows.append(f"{key:<15} {tp + fn:>8} {tp:>5} {fp:>4} {fn:>4} {absent:>6} {p:>6.3f} {r:>6.3f} {rt:>7.3f} "
-                        f"{c['low']:>7}")
+            rows.append(
+                f"{key:<15} {tp + fn:>8} {tp:>5} {fp:>4} {fn:>4} {absent:>6} {p:>6.3f} {r:>6.3f} {rt:>7.3f} "
+                f"{c['low']:>7}"
+            )
         return "\n".join(rows)
 
 
@@ -131,7 +144,12 @@ def run_samples(samples: Path, source: str, ocr_dir: Path | None) -> Score:
     issuers = json.loads(ISSUER_TRUTH.read_text(encoding="utf-8"))["issuer"]
     for item in json.loads((samples / "truth.json").read_text(encoding="utf-8")):
         stem = Path(item["file"]).stem
-        pages = [item["text"]] if source == "truth" else _load_ocr(ocr_dir, stem)
+        pages: list[str] | None
+        if source == "truth":
+            pages = [item["text"]]
+        else:
+            assert ocr_dir is not None, "main() gives a directory with any source but 'truth'"
+            pages = _load_ocr(ocr_dir, stem)
         if pages is None:
             print(f"warning: no OCR output for {stem}", file=sys.stderr)
             pages = [""]
@@ -175,10 +193,15 @@ def main(argv: list[str] | None = None) -> int:
     if (args.samples / "truth.json").exists():
         scores.append((f"samples ({source}, {args.samples})", run_samples(args.samples, source, ocr_dir)))
     if args.generated:
-        scores.append((f"generated clean (n={args.generated}, seed={args.seed})",
-                       run_generated(args.generated, args.seed, False)))
-        scores.append((f"generated with OCR digit noise (n={args.generated}, seed={args.seed + 1})",
-                       run_generated(args.generated, args.seed + 1, True)))
+        scores.append(
+            (f"generated clean (n={args.generated}, seed={args.seed})", run_generated(args.generated, args.seed, False))
+        )
+        scores.append(
+            (
+                f"generated with OCR digit noise (n={args.generated}, seed={args.seed + 1})",
+                run_generated(args.generated, args.seed + 1, True),
+            )
+        )
     for title, score in scores:
         print(score.table(title))
         if args.show_errors:

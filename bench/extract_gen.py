@@ -45,10 +45,15 @@ class Person:
             self.name += " " + rng.choice(GIVEN)
         self.birth = date(rng.randint(born_after, born_before), rng.randint(1, 12), rng.randint(1, 28))
         century = (self.birth.year // 100 - 19) * 2 + (1 if self.sex == "female" else 0)
-        self.cccd = f"{rng.choice(sorted(PROVINCE_CODES))}{century}{self.birth.year % 100:02d}{rng.randint(0, 999999):06d}"
+        self.cccd = (
+            f"{rng.choice(sorted(PROVINCE_CODES))}{century}{self.birth.year % 100:02d}{rng.randint(0, 999999):06d}"
+        )
         # a legacy 9-digit ID card instead, for some adults (papers issued before the switch)
-        self.cmnd = f"{rng.randint(1, 38):02d}{rng.randint(0, 9999999):07d}" \
-            if self.birth.year < 1990 and rng.random() < 0.3 else None
+        self.cmnd = (
+            f"{rng.randint(1, 38):02d}{rng.randint(0, 9999999):07d}"
+            if self.birth.year < 1990 and rng.random() < 0.3
+            else None
+        )
 
     def ids(self) -> dict:
         """Ground truth: the ID this person's papers print (one of the two)."""
@@ -84,29 +89,46 @@ class Gen:
         if not idx:
             return text
         i = self.rng.choice(idx)
-        return text[:i] + _LOOK[text[i]] + text[i + 1:]
+        return text[:i] + _LOOK[text[i]] + text[i + 1 :]
 
     def show(self, name: str) -> str:
         return name.upper() if self.rng.random() < 0.5 else name
 
     def id_line(self, p: Person) -> str:
         if p.cmnd:
-            lab = self.pick("Số CMND: ", "Chứng minh nhân dân số ", "CMND số: ", "Số chứng minh nhân dân: ",
-                            "Số CMND:  ", "Giấy CMND số ", "Số Chứng minh nhân dân:")
+            lab = self.pick(
+                "Số CMND: ",
+                "Chứng minh nhân dân số ",
+                "CMND số: ",
+                "Số chứng minh nhân dân: ",
+                "Số CMND:  ",
+                "Giấy CMND số ",
+                "Số Chứng minh nhân dân:",
+            )
             shown = p.cmnd if self.rng.random() < 0.8 else f"{p.cmnd[:3]} {p.cmnd[3:6]} {p.cmnd[6:]}"
             return lab + self.noise(shown)
         cccd = p.cccd
-        lab = self.pick("Số định danh cá nhân: ", "Số CCCD: ", "Căn cước công dân số ", "Mã định danh: ",
-                        "CCCD số: ", "Số định danh cá nhân:  ")
+        lab = self.pick(
+            "Số định danh cá nhân: ",
+            "Số CCCD: ",
+            "Căn cước công dân số ",
+            "Mã định danh: ",
+            "CCCD số: ",
+            "Số định danh cá nhân:  ",
+        )
         shown = cccd if self.rng.random() < 0.85 else f"{cccd[:3]} {cccd[3:6]} {cccd[6:9]} {cccd[9:]}"
         return lab + self.noise(shown)
 
     def inline_id(self, p: Person) -> str:
         """An ID inside a sentence: ``số định danh cá nhân 0491...`` or ``số CMND 2123...``."""
         if p.cmnd:
-            return f"{self.pick('số CMND', 'số chứng minh nhân dân', 'CMND số', 'chứng minh nhân dân số')} " \
-                   f"{self.noise(p.cmnd)}"
-        return f"{self.pick('số định danh cá nhân', 'số CCCD', 'số định danh cá' + chr(10) + 'nhân')} {self.noise(p.cccd)}"
+            return (
+                f"{self.pick('số CMND', 'số chứng minh nhân dân', 'CMND số', 'chứng minh nhân dân số')} "
+                f"{self.noise(p.cmnd)}"
+            )
+        return (
+            f"{self.pick('số định danh cá nhân', 'số CCCD', 'số định danh cá' + chr(10) + 'nhân')} {self.noise(p.cccd)}"
+        )
 
     def body(self, scope: str, place: str = "", province: str = "") -> tuple[list[str], str]:
         """Printed header lines of an issuing body and what a clerk types for it.
@@ -116,15 +138,23 @@ class Gen:
         """
         ub = self.pick("ỦY BAN NHÂN DÂN", "ỦY BAN NHÂN DÂN", "UỶ BAN NHÂN DÂN", "UBND")
         full = "ỦY BAN NHÂN DÂN"
-        level, name = {"commune": ("XÃ", place), "district": ("HUYỆN", place), "district_office": ("HUYỆN", place),
-                       "province_office": ("TỈNH", province), "business": ("TỈNH", province)}.get(scope, ("", ""))
+        level, name = {
+            "commune": ("XÃ", place),
+            "district": ("HUYỆN", place),
+            "district_office": ("HUYỆN", place),
+            "province_office": ("TỈNH", province),
+            "business": ("TỈNH", province),
+        }.get(scope, ("", ""))
         if scope.startswith("new_commune"):
             level, name = self.rng.choice(NEW_UNITS)
         unit = f"{level} {name.upper()}"
         if name.startswith("Thành phố"):
             unit = name.upper()
-        office = {"district_office": DISTRICT_OFFICES, "province_office": PROVINCE_OFFICES,
-                  "new_commune_office": ["PHÒNG KINH TẾ", "PHÒNG VĂN HÓA - XÃ HỘI"]}.get(scope)
+        office = {
+            "district_office": DISTRICT_OFFICES,
+            "province_office": PROVINCE_OFFICES,
+            "new_commune_office": ["PHÒNG KINH TẾ", "PHÒNG VĂN HÓA - XÃ HỘI"],
+        }.get(scope)
         if scope == "business":
             dept = self.pick("SỞ KẾ HOẠCH VÀ ĐẦU TƯ", "SỞ TÀI CHÍNH")
             lines = [f"{dept} {unit}"] if self.rng.random() < 0.6 else [dept, unit]
@@ -144,12 +174,11 @@ class Gen:
     def _spaced(self, lines: list[str]) -> list[str]:
         """Scan noise in header lines: doubled spaces, dashes without spaces or as en dashes."""
         out = []
-        for ln in lines:
-            if self.rng.random() < 0.15:
-                ln = ln.replace(" ", "  ", 1)
-            if " - " in ln and self.rng.random() < 0.3:
-                ln = ln.replace(" - ", self.pick("-", " – ", " -"))
-            out.append(ln)
+        for line in lines:
+            noisy = line.replace(" ", "  ", 1) if self.rng.random() < 0.15 else line
+            if " - " in noisy and self.rng.random() < 0.3:
+                noisy = noisy.replace(" - ", self.pick("-", " – ", " -"))
+            out.append(noisy)
         return out
 
     def name_label(self, role: str = "") -> str:
@@ -184,8 +213,21 @@ COMPONENT_KINDS = frozenset({"don_de_nghi", "to_khai"})
 
 def _truth(kind: str, **kw) -> dict:
     """Expected values; ``doc_class`` is stated here, not taken from the extractor's own table."""
-    base = {"kind": kind, "doc_class": "component" if kind in COMPONENT_KINDS else "result", "name": None,
-            "cccd": None, "cmnd": None, "doc_no": None, "issued": None, "valid_until": None, "business_no": None,
-            "child_name": None, "child_cccd": None, "validity": None, "issuer": None, "enterprise_code": None}
+    base = {
+        "kind": kind,
+        "doc_class": "component" if kind in COMPONENT_KINDS else "result",
+        "name": None,
+        "cccd": None,
+        "cmnd": None,
+        "doc_no": None,
+        "issued": None,
+        "valid_until": None,
+        "business_no": None,
+        "child_name": None,
+        "child_cccd": None,
+        "validity": None,
+        "issuer": None,
+        "enterprise_code": None,
+    }
     base.update(kw)
     return base

@@ -40,10 +40,19 @@ def qd(g: Gen) -> tuple[str, dict]:
         f"QUYẾT ĐỊNH\nVề việc hỗ trợ kinh phí\n{_authority(issuer)}\n"
         f"Căn cứ Luật Tổ chức chính quyền địa phương {g.formal(date(2015, 6, 19))};\n"
         f"Căn cứ Quyết định số {g.rng.randint(1, 999)}/QĐ-UBND của Ủy ban nhân dân tỉnh;\nQUYẾT ĐỊNH:\n"
-        f"Điều 1. Hỗ trợ cho hộ {honor} {p.name}, {g.inline_id(p)}, cư trú tại thôn {g.rng.randint(1, 9)}, số tiền {g.rng.randint(5, 60)}.000.000 đồng.\n"
-        f"Điều 2. {clause}\nTM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH\n")
-    return text, _truth("quyet_dinh", name=p.name, **p.ids(), doc_no=no.replace("\u00d0", "Đ"),
-                        issued=d.isoformat(), validity="permanent", issuer=issuer)
+        f"Điều 1. Hỗ trợ cho hộ {honor} {p.name}, {g.inline_id(p)}, cư trú tại thôn {g.rng.randint(1, 9)}, "
+        f"số tiền {g.rng.randint(5, 60)}.000.000 đồng.\n"
+        f"Điều 2. {clause}\nTM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH\n"
+    )
+    return text, _truth(
+        "quyet_dinh",
+        name=p.name,
+        **p.ids(),
+        doc_no=no.replace("\u00d0", "Đ"),
+        issued=d.isoformat(),
+        validity="permanent",
+        issuer=issuer,
+    )
 
 
 def hkd(g: Gen) -> tuple[str, dict]:
@@ -63,9 +72,19 @@ def hkd(g: Gen) -> tuple[str, dict]:
         f"4. Vốn kinh doanh: {g.rng.randint(50, 900)}.000.000 đồng\n"
         f"5. {g.pick('Họ và tên đại diện hộ kinh doanh', 'Họ, chữ đệm, tên chủ hộ', 'Họ tên người đại diện')}: "
         f"{g.show(p.name)}\nGiới tính: {sex}{g.pick(' ', '   ')}Sinh ngày: {g.numeric(p.birth)} Dân tộc: Kinh\n"
-        f"{g.id_line(p)}\nNơi thường trú: thôn 2, xã {commune}\nTRƯỞNG PHÒNG\n")
-    return text, _truth("gcn_hkd", name=p.name, **p.ids(), doc_no=no, business_no=no, issued=d.isoformat(),
-                        validity="permanent", issuer=issuer, enterprise_code=tax)
+        f"{g.id_line(p)}\nNơi thường trú: thôn 2, xã {commune}\nTRƯỞNG PHÒNG\n"
+    )
+    return text, _truth(
+        "gcn_hkd",
+        name=p.name,
+        **p.ids(),
+        doc_no=no,
+        business_no=no,
+        issued=d.isoformat(),
+        validity="permanent",
+        issuer=issuer,
+        enterprise_code=tax,
+    )
 
 
 def ks(g: Gen) -> tuple[str, dict]:
@@ -83,9 +102,18 @@ def ks(g: Gen) -> tuple[str, dict]:
         f"Giới tính: {'Nữ' if child.sex == 'female' else 'Nam'} Dân tộc: Kinh Quốc tịch: Việt Nam\n"
         f"Nơi sinh: Trạm Y tế xã {commune}\n{g.id_line(child)}\n"
         f"{g.name_label(role)}{g.show(parent.name)}\n"
-        f"Nơi đăng ký khai sinh: Ủy ban nhân dân xã {commune}\nNGƯỜI KÝ TRÍCH LỤC\n")
-    return text, _truth("trich_luc_khai_sinh", name=parent.name, doc_no=no, issued=d.isoformat(),
-                        child_name=child.name, child_cccd=child.cccd, validity="permanent", issuer=issuer)
+        f"Nơi đăng ký khai sinh: Ủy ban nhân dân xã {commune}\nNGƯỜI KÝ TRÍCH LỤC\n"
+    )
+    return text, _truth(
+        "trich_luc_khai_sinh",
+        name=parent.name,
+        doc_no=no,
+        issued=d.isoformat(),
+        child_name=child.name,
+        child_cccd=child.cccd,
+        validity="permanent",
+        issuer=issuer,
+    )
 
 
 def kt(g: Gen) -> tuple[str, dict]:
@@ -96,9 +124,11 @@ def kt(g: Gen) -> tuple[str, dict]:
     text = g.header(body, commune, no, d) + (
         f"TRÍCH LỤC KHAI TỬ\n{g.name_label()}{g.show(dead.name)}\nNgày, tháng, năm sinh: {g.numeric(dead.birth)}\n"
         f"{g.id_line(dead)}\nĐã chết vào lúc: 10 giờ, {g.formal(d - timedelta(days=3))}\n"
-        f"{g.name_label('người đi đăng ký')}{asker.name}\n")
-    return text, _truth("trich_luc_khai_tu", name=asker.name, doc_no=no, issued=d.isoformat(),
-                        validity="permanent", issuer=issuer)
+        f"{g.name_label('người đi đăng ký')}{asker.name}\n"
+    )
+    return text, _truth(
+        "trich_luc_khai_tu", name=asker.name, doc_no=no, issued=d.isoformat(), validity="permanent", issuer=issuer
+    )
 
 
 def hn(g: Gen) -> tuple[str, dict]:
@@ -108,16 +138,28 @@ def hn(g: Gen) -> tuple[str, dict]:
     printed = g.rng.random() < 0.7
     until = add_months(d, 6)
     honor = "ông" if p.sex == "male" else "bà"
-    tail = f"Giấy này có giá trị sử dụng đến {g.formal(until)}.\n" if printed else \
-        g.pick("Giấy này có giá trị sử dụng trong thời hạn 06 tháng kể từ ngày cấp.\n", "")
+    tail = (
+        f"Giấy này có giá trị sử dụng đến {g.formal(until)}.\n"
+        if printed
+        else g.pick("Giấy này có giá trị sử dụng trong thời hạn 06 tháng kể từ ngày cấp.\n", "")
+    )
     title = g.pick("GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN", "GIẤY XÁC NHẬN\nTÌNH TRẠNG HÔN NHÂN")
     text = g.header(body, commune, no, d) + (
         f"{title}\nXét đề nghị của {honor} {p.name} về việc xác nhận tình trạng hôn nhân cho:\n"
         f"{g.name_label()}{g.show(p.name)}\nNgày, tháng, năm sinh: {g.numeric(p.birth)}\n"
         f"Giới tính: {'Nữ' if p.sex == 'female' else 'Nam'}\nGiấy tờ tùy thân: {g.id_line(p)}\n"
-        f"Tình trạng hôn nhân: chưa đăng ký kết hôn với ai.\n{tail}TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH\n")
-    return text, _truth("xac_nhan_tinh_trang_hon_nhan", name=p.name, **p.ids(), doc_no=no, issued=d.isoformat(),
-                        valid_until=until.isoformat(), validity="dated", issuer=issuer)
+        f"Tình trạng hôn nhân: chưa đăng ký kết hôn với ai.\n{tail}TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH\n"
+    )
+    return text, _truth(
+        "xac_nhan_tinh_trang_hon_nhan",
+        name=p.name,
+        **p.ids(),
+        doc_no=no,
+        issued=d.isoformat(),
+        valid_until=until.isoformat(),
+        validity="dated",
+        issuer=issuer,
+    )
 
 
 def gpxd(g: Gen) -> tuple[str, dict]:
@@ -131,16 +173,30 @@ def gpxd(g: Gen) -> tuple[str, dict]:
         f"{g.inline_id(p)}\nĐịa chỉ: thôn 4, huyện {district}\n"
         f"Diện tích xây dựng tầng 1: {g.rng.randint(40, 200)} m2.\n"
         f"3. Giấy phép này có hiệu lực khởi công xây dựng trong thời hạn {months:02d} tháng kể từ ngày\ncấp.\n"
-        "KT. TRƯỞNG PHÒNG\nPHÓ TRƯỞNG PHÒNG\n")
-    return text, _truth("giay_phep_xay_dung", name=p.name, **p.ids(), doc_no=no, issued=d.isoformat(),
-                        valid_until=add_months(d, months).isoformat(), validity="dated", issuer=issuer)
+        "KT. TRƯỞNG PHÒNG\nPHÓ TRƯỞNG PHÒNG\n"
+    )
+    return text, _truth(
+        "giay_phep_xay_dung",
+        name=p.name,
+        **p.ids(),
+        doc_no=no,
+        issued=d.isoformat(),
+        valid_until=add_months(d, months).isoformat(),
+        validity="dated",
+        issuer=issuer,
+    )
 
 
-_COMPONENT_TITLES = (("ĐƠN ĐỀ NGHỊ", "don_de_nghi"), ("ĐƠN XIN CẤP BẢN SAO", "don_de_nghi"), ("TỜ KHAI", "to_khai"),
-                     ("TỜ KHAI ĐĂNG KÝ KHAI SINH", "to_khai"), ("GIẤY ĐỀ NGHỊ ĐĂNG KÝ HỘ KINH DOANH", "don_de_nghi"),
-                     ("GIẤY ĐỀ NGHỊ CẤP GIẤY PHÉP XÂY DỰNG", "don_de_nghi"),
-                     ("PHIẾU YÊU CẦU CẤP BẢN SAO TRÍCH LỤC HỘ TỊCH", "don_de_nghi"),
-                     ("ĐƠN ĐĂNG KÝ BIẾN ĐỘNG ĐẤT ĐAI", "don_de_nghi"))
+_COMPONENT_TITLES = (
+    ("ĐƠN ĐỀ NGHỊ", "don_de_nghi"),
+    ("ĐƠN XIN CẤP BẢN SAO", "don_de_nghi"),
+    ("TỜ KHAI", "to_khai"),
+    ("TỜ KHAI ĐĂNG KÝ KHAI SINH", "to_khai"),
+    ("GIẤY ĐỀ NGHỊ ĐĂNG KÝ HỘ KINH DOANH", "don_de_nghi"),
+    ("GIẤY ĐỀ NGHỊ CẤP GIẤY PHÉP XÂY DỰNG", "don_de_nghi"),
+    ("PHIẾU YÊU CẦU CẤP BẢN SAO TRÍCH LỤC HỘ TỊCH", "don_de_nghi"),
+    ("ĐƠN ĐĂNG KÝ BIẾN ĐỘNG ĐẤT ĐAI", "don_de_nghi"),
+)
 
 
 def _enterprise_code(g: Gen) -> str:
@@ -163,8 +219,15 @@ def _show_code(g: Gen, code: str) -> str:
 
 
 def _code_label(g: Gen, branch: bool) -> str:
-    labels = ["Mã số doanh nghiệp: ", "Mã số thuế: ", "MST: ", "Mã số doanh nghiệp:  ", "Mã số DN: ",
-              "Mã số doanh nghiệp/Mã số thuế: ", "Mã số thuế doanh nghiệp: "]
+    labels = [
+        "Mã số doanh nghiệp: ",
+        "Mã số thuế: ",
+        "MST: ",
+        "Mã số doanh nghiệp:  ",
+        "Mã số DN: ",
+        "Mã số doanh nghiệp/Mã số thuế: ",
+        "Mã số thuế doanh nghiệp: ",
+    ]
     if branch:
         labels += ["Mã số chi nhánh: ", "Mã số thuế chi nhánh: "]
     return g.rng.choice(labels)
@@ -175,12 +238,18 @@ def don(g: Gen) -> tuple[str, dict]:
     commune = g.rng.choice(COMMUNES)
     title, kind = g.rng.choice(_COMPONENT_TITLES)
     code = _enterprise_code(g) if g.rng.random() < 0.2 else None
-    firm = f"Tên doanh nghiệp: CÔNG TY TNHH {commune.upper()}\n{_code_label(g, '-' in (code or ''))}" \
-           f"{_show_code(g, code)}\n" if code else ""
-    text = (f"{MOTTO}\n{MOTTO2}\n{commune}, {g.formal(d)}\n{title}\n"
-            f"Kính gửi: Ủy ban nhân dân xã {commune}\n{firm}{g.name_label('người yêu cầu')}{p.name}\n"
-            f"Nơi cư trú: thôn 5, xã {commune}\nGiấy tờ tùy thân: {g.id_line(p)}, cấp {g.formal(d - timedelta(days=400))}\n"
-            f"Ngày, tháng, năm sinh: {g.numeric(p.birth)}\nSố lượng bản sao: 02 bản.\nNGƯỜI YÊU CẦU\n{p.name}\n")
+    firm = (
+        f"Tên doanh nghiệp: CÔNG TY TNHH {commune.upper()}\n{_code_label(g, '-' in (code or ''))}"
+        f"{_show_code(g, code)}\n"
+        if code
+        else ""
+    )
+    text = (
+        f"{MOTTO}\n{MOTTO2}\n{commune}, {g.formal(d)}\n{title}\n"
+        f"Kính gửi: Ủy ban nhân dân xã {commune}\n{firm}{g.name_label('người yêu cầu')}{p.name}\n"
+        f"Nơi cư trú: thôn 5, xã {commune}\nGiấy tờ tùy thân: {g.id_line(p)}, cấp {g.formal(d - timedelta(days=400))}\n"
+        f"Ngày, tháng, năm sinh: {g.numeric(p.birth)}\nSố lượng bản sao: 02 bản.\nNGƯỜI YÊU CẦU\n{p.name}\n"
+    )
     return text, _truth(kind, name=p.name, **p.ids(), issued=d.isoformat(), validity="unknown", enterprise_code=code)
 
 
@@ -190,18 +259,30 @@ def dn(g: Gen) -> tuple[str, dict]:
     body, issuer = g.body("business", province=g.rng.choice(PROVINCES + NEW_PROVINCES))
     d = _issued(g)
     branch = "-" in code
-    title = "GIẤY CHỨNG NHẬN ĐĂNG KÝ HOẠT ĐỘNG CHI NHÁNH" if branch else \
-        g.pick("GIẤY CHỨNG NHẬN ĐĂNG KÝ DOANH NGHIỆP", "GIẤY CHỨNG NHẬN ĐĂNG KÝ DOANH NGHIỆP\nCÔNG TY TNHH")
+    title = (
+        "GIẤY CHỨNG NHẬN ĐĂNG KÝ HOẠT ĐỘNG CHI NHÁNH"
+        if branch
+        else g.pick("GIẤY CHỨNG NHẬN ĐĂNG KÝ DOANH NGHIỆP", "GIẤY CHỨNG NHẬN ĐĂNG KÝ DOANH NGHIỆP\nCÔNG TY TNHH")
+    )
     sex = "Nữ" if p.sex == "female" else "Nam"
     text = g.header(body, "", None, None) + (
         f"{title}\n{_code_label(g, branch)}{_show_code(g, code)}\nĐăng ký lần đầu: {g.formal(d)}\n"
         f"1. Tên {'chi nhánh' if branch else 'công ty'}: CÔNG TY TNHH {g.rng.choice(COMMUNES).upper()}\n"
-        f"2. Địa chỉ trụ sở chính: thôn 1, xã {g.rng.choice(COMMUNES)}\n3. Vốn điều lệ: {g.rng.randint(1, 90)}.000.000.000 đồng\n"
+        f"2. Địa chỉ trụ sở chính: thôn 1, xã {g.rng.choice(COMMUNES)}\n"
+        f"3. Vốn điều lệ: {g.rng.randint(1, 90)}.000.000.000 đồng\n"
         f"4. Người đại diện theo pháp luật\n{g.name_label()}{g.show(p.name)}{g.pick(' ', '   ')}Giới tính: {sex}\n"
         f"Sinh ngày: {g.numeric(p.birth)} Dân tộc: Kinh Quốc tịch: Việt Nam\n{g.id_line(p)}\n"
-        "TRƯỞNG PHÒNG\n")
-    return text, _truth("gcn_dkdn", name=p.name, **p.ids(), issued=d.isoformat(), validity="permanent",
-                        issuer=issuer, enterprise_code=code)
+        "TRƯỞNG PHÒNG\n"
+    )
+    return text, _truth(
+        "gcn_dkdn",
+        name=p.name,
+        **p.ids(),
+        issued=d.isoformat(),
+        validity="permanent",
+        issuer=issuer,
+        enterprise_code=code,
+    )
 
 
 GENERATORS = {"qd": qd, "hkd": hkd, "ks": ks, "kt": kt, "hn": hn, "gpxd": gpxd, "don": don, "dn": dn}

@@ -15,7 +15,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from search.base import IndexedDocument, IndexedPage, SearchBackend, SearchQuery
@@ -62,7 +62,7 @@ def make_document(i: int, rng: random.Random) -> IndexedDocument:
     return IndexedDocument(
         document_id=f"doc-{i:06d}", pages=pages, batch_ids=[f"batch-{i // 200:04d}"],
         agency_code=f"UBND-{i % 9}", procedure_code=f"1.00{4000 + i % 50}",
-        uploaded_at=datetime(2024, 1, 1, tzinfo=timezone.utc) + timedelta(minutes=i),
+        uploaded_at=datetime(2024, 1, 1, tzinfo=UTC) + timedelta(minutes=i),
         filename=f"scan-{i:06d}.pdf", owner_ids=[cccd], doc_type="giay_khai_sinh",
         valid_from=issued, valid_until=issued + timedelta(days=180), permanent=False,
     )

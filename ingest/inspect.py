@@ -118,7 +118,7 @@ def _opens_without_password(reader: PdfReader) -> bool:
     """Owner-password-only PDFs (an empty user password) are readable by every tool."""
     try:
         return bool(reader.decrypt(""))
-    except Exception:  # unsupported cipher, missing crypto provider...
+    except Exception:  # noqa: BLE001 - pypdf raises anything for an unsupported cipher or missing crypto provider
         return False
 
 
@@ -155,7 +155,8 @@ def _check_tiff_page_data(image: Image.Image, index: int, frames: int, file_size
     some past its end. Nothing is decoded, unless the layout tags are missing or odd (old
     writers of uncompressed files left out the byte counts): then the first and the last
     pages are decoded instead."""
-    tags = image.tag_v2  # type: ignore[attr-defined]
+    assert isinstance(image, TiffImagePlugin.TiffImageFile)
+    tags = image.tag_v2
     for offsets_tag, counts_tag in _TIFF_LAYOUTS:
         offsets, counts = _tag_ints(tags.get(offsets_tag)), _tag_ints(tags.get(counts_tag))
         if offsets:

@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.inspect import inspect_file
 from ingest.spool import SpooledUpload, spool_stream
-from sohoa.storage.archive import ArchiveStore
 from sohoa.core.config import Settings
 from sohoa.core.db import session_scope
 from sohoa.core.errors import BadRequest, NotFound, SohoaError, TooLarge
 from sohoa.core.models import Batch, BatchItem, Document, StoredFile
 from sohoa.core.vocab import DocumentStatus
+from sohoa.storage.archive import ArchiveStore
 
 log = logging.getLogger(__name__)
 
@@ -112,8 +112,9 @@ def ingest_batch(
         for pos in largest_first(uploads):  # each is queued as soon as it is registered
             outcomes[pos] = _ingest_one(settings, session_factory, archive, batch_id, first + pos,
                                         uploads[pos], meta)
-            if outcomes[pos].document_id and not outcomes[pos].duplicate:
-                queue.put(outcomes[pos].document_id)
+            document_id = outcomes[pos].document_id
+            if document_id is not None and not outcomes[pos].duplicate:
+                queue.put(document_id)
     finally:
         for upload in uploads:
             upload.discard()
@@ -261,6 +262,6 @@ class _Enqueuer:
             return
         try:
             self.enqueue(document_id)
-        except Exception as exc:  # Redis down, timeout...: the database still says queued
+        except Exception as exc:  # noqa: BLE001 - Redis down, timeout...: the database still says queued
             log.warning("could not enqueue document %s (%s); the reconciler will retry", document_id, exc)
             self.ok = False

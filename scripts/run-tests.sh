@@ -7,6 +7,18 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 PYTEST=(.venv/bin/python -m pytest "$@")
 
+# Static checks first, each failing the run: the import layers (import-linter contracts in
+# pyproject.toml), lint (ruff) and types (mypy), on the whole tree.
+static_failed=0
+for check in ".venv/bin/lint-imports --no-cache" ".venv/bin/ruff check --no-cache ." ".venv/bin/mypy"; do
+  echo "== $check"
+  $check || static_failed=1
+done
+if [[ $static_failed -ne 0 ]]; then
+  echo "ERROR: static checks failed (see above); the test suite was not run" >&2
+  exit 1
+fi
+
 if command -v pg_virtualenv >/dev/null 2>&1 && [[ -z "${SOHOA_TEST_NO_POSTGRES:-}" ]]; then
   # pg_virtualenv exports PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE for the inner command.
   # -t: a private temp dir even as root (root's default is the fixed /etc/postgresql/*/regress,

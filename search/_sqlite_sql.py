@@ -6,23 +6,18 @@ set next to the one being searched and swap a pointer in ``search_meta``.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from search.base import IndexedDocument, SearchFilters
 from search.query import ParsedQuery
+from sohoa.core.clock import vn_day
 
 # unicode61 without diacritic removal: the exact column keeps them, the folded column
 # has none left (folding, incl. đ→d, is done in Python by sohoa.domain.vntext).
 TOKENIZER = "unicode61 remove_diacritics 0"
 EXACT_WEIGHT = 3.0  # bm25 column weights: an exact-diacritics hit counts 3x a folded one
 FOLDED_WEIGHT = 1.0
-
-try:
-    LOCAL_TZ: Any = ZoneInfo("Asia/Ho_Chi_Minh")
-except ZoneInfoNotFoundError:  # no tzdata: Vietnam has been UTC+7 without DST since 1975
-    LOCAL_TZ = timezone(timedelta(hours=7))
 
 META_DDL = "CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
 
@@ -80,9 +75,7 @@ def local_day(moment: datetime | None) -> str | None:
     """The Asia/Ho_Chi_Minh calendar day of an upload (naive datetimes are UTC)."""
     if moment is None:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(LOCAL_TZ).date().isoformat()
+    return vn_day(moment).isoformat()
 
 
 def _iso(value: date | None) -> str | None:

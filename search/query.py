@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sohoa.domain import vntext
-from sohoa.core.errors import InvalidQuery
-
 from search.base import SearchQuery
+from sohoa.core.errors import InvalidQuery
+from sohoa.domain import vntext
 
 MAX_QUERY_CHARS = 500
 MAX_QUERY_TERMS = 32
@@ -42,10 +41,6 @@ class QueryTerm:
 
     exact: tuple[str, ...]  # vntext.normalize per word: NFC, canonical tones, lower case
     folded: tuple[str, ...]  # vntext.folded per word: no diacritics, đ→d
-
-    @property
-    def is_phrase(self) -> bool:
-        return len(self.exact) > 1
 
 
 @dataclass(frozen=True)

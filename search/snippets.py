@@ -10,9 +10,8 @@ from __future__ import annotations
 import html
 import re
 
-from sohoa.domain import vntext
-
 from search.query import ParsedQuery, fold_word, words
+from sohoa.domain import vntext
 
 SNIPPET_CHARS = 240
 CONTEXT_BEFORE = 60

@@ -20,13 +20,12 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sohoa.domain import vntext
-
 from search import _sqlite_sql as sql
 from search.base import IndexedDocument, SearchFilters, SearchHit, SearchQuery, SearchResult
 from search.errors import SearchUnavailable
 from search.query import ParsedQuery, index_forms, parse_query, validate_paging
 from search.snippets import make_snippet
+from sohoa.domain import vntext
 
 if TYPE_CHECKING:
     from sohoa.core.config import Settings

@@ -18,8 +18,10 @@ ROOT = Path(__file__).resolve().parents[1]
 ENV_EXAMPLE = ROOT / ".env.example"
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-_TOKEN = re.compile(rf"\$(?:(?P<escaped>\$)|\{{(?P<braced>{_NAME})(?:(?P<op>:?[-?+])(?P<arg>[^}}]*))?\}}|(?P<bare>{_NAME}))")
-_ASSIGN = re.compile(rf"^(?P<commented>#\s*)?(?P<name>[A-Z][A-Z0-9_]*)=(?P<value>.*)$")
+_TOKEN = re.compile(
+    rf"\$(?:(?P<escaped>\$)|\{{(?P<braced>{_NAME})(?:(?P<op>:?[-?+])(?P<arg>[^}}]*))?\}}|(?P<bare>{_NAME}))"
+)
+_ASSIGN = re.compile(r"^(?P<commented>#\s*)?(?P<name>[A-Z][A-Z0-9_]*)=(?P<value>.*)$")
 
 # Throwaway values for the secrets .env.example leaves blank (OpenSearch's strength rules met).
 TEST_SECRETS = {
@@ -39,11 +41,12 @@ def _substitute(text: str, env: dict[str, str]) -> str:
         value = env.get(name)
         present = value is not None and (value != "" or not op.startswith(":"))
         if op.endswith("-"):
-            return value if present else arg  # type: ignore[return-value]
+            return value if present and value is not None else arg  # present implies a value
         if op.endswith("?"):
             if not present:
                 raise KeyError(f"{name}: {arg}")
-            return value  # type: ignore[return-value]
+            assert value is not None  # present
+            return value
         if op.endswith("+"):
             return arg if present else ""
         return value or ""

@@ -1,29 +1,28 @@
-"""Shared fixtures: real services started per test session on free loopback ports."""
+"""Shared fixtures: real services started per test session on free loopback ports, the
+settings, ``Services`` and job context of a test, the API app and one key per role."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from api import create_app
 from sohoa.core.config import Settings
-from sohoa.core.db import migrate
+from sohoa.core.db import migrate, session_scope
+from sohoa.core.vocab import ROLES
+from sohoa.domain.keys import create_key
 from sohoa.services import Services
 from tests.pg import database_backends
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.ports import free_port
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +56,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def redis_conn(redis_url: str):  # type: ignore[no-untyped-def]
+def redis_conn(redis_url: str):
     import redis
 
     conn = redis.Redis.from_url(redis_url)
@@ -116,3 +115,30 @@ def worker_settings(settings: Settings, services: Services) -> Iterator[Settings
     context.install(services)
     yield settings
     close_jobs()
+
+
+@dataclass
+class Keys:
+    """One API key per role (plaintext), created on the test's database."""
+
+    admin: str
+    clerk: str
+    officer: str
+    portal: str
+
+    def auth(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {getattr(self, role)}"}
+
+
+@pytest.fixture
+def api(settings: Settings) -> Iterator[TestClient]:
+    """The real app on the test's settings, served in-process (its lifespan runs)."""
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture
+def keys(session_factory: sessionmaker[Session]) -> Keys:
+    with session_scope(session_factory) as session:
+        plain = {role: create_key(session, role=role, name=f"test {role}")[1] for role in ROLES}
+    return Keys(**plain)

@@ -6,7 +6,7 @@ import io
 import struct
 import zlib
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, TiffImagePlugin
 from pypdf import PdfReader, PdfWriter
 
 
@@ -71,8 +71,9 @@ def with_junk_page_data(data: bytes, page: int) -> bytes:
     """A TIFF whose page ``page`` (1-based) has its strip bytes replaced by junk of the same
     length: nothing is missing, the data just does not decompress."""
     with Image.open(io.BytesIO(data)) as tif:
+        assert isinstance(tif, TiffImagePlugin.TiffImageFile)
         tif.seek(page - 1)
-        start, count = tif.tag_v2[273][0], tif.tag_v2[279][0]  # type: ignore[attr-defined]
+        start, count = tif.tag_v2[273][0], tif.tag_v2[279][0]
     return data[:start] + _junk(count) + data[start + count:]
 
 

@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from sohoa.domain import audit
 from api.deps import ClerkKey, ServicesDep, SessionDep
 from api.schemas import (
     BatchCounts,
@@ -22,8 +21,9 @@ from api.schemas import (
 from api.uploads import BATCH_REQUEST_BODY, read_batch_form
 from ingest import BatchMeta, BatchOutcome, ingest_batch
 from sohoa.core.errors import Forbidden, NotFound
-from sohoa.core.models import Batch, BatchItem, Page
-from sohoa.core.vocab import DocumentStatus, IndexState
+from sohoa.core.models import ApiKey, Batch, BatchItem, Page
+from sohoa.core.vocab import DocumentStatus, IndexState, Role
+from sohoa.domain import audit
 
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"])
 
@@ -62,12 +62,12 @@ async def add_files(batch_id: str, request: Request, key: ClerkKey, services: Se
     return _created(outcome)
 
 
-def _check_may_add(session_factory, key, batch_id: str) -> None:  # type: ignore[no-untyped-def]
+def _check_may_add(session_factory: sessionmaker[Session], key: ApiKey, batch_id: str) -> None:
     with session_factory() as session:
         batch = session.get(Batch, batch_id)
         if batch is None:
             raise NotFound(f"no batch with id {batch_id}", detail={"batch_id": batch_id})
-        if key.role != "admin" and batch.created_by_key_id != key.id:
+        if key.role != Role.ADMIN and batch.created_by_key_id != key.id:
             raise Forbidden("only the key that created the batch (or an admin) may add files to it")
 
 
@@ -86,7 +86,7 @@ def _created(outcome: BatchOutcome) -> BatchCreatedPublic:
     )
 
 
-def _audit_upload(session_factory, key, outcome: BatchOutcome, action: str) -> None:  # type: ignore[no-untyped-def]
+def _audit_upload(session_factory: sessionmaker[Session], key: ApiKey, outcome: BatchOutcome, action: str) -> None:
     with session_factory() as session:
         audit.record(session, key, action, target_type="batch", target_id=outcome.batch_id,
                      result_count=len(outcome.files))
@@ -125,15 +125,15 @@ def pages_needing_review(session: Session, document_ids: list[str]) -> dict[str,
     rows = session.execute(
         select(Page.document_id, func.count()).where(Page.document_id.in_(document_ids), Page.needs_review)
         .group_by(Page.document_id))
-    return {document_id: count for document_id, count in rows}
+    return {document_id: count for document_id, count in rows}  # noqa: C416 - rows are Row objects, not pairs for dict()
 
 
 def _item_public(item: BatchItem, review: dict[str, int]) -> BatchDocumentPublic:
     document = item.document
     if document is None:  # rejected at upload
-        error = ErrorInfo(code=item.error_code or "rejected", message=item.error_message or "")
-        return BatchDocumentPublic(id=None, filename=item.filename, status=DocumentStatus.FAILED, error=error)
-    error = None
+        rejected = ErrorInfo(code=item.error_code or "rejected", message=item.error_message or "")
+        return BatchDocumentPublic(id=None, filename=item.filename, status=DocumentStatus.FAILED, error=rejected)
+    error: ErrorInfo | None = None
     if document.status == DocumentStatus.FAILED:
         error = ErrorInfo(code=document.error_code or "failed", message=document.error_message or "")
     return BatchDocumentPublic(

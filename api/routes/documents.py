@@ -8,13 +8,13 @@ from fastapi.responses import FileResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from sohoa.domain import audit
 from api.deps import ArchiveDep, Caller, OfficerCaller, ReaderCaller, SessionDep
 from api.schemas import DocumentPublic, ErrorInfo, PagePublic
-from sohoa.storage.archive import ArchiveStore
 from sohoa.core.errors import NotFound, ServiceUnavailable
 from sohoa.core.models import BatchItem, Document, Page, Record, StoredFile
 from sohoa.core.vocab import DocumentStatus
+from sohoa.domain import audit
+from sohoa.storage.archive import ArchiveStore
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 

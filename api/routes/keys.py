@@ -7,18 +7,19 @@ revoked, so the service is never left without anyone able to manage keys.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import APIRouter
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from api.deps import AdminKey, SessionDep
 from api.schemas_records import KeyCreate, KeyCreatedPublic, KeyPublic, KeyUpdate
-from sohoa.domain import audit
-from sohoa.core.errors import Conflict, NotFound
-from sohoa.domain.keys import create_key, revoke_key
-from sohoa.core.models import ApiKey
 from sohoa.core.clock import utcnow
+from sohoa.core.errors import Conflict, NotFound
+from sohoa.core.models import ApiKey
+from sohoa.domain import audit
+from sohoa.domain.keys import create_key, revoke_key
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
 
@@ -26,7 +27,7 @@ router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
 def _aware(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def key_public(key: ApiKey) -> KeyPublic:
@@ -37,7 +38,7 @@ def key_public(key: ApiKey) -> KeyPublic:
                      last_used_at=key.last_used_at, active=active)
 
 
-def _load(session, key_id: int) -> ApiKey:  # type: ignore[no-untyped-def]
+def _load(session: Session, key_id: int) -> ApiKey:
     key = session.get(ApiKey, key_id)
     if key is None:
         raise NotFound(f"no API key with id {key_id}", detail={"key_id": key_id})

@@ -11,17 +11,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import OfficerCaller, ReaderCaller, ServicesDep, SessionDep
-from workers.jobs.indexing import index_document
+from api.deps import Caller, OfficerCaller, ReaderCaller, ServicesDep, SessionDep
 from api.records_view import RecordContext, record_public
 from api.schemas_records import CorrectionPublic, HistoryPublic, RecordListPublic, RecordPatch, RecordPublic
-from sohoa.domain import audit
+from sohoa.core.clock import today_vn
 from sohoa.core.errors import BadRequest
 from sohoa.core.models import ExtractedFieldRow, RecordCorrection
+from sohoa.domain import audit
 from sohoa.domain.records import apply_changes, find_record, lookup_records, parse_owner_id
-from sohoa.core.clock import today_vn
+from workers.jobs.indexing import index_document
 
 router = APIRouter(prefix="/api/v1/records", tags=["records"])
 
@@ -84,7 +85,7 @@ async def patch_record(record_id: str, patch: RecordPatch, caller: OfficerCaller
     return body
 
 
-def _apply_patch(session, record_id: str, patch: RecordPatch, caller) -> tuple[RecordPublic, str]:  # type: ignore[no-untyped-def]
+def _apply_patch(session: Session, record_id: str, patch: RecordPatch, caller: Caller) -> tuple[RecordPublic, str]:
     if not patch.fields and not patch.confirm and patch.legal_status is None:
         raise BadRequest("nothing to change: send fields, confirm or legal_status", code="empty_patch")
     record = find_record(session, record_id)

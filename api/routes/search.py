@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from sohoa.domain import audit
-from api.deps import OfficerCaller, ServicesDep, SessionDep
-from sohoa.core.vocab import DocumentStatus
+from api.deps import Caller, OfficerCaller, ServicesDep, SessionDep
 from api.schemas import SearchHitPublic, SearchResultPublic
 from search import SearchBackend, SearchFilters, SearchQuery, SearchResult
-from sohoa.core.config import Settings
 from sohoa.core.errors import BadRequest, ServiceUnavailable, SohoaError
+from sohoa.core.vocab import DocumentStatus
+from sohoa.domain import audit
 from sohoa.domain.records import parse_owner_id
 
 log = logging.getLogger(__name__)
@@ -59,15 +59,20 @@ async def search(
     filters = SearchFilters(batch_id=batch_id, agency_code=agency_code, procedure_code=procedure_code,
                             uploaded_from=uploaded_from, uploaded_to=uploaded_to, status=status,
                             owner_id=owner, doc_type=doc_type, valid_on=valid_on)
-    result = await run_in_threadpool(run_search, services.search, SearchQuery(q=q, filters=filters, page=page, size=size))
-    hits = [SearchHitPublic(document_id=h.document_id, page=h.page, score=h.score, snippet=h.snippet,
-                            filename=h.filename) for h in result.hits]
+    result = await run_in_threadpool(
+        run_search, services.search, SearchQuery(q=q, filters=filters, page=page, size=size)
+    )
+    hits = [
+        SearchHitPublic(document_id=h.document_id, page=h.page, score=h.score, snippet=h.snippet, filename=h.filename)
+        for h in result.hits
+    ]
     await run_in_threadpool(_audit_search, session, caller, q, result.total, owner)
     return SearchResultPublic(total=result.total, page=page, size=size, hits=hits)
 
 
-def _audit_search(session, caller, q: str, total: int, owner: str | None) -> None:  # type: ignore[no-untyped-def]
+def _audit_search(session: Session, caller: Caller, q: str, total: int, owner: str | None) -> None:
     """Search results show page text: a read of personal data, logged like any other."""
-    audit.record(session, caller.key, "search", owner_id=owner, purpose=caller.purpose, result_count=total,
-                 detail={"q": q})
+    audit.record(
+        session, caller.key, "search", owner_id=owner, purpose=caller.purpose, result_count=total, detail={"q": q}
+    )
     session.commit()

@@ -9,12 +9,59 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-SURNAMES = "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý".split()
-MIDDLE = "Văn Thị Hữu Đức Minh Thu Ngọc Quang Thanh Xuân Kim Bảo".split()
-GIVEN = (
-    "An Bình Cường Dũng Hằng Hương Lan Long Mai Nam Phương Quý Sơn Thảo Tuấn Yến Hoà Khoẻ "
-    "Thuý Việt Nhung Trường Ánh Đạt Hiếu Lộc Oanh Tùng Vĩnh Hải Nguyệt Tâm"
-).split()
+SURNAMES = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+]
+MIDDLE = ["Văn", "Thị", "Hữu", "Đức", "Minh", "Thu", "Ngọc", "Quang", "Thanh", "Xuân", "Kim", "Bảo"]
+GIVEN = [
+    "An",
+    "Bình",
+    "Cường",
+    "Dũng",
+    "Hằng",
+    "Hương",
+    "Lan",
+    "Long",
+    "Mai",
+    "Nam",
+    "Phương",
+    "Quý",
+    "Sơn",
+    "Thảo",
+    "Tuấn",
+    "Yến",
+    "Hoà",
+    "Khoẻ",
+    "Thuý",
+    "Việt",
+    "Nhung",
+    "Trường",
+    "Ánh",
+    "Đạt",
+    "Hiếu",
+    "Lộc",
+    "Oanh",
+    "Tùng",
+    "Vĩnh",
+    "Hải",
+    "Nguyệt",
+    "Tâm",
+]
 PLACES = [
     ("Bắc Mê", ["Lạc Nông", "Yên Phú", "Minh Sơn", "Đường Âm"], "Hà Giang"),
     ("Bắc Trà My", ["Trà Đốc", "Trà Giang", "Trà Sơn", "Trà Kót"], "Quảng Nam"),

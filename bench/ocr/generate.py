@@ -14,6 +14,7 @@ import random
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFilter
 
 from bench.ocr.content import make_page, truth_text
@@ -27,7 +28,7 @@ CONDITIONS = (
 
 
 def skew(image: Image.Image, angle: float) -> Image.Image:
-    return image.rotate(angle, resample=Image.BICUBIC, expand=True, fillcolor=255)
+    return image.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
 
 
 def stamp(image: Image.Image, rng: random.Random, dpi: int) -> Image.Image:
@@ -48,7 +49,7 @@ def stamp(image: Image.Image, rng: random.Random, dpi: int) -> Image.Image:
         x, y = cx + 17.5 * px * math.cos(a), cy + 17.5 * px * math.sin(a)
         draw.rectangle((x - 0.7 * px, y - 0.7 * px, x + 0.7 * px, y + 0.7 * px), fill=(205, 35, 45))
     sx, sy = w * 0.58, h * rng.uniform(0.45, 0.6)
-    points = [(sx + t * 4, sy + 18 * px * 0.1 * math.sin(t / 9.0) * (1 + t / 200)) for t in range(0, 160)]
+    points = [(sx + t * 4, sy + 18 * px * 0.1 * math.sin(t / 9.0) * (1 + t / 200)) for t in range(160)]
     draw.line(points, fill=(30, 50, 170), width=int(0.6 * px), joint="curve")
     return Image.fromarray(np.minimum(np.asarray(rgb), np.asarray(ink)))
 
@@ -56,7 +57,7 @@ def stamp(image: Image.Image, rng: random.Random, dpi: int) -> Image.Image:
 def photocopy(image: Image.Image, rng: random.Random) -> Image.Image:
     """Contrast loss, toner noise, speckles, a dark edge and a slight blur."""
     nprng = np.random.default_rng(rng.randint(0, 2**31))
-    a = np.asarray(image.filter(ImageFilter.GaussianBlur(0.8)), dtype=np.float32)
+    a: npt.NDArray[np.floating] = np.asarray(image.filter(ImageFilter.GaussianBlur(0.8)), dtype=np.float32)
     a = 60 + a * (205 - 60) / 255
     a += nprng.normal(0, 14, a.shape)
     speck = nprng.random(a.shape) < 0.002

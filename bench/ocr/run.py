@@ -14,6 +14,7 @@ import re
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def word_recall(truth: str, text: str) -> tuple[int, int]:
     return sum((want & got).values()), sum(want.values())
 
 
-def _timed(fn, job):  # type: ignore[no-untyped-def]
+def _timed(fn: Callable[[systems.Job], tuple[str, int]], job: systems.Job) -> tuple[str, int, float, str | None]:
     started = time.monotonic()
     try:
         text, pages = fn(job)
@@ -64,9 +65,9 @@ def run_system(name: str, jobs: list[systems.Job], procs: int) -> tuple[list, fl
 
 def _warm() -> None:
     """Import what the service's workers preload, so the clock sees only page work."""
-    import workers.ocr.imaging  # noqa: F401
-    import workers.ocr.pipeline  # noqa: F401
-    import workers.ocr.sources  # noqa: F401
+    import workers.ocr.imaging
+    import workers.ocr.pipeline
+    import workers.ocr.sources  # noqa: F401 - imported for the side effect: the modules load once, up front
 
 
 def make_jobs(root: Path, truth: list[dict]) -> list[systems.Job]:
@@ -93,7 +94,7 @@ def table(truth: list[dict], scores: dict[str, dict], speed: dict[str, tuple[int
 
 
 def score(truth: list[dict], results: list) -> dict[str, dict]:
-    acc: dict[str, dict] = defaultdict(lambda: dict(err=0, len=0, hit=0, words=0, pages=0))
+    acc: dict[str, dict] = defaultdict(lambda: {"err": 0, "len": 0, "hit": 0, "words": 0, "pages": 0})
     for entry, (text, _pages, _secs, error) in zip(truth, results, strict=True):
         if error:
             print(f"  {entry['file']}: {error}", file=sys.stderr)
@@ -126,7 +127,9 @@ def main(argv: list[str] | None = None) -> None:
     if "ocrmypdf" in names and not systems.ocrmypdf_installed():
         print("ocrmypdf not installed (apt-get install ocrmypdf): skipped", file=sys.stderr)
         names.remove("ocrmypdf")
-    scores, speed, per_file = {}, {}, {}
+    scores: dict[str, dict] = {}
+    speed: dict[str, tuple[int, float]] = {}
+    per_file: dict[str, list[dict]] = {}
     jobs = make_jobs(root, truth)
     for round_ in range(args.repeat):  # rounds alternate systems, so load spikes hit all alike
         for name in names:

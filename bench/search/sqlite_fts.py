@@ -17,12 +17,86 @@ from pathlib import Path
 from search.base import IndexedDocument, IndexedPage, SearchFilters, SearchQuery
 from search.sqlite_fts import SqliteSearchBackend
 
-VOCAB = (
-    "ủy ban nhân dân phường xã quận huyện tỉnh thành phố giấy khai sinh chứng nhận đăng ký "
-    "kết hôn thường trú tạm trú hộ khẩu quyết định số ngày tháng năm cấp cho ông bà công dân "
-    "căn cước địa chỉ nơi cư trú chứng thực bản sao hồ sơ thủ tục hành chính một cửa lệ phí "
-    "người yêu cầu tiếp nhận hẹn trả kết quả xác nhận tình trạng hôn nhân đất đai nhà ở"
-).split()
+VOCAB = [
+    "ủy",
+    "ban",
+    "nhân",
+    "dân",
+    "phường",
+    "xã",
+    "quận",
+    "huyện",
+    "tỉnh",
+    "thành",
+    "phố",
+    "giấy",
+    "khai",
+    "sinh",
+    "chứng",
+    "nhận",
+    "đăng",
+    "ký",
+    "kết",
+    "hôn",
+    "thường",
+    "trú",
+    "tạm",
+    "trú",
+    "hộ",
+    "khẩu",
+    "quyết",
+    "định",
+    "số",
+    "ngày",
+    "tháng",
+    "năm",
+    "cấp",
+    "cho",
+    "ông",
+    "bà",
+    "công",
+    "dân",
+    "căn",
+    "cước",
+    "địa",
+    "chỉ",
+    "nơi",
+    "cư",
+    "trú",
+    "chứng",
+    "thực",
+    "bản",
+    "sao",
+    "hồ",
+    "sơ",
+    "thủ",
+    "tục",
+    "hành",
+    "chính",
+    "một",
+    "cửa",
+    "lệ",
+    "phí",
+    "người",
+    "yêu",
+    "cầu",
+    "tiếp",
+    "nhận",
+    "hẹn",
+    "trả",
+    "kết",
+    "quả",
+    "xác",
+    "nhận",
+    "tình",
+    "trạng",
+    "hôn",
+    "nhân",
+    "đất",
+    "đai",
+    "nhà",
+    "ở",
+]
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ"]
 MIDDLE = ["Văn", "Thị", "Hữu", "Minh", "Ngọc", "Thanh", "Đức", "Quang"]
 GIVEN = ["An", "Bình", "Chi", "Dũng", "Hà", "Hòa", "Khánh", "Lan", "Mai", "Nam", "Phúc", "Thảo", "Tuấn"]
@@ -36,8 +110,7 @@ def synthetic(n_docs: int, pages_per_doc: int, rng: random.Random) -> list[Index
         for p in range(1, pages_per_doc + 1):
             body = " ".join(rng.choice(VOCAB) for _ in range(250))
             pages.append(IndexedPage(p, f"Họ và tên: {name}. Số {d:06d}/QĐ-UBND. {body}"))
-        docs.append(IndexedDocument(f"doc-{d:06d}", pages, batch_ids=[f"b-{d % 50}"],
-                                    agency_code=f"UBND-{d % 7}"))
+        docs.append(IndexedDocument(f"doc-{d:06d}", pages, batch_ids=[f"b-{d % 50}"], agency_code=f"UBND-{d % 7}"))
     return docs
 
 

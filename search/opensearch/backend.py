@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from opensearchpy import OpenSearch
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+ALIAS_MISSING = "index_not_found_exception"  # a write through an alias that does not exist
+
 
 class OpenSearchBackend:
     name = "opensearch"
@@ -44,7 +47,6 @@ class OpenSearchBackend:
         self.index = index
         self.policy = policy or RetryPolicy()
         self.refresh = refresh  # False: rely on the cluster's refresh interval (bulk jobs)
-        self.last_rejected: dict[str, Any] = {}  # documents the last rebuild() had to skip
         self._alias_ready = False
         self.exact_score_cursor = exact_score_cursor  # None: ask the engine on first use
 
@@ -65,15 +67,14 @@ class OpenSearchBackend:
         if not docs:
             return
         self._ensure_alias()
-        targets = self._write_targets()
-        actions = [
-            PageAction(index, page_id(doc.document_id, page.number), doc.document_id,
-                       page_source(doc, page), require_alias=(index == self.index))
-            for index in targets
-            for doc in docs
-            for page in doc.pages
-        ]
-        rejected = bulk_write(self.client, actions, self.policy, refresh=self._bulk_refresh())
+        targets, rejected = self._write(docs)
+        if rejected and all(reason.get("type") == ALIAS_MISSING for reason in rejected.values()):
+            # One backend serves a whole process: the alias it saw exists may have gone since
+            # (an engine wiped or restored from an older snapshot). Create it again, once.
+            log.warning("index alias %s is gone; creating it again", self.index)
+            self._alias_ready = False
+            self._ensure_alias()
+            targets, rejected = self._write(docs)
         keep = [page_id(d.document_id, p.number) for d in docs if d.document_id not in rejected for p in d.pages]
         self._delete_where([d.document_id for d in docs], keep_ids=keep, targets=targets)
         if rejected:
@@ -82,6 +83,18 @@ class OpenSearchBackend:
                 document_ids=sorted(rejected),
                 reasons=rejected,
             )
+
+    def _write(self, docs: list[IndexedDocument]) -> tuple[list[str], dict[str, dict[str, Any]]]:
+        """Every page of ``docs`` into the alias (and a version being rebuilt); refused ones."""
+        targets = self._write_targets()
+        actions = [
+            PageAction(index, page_id(doc.document_id, page.number), doc.document_id,
+                       page_source(doc, page), require_alias=(index == self.index))
+            for index in targets
+            for doc in docs
+            for page in doc.pages
+        ]
+        return targets, bulk_write(self.client, actions, self.policy, refresh=self._bulk_refresh())
 
     def delete_document(self, document_id: str) -> None:
         """Remove every page of the document (a missing alias or document is not an error)."""
@@ -92,7 +105,7 @@ class OpenSearchBackend:
 
         Searches keep using the old version until the swap; if loading fails the new
         version is deleted and the old one stays in service. Documents the engine
-        refuses are skipped (listed in ``last_rejected``) rather than aborting.
+        refuses are skipped (and logged) rather than aborting.
         """
         old = versions.alias_targets(self.client, self.index, self.policy)
         new = versions.create_version(self.client, self.index, self.policy, loading=True)
@@ -116,7 +129,6 @@ class OpenSearchBackend:
         stale = [name for name in versions.versions(self.client, self.index, self.policy) if name != new]
         versions.drop(self.client, stale, self.policy)
         self._alias_ready = True
-        self.last_rejected = rejected
         if rejected:
             log.warning("rebuild skipped %d refused document(s): %s", len(rejected), sorted(rejected)[:20])
         return counter.documents - len(rejected)
@@ -165,10 +177,6 @@ class OpenSearchBackend:
         except TransportError:
             return False
 
-    def refresh_now(self) -> None:
-        """Make every write visible now (tests, tools); a no-op cost on small indices."""
-        call(self.policy, "refresh", lambda: self.client.indices.refresh(index=self.index, ignore=[404]))
-
     def close(self) -> None:
         self.client.close()
 
@@ -192,9 +200,9 @@ class OpenSearchBackend:
         if keep_ids:
             query["bool"]["must_not"] = [{"ids": {"values": keep_ids}}]
         for target in targets:
-            call(self.policy, "delete by query", lambda t=target: self.client.delete_by_query(  # type: ignore[misc]
-                index=t, body={"query": query}, conflicts="proceed", refresh=self.refresh, ignore=[404],
-            ))
+            call(self.policy, "delete by query", partial(
+                self.client.delete_by_query, index=target, body={"query": query}, conflicts="proceed",
+                refresh=self.refresh, ignore=[404]))
 
     def _finish_loading(self, name: str) -> None:
         call(self.policy, "index settings", lambda: self.client.indices.put_settings(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from opensearchpy import OpenSearch
@@ -76,7 +77,7 @@ def _write_chunk(
     pending = chunk
     for attempt in range(policy.attempts):
         body = [line for action in pending for line in action.lines()]
-        response = call(policy, "bulk", lambda: client.bulk(body=body, refresh=refresh))
+        response = call(policy, "bulk", partial(client.bulk, body=body, refresh=refresh))
         if not response.get("errors"):
             return rejected
         retry: list[PageAction] = []

@@ -14,12 +14,12 @@ from typing import Any
 
 from search.base import SearchFilters, SearchHit
 from search.query import ParsedQuery
+from sohoa.core.clock import VN_UTC_OFFSET
 
 EXACT_BOOST = 3.0
 SNIPPET_CHARS = 240
 SORT = [{"_score": "desc"}, {"document_id": "asc"}, {"page": "asc"}]
 MARK, UNMARK = "<mark>", "</mark>"
-LOCAL_OFFSET = "+07:00"  # Asia/Ho_Chi_Minh, no DST since 1975
 
 
 def text_query(parsed: ParsedQuery) -> dict[str, Any]:
@@ -61,7 +61,7 @@ def filter_clauses(filters: SearchFilters | None) -> list[dict[str, Any]]:
 
 
 def _local_midnight(day: date) -> str:
-    return f"{day.isoformat()}T00:00:00{LOCAL_OFFSET}"
+    return f"{day.isoformat()}T00:00:00{VN_UTC_OFFSET}"
 
 
 def _valid_on(day: date) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ so phrase and exact matches still work on the folded field; the ``exact`` sub-fi
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from search.base import IndexedDocument, IndexedPage
@@ -115,7 +115,7 @@ def _instant(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.isoformat()
 
 

@@ -10,6 +10,7 @@ indexed mid-rebuild is lost by the swap.
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
 from opensearchpy import OpenSearch
@@ -100,4 +101,4 @@ def swap(client: OpenSearch, index: str, new: str, old: list[str], policy: Retry
 
 def drop(client: OpenSearch, names: list[str], policy: RetryPolicy) -> None:
     for name in names:
-        call(policy, "delete index", lambda n=name: client.indices.delete(index=n, ignore=[404]))  # type: ignore[misc]
+        call(policy, "delete index", partial(client.indices.delete, index=name, ignore=[404]))

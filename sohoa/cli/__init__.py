@@ -19,6 +19,8 @@ from typing import Any
 import click
 
 from sohoa.cli.common import CliError, echo_line, load_settings, open_services
+from sohoa.cli.ingest import ingest
+from sohoa.cli.keys import keys
 from sohoa.core.errors import ConfigError, SohoaError
 
 
@@ -49,7 +51,7 @@ def main() -> None:
 @click.option("--reconcile-interval", default=30.0, show_default=True, type=click.FloatRange(min=1))
 def run(grace: float, reconcile_interval: float) -> None:
     """Everything on this machine: Redis, API, one worker per core, reconciler."""
-    from sohoa.stack import run_stack
+    from sohoa.stack.run import run_stack
 
     settings = load_settings()
     code = run_stack(settings, echo=echo_line, grace_seconds=grace,
@@ -149,8 +151,5 @@ def reindex() -> None:
     click.echo(f"{count} documents indexed")
 
 
-from sohoa.cli.ingest import ingest  # noqa: E402  (each sub-command lives in its own module)
-from sohoa.cli.keys import keys  # noqa: E402
-
-main.add_command(keys)
+main.add_command(keys)  # each group of sub-commands lives in its own module
 main.add_command(ingest)

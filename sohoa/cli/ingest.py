@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 import httpx
 
-from sohoa.stack.bootstrap import browser_host
 from sohoa.cli.common import CliError, load_settings
 from sohoa.cli.ingest_client import (
     IngestError,
@@ -21,6 +20,7 @@ from sohoa.cli.ingest_client import (
     rejections,
     upload_in_parts,
 )
+from sohoa.stack.bootstrap import browser_host
 
 
 def _default_api_url() -> str:

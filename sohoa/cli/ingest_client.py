@@ -18,8 +18,6 @@ import httpx
 
 from sohoa.core.errors import SohoaError
 
-FINAL_STATES = ("indexed", "failed")
-
 
 class IngestError(SohoaError):
     """Something the person running ``sohoa ingest`` must fix (path, URL, key)."""

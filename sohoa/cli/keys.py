@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import click
 
 from sohoa.cli.common import load_settings, open_session
-from sohoa.core.vocab import ROLES
+from sohoa.core.vocab import ROLES, KeyState
+
+if TYPE_CHECKING:
+    from sohoa.core.models import ApiKey
 
 
 @click.group()
@@ -23,8 +27,8 @@ def keys() -> None:
               help="Key stops working after this many days.")
 def create(role: str, name: str, agency: str | None, expires_days: int | None) -> None:
     """Create a key and print it once."""
-    from sohoa.domain.keys import create_key
     from sohoa.core.clock import utcnow
+    from sohoa.domain.keys import create_key
 
     expires_at = utcnow() + timedelta(days=expires_days) if expires_days else None
     with open_session(load_settings()) as session:
@@ -42,9 +46,8 @@ def list_keys() -> None:
     """All keys with their state (never the key itself)."""
     from sqlalchemy import select
 
-    from sohoa.core.models import ApiKey
-
     from sohoa.core.clock import utcnow
+    from sohoa.core.models import ApiKey
 
     with open_session(load_settings()) as session:
         rows = session.scalars(select(ApiKey).order_by(ApiKey.id)).all()
@@ -71,18 +74,17 @@ def revoke(key_id: int) -> None:
     click.echo(f"revoked key {key_id} ({role}, {name!r})")
 
 
-def _state(key, now) -> str:  # type: ignore[no-untyped-def]
-
+def _state(key: ApiKey, now: datetime) -> str:
     if key.revoked_at is not None:
-        return "revoked"
+        return KeyState.REVOKED
     if key.expires_at is not None and key.expires_at <= now:
-        return "expired"
-    return "active"
+        return KeyState.EXPIRED
+    return KeyState.ACTIVE
 
 
-def _day(value) -> str:  # type: ignore[no-untyped-def]
+def _day(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d") if value else "-"
 
 
-def _minute(value) -> str:  # type: ignore[no-untyped-def]
+def _minute(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else "-"

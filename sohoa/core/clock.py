@@ -7,7 +7,7 @@ OpenSearch range queries can use the offset string.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 VN_UTC_OFFSET = "+07:00"
@@ -24,7 +24,7 @@ VN_TZ = _vn_tz()
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def today_vn(now: datetime | None = None) -> date:
@@ -38,5 +38,5 @@ def today_vn(now: datetime | None = None) -> date:
 def vn_day(moment: datetime) -> date:
     """The calendar day in Vietnam of an instant (naive values are taken as UTC)."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(VN_TZ).date()

@@ -1,20 +1,18 @@
 """All settings in one place, validated at start (env prefix ``SOHOA_``, optional ``.env``).
 
-Stages never read the environment themselves: the entry points build one ``Settings``
-and pass it (or the values it holds) down.
+Nothing else reads the environment: each entry point (the CLI) builds one ``Settings`` and
+passes it down, mostly inside the process's ``Services``.
 """
 
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SearchBackendName = Literal["sqlite", "opensearch"]
+from sohoa.core.vocab import SearchBackendName
 
 
 class Settings(BaseSettings):
@@ -30,7 +28,7 @@ class Settings(BaseSettings):
     queue_name: str = "sohoa"
 
     # Search
-    search_backend: SearchBackendName = "sqlite"
+    search_backend: SearchBackendName = SearchBackendName.SQLITE
     search_sqlite_path: Path | None = Field(None, description="Default var_dir/search.sqlite3.")
     opensearch_url: str = "http://127.0.0.1:9200"
     opensearch_user: str | None = None
@@ -95,9 +93,3 @@ class Settings(BaseSettings):
     def archive_root(self) -> Path:
         assert self.archive_dir is not None
         return self.archive_dir
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process-wide settings, read once from the environment and ``.env``."""
-    return Settings()

@@ -11,9 +11,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sohoa.core.clock import utcnow
 from sohoa.core.errors import BadRequest, Unauthorized
 from sohoa.core.models import ApiKey
-from sohoa.core.clock import utcnow
 from sohoa.core.vocab import ROLES
 
 KEY_PREFIX = "sohoa_"

@@ -77,9 +77,9 @@ def _tone_position(lower: list[str]) -> int | None:
         return None
     start = vowel_idx[0]
     # "gi" and "qu": the i/u belong to the initial consonant when another vowel follows.
-    if start > 0 and (lower[start - 1], lower[start]) in {("g", "i"), ("q", "u")}:
-        if start + 1 < len(lower) and lower[start + 1] in _VOWELS:
-            start += 1
+    if (start > 0 and (lower[start - 1], lower[start]) in {("g", "i"), ("q", "u")}
+            and start + 1 < len(lower) and lower[start + 1] in _VOWELS):
+        start += 1
     cluster = []
     i = start
     while i < len(lower) and lower[i] in _VOWELS:

@@ -93,7 +93,7 @@ class Supervisor:
     def _spawn(self, child: Child) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **child.spec.env}
         child.proc = subprocess.Popen(child.spec.argv, env=env, stdin=subprocess.DEVNULL,
-                                      process_group=0, preexec_fn=_die_with_parent)
+                                      process_group=0, preexec_fn=_die_with_parent)  # noqa: PLW1509 - one prctl call, no locks taken
         child.restart_at = None
 
     def pids(self) -> list[int]:
@@ -141,34 +141,34 @@ class Supervisor:
 
     def stop_all(self) -> None:
         """SIGTERM all, wait for the grace period, then RQ's cold shutdown, then SIGKILL."""
-        alive = [c for c in self.children if c.proc and c.proc.poll() is None]
-        for child in alive:
+        alive = [(c, c.proc) for c in self.children if c.proc is not None and c.proc.poll() is None]
+        for child, proc in alive:
             child.restart_at = None
-            _signal(child.proc, signal.SIGTERM)
-        if not self._wait(alive, self.grace_seconds):
-            stragglers = [c for c in alive if c.proc.poll() is None]
+            _signal(proc, signal.SIGTERM)
+        if not self._wait([proc for _, proc in alive], self.grace_seconds):
+            stragglers = [(c, proc) for c, proc in alive if proc.poll() is None]
             self.log("still busy after the grace period: "
-                     + ", ".join(c.spec.name for c in stragglers) + "; interrupting their jobs "
+                     + ", ".join(c.spec.name for c, _ in stragglers) + "; interrupting their jobs "
                      "(the reconciler re-queues them on the next start)")
-            twice = [c for c in stragglers if c.spec.second_term]
-            for child in twice:
-                _signal(child.proc, signal.SIGTERM)
-            if not twice or not self._wait(stragglers, 5.0):
-                for child in stragglers:
-                    if child.proc.poll() is None:
-                        _killpg(child.proc)
+            twice = [proc for c, proc in stragglers if c.spec.second_term]
+            for proc in twice:
+                _signal(proc, signal.SIGTERM)
+            if not twice or not self._wait([proc for _, proc in stragglers], 5.0):
+                for _, proc in stragglers:
+                    if proc.poll() is None:
+                        _killpg(proc)
         for child in self.children:
             if child.proc is not None:
                 child.proc.wait()
                 _killpg(child.proc)  # leftovers of the group (tesseract, poppler)
 
-    def _wait(self, children: list[Child], seconds: float) -> bool:
+    def _wait(self, procs: list[subprocess.Popen[bytes]], seconds: float) -> bool:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline and not self.hurry:
-            if all(c.proc.poll() is not None for c in children):  # type: ignore[union-attr]
+            if all(proc.poll() is not None for proc in procs):
                 return True
             time.sleep(0.1)
-        return all(c.proc.poll() is not None for c in children)  # type: ignore[union-attr]
+        return all(proc.poll() is not None for proc in procs)
 
 
 def _signal(proc: subprocess.Popen[bytes] | None, signum: int) -> None:

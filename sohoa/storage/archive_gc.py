@@ -24,8 +24,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from sohoa.storage.archive import ArchiveStore
 from sohoa.core.models import Document
+from sohoa.storage.archive import ArchiveStore
 
 CHUNK = 500
 SHA256_HEX = frozenset("0123456789abcdef")

@@ -15,7 +15,7 @@ syntax; ties sort by ``document_id`` then page; ``valid_on`` keeps documents wit
 from __future__ import annotations
 
 import unicodedata
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -243,15 +243,15 @@ class SearchBackendConformance:
         common = "hồ sơ đăng ký"
         backend.index_documents([
             doc("d-a", common, batch_ids=["b-1"], agency_code="UBND-BN", procedure_code="KS",
-                uploaded_at=datetime(2024, 3, 1, 18, 30, tzinfo=timezone.utc),  # 2 Mar in Hà Nội time
+                uploaded_at=datetime(2024, 3, 1, 18, 30, tzinfo=UTC),  # 2 Mar in Hà Nội time
                 owner_ids=["001085000111"], doc_type="cccd", valid_from=date(2020, 1, 1),
                 valid_until=date(2030, 1, 1)),
             doc("d-b", common, batch_ids=["b-1", "b-2"], agency_code="UBND-BN", procedure_code="KH",
-                uploaded_at=datetime(2024, 3, 1, 10, 0, tzinfo=timezone.utc), status="indexed",
+                uploaded_at=datetime(2024, 3, 1, 10, 0, tzinfo=UTC), status="indexed",
                 owner_ids=["001085000222"], doc_type="giay_khai_sinh", valid_from=date(1990, 5, 1),
                 permanent=True),
             doc("d-c", common, batch_ids=["b-3"], agency_code="STP", procedure_code="KS",
-                uploaded_at=datetime(2024, 2, 28, 17, 1, tzinfo=timezone.utc), status="failed",  # 29 Feb
+                uploaded_at=datetime(2024, 2, 28, 17, 1, tzinfo=UTC), status="failed",  # 29 Feb
                 owner_ids=["001085000111"], doc_type="cccd", valid_from=date(2010, 1, 1),
                 valid_until=date(2020, 1, 1)),
             doc("d-d", common),

@@ -7,17 +7,15 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
-from sohoa.storage.archive import ArchiveStore
 from sohoa.core.db import session_scope
-from sohoa.domain.keys import create_key
 from sohoa.core.models import AuditEvent, Page, StoredFile
+from sohoa.domain.keys import create_key
 from sohoa.domain.records import refresh_from_document
+from sohoa.storage.archive import ArchiveStore
 from tests import filegen
-from tests.apiclient import api, keys  # noqa: F401  (fixtures)
 from tests.records_support import BIRTH, CHILD_ID, FATHER_ID, MOTHER_ID
 from workers.jobs.indexing import index_document
 
-pytestmark = pytest.mark.integration
 PURPOSE = "000.00.14.H56-230415-0012"
 ROLES = ("admin", "clerk", "officer", "portal")
 
@@ -31,7 +29,7 @@ class World:
 
 
 @pytest.fixture
-def world(api, keys, session_factory, settings, services) -> World:  # type: ignore[no-untyped-def]
+def world(api, keys, session_factory, settings, services) -> World:
     """An uploaded scan whose page reads as a birth extract, with its record, PDF and index entry."""
     response = api.post("/api/v1/batches", files=[("files", ("ks.png", filegen.png("khai sinh")))],
                         headers=keys.auth("clerk"))
@@ -83,7 +81,7 @@ def test_the_table_covers_every_route(api):
     assert routes == {(m, _template(p)) for m, p, *_ in ROUTES} | PUBLIC
 
 
-def audit_count(session_factory) -> int:  # type: ignore[no-untyped-def]
+def audit_count(session_factory) -> int:
     with session_factory() as session:
         return session.scalar(select(func.count()).select_from(AuditEvent))
 

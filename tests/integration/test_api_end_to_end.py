@@ -6,15 +6,9 @@ officer then finds the document by a name typed without diacritics.
 
 from __future__ import annotations
 
-
-import pytest
 from rq import Queue, SimpleWorker
 
-from tests.apiclient import api, keys  # noqa: F401  (fixtures)
 from tests.integration import workers_support as ws
-
-pytestmark = pytest.mark.integration
-
 
 
 def test_uploaded_scan_is_ocred_indexed_and_found_without_diacritics(api, keys, worker_settings, redis_conn):

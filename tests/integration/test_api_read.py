@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from api import create_app
 from search import IndexedDocument, IndexedPage, open_backend
 from sohoa.core.db import session_scope
-from sohoa.domain.keys import create_key, revoke_key
 from sohoa.core.models import ApiKey, AuditEvent, Document, Page
-from api import create_app
+from sohoa.domain.keys import create_key, revoke_key
 from tests import filegen
-from tests.apiclient import api, keys  # noqa: F401  (fixtures)
-
-pytestmark = pytest.mark.integration
 
 
-def assert_error_shape(response, status: int, code: str | None = None) -> dict:  # type: ignore[no-untyped-def]
+def assert_error_shape(response, status: int, code: str | None = None) -> dict:
     assert response.status_code == status, response.text
     body = response.json()
     assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "detail"}
@@ -29,7 +25,7 @@ def assert_error_shape(response, status: int, code: str | None = None) -> dict: 
     return body["error"]
 
 
-def upload_one(api, keys, data: bytes, name: str = "scan.pdf") -> dict:  # type: ignore[no-untyped-def]
+def upload_one(api, keys, data: bytes, name: str = "scan.pdf") -> dict:
     response = api.post("/api/v1/batches", files=[("files", (name, data))], headers=keys.auth("clerk"))
     assert response.status_code == 202
     return response.json()
@@ -41,8 +37,10 @@ def test_missing_invalid_revoked_and_expired_keys_are_401(api, keys, session_fac
     with session_scope(session_factory) as session:
         _, revoked = create_key(session, role="officer", name="gone")
         _, expired = create_key(session, role="officer", name="old",
-                                expires_at=datetime.now(timezone.utc) - timedelta(minutes=1))
-        revoke_key(session, session.scalar(select(ApiKey.id).where(ApiKey.name == "gone")))
+                                expires_at=datetime.now(UTC) - timedelta(minutes=1))
+        gone = session.scalar(select(ApiKey.id).where(ApiKey.name == "gone"))
+        assert gone is not None
+        revoke_key(session, gone)
     url = "/api/v1/search?q=an"
     response = api.get(url)
     assert_error_shape(response, 401, "missing_api_key")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,16 +14,14 @@ from sohoa.core.db import session_scope
 from sohoa.core.models import ApiKey, AuditEvent, Page
 from sohoa.domain.records import refresh_from_document
 from tests import filegen
-from tests.apiclient import api, keys  # noqa: F401  (fixtures)
 from tests.records_support import PERMIT, PERMIT_ID
 from workers.jobs.indexing import index_document
 
-pytestmark = pytest.mark.integration
 PURPOSE = "000.00.14.H56-230415-0012"
 
 
 @pytest.fixture
-def permit(api, keys, session_factory, services) -> str:  # type: ignore[no-untyped-def]
+def permit(api, keys, session_factory, services) -> str:
     """A building permit valid 2023-03-12 … 2024-03-12 for PERMIT_ID; returns the record id."""
     response = api.post("/api/v1/batches", files=[("files", ("gp.png", filegen.png("gpxd")))],
                         headers=keys.auth("clerk"))
@@ -36,14 +34,14 @@ def permit(api, keys, session_factory, services) -> str:  # type: ignore[no-unty
     return record
 
 
-def lookup(api, keys, day: str | None = None) -> list[str]:  # type: ignore[no-untyped-def]
+def lookup(api, keys, day: str | None = None) -> list[str]:
     params = {"owner_id": PERMIT_ID, **({"valid_on": day} if day else {})}
     response = api.get("/api/v1/records", params=params, headers={**keys.auth("portal"), "X-Purpose": PURPOSE})
     assert response.status_code == 200, response.text
     return [r["id"] for r in response.json()["records"]]
 
 
-def search(api, keys, **params) -> int:  # type: ignore[no-untyped-def]
+def search(api, keys, **params) -> int:
     response = api.get("/api/v1/search", params={"q": "giấy phép", **params}, headers=keys.auth("officer"))
     assert response.status_code == 200, response.text
     return response.json()["total"]
@@ -83,7 +81,10 @@ def test_corrections_keep_history_and_reindex(api, keys, permit, session_factory
     assert body["review_state"] == "extracted"
     assert lookup(api, keys, "2030-12-31") == [permit] and lookup(api, keys, "2031-01-01") == []
     assert search(api, keys, owner_id=PERMIT_ID, valid_on="2030-12-31") == 1  # re-indexed
-    assert api.patch(f"/api/v1/records/{permit}", headers=officer, json={"confirm": True}).json()["review_state"] == "confirmed"
+    assert (
+        api.patch(f"/api/v1/records/{permit}", headers=officer, json={"confirm": True}).json()["review_state"]
+        == "confirmed"
+    )
     other = api.get(f"/api/v1/records?owner_id={PERMIT_ID}&valid_on=2023-06-01", headers=officer).json()["records"][0]
     assert other["id"] == permit
     revoked = api.patch(f"/api/v1/records/{permit}", headers=officer, json={"legal_status": "revoked"})
@@ -94,12 +95,18 @@ def test_corrections_keep_history_and_reindex(api, keys, permit, session_factory
     with session_factory() as session:
         officer_id = session.scalar(select(ApiKey.id).where(ApiKey.role == "officer"))
     assert [(h["field"], h["old_value"], h["new_value"], h["key_id"]) for h in history] == [
-        ("valid_until", "2024-03-12", "2030-12-31", officer_id), ("doc_number", "389/GPXD", "390/GPXD", officer_id),
-        ("review_state", "extracted", "confirmed", officer_id), ("legal_status", "in_force", "revoked", officer_id)]
+        ("valid_until", "2024-03-12", "2030-12-31", officer_id),
+        ("doc_number", "389/GPXD", "390/GPXD", officer_id),
+        ("review_state", "extracted", "confirmed", officer_id),
+        ("legal_status", "in_force", "revoked", officer_id),
+    ]
     assert history[0]["note"] == "gia hạn"
-    for payload, code in [({}, "empty_patch"), ({"legal_status": "replaced"}, "replaced_by_required"),
-                          ({"fields": {"owner_id": "1"}}, "invalid_owner_id"),
-                          ({"legal_status": "replaced", "replaced_by": "nope"}, "not_found")]:
+    for payload, code in [
+        ({}, "empty_patch"),
+        ({"legal_status": "replaced"}, "replaced_by_required"),
+        ({"fields": {"owner_id": "1"}}, "invalid_owner_id"),
+        ({"legal_status": "replaced", "replaced_by": "nope"}, "not_found"),
+    ]:
         response = api.patch(f"/api/v1/records/{permit}", headers=officer, json=payload)
         assert response.json()["error"]["code"] == code, payload
     assert len(api.get(f"/api/v1/records/{permit}/history", headers=officer).json()["corrections"]) == 4
@@ -107,9 +114,12 @@ def test_corrections_keep_history_and_reindex(api, keys, permit, session_factory
 
 def test_keys_over_http(api, keys):
     admin = keys.auth("admin")
-    past = (datetime.now(timezone.utc) - timedelta(minutes=1)).isoformat()
-    created = api.post("/api/v1/keys", headers=admin, json={"role": "portal", "name": "cổng DVC", "agency": "Sở TP",
-                                                             "expires_at": past})
+    past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    created = api.post(
+        "/api/v1/keys",
+        headers=admin,
+        json={"role": "portal", "name": "cổng DVC", "agency": "Sở TP", "expires_at": past},
+    )
     assert created.status_code == 201
     secret, key_id = created.json()["secret"], created.json()["key"]["id"]
     portal = {"Authorization": f"Bearer {secret}", "X-Purpose": PURPOSE}
@@ -146,8 +156,9 @@ def test_audit_query_export_and_no_way_to_change_it(api, keys, permit, session_f
     everything = api.get("/api/v1/audit", params={"owner_id": PERMIT_ID}, headers=admin).json()["events"]
     walked, before_id = [], everything[0]["id"] + 1  # pages of one; queries logged meanwhile are newer
     while before_id is not None:
-        page = api.get("/api/v1/audit", params={"owner_id": PERMIT_ID, "limit": 1, "before_id": before_id},
-                       headers=admin).json()
+        page = api.get(
+            "/api/v1/audit", params={"owner_id": PERMIT_ID, "limit": 1, "before_id": before_id}, headers=admin
+        ).json()
         walked += page["events"]
         before_id = page["next_before_id"]
     assert walked == everything and everything[0]["action"] == "audit.query"  # auditors are audited too

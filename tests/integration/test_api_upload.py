@@ -10,27 +10,24 @@ from fastapi.testclient import TestClient
 from rq import Queue
 from sqlalchemy import func, select
 
-from sohoa.core.db import session_scope
-from sohoa.domain.keys import create_key
-from sohoa.core.models import Batch, BatchItem, Document, StoredFile
 from api import create_app
+from sohoa.core.db import session_scope
+from sohoa.core.models import Batch, BatchItem, Document, StoredFile
+from sohoa.domain.keys import create_key
 from tests import filegen
-from tests.apiclient import api, keys  # noqa: F401  (fixtures)
-
-pytestmark = pytest.mark.integration
 
 
-def upload(api, keys, files, role="clerk", **fields):  # type: ignore[no-untyped-def]
+def upload(api, keys, files, role="clerk", **fields):
     parts = [("files", (name, data, "application/octet-stream")) for name, data in files]
     return api.post("/api/v1/batches", files=parts, data=fields, headers=keys.auth(role))
 
 
-def archive_files(settings) -> list:  # type: ignore[no-untyped-def]
+def archive_files(settings) -> list:
     root = settings.archive_root / "originals"
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
-def queued_jobs(settings, redis_conn) -> int:  # type: ignore[no-untyped-def]
+def queued_jobs(settings, redis_conn) -> int:
     return Queue(settings.queue_name, connection=redis_conn).count
 
 
@@ -47,7 +44,7 @@ def test_each_supported_type_is_accepted_stored_and_enqueued(api, keys, settings
     assert all(d["status"] == "queued" and d["id"] and d["error"] is None and not d["duplicate"] for d in docs)
     assert body["enqueued"] is True and queued_jobs(settings, redis_conn) == 4
     with session_factory() as session:
-        for (name, data), d in zip(files, docs):
+        for (name, data), d in zip(files, docs, strict=True):
             document = session.get(Document, d["id"])
             sha = hashlib.sha256(data).hexdigest()
             assert (document.sha256, document.size_bytes, document.filename) == (sha, len(data), name)
@@ -224,7 +221,9 @@ def test_client_upload_failing_in_a_later_part_names_the_batch_and_what_arrived(
     with pytest.raises(ingest_client.IngestError) as failure:
         ingest_client.upload_in_parts(api, files, {})
     assert failure.value.code == "api_error" and "too_many_files" in failure.value.message
-    batch_id = re.search(r"batch ([0-9a-f]{32}) holds", failure.value.message).group(1)
+    named = re.search(r"batch ([0-9a-f]{32}) holds", failure.value.message)
+    assert named is not None, failure.value.message
+    batch_id = named.group(1)
     assert "holds the first 2 of 3 files" in failure.value.message
     status = api.get(f"/api/v1/batches/{batch_id}").json()
     assert [d["filename"] for d in status["documents"]] == ["a.png", "b.png"]

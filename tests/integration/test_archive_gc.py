@@ -11,15 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from sohoa.core.db import session_scope
+from sohoa.core.models import Batch, Document
 from sohoa.storage import archive_gc
 from sohoa.storage.archive import ArchiveStore
 from sohoa.storage.archive_gc import collect_garbage
-from sohoa.core.db import session_scope
-from sohoa.core.models import Batch, Document
 from tests import filegen
 from tests.integration import workers_support as ws
 
-pytestmark = pytest.mark.integration
 DAY = timedelta(hours=24)
 
 
@@ -65,7 +64,7 @@ def test_an_upload_arriving_during_the_deletion_keeps_its_original(settings, ses
     real = archive_gc._referenced
     calls = []
 
-    def racing(sessions, digests):  # type: ignore[no-untyped-def]
+    def racing(sessions, digests):
         calls.append(digests)
         if len(calls) == 2:  # an upload of the same bytes found the file and now commits its row
             with session_scope(session_factory) as session:

@@ -17,10 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 from sohoa.cli import main
-from tests.conftest import free_port
 from tests.integration.workers_support import png_bytes
-
-pytestmark = pytest.mark.integration
+from tests.ports import free_port
 
 
 class Stack:
@@ -103,7 +101,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
     s.kill()
 
 
-def ingest(stack: Stack, key: str, *args: str):  # type: ignore[no-untyped-def]
+def ingest(stack: Stack, key: str, *args: str):
     env = {**stack.env, "SOHOA_API_KEY": key}
     return CliRunner().invoke(main, ["ingest", "--api-url", stack.base, "--poll", "0.3", *args],
                               env=env, catch_exceptions=False)
@@ -146,7 +144,6 @@ def test_run_serves_ingests_and_stops_cleanly_on_ctrl_c(stack: Stack, tmp_path: 
     assert "sohoa stopped" in stack.log.read_text()
     assert not [pid for pid in children if _alive(pid)]
     assert (tmp_path / "var" / "redis" / "appendonlydir").is_dir()
-
 
 
 def test_run_refuses_a_busy_port_with_a_clear_message(stack: Stack, tmp_path: Path) -> None:

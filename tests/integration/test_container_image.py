@@ -40,7 +40,7 @@ def commands() -> tuple[dockerfile.Command, ...]:
     return dockerfile.parse_file(str(ROOT / "Dockerfile"))
 
 
-def _runtime_stage(commands):  # type: ignore[no-untyped-def]
+def _runtime_stage(commands):
     last_from = max(i for i, c in enumerate(commands) if c.cmd == "FROM")
     return commands[last_from:]
 
@@ -64,7 +64,7 @@ def test_runtime_installs_tesseract_vietnamese_and_poppler(commands) -> None:
 
 def test_runtime_runs_single_threaded_tesseract_as_non_root(commands) -> None:
     runtime = _runtime_stage(commands)
-    env = dict(zip(*[iter(v for c in runtime if c.cmd == "ENV" for v in c.value)] * 2))
+    env = dict(zip(*[iter(v for c in runtime if c.cmd == "ENV" for v in c.value)] * 2, strict=True))
     assert env["OMP_THREAD_LIMIT"] == "1"
     assert env["SOHOA_ARCHIVE_DIR"] == "/var/lib/sohoa/archive"
     users = [c.value[0] for c in runtime if c.cmd == "USER"]
@@ -124,7 +124,7 @@ def test_worker_healthcheck_follows_rq_registration(redis_url: str, redis_conn) 
 
 
 def test_worker_healthcheck_is_unhealthy_when_redis_is_unreachable() -> None:
-    from tests.conftest import free_port
+    from tests.ports import free_port
 
     assert not healthcheck.worker_healthy(f"redis://127.0.0.1:{free_port()}/0", "sohoa")
 
@@ -132,7 +132,7 @@ def test_worker_healthcheck_is_unhealthy_when_redis_is_unreachable() -> None:
 class _Healthz(BaseHTTPRequestHandler):
     status = 200
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         self.send_response(self.status if self.path == "/healthz" else 404)
         self.end_headers()
 
@@ -155,7 +155,7 @@ def test_api_healthcheck_needs_a_200_from_healthz(status: int, healthy: bool) ->
 
 
 def test_reconciler_healthcheck_needs_database_and_redis(tmp_path: Path, redis_url: str) -> None:
-    from tests.conftest import free_port
+    from tests.ports import free_port
 
     database = f"sqlite:///{tmp_path / 'hc.sqlite3'}"
     assert healthcheck.backing_services_healthy(database, redis_url)
@@ -167,7 +167,7 @@ def test_reconciler_healthcheck_needs_database_and_redis(tmp_path: Path, redis_u
 
 def test_healthcheck_command_exits_by_the_unix_convention(tmp_path: Path) -> None:
     """Docker reads only the exit status: 0 healthy, 1 unhealthy."""
-    from tests.conftest import free_port
+    from tests.ports import free_port
 
     env = {"PATH": "/usr/bin:/bin", "SOHOA_PORT": str(free_port()), "SOHOA_VAR_DIR": str(tmp_path)}
     script = str(ROOT / "docker/healthcheck.py")

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import text
 
 from sohoa.core.db import make_engine
-from tests.conftest import free_port
 from tests.pg import PostgresUnavailable, fresh_postgres_database
+from tests.ports import free_port
 
 SAMPLE = unicodedata.normalize("NFC", "Giấy khai sinh — Nguyễn Thị Hồng Nhung, Đắk Lắk, ỹ ỵ ữ")
 
@@ -31,7 +31,6 @@ def test_vietnamese_text_round_trips(database_url: str) -> None:
 
 def test_unreachable_postgres_is_reported_as_such() -> None:
     url = f"postgresql+psycopg://u:secret@127.0.0.1:{free_port()}/postgres?connect_timeout=2"
-    with pytest.raises(PostgresUnavailable, match="cannot reach PostgreSQL") as info:
-        with fresh_postgres_database(url):
-            pass
+    with pytest.raises(PostgresUnavailable, match="cannot reach PostgreSQL") as info, fresh_postgres_database(url):
+        pass
     assert "secret" not in str(info.value)

@@ -20,13 +20,12 @@ from sohoa.core.vocab import PageStatus, TextSource
 from sohoa.domain.vntext import nfc
 from tests.integration import workers_support as ws
 from tests.unit.test_imaging import LINES, stamped_page, text_page
-from workers.ocr.imaging import prepare as prepare_module
 from workers.jobs.document import process_document
+from workers.ocr.imaging import prepare as prepare_module
 from workers.ocr.pipeline import PageOutcome, process_page
 from workers.ocr.sources import open_source
 from workers.ocr.tesseract import ocr_image
 
-pytestmark = pytest.mark.integration
 NAME = "Nguyễn Thị Hồng Nhung"
 
 
@@ -34,12 +33,12 @@ class CountingEngine:
     def __init__(self) -> None:
         self.calls = 0
 
-    def __call__(self, image: Path, **kwargs):  # type: ignore[no-untyped-def]
+    def __call__(self, image: Path, **kwargs):
         self.calls += 1
         return ocr_image(image, **kwargs)
 
 
-def read(image: Image.Image, tmp_path: Path, settings: Settings, engine=ocr_image) -> PageOutcome:  # type: ignore[no-untyped-def]
+def read(image: Image.Image, tmp_path: Path, settings: Settings, engine=ocr_image) -> PageOutcome:
     path = tmp_path / "page.png"
     image.save(path, dpi=(300, 300))
     source = open_source(path, "image/png", settings)
@@ -62,7 +61,7 @@ def read_pdf(path: Path, settings: Settings) -> PageOutcome:
     (Image.Transpose.ROTATE_270, 270),
     (Image.Transpose.ROTATE_180, 180),
 ])
-def test_rotated_page_is_read_upright(turn, expected: int, tmp_path: Path, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+def test_rotated_page_is_read_upright(turn, expected: int, tmp_path: Path, settings: Settings) -> None:
     outcome = read(text_page().transpose(turn), tmp_path, settings)
     assert outcome.status == PageStatus.DONE and outcome.rotation == expected
     assert NAME in nfc(outcome.text or "")
@@ -71,7 +70,7 @@ def test_rotated_page_is_read_upright(turn, expected: int, tmp_path: Path, setti
 
 def test_upright_page_pays_for_no_orientation_detection(tmp_path: Path, settings: Settings,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_osd(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def no_osd(*args, **kwargs):
         raise AssertionError("OSD must not run on an upright page")
 
     monkeypatch.setattr(prepare_module, "detect_rotation", no_osd)
@@ -116,7 +115,7 @@ PAGE = [Line("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "header"), Line("�
 
 
 @pytest.mark.parametrize("encode", [to_tcvn3, to_vni])
-def test_legacy_font_text_layer_is_ocred_instead(encode, tmp_path: Path, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+def test_legacy_font_text_layer_is_ocred_instead(encode, tmp_path: Path, settings: Settings) -> None:
     pdf = tmp_path / "legacy.pdf"
     garbled_pdf([PAGE], pdf, encode)
     outcome = read_pdf(pdf, settings)
@@ -151,8 +150,7 @@ def test_decompression_bomb_fails_the_page_with_image_too_large(tmp_path: Path, 
     assert outcome.status == PageStatus.FAILED and outcome.error_code == "image_too_large"
 
 
-
-def test_applied_rotation_and_skew_are_stored_on_the_page(worker_settings: Settings, session_factory) -> None:  # type: ignore[no-untyped-def]
+def test_applied_rotation_and_skew_are_stored_on_the_page(worker_settings: Settings, session_factory) -> None:
     import io
 
     buf = io.BytesIO()
@@ -175,7 +173,9 @@ def test_searchable_pdf_shows_the_scan_in_colour_with_text_over_it(tmp_path: Pat
     assert outcome.rotation == 180 and outcome.pdf_path is not None
     try:
         with pikepdf.open(outcome.pdf_path) as pdf:
-            (image,) = [pikepdf.PdfImage(obj) for obj in pdf.pages[0].Resources.XObject.values()]
+            (xobject,) = pdf.pages[0].Resources.XObject.values()
+            assert isinstance(xobject, pikepdf.Stream)
+            image = pikepdf.PdfImage(xobject)
             shown = image.as_pil_image()
         assert shown.mode == "RGB" and shown.size == (outcome.width, outcome.height)
         rgb = np.asarray(shown).astype(int)
@@ -199,7 +199,7 @@ def test_sideways_page_without_clear_marks_evidence_is_turned_by_osd(tmp_path: P
     calls = []
     real = prepare_module.detect_rotation
 
-    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def spy(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 

@@ -9,12 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from ingest import BatchMeta, ingest_paths, upload_tmp_dir
-from sohoa.storage.archive import ArchiveStore
 from sohoa.core.errors import BadRequest
 from sohoa.core.models import Batch, BatchItem, Document
+from sohoa.storage.archive import ArchiveStore
 from tests import filegen
-
-pytestmark = pytest.mark.integration
 
 
 def test_ingest_paths_registers_and_enqueues_each_new_document_once(tmp_path, settings, session_factory):
@@ -23,8 +21,14 @@ def test_ingest_paths_registers_and_enqueues_each_new_document_once(tmp_path, se
     b.write_bytes(filegen.png("b"))
     c.write_bytes(a.read_bytes())
     enqueued: list[str] = []
-    outcome = ingest_paths(settings, session_factory, ArchiveStore(settings.archive_root), [a, b, c], BatchMeta(agency_code=" H56 ", note=""),
-                           enqueue=enqueued.append)
+    outcome = ingest_paths(
+        settings,
+        session_factory,
+        ArchiveStore(settings.archive_root),
+        [a, b, c],
+        BatchMeta(agency_code=" H56 ", note=""),
+        enqueue=enqueued.append,
+    )
     ids = [f.document_id for f in outcome.files]
     assert ids[0] == ids[2] and ids[0] != ids[1] and [f.duplicate for f in outcome.files] == [False, False, True]
     assert enqueued == ids[:2] and outcome.enqueued
@@ -41,24 +45,32 @@ def test_a_batch_is_enqueued_longest_document_first(tmp_path, settings, session_
     long_.write_bytes(filegen.pdf(3, "long"))
     middle.write_bytes(filegen.pdf(2, "middle"))
     enqueued: list[str] = []
-    outcome = ingest_paths(settings, session_factory, ArchiveStore(settings.archive_root), [short, long_, middle], BatchMeta(),
-                           enqueue=enqueued.append)
+    outcome = ingest_paths(
+        settings,
+        session_factory,
+        ArchiveStore(settings.archive_root),
+        [short, long_, middle],
+        BatchMeta(),
+        enqueue=enqueued.append,
+    )
     by_name = {f.filename: f.document_id for f in outcome.files}
     assert [f.filename for f in outcome.files] == ["short.pdf", "long.pdf", "middle.pdf"]  # batch order kept
     assert enqueued == [by_name["long.pdf"], by_name["middle.pdf"], by_name["short.pdf"]]
 
 
-def test_the_spooled_upload_becomes_the_original_without_a_copy(tmp_path, settings, session_factory,
-                                                                  monkeypatch):
+def test_the_spooled_upload_becomes_the_original_without_a_copy(tmp_path, settings, session_factory, monkeypatch):
     """Spool and archive share a filesystem by default: the bytes are written once, while
     uploading, and the first OCR job does not wait for a second write."""
-    def no_copy(*_args):  # type: ignore[no-untyped-def]
+
+    def no_copy(*_args):
         raise AssertionError("the original was copied")
 
     monkeypatch.setattr(ArchiveStore, "_write_atomic", staticmethod(no_copy))
     path = tmp_path / "scan.tif"
     path.write_bytes(filegen.tiff(2))
-    outcome = ingest_paths(settings, session_factory, ArchiveStore(settings.archive_root), [path], BatchMeta(), enqueue=lambda _d: None)
+    outcome = ingest_paths(
+        settings, session_factory, ArchiveStore(settings.archive_root), [path], BatchMeta(), enqueue=lambda _d: None
+    )
     with session_factory() as session:
         original = settings.archive_root / session.get(Document, outcome.files[0].document_id).original_path
     assert original.read_bytes() == path.read_bytes() and stat.S_IMODE(original.stat().st_mode) == 0o600
@@ -69,10 +81,12 @@ def test_a_failing_queue_leaves_documents_queued_for_the_reconciler(tmp_path, se
     path = tmp_path / "a.png"
     path.write_bytes(filegen.png("queue down"))
 
-    def down(_doc_id):  # type: ignore[no-untyped-def]
+    def down(_doc_id):
         raise ConnectionError("redis is down")
 
-    outcome = ingest_paths(settings, session_factory, ArchiveStore(settings.archive_root), [path], BatchMeta(), enqueue=down)
+    outcome = ingest_paths(
+        settings, session_factory, ArchiveStore(settings.archive_root), [path], BatchMeta(), enqueue=down
+    )
     assert outcome.enqueued is False and outcome.files[0].status == "queued"
     with session_factory() as session:
         assert session.get(Document, outcome.files[0].document_id).status == "queued"
@@ -82,7 +96,14 @@ def test_over_long_codes_are_refused_before_anything_is_stored(tmp_path, setting
     path = tmp_path / "a.png"
     path.write_bytes(filegen.png("x"))
     with pytest.raises(BadRequest) as info:
-        ingest_paths(settings, session_factory, ArchiveStore(settings.archive_root), [path], BatchMeta(procedure_code="1" * 65), enqueue=lambda *_: None)
+        ingest_paths(
+            settings,
+            session_factory,
+            ArchiveStore(settings.archive_root),
+            [path],
+            BatchMeta(procedure_code="1" * 65),
+            enqueue=lambda *_: None,
+        )
     assert info.value.code == "invalid_field"
     with session_factory() as session:
         assert session.scalar(select(func.count()).select_from(Batch)) == 0
@@ -97,9 +118,15 @@ def test_concurrent_uploads_of_the_same_bytes_make_one_document(tmp_path, settin
 
     def run() -> None:
         try:
-            ingest_paths(settings, session_factory, ArchiveStore(settings.archive_root), [path], BatchMeta(),
-                         enqueue=enqueued.append)
-        except BaseException as exc:  # pragma: no cover - reported below
+            ingest_paths(
+                settings,
+                session_factory,
+                ArchiveStore(settings.archive_root),
+                [path],
+                BatchMeta(),
+                enqueue=enqueued.append,
+            )
+        except BaseException as exc:  # noqa: BLE001 - any failure of a thread is reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(4)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from opensearchpy.exceptions import RequestError
@@ -13,18 +14,12 @@ from search.base import IndexedDocument, IndexedPage, SearchQuery
 from search.errors import DocumentRejected, SearchUnavailable
 from search.opensearch import OpenSearchBackend, RetryPolicy
 from search.opensearch.versions import alias_targets, next_alias, versions
-from tests.conftest import free_port
-from tests.integration.opensearch_fixtures import (  # noqa: F401  (fixtures)
-    FaultProxy,
-    backend,
-    drop_all,
-    engine,
-    make_backend,
-)
+from tests.integration.opensearch_support import FaultProxy, drop_all, make_backend
+from tests.ports import free_port
 
 
-def doc(document_id: str, *texts: str, **meta: object) -> IndexedDocument:
-    return IndexedDocument(document_id, [IndexedPage(i, t) for i, t in enumerate(texts, start=1)], **meta)  # type: ignore[arg-type]
+def doc(document_id: str, *texts: str, **meta: Any) -> IndexedDocument:
+    return IndexedDocument(document_id, [IndexedPage(i, t) for i, t in enumerate(texts, start=1)], **meta)
 
 
 def hits(b: OpenSearchBackend, q: str) -> list[str]:
@@ -43,6 +38,17 @@ def test_first_write_creates_version_one_behind_the_alias(backend: OpenSearchBac
     assert mapping["properties"]["text"]["fields"]["exact"]["analyzer"] == "vi_exact"
     assert mapping["properties"]["document_id"]["type"] == "keyword"
     assert mapping["properties"]["uploaded_at"]["type"] == "date"
+
+
+def test_a_backend_kept_for_the_whole_process_survives_its_alias_being_wiped(backend: OpenSearchBackend) -> None:
+    """One backend serves a process (``Services``): it remembers that its alias exists. After
+    the engine lost it (wiped, restored from an older snapshot), the next write creates it
+    again instead of refusing the document for good."""
+    backend.index_documents([doc("d-1", "Lò Văn Trước")])
+    backend.client.indices.delete(index=f"{backend.index}-*", expand_wildcards="all")
+    backend.index_documents([doc("d-2", "Lò Thị Sau")])
+    assert hits(backend, "lo thi sau") == ["d-2"]
+    assert hits(backend, "lo van truoc") == []  # gone with the engine's data: the reconciler's reindex brings it back
 
 
 def test_unknown_field_is_rejected_by_strict_mapping(backend: OpenSearchBackend) -> None:
@@ -75,7 +81,8 @@ def test_text_is_stored_with_canonical_tones_in_nfc(backend: OpenSearchBackend) 
 
 def test_mapping_error_rejects_only_that_document_and_leaves_none_of_it(backend: OpenSearchBackend) -> None:
     good = doc("d-good", "Nguyễn Văn Tốt")
-    bad = IndexedDocument("d-bad", [IndexedPage(1, "trang một Lỗi"), IndexedPage("hai", "trang hai")])  # type: ignore[arg-type]
+    not_a_number = IndexedPage("hai", "trang hai")  # type: ignore[arg-type]  # on purpose: the mapping refuses it
+    bad = IndexedDocument("d-bad", [IndexedPage(1, "trang một Lỗi"), not_a_number])
     with pytest.raises(DocumentRejected) as err:
         backend.index_documents([good, bad])
     assert err.value.document_ids == ["d-bad"]
@@ -153,7 +160,7 @@ def test_searches_keep_answering_while_a_rebuild_runs(backend: OpenSearchBackend
 
 
 @pytest.fixture
-def proxy(osmem_clone) -> Iterator[FaultProxy]:  # type: ignore[no-untyped-def]
+def proxy(osmem_clone) -> Iterator[FaultProxy]:
     p = FaultProxy(osmem_clone.url)
     yield p
     p.close()
@@ -202,7 +209,7 @@ def test_unreachable_engine_is_search_unavailable_not_a_crash() -> None:
     b.close()
 
 
-def test_settings_select_this_backend(osmem_clone, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_settings_select_this_backend(osmem_clone, tmp_path) -> None:
     from search import open_backend
     from sohoa.core.config import Settings
 

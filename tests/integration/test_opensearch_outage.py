@@ -19,15 +19,12 @@ import pytest
 from rq import Queue, SimpleWorker
 
 from search.opensearch import make_client
-from sohoa.core.config import Settings
 from sohoa.cli.ingest_client import progress_of
-from tests.apiclient import api, keys  # noqa: F401  (fixtures)
+from sohoa.core.config import Settings
 from tests.integration import workers_support as ws
-from tests.integration.opensearch_fixtures import FaultProxy
+from tests.integration.opensearch_support import FaultProxy
 from workers.jobs.indexing import index_document
 from workers.jobs.reconciler import reconcile_once
-
-pytestmark = pytest.mark.integration
 
 NHUNG = ["GIẤY KHAI SINH", "Họ và tên: Nguyễn Thị Hồng Nhung"]
 DUC = [["ĐƠN ĐỀ NGHỊ", "Người làm đơn: Trần Văn Đức"], ["Địa chỉ: phường Bến Nghé", "Ký tên: Trần Văn Đức"]]
@@ -44,7 +41,7 @@ class OutageProxy(FaultProxy):
         base: type = super()._handler()
         proxy = self
 
-        class Handler(base):  # type: ignore[misc, valid-type]
+        class Handler(base):
             def _reply(self, status: int, payload: bytes, ctype: str | None = "application/json") -> None:
                 if proxy.lose_bulk_acks and "/_bulk" in self.path:
                     self.close_connection = True
@@ -55,7 +52,7 @@ class OutageProxy(FaultProxy):
 
 
 @pytest.fixture
-def proxy(osmem_clone) -> Iterator[OutageProxy]:  # type: ignore[no-untyped-def]
+def proxy(osmem_clone) -> Iterator[OutageProxy]:
     p = OutageProxy(osmem_clone.url)
     yield p
     p.close()
@@ -74,8 +71,7 @@ def settings(settings: Settings, proxy: OutageProxy) -> Settings:
     })
 
 
-
-def run_jobs(settings: Settings, redis_conn, max_jobs: int | None = None) -> Queue:  # type: ignore[no-untyped-def]
+def run_jobs(settings: Settings, redis_conn, max_jobs: int | None = None) -> Queue:
     queue = Queue(settings.queue_name, connection=redis_conn)
     SimpleWorker([queue], connection=redis_conn).work(burst=True, max_jobs=max_jobs)
     assert queue.failed_job_registry.count == 0, "an outage must not fail the job"
@@ -96,7 +92,7 @@ def engine_pages(osmem_url: str, index: str) -> list[str]:
         client.close()
 
 
-def upload(client, creds, files: list[tuple[str, bytes]]) -> dict:  # type: ignore[no-untyped-def]
+def upload(client, creds, files: list[tuple[str, bytes]]) -> dict:
     body = client.post("/api/v1/batches", files=[("files", f) for f in files], headers=creds.auth("clerk"))
     assert body.status_code == 202, body.text
     created = body.json()
@@ -105,15 +101,15 @@ def upload(client, creds, files: list[tuple[str, bytes]]) -> dict:  # type: igno
     return created
 
 
-def document(client, creds, doc_id: str) -> dict:  # type: ignore[no-untyped-def]
+def document(client, creds, doc_id: str) -> dict:
     return client.get(f"/api/v1/documents/{doc_id}", headers=creds.auth("officer")).json()
 
 
-def batch(client, creds, batch_id: str) -> dict:  # type: ignore[no-untyped-def]
+def batch(client, creds, batch_id: str) -> dict:
     return client.get(f"/api/v1/batches/{batch_id}", headers=creds.auth("clerk")).json()
 
 
-def search(client, creds, q: str) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
+def search(client, creds, q: str) -> list[tuple[str, int]]:
     response = client.get("/api/v1/search", params={"q": q, "size": 50}, headers=creds.auth("officer"))
     assert response.status_code == 200, response.text
     return sorted((h["document_id"], h["page"]) for h in response.json()["hits"])
@@ -133,7 +129,7 @@ def assert_waiting(doc: dict, pages_total: int) -> None:
 
 
 def test_batch_ingested_while_engine_is_down_is_indexed_once_when_it_returns(
-        api, keys, worker_settings, services, redis_conn, proxy, osmem_clone) -> None:  # noqa: F811
+        api, keys, worker_settings, services, redis_conn, proxy, osmem_clone) -> None:
     proxy.down = True
     created = upload(api, keys, [("nhung.png", ws.png_bytes(NHUNG)), ("duc.tif", ws.tiff_bytes(DUC)),
                                  ("ngoc.png", ws.png_bytes(NGOC))])
@@ -176,7 +172,7 @@ def test_batch_ingested_while_engine_is_down_is_indexed_once_when_it_returns(
 
 
 def test_engine_lost_between_two_documents_of_one_batch(
-        api, keys, worker_settings, services, redis_conn, proxy, osmem_clone) -> None:  # noqa: F811
+        api, keys, worker_settings, services, redis_conn, proxy, osmem_clone) -> None:
     created = upload(api, keys, [("nhung.png", ws.png_bytes(NHUNG)), ("ngoc.png", ws.png_bytes(NGOC))])
     nhung, ngoc = (d["id"] for d in created["documents"])
     run_jobs(worker_settings, redis_conn, max_jobs=1)  # first document: engine up
@@ -206,7 +202,7 @@ def test_engine_lost_between_two_documents_of_one_batch(
 
 
 def test_lost_bulk_acknowledgement_is_retried_without_duplicates(
-        api, keys, worker_settings, services, redis_conn, proxy, osmem_clone) -> None:  # noqa: F811
+        api, keys, worker_settings, services, redis_conn, proxy, osmem_clone) -> None:
     created = upload(api, keys, [("duc.tif", ws.tiff_bytes(DUC))])
     duc = created["documents"][0]["id"]
     proxy.lose_bulk_acks = True  # the engine writes the pages; the worker never hears so

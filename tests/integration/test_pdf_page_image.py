@@ -4,7 +4,9 @@ any other page is rendered (pdftoppm): real poppler on PDFs built here with pike
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pikepdf
@@ -14,15 +16,13 @@ from pypdf import PdfReader
 
 from sohoa.core.config import Settings
 from sohoa.core.errors import ImageTooLarge
+from sohoa.core.vocab import TextSource
 from tests.integration import workers_support as ws
 from workers.ocr import poppler
 from workers.ocr.pdf_page_image import WholePageImage, whole_page_image
 from workers.ocr.pipeline import process_page
-from sohoa.core.vocab import TextSource
 from workers.ocr.sources import PdfSource
 from workers.ocr.tesseract import ocr_image
-
-pytestmark = pytest.mark.integration
 
 PPI = 150.6  # not a whole number: a render at round(PPI) = 151 dpi is 1506 px wide, the image 1500
 COLOUR_SPACES = {"L": ("/DeviceGray", 8), "RGB": ("/DeviceRGB", 8), "1": ("/DeviceGray", 1)}
@@ -78,7 +78,7 @@ def full_page(image: Image.Image, name: str = "/Im0") -> str:
     return f"q {points(image.width):.4f} 0 0 {points(image.height):.4f} 0 0 cm {name} Do Q"
 
 
-def rasterize(path: Path, settings: Settings, workdir: Path):  # type: ignore[no-untyped-def]
+def rasterize(path: Path, settings: Settings, workdir: Path):
     workdir.mkdir(exist_ok=True)
     source = PdfSource(path, settings)
     try:
@@ -96,7 +96,10 @@ def test_one_image_page_is_extracted_with_the_scanned_pixels(mode: str, suffix: 
                                                              settings: Settings) -> None:
     image = scan(mode)
     pdf = one_page_pdf(tmp_path / "scan.pdf", [image], full_page(image))
-    assert verdict(pdf) == WholePageImage("/Im0", image.width, image.height, pytest.approx(PPI), mode)
+    expected = WholePageImage(
+        "/Im0", image.width, image.height, pytest.approx(PPI), mode  # type: ignore[arg-type]  # approx compares as a float
+    )
+    assert verdict(pdf) == expected
     raster = rasterize(pdf, settings, tmp_path / "work")
     assert raster.path.name == f"page-0001-000{suffix}"  # pdfimages' name, not pdftoppm's
     assert (raster.width, raster.height, raster.dpi) == (image.width, image.height, 151)
@@ -137,7 +140,7 @@ def text_resources() -> dict:
     return {"/Font": pikepdf.Dictionary(F1=font)}
 
 
-FALLBACKS = {
+FALLBACKS: dict[str, tuple[Callable[[Image.Image], str], dict[str, Any], str]] = {
     # name: (content, one_page_pdf keyword arguments, expected reason fragment)
     "two images": (lambda im: full_page(im) + " q 50 0 0 50 10 10 cm /Im1 Do Q",
                    {"second": True}, "more than one Do"),
@@ -241,7 +244,7 @@ def test_extracted_grey_and_bilevel_pages_are_read(mode: str, tmp_path: Path, se
         source.close()
     if outcome.pdf_path is not None:
         outcome.pdf_path.unlink()
-    assert outcome.source == TextSource.OCR and "Thành phố Đà Nẵng" in outcome.text
+    assert outcome.source == TextSource.OCR and outcome.text is not None and "Thành phố Đà Nẵng" in outcome.text
     assert (outcome.width, outcome.height, outcome.dpi) == (image.width, image.height, 151)
 
 
@@ -259,7 +262,12 @@ def test_one_image_page_has_no_text_layer_without_asking_pdftotext(tmp_path: Pat
     with_text = one_page_pdf(tmp_path / "text.pdf", [image], full_page(image) + " BT /F1 12 Tf (x) Tj ET")
     asked: list[Path] = []
     real = poppler.page_text
-    monkeypatch.setattr(poppler, "page_text", lambda path, *a, **k: asked.append(path) or real(path, *a, **k))
+
+    def recording(path: Path, *a: Any, **k: Any) -> str:
+        asked.append(path)
+        return real(path, *a, **k)
+
+    monkeypatch.setattr(poppler, "page_text", recording)
     for path in (scanned, with_text):
         source = PdfSource(path, settings)
         try:

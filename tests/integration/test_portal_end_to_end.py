@@ -4,14 +4,9 @@ citizen's ID as valid today, with the read written to the audit log exactly once
 
 from __future__ import annotations
 
-
-import pytest
 from rq import Queue, SimpleWorker
 
-from tests.apiclient import api, keys  # noqa: F401  (fixtures)
 from tests.integration import workers_support as ws
-
-pytestmark = pytest.mark.integration
 
 CCCD = "001085012345"  # Hà Nội, male, born 1985
 PURPOSE = "000.00.14.H56-251120-0007"
@@ -27,7 +22,6 @@ CERTIFICATE = [
     "Giới tính: Nam Sinh ngày: 02/03/1985",
     f"Số định danh cá nhân: {CCCD}",
 ]
-
 
 
 def test_portal_finds_an_uploaded_result_by_citizen_id(api, keys, worker_settings, redis_conn):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -10,16 +11,22 @@ from sqlalchemy import func, select
 from search import SearchFilters, SearchQuery
 from search.sqlite_fts import SqliteSearchBackend
 from sohoa.core.db import session_scope
-from sohoa.domain.keys import create_key
 from sohoa.core.models import ExtractedFieldRow, Record, RecordCorrection
+from sohoa.domain.keys import create_key
 from sohoa.domain.records import apply_changes, lookup_records, refresh_from_document, validity_input
 from sohoa.domain.validity import is_valid_on
 from tests.records_support import (
-    BIRTH, CHILD_ID, FATHER_ID, HKD, HKD_ID, MOTHER_ID, PERMIT, PERMIT_ID, add_document,
+    BIRTH,
+    CHILD_ID,
+    FATHER_ID,
+    HKD,
+    HKD_ID,
+    MOTHER_ID,
+    PERMIT,
+    PERMIT_ID,
+    add_document,
 )
 from workers.jobs.indexing import build_indexed_document
-
-pytestmark = pytest.mark.integration
 
 
 def test_birth_extract_is_the_childs_record_with_every_person_as_subject(session_factory):
@@ -43,11 +50,13 @@ def test_birth_extract_is_the_childs_record_with_every_person_as_subject(session
 
 def test_lookup_filters_by_type_procedure_and_day(session_factory):
     with session_scope(session_factory) as session:
-        permit = refresh_from_document(session, add_document(session, [PERMIT], procedure_code="1.009972.000.00.14.H56"))
+        permit = refresh_from_document(
+            session, add_document(session, [PERMIT], procedure_code="1.009972.000.00.14.H56")
+        )
         hkd = refresh_from_document(session, add_document(session, [HKD]))
         assert permit.valid_until == date(2024, 3, 12) and permit.permanent is False
         assert hkd.owner_id == HKD_ID and hkd.doc_type == "gcn_hkd"
-        ids = lambda **kw: [r.id for r in lookup_records(session, **kw)]  # noqa: E731
+        ids = lambda **kw: [r.id for r in lookup_records(session, **kw)]  # noqa: E731 - a shorthand for the asserts
         assert ids(owner_id=PERMIT_ID, valid_on=date(2024, 3, 12)) == [permit.id]  # last valid day
         assert ids(owner_id=PERMIT_ID, valid_on=date(2024, 3, 13)) == []  # the day after
         assert ids(owner_id=PERMIT_ID, valid_on=date(2023, 3, 11)) == []  # not yet valid
@@ -56,9 +65,15 @@ def test_lookup_filters_by_type_procedure_and_day(session_factory):
         assert ids(doc_type="gcn_hkd", owner_id=PERMIT_ID, valid_on=date(2030, 1, 1)) == []
 
 
-BASE = {"approved": True, "legal_status": "in_force", "valid_from": date(2024, 1, 1),
-        "issue_date": date(2024, 1, 1), "valid_until": date(2024, 6, 30), "permanent": False}
-CASES = [  # (name, overrides, day, expected)
+BASE: dict[str, Any] = {
+    "approved": True,
+    "legal_status": "in_force",
+    "valid_from": date(2024, 1, 1),
+    "issue_date": date(2024, 1, 1),
+    "valid_until": date(2024, 6, 30),
+    "permanent": False,
+}
+CASES: list[tuple[str, dict[str, Any], date, bool]] = [  # (name, overrides, day, expected)
     ("first day", {}, date(2024, 1, 1), True),
     ("day before start", {}, date(2023, 12, 31), False),
     ("last valid day", {}, date(2024, 6, 30), True),
@@ -93,8 +108,9 @@ def test_sql_validity_agrees_with_is_valid_on_and_the_search_facets(session_fact
             for name, _, day, expected in CASES:
                 record = records[name]
                 in_sql = record in lookup_records(session, owner_id="001085000111", valid_on=day)
-                hits = backend.search(SearchQuery(q="mẫu", size=100, filters=SearchFilters(
-                    valid_on=day, owner_id="001085000111")))
+                hits = backend.search(
+                    SearchQuery(q="mẫu", size=100, filters=SearchFilters(valid_on=day, owner_id="001085000111"))
+                )
                 in_index = record.document_id in {h.document_id for h in hits.hits}
                 assert (is_valid_on(validity_input(record), day), in_sql, in_index) == (expected,) * 3, name
         finally:
@@ -106,8 +122,9 @@ def test_reextraction_keeps_officer_values_and_confirmation_protects_all(session
         officer, _ = create_key(session, role="officer", name="o")
         doc = add_document(session, [PERMIT])
         record = refresh_from_document(session, doc)
-        rows = apply_changes(record, officer, changes={"doc_number": "390/GPXD", "valid_until": date(2024, 9, 1)},
-                             note="đọc sai số")
+        rows = apply_changes(
+            record, officer, changes={"doc_number": "390/GPXD", "valid_until": date(2024, 9, 1)}, note="đọc sai số"
+        )
         session.add_all(rows)
         session.flush()
         record = refresh_from_document(session, doc)
@@ -118,14 +135,20 @@ def test_reextraction_keeps_officer_values_and_confirmation_protects_all(session
         session.flush()
         refresh_from_document(session, doc)
         assert record.issuing_body == "changed by a bad migration" and record.review_state == "confirmed"
-        history = session.execute(select(RecordCorrection.field, RecordCorrection.old_value,
-                                         RecordCorrection.new_value).where(RecordCorrection.record_id == record.id)
-                                  .order_by(RecordCorrection.id)).all()
+        history = session.execute(
+            select(RecordCorrection.field, RecordCorrection.old_value, RecordCorrection.new_value)
+            .where(RecordCorrection.record_id == record.id)
+            .order_by(RecordCorrection.id)
+        ).all()
         assert [tuple(h) for h in history] == [
-            ("doc_number", "389/GPXD", "390/GPXD"), ("valid_until", "2024-03-12", "2024-09-01"),
-            ("review_state", "extracted", "confirmed")]
-        assert session.scalar(select(func.count()).select_from(ExtractedFieldRow)
-                              .where(ExtractedFieldRow.document_id == doc)) > 5  # candidates replaced, not piled up
+            ("doc_number", "389/GPXD", "390/GPXD"),
+            ("valid_until", "2024-03-12", "2024-09-01"),
+            ("review_state", "extracted", "confirmed"),
+        ]
+        candidates = session.scalar(
+            select(func.count()).select_from(ExtractedFieldRow).where(ExtractedFieldRow.document_id == doc)
+        )
+        assert candidates is not None and candidates > 5  # candidates replaced, not piled up
         count = session.scalar(select(func.count()).select_from(ExtractedFieldRow))
         refresh_from_document(session, doc)
         assert session.scalar(select(func.count()).select_from(ExtractedFieldRow)) == count
@@ -137,13 +160,14 @@ def test_invalid_corrections_change_nothing(session_factory):
     with session_scope(session_factory) as session:
         officer, _ = create_key(session, role="officer", name="o")
         record = refresh_from_document(session, add_document(session, [PERMIT]))
-        for kwargs, code in [
+        cases: list[tuple[dict[str, Any], str]] = [
             ({"changes": {"owner_id": "12345"}}, "invalid_owner_id"),
             ({"changes": {"sha256": "x"}}, "invalid_field"),
             ({"changes": {}, "legal_status": "replaced"}, "replaced_by_required"),
             ({"changes": {}, "legal_status": "replaced", "replaced_by": record}, "invalid_value"),
             ({"changes": {"doc_number": "1/QĐ", "procedure_code": "abc"}}, "invalid_value"),
-        ]:
+        ]
+        for kwargs, code in cases:
             with pytest.raises(BadRequest) as info:
                 apply_changes(record, officer, **kwargs)
             assert info.value.code == code
@@ -158,10 +182,10 @@ def test_worker_step_builds_the_record_and_never_fails_the_job(session_factory, 
     ctx = SimpleNamespace(sessions=session_factory)
     with session_scope(session_factory) as session:
         doc = add_document(session, [HKD])
-    extract_record(ctx, doc)  # type: ignore[arg-type]
+    extract_record(ctx, doc)  # type: ignore[arg-type]  # a stand-in JobContext: the step reads only .sessions
     with session_scope(session_factory) as session:
         record = session.scalar(select(Record).where(Record.document_id == doc))
         assert record is not None and record.owner_id == HKD_ID
         assert build_indexed_document(session, doc).owner_ids == [HKD_ID]
-    extract_record(ctx, "no-such-document")  # type: ignore[arg-type]
+    extract_record(ctx, "no-such-document")  # type: ignore[arg-type]  # the same stand-in JobContext
     assert "field extraction failed" in caplog.text

@@ -8,7 +8,6 @@ Each test gets its own uuid-named alias and versions, deleted afterwards.
 
 from __future__ import annotations
 
-from tests.integration.opensearch_fixtures import backend, engine  # noqa: F401  (fixtures)
 from tests.integration.search_conformance import SearchBackendConformance
 
 

@@ -17,19 +17,14 @@ from sqlalchemy import select, update
 from sohoa.core.config import Settings
 from sohoa.core.db import session_scope
 from sohoa.core.models import Document, Page, StoredFile
-from sohoa.core.vocab import DocumentStatus, PageStatus
-from tests.apiclient import api, keys  # noqa: F401 - fixtures
+from sohoa.core.vocab import DocumentStatus, IndexState, PageStatus
 from tests.integration import workers_support as ws
-from workers.jobs import context
 from workers.jobs.document import process_document
 from workers.ocr.searchable_pdf import PagePart, SearchablePdfError, build_searchable_pdf, qpdf_merge
 from workers.ocr.tesseract import OcrResult, ocr_image
 
-pytestmark = pytest.mark.integration
 
-
-
-def stored_files(sessions, document_id: str, kind: str) -> list[StoredFile]:  # type: ignore[no-untyped-def]
+def stored_files(sessions, document_id: str, kind: str) -> list[StoredFile]:
     with session_scope(sessions) as session:
         rows = list(session.scalars(select(StoredFile).where(
             StoredFile.document_id == document_id, StoredFile.kind == kind).order_by(StoredFile.path)))
@@ -37,7 +32,7 @@ def stored_files(sessions, document_id: str, kind: str) -> list[StoredFile]:  # 
         return rows
 
 
-def searchable_pdf(settings: Settings, sessions, document_id: str) -> Path:  # type: ignore[no-untyped-def]
+def searchable_pdf(settings: Settings, sessions, document_id: str) -> Path:
     [row] = stored_files(sessions, document_id, "searchable_pdf")
     path = ws.archive_path(settings, row.path)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == row.sha256 and path.stat().st_size == row.size_bytes
@@ -56,6 +51,7 @@ def image_count(page: pikepdf.Page) -> int:
 def original_unchanged(settings: Settings, sessions, document_id: str, data: bytes) -> None:
     with session_scope(sessions) as session:
         doc = session.get(Document, document_id)
+        assert doc is not None
         path, sha = ws.archive_path(settings, doc.original_path), doc.sha256
     assert path.read_bytes() == data and hashlib.sha256(path.read_bytes()).hexdigest() == sha
 
@@ -121,7 +117,7 @@ def test_pdf_text_layer_page_is_copied_and_image_page_gets_ocr_text(worker_setti
     assert "Bến Nghé" in page_text(pdf, 2)
     with pikepdf.open(pdf) as out, pikepdf.open(io.BytesIO(data)) as original:
         assert len(out.pages) == 2
-        fonts = lambda page: sorted(str(f.BaseFont).split("+")[-1] for f in page.Resources.Font.values())  # noqa: E731
+        fonts = lambda page: sorted(str(f.BaseFont).split("+")[-1] for f in page.Resources.Font.values())  # noqa: E731 - a shorthand for the asserts
         assert fonts(out.pages[0]) == fonts(original.pages[0])  # the original page, as is
         assert out.pages[0].Contents.read_bytes() == original.pages[0].Contents.read_bytes()
         assert "GlyphLessFont" in fonts(out.pages[1])[0]  # Tesseract's invisible text
@@ -164,7 +160,8 @@ def test_rerun_and_resume_reuse_page_pdfs_without_duplicate_rows(worker_settings
     with session_scope(session_factory) as session:
         session.execute(update(Page).where(Page.document_id == doc_id, Page.number == 2)
                         .values(status=PageStatus.PENDING))
-        session.execute(update(Document).where(Document.id == doc_id).values(status=DocumentStatus.QUEUED, index_state="pending"))
+        session.execute(update(Document).where(Document.id == doc_id)
+                        .values(status=DocumentStatus.QUEUED, index_state=IndexState.PENDING))
     ocr_calls.clear()
     process_document(doc_id)
     assert ocr_calls == ["page-0002.pnm"]  # pages 1 and 3 come from their stored page PDFs
@@ -179,6 +176,7 @@ def degraded_png(lines: list[str]) -> bytes:
     """Heavy blur + salt-and-pepper noise (fixed seed): Tesseract still reads words, unsure."""
     image = ws.page_image(lines).filter(ImageFilter.GaussianBlur(3))
     rng, pixels = random.Random(7), image.load()
+    assert pixels is not None
     for _ in range(int(image.width * image.height * 0.05)):
         pixels[rng.randrange(image.width), rng.randrange(image.height)] = rng.choice((0, 255))
     buf = io.BytesIO()
@@ -186,7 +184,7 @@ def degraded_png(lines: list[str]) -> bytes:
     return buf.getvalue()
 
 
-def test_degraded_page_is_flagged_for_review_in_the_api(settings, session_factory, api, keys) -> None:  # noqa: F811
+def test_degraded_page_is_flagged_for_review_in_the_api(settings, session_factory, api, keys) -> None:
     review = settings.model_copy(update={"ocr_low_confidence": 85.0})
     ws.install_jobs(review)
     try:
@@ -210,18 +208,20 @@ def test_degraded_page_is_flagged_for_review_in_the_api(settings, session_factor
         batch_of = {d.id: d.first_batch_id for d in session.scalars(select(Document))}
     flagged = api.get(f"/api/v1/batches/{batch_of[bad]}?needs_review=true", headers=keys.auth("clerk")).json()
     assert [d["id"] for d in flagged["documents"]] == [bad] and flagged["documents"][0]["pages_needing_review"] == 1
-    assert api.get(f"/api/v1/batches/{batch_of[clean]}?needs_review=true",
-                   headers=keys.auth("clerk")).json()["documents"] == []
+    assert (
+        api.get(f"/api/v1/batches/{batch_of[clean]}?needs_review=true", headers=keys.auth("clerk")).json()["documents"]
+        == []
+    )
     unfiltered = api.get(f"/api/v1/batches/{batch_of[clean]}?needs_review=false", headers=keys.auth("clerk")).json()
     assert [d["id"] for d in unfiltered["documents"]] == [clean] and unfiltered["total"] == 1
 
 
-def _words_path(sessions, document_id: str, number: int) -> str:  # type: ignore[no-untyped-def]
+def _words_path(sessions, document_id: str, number: int) -> str:
     with session_scope(sessions) as session:
         return session.scalar(select(Page.words_path).where(Page.document_id == document_id, Page.number == number))
 
 
-def test_officer_downloads_the_searchable_pdf(worker_settings, session_factory, api, keys) -> None:  # noqa: F811
+def test_officer_downloads_the_searchable_pdf(worker_settings, session_factory, api, keys) -> None:
     doc_id = ws.add_document(worker_settings, session_factory, ws.png_bytes(ws.LINES[1]), "image/png", "don.png")
     missing = api.get(f"/api/v1/documents/{doc_id}/searchable.pdf", headers=keys.auth("officer"))
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_available"
@@ -244,8 +244,9 @@ def test_no_pdfa_claim_when_an_original_page_has_a_font_not_embedded(tmp_path: P
     original.write_bytes(bytes(pdf.output()))
     before = original.read_bytes()
     out = tmp_path / "s.pdf"
-    claimed = build_searchable_pdf([PagePart(1, None)], original, "application/pdf", out,
-                                   workdir=tmp_path, title="o.pdf", max_pixels=10**8)
+    claimed = build_searchable_pdf(
+        [PagePart(1, None)], original, "application/pdf", out, workdir=tmp_path, title="o.pdf", max_pixels=10**8
+    )
     assert claimed is False
     with pikepdf.open(out) as doc:
         assert "pdfaid:part" not in doc.open_metadata() and "/OutputIntents" not in doc.Root
@@ -268,5 +269,6 @@ def test_a_failed_merge_never_fails_the_document(worker_settings, session_factor
     doc_id = ws.add_document(worker_settings, session_factory, ws.png_bytes(ws.LINES[2]), "image/png", "x.png")
     process_document(doc_id)
     with session_scope(session_factory) as session:
-        assert session.get(Document, doc_id).status == DocumentStatus.INDEXED
+        doc = session.get(Document, doc_id)
+        assert doc is not None and doc.status == DocumentStatus.INDEXED
     assert stored_files(session_factory, doc_id, "searchable_pdf") == []

@@ -11,14 +11,12 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from rq import Queue
 
 from sohoa.core.config import Settings
 from sohoa.services import Services
 from workers.jobs.runner import DocumentWorker, run_worker
 
-pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -34,11 +32,11 @@ def stuck_in_c(seconds: float) -> None:
     time.sleep(seconds)
 
 
-def queue_of(settings: Settings, redis_conn) -> Queue:  # type: ignore[no-untyped-def]
+def queue_of(settings: Settings, redis_conn) -> Queue:
     return Queue(settings.queue_name, connection=redis_conn)
 
 
-def test_jobs_run_in_the_worker_process_and_it_stops_after_max_jobs(settings, redis_conn, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_jobs_run_in_the_worker_process_and_it_stops_after_max_jobs(settings, redis_conn, tmp_path) -> None:
     trace = tmp_path / "pids"
     queue = queue_of(settings, redis_conn)
     for _ in range(3):
@@ -49,7 +47,7 @@ def test_jobs_run_in_the_worker_process_and_it_stops_after_max_jobs(settings, re
     assert queue.count == 1  # the third job waits for the next worker
 
 
-def test_a_worker_over_its_memory_ceiling_stops_after_the_job(settings, redis_conn, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_worker_over_its_memory_ceiling_stops_after_the_job(settings, redis_conn, tmp_path) -> None:
     trace = tmp_path / "pids"
     queue = queue_of(settings, redis_conn)
     for _ in range(2):
@@ -60,7 +58,7 @@ def test_a_worker_over_its_memory_ceiling_stops_after_the_job(settings, redis_co
     assert queue.count == 1
 
 
-def test_a_worker_within_its_memory_ceiling_keeps_working(settings, redis_conn, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_worker_within_its_memory_ceiling_keeps_working(settings, redis_conn, tmp_path) -> None:
     trace = tmp_path / "pids"
     queue = queue_of(settings, redis_conn)
     for _ in range(2):
@@ -69,7 +67,7 @@ def test_a_worker_within_its_memory_ceiling_keeps_working(settings, redis_conn, 
     assert len(trace.read_text().split()) == 2
 
 
-def test_a_job_stuck_past_its_timeout_outside_python_gets_the_worker_killed(settings, redis_conn) -> None:  # type: ignore[no-untyped-def]
+def test_a_job_stuck_past_its_timeout_outside_python_gets_the_worker_killed(settings, redis_conn) -> None:
     queue_of(settings, redis_conn).enqueue(stuck_in_c, 60, job_timeout=1)
     code = ("import sys; from rq import Queue; from redis import Redis; "
             "from workers.jobs.runner import DocumentWorker; "

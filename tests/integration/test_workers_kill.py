@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from rq import SimpleWorker
 from sqlalchemy import select
 
@@ -22,7 +21,6 @@ from tests.integration import workers_support as ws
 from workers.jobs.reconciler import reconcile_once
 from workers.ocr.tesseract import OcrResult, ocr_image
 
-pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 LEASE = 2
 
@@ -34,7 +32,9 @@ def start_worker(settings: Settings) -> subprocess.Popen[bytes]:
            "SOHOA_LEASE_SECONDS": str(LEASE)}
     code = ("from sohoa.core.config import Settings; from sohoa.services import Services; "
             "from workers.jobs.runner import run_worker; run_worker(Services.build(Settings(_env_file=None)))")
-    return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
 def descendants(pid: int) -> list[int]:
@@ -58,9 +58,10 @@ def kill_hard(proc: subprocess.Popen[bytes]) -> None:
     proc.wait(timeout=10)
 
 
-def progress(sessions, document_id: str) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+def progress(sessions, document_id: str) -> tuple[str, int]:
     with session_scope(sessions) as session:
         doc = session.get(Document, document_id)
+        assert doc is not None
         return doc.status, doc.pages_done
 
 
@@ -99,6 +100,7 @@ def test_killed_worker_job_is_retried_and_finished(settings, redis_conn, session
         ws.close_jobs()
     with session_scope(session_factory) as session:
         doc = session.get(Document, doc_id)
+        assert doc is not None
         assert (doc.status, doc.attempts, doc.pages_done, doc.pages_total) == (DocumentStatus.INDEXED, 2, 6, 6)
         statuses = session.scalars(select(Page.status).where(Page.document_id == doc_id)).all()
     assert statuses == [PageStatus.DONE] * 6

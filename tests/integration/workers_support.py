@@ -8,12 +8,12 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from sohoa.storage.archive import ArchiveStore
+from search import SearchBackend
 from sohoa.core.config import Settings
 from sohoa.core.db import session_scope
 from sohoa.core.models import Batch, BatchItem, Document
-from search import SearchBackend
 from sohoa.services import Services
+from sohoa.storage.archive import ArchiveStore
 from workers.jobs import context
 from workers.jobs.context import JobContext
 from workers.ocr.tesseract import OcrEngine
@@ -74,7 +74,7 @@ def text_pdf_bytes(pages: list[list[str]]) -> bytes:
     return bytes(pdf.output())
 
 
-def add_document(settings: Settings, sessions, data: bytes, mime: str, filename: str) -> str:  # type: ignore[no-untyped-def]
+def add_document(settings: Settings, sessions, data: bytes, mime: str, filename: str) -> str:
     """Register a document the way ingest does: original stored, batch + item rows, queued."""
     digest = hashlib.sha256(data).hexdigest()
     spool = settings.var_dir / "spool"

@@ -71,7 +71,7 @@ def test_moving_loses_a_race_to_the_same_bytes_gracefully(tmp_path, monkeypatch)
 @pytest.mark.parametrize("code", [errno.EXDEV, errno.EPERM, errno.EOPNOTSUPP])
 def test_where_it_cannot_be_linked_a_moved_original_is_copied(tmp_path, monkeypatch, code):
     """Another filesystem (the archive on its own volume), or one without hard links."""
-    def cannot(src, dst):  # type: ignore[no-untyped-def]
+    def cannot(src, dst):
         raise OSError(code, os.strerror(code), str(src))
 
     monkeypatch.setattr(os, "link", cannot)
@@ -82,7 +82,7 @@ def test_where_it_cannot_be_linked_a_moved_original_is_copied(tmp_path, monkeypa
 
 
 def test_other_link_errors_are_not_hidden(tmp_path, monkeypatch):
-    def full(src, dst):  # type: ignore[no-untyped-def]
+    def full(src, dst):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "link", full)

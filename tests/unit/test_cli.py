@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from sohoa.cli import main
+from sohoa.cli.ingest_client import IngestError, collect_files
 from sohoa.core.db import make_engine, make_session_factory, session_scope
 from sohoa.core.errors import Unauthorized
-from sohoa.cli.ingest_client import IngestError, collect_files
 from sohoa.domain.keys import authenticate
 
 
@@ -24,7 +24,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return {"SOHOA_VAR_DIR": str(tmp_path / "var")}
 
 
-def invoke(env: dict[str, str], *args: str):  # type: ignore[no-untyped-def]
+def invoke(env: dict[str, str], *args: str):
     return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
 
 
@@ -130,8 +130,8 @@ def test_ingest_refuses_a_missing_path_before_uploading(env: dict[str, str], tmp
 
 
 def test_the_first_admin_key_is_created_once(env: dict[str, str], tmp_path: Path) -> None:
-    from sohoa.stack.bootstrap import ensure_first_admin_key, prepare_storage
     from sohoa.core.settings_check import load_settings
+    from sohoa.stack.bootstrap import ensure_first_admin_key, prepare_storage
 
     settings = load_settings(_env_file=None, var_dir=tmp_path / "var")
     prepare_storage(settings)

@@ -6,8 +6,8 @@ import unicodedata
 
 import pytest
 
-from sohoa.domain.extract import check_cccd, extract_fields, pick, summarize
 from sohoa.domain.extract import _model as m
+from sohoa.domain.extract import check_cccd, extract_fields, pick, summarize
 
 MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
 
@@ -161,7 +161,8 @@ def test_unknown_province_inside_range_is_flagged_not_rejected() -> None:
 
 def test_legacy_nine_digit_id_is_kept_separately() -> None:
     fields = extract_fields([person("Số CMND: 212 345 678 do Công an tỉnh cấp\n")])
-    assert pick(fields, "cmnd").value == "212345678"
+    cmnd = pick(fields, "cmnd")
+    assert cmnd is not None and cmnd.value == "212345678"
     assert pick(fields, "cccd") is None
 
 
@@ -173,7 +174,8 @@ def test_legacy_nine_digit_id_is_kept_separately() -> None:
 )
 def test_legacy_id_label_forms(line: str) -> None:
     fields = extract_fields([person(line + "\n")])
-    assert pick(fields, "cmnd").value == "212345678" and pick(fields, "cccd") is None
+    cmnd = pick(fields, "cmnd")
+    assert cmnd is not None and cmnd.value == "212345678" and pick(fields, "cccd") is None
 
 
 def test_money_amounts_are_not_ids() -> None:

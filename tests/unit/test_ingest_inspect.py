@@ -75,7 +75,7 @@ def test_a_tiff_page_without_strip_byte_counts_is_decoded_to_judge_it(tmp_path):
 def test_tiffs_are_checked_from_their_layout_without_decoding_pixels(tmp_path, monkeypatch, data):
     """Decoding a big scan took ~0.1 s while the batch's first OCR job waited; strips past the
     end of the file show truncation without it."""
-    def no_decoding(self):  # type: ignore[no-untyped-def]
+    def no_decoding(self):
         raise AssertionError("TIFF pixels decoded at upload")
 
     monkeypatch.setattr(TiffImagePlugin.TiffImageFile, "load", no_decoding)

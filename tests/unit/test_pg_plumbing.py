@@ -22,5 +22,5 @@ def test_both_backends_when_make_test_provides_postgres() -> None:
 @pytest.mark.parametrize("environ", [{"CI": "true"}, {"CI": "1"}, {"SOHOA_TEST_REQUIRE_POSTGRES": "1"}])
 def test_missing_postgres_is_an_error_when_required(environ: dict[str, str]) -> None:
     assert postgres_required(environ)
-    with pytest.raises(PostgresUnavailable, match="run-tests.sh"):
+    with pytest.raises(PostgresUnavailable, match=r"run-tests\.sh"):
         database_backends(environ)

@@ -33,7 +33,13 @@ def test_every_python_dependency_is_explained() -> None:
     specs = list(project["dependencies"])
     for extra in project.get("optional-dependencies", {}).values():
         specs += extra
-    names = [re.match(r"[A-Za-z0-9_.\-\[\]]+?(?=[<>=!~ ;]|$)", s).group(0) for s in specs]  # type: ignore[union-attr]
+
+    def name_of(spec: str) -> str:
+        found = re.match(r"[A-Za-z0-9_.\-\[\]]+?(?=[<>=!~ ;]|$)", spec)
+        assert found is not None, spec
+        return found.group(0)
+
+    names = [name_of(s) for s in specs]
     missing = [n for n in names if f"`{n}`" not in README and f"`{n.split('[')[0]}" not in README]
     assert not missing, f"explain these in 'Dependencies and why each is there': {missing}"
 

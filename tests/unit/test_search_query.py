@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import TypedDict
 
 import pytest
 
@@ -11,6 +12,11 @@ from search.base import SearchQuery
 from search.query import MAX_QUERY_CHARS, QueryTerm, parse_query, parse_sort_key, validate_paging
 from search.snippets import make_snippet
 from sohoa.core.errors import InvalidQuery
+
+
+class Paging(TypedDict, total=False):
+    page: int
+    size: int
 
 
 def exact(q: str) -> list[tuple[str, ...]]:
@@ -101,7 +107,8 @@ def test_bad_sort_key_is_invalid(bad: object) -> None:
 
 def test_paging_limits() -> None:
     assert validate_paging(SearchQuery(q="a", page=2, size=50)) is None
-    for kwargs in ({"size": 0}, {"size": 101}, {"page": 0}, {"page": 101, "size": 100}):
+    bad: list[Paging] = [{"size": 0}, {"size": 101}, {"page": 0}, {"page": 101, "size": 100}]
+    for kwargs in bad:
         with pytest.raises(InvalidQuery):
             validate_paging(SearchQuery(q="a", **kwargs))
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -38,7 +41,7 @@ def alive(pid: int) -> bool:
         return stat.read().split(")")[-1].split()[0] != "Z"
 
 
-def wait_until(predicate, timeout: float = 10.0) -> bool:  # type: ignore[no-untyped-def]
+def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -47,9 +50,16 @@ def wait_until(predicate, timeout: float = 10.0) -> bool:  # type: ignore[no-unt
     return False
 
 
-def make(specs: list[ChildSpec], **kwargs) -> tuple[Supervisor, list[str]]:  # type: ignore[no-untyped-def]
+def make(specs: list[ChildSpec], **kwargs: float) -> tuple[Supervisor, list[str]]:
     messages: list[str] = []
     return Supervisor(specs, log=messages.append, **kwargs), messages
+
+
+def proc(s: Supervisor, index: int = 0) -> subprocess.Popen[bytes]:
+    """The process of a child the test has started."""
+    child_proc = s.children[index].proc
+    assert child_proc is not None
+    return child_proc
 
 
 def test_stop_all_terminates_every_child() -> None:
@@ -68,7 +78,7 @@ def test_a_dead_child_is_reported_and_restarted() -> None:
     s.start_all()
     first = s.pids()[0]
     os.kill(first, 9)
-    assert wait_until(lambda: s.children[0].proc.poll() is not None)
+    assert wait_until(lambda: proc(s).poll() is not None)
     s.check_children()
     assert any("worker-1 exited unexpectedly" in m for m in messages)
     s.check_children(now=time.monotonic() + 5)  # past the 1 s backoff
@@ -82,11 +92,11 @@ def test_a_crash_loop_stops_everything_with_a_reason(monkeypatch: pytest.MonkeyP
     s, _ = make([ChildSpec("api", [sys.executable, "-c", "raise SystemExit(3)"]),
                  ChildSpec("worker-1", SLEEPER)], poll_seconds=0.02)
     s.start_all()
-    worker_pid = s.children[1].proc.pid
+    worker_pid = proc(s, 1).pid
     clock = [time.monotonic()]
     while not s.stop_requested:
         clock[0] += 40  # jump past each backoff; all deaths stay within the window
-        s.children[0].proc.wait()
+        proc(s).wait()
         s.check_children(now=clock[0])
         s.check_children(now=clock[0] + 35)
     assert s.failure is not None and "api exited 3 times" in s.failure and "code 3" in s.failure
@@ -100,7 +110,7 @@ def test_busy_worker_gets_the_grace_period_then_a_second_term() -> None:
     pid = s.pids()[0]
     time.sleep(0.5)  # let it install its handler
     s.stop_all()
-    assert s.children[0].proc.returncode == 0  # it exited by itself on the second SIGTERM
+    assert proc(s).returncode == 0  # it exited by itself on the second SIGTERM
     assert any("grace period" in m for m in messages)
     assert not alive(pid)
 
@@ -116,7 +126,7 @@ def test_a_child_ignoring_sigterm_is_killed() -> None:
     assert time.monotonic() - started < 10
 
 
-def test_children_die_with_a_killed_supervisor(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_children_die_with_a_killed_supervisor(tmp_path: Path) -> None:
     """PR_SET_PDEATHSIG: no orphan outlives a supervisor killed with SIGKILL."""
     script = tmp_path / "parent.py"
     script.write_text(
@@ -127,11 +137,10 @@ def test_children_die_with_a_killed_supervisor(tmp_path) -> None:  # type: ignor
         "print(s.pids()[0], flush=True)\n"
         "time.sleep(60)\n"
     )
-    import subprocess
-
     parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
                               cwd=os.getcwd())
-    child_pid = int(parent.stdout.readline())  # type: ignore[union-attr]
+    assert parent.stdout is not None
+    child_pid = int(parent.stdout.readline())
     assert alive(child_pid)
     parent.kill()
     parent.wait()
@@ -143,8 +152,8 @@ def test_a_recycling_worker_is_restarted_at_once_and_not_counted_as_a_death() ->
     s, messages = make([ChildSpec("worker-1", quits, recycles=True)])
     s.start_all()
     for _ in range(MAX_RESTARTS + 3):  # more exits than a crash loop may have
-        first = s.children[0].proc
-        assert wait_until(lambda: first.poll() is not None)  # noqa: B023
+        first = proc(s)
+        assert wait_until(lambda: first.poll() is not None)  # noqa: B023 - called at once, in this same iteration
         s.check_children()
         assert s.children[0].proc is not first  # started again in the same check, no backoff
     assert not s.stop_requested and s.failure is None
@@ -156,7 +165,7 @@ def test_a_recycling_worker_is_restarted_at_once_and_not_counted_as_a_death() ->
 def test_exit_code_zero_of_a_child_that_does_not_recycle_is_a_death() -> None:
     s, messages = make([ChildSpec("api", [sys.executable, "-c", "raise SystemExit(0)"])])
     s.start_all()
-    assert wait_until(lambda: s.children[0].proc.poll() is not None)
+    assert wait_until(lambda: proc(s).poll() is not None)
     s.check_children()
     assert any("api exited unexpectedly with code 0" in m for m in messages)
     assert len(s.children[0].deaths) == 1

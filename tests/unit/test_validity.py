@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
-from sohoa.domain.extract import add_months
-from sohoa.domain.validity import check_validity, is_valid_on
 from sohoa.core.clock import today_vn
 from sohoa.core.vocab import ValidityReason
+from sohoa.domain.extract import add_months
+from sohoa.domain.validity import check_validity, is_valid_on
 
 DATED = {"issued": "2023-07-26", "valid_until": "2024-01-26", "validity": "dated"}
 
@@ -80,12 +80,12 @@ def test_month_arithmetic(start: date, months: int, end: date) -> None:
 
 def test_today_is_the_calendar_day_in_vietnam() -> None:
     # 17:30 UTC on 31 Dec is already 1 Jan in Vietnam (UTC+7)
-    assert today_vn(datetime(2023, 12, 31, 17, 30, tzinfo=timezone.utc)) == date(2024, 1, 1)
-    assert today_vn(datetime(2023, 12, 31, 16, 59, tzinfo=timezone.utc)) == date(2023, 12, 31)
+    assert today_vn(datetime(2023, 12, 31, 17, 30, tzinfo=UTC)) == date(2024, 1, 1)
+    assert today_vn(datetime(2023, 12, 31, 16, 59, tzinfo=UTC)) == date(2023, 12, 31)
     with pytest.raises(ValueError):
         today_vn(datetime(2023, 12, 31, 16, 59))
 
 
 def test_datetimes_in_records_are_read_as_vietnamese_days() -> None:
-    rec = {"valid_from": datetime(2023, 12, 31, 18, 0, tzinfo=timezone.utc), "permanent": True}
+    rec = {"valid_from": datetime(2023, 12, 31, 18, 0, tzinfo=UTC), "permanent": True}
     assert not is_valid_on(rec, date(2023, 12, 31)) and is_valid_on(rec, date(2024, 1, 1))

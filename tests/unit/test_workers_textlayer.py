@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from workers.ocr.textlayer import is_real_text, is_syllable
 from workers.ocr.tesseract import OcrResult, parse_tsv
+from workers.ocr.textlayer import is_real_text, is_syllable
 
 REAL = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nHọ và tên: Nguyễn Thị Hồng Nhung"
 

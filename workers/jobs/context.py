@@ -41,13 +41,13 @@ _current: JobContext | None = None
 
 def install(services: Services, *, ocr_engine: OcrEngine | None = None) -> JobContext:
     """Make ``services`` (and ``ocr_engine``) what this process's jobs use."""
-    global _current
+    global _current  # noqa: PLW0603 - one context per process, installed by its runner
     _current = JobContext(services) if ocr_engine is None else JobContext(services, ocr_engine)
     return _current
 
 
 def clear() -> None:
-    global _current
+    global _current  # noqa: PLW0603 - see install
     _current = None
 
 

@@ -15,10 +15,10 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from sohoa.core.db import session_scope
+from sohoa.core.clock import utcnow
+from sohoa.core.db import changed_rows, session_scope
 from sohoa.core.errors import SohoaError, TooManyPages
 from sohoa.core.models import Document, Page, StoredFile
-from sohoa.core.clock import utcnow
 from sohoa.core.vocab import DocumentStatus, FileKind, IndexState, PageStatus
 from sohoa.domain.records import refresh_from_document
 from workers.jobs import context
@@ -73,13 +73,13 @@ def claim_document(ctx: JobContext, document_id: str) -> int | None:
                           f"gave up after {seen} attempts (the worker kept dying)")
         return None
     with session_scope(ctx.sessions) as session:
-        claimed = session.execute(
+        claimed = changed_rows(session,
             update(Document)
             .where(Document.id == document_id, Document.attempts == seen)
             .values(status=DocumentStatus.PROCESSING, attempts=seen + 1, processed_at=None,
                     lease_expires_at=now + timedelta(seconds=ctx.settings.lease_seconds),
                     error_code=None, error_message=None)
-        ).rowcount
+        )
     return seen + 1 if claimed == 1 else None
 
 
@@ -153,11 +153,11 @@ def record_page(ctx: JobContext, document_id: str, attempt: int, outcome: PageOu
         session.flush()
         progressed = session.scalar(select(func.count()).select_from(Page).where(
             Page.document_id == document_id, Page.status.in_((PageStatus.DONE, PageStatus.FAILED))))
-        renewed = session.execute(
+        renewed = changed_rows(session,
             update(Document).where(Document.id == document_id, Document.attempts == attempt)
             .values(pages_done=progressed,
                     lease_expires_at=utcnow() + timedelta(seconds=ctx.settings.lease_seconds))
-        ).rowcount
+        )
         if renewed != 1:
             raise LeaseLost(document_id)
 
@@ -181,10 +181,10 @@ def finish_document(ctx: JobContext, document_id: str, attempt: int) -> None:
             code = codes.pop() if len(codes) == 1 else "no_readable_pages"
             fail_document(session, document_id, code, "no page of the document could be read")
             return
-        finished = session.execute(
+        finished = changed_rows(session,
             update(Document).where(Document.id == document_id, Document.attempts == attempt)
             .values(processed_at=utcnow())
-        ).rowcount
+        )
     if finished != 1:
         raise LeaseLost(document_id)
     make_searchable_pdf(ctx, document_id)
@@ -196,7 +196,7 @@ def make_searchable_pdf(ctx: JobContext, document_id: str) -> None:
     """Best effort, like the record: a failed merge is logged and the text is still indexed."""
     try:
         publish_searchable_pdf(ctx, document_id)
-    except Exception:  # noqa: BLE001 - never lose the text index over the PDF
+    except Exception:
         log.exception("document %s: searchable PDF failed", document_id)
 
 
@@ -209,7 +209,7 @@ def extract_record(ctx: JobContext, document_id: str) -> None:
     try:
         with session_scope(ctx.sessions) as session:
             refresh_from_document(session, document_id)
-    except Exception:  # noqa: BLE001 - never lose the text index over field extraction
+    except Exception:
         log.exception("document %s: field extraction failed", document_id)
 
 
@@ -226,5 +226,5 @@ def release_lease(ctx: JobContext, document_id: str, attempt: int) -> None:
             session.execute(update(Document).where(
                 Document.id == document_id, Document.attempts == attempt, Document.status == DocumentStatus.PROCESSING
             ).values(lease_expires_at=utcnow()))
-    except Exception:  # noqa: BLE001 - the original error matters more
+    except Exception:
         log.exception("document %s: could not release the lease", document_id)

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from search import IndexedDocument, IndexedPage
 from search.errors import DocumentRejected
+from sohoa.core.clock import utcnow
 from sohoa.core.db import session_scope
 from sohoa.core.errors import NotFound, ServiceUnavailable
 from sohoa.core.models import BatchItem, Document, Page
-from sohoa.core.clock import utcnow
 from sohoa.core.vocab import DocumentStatus, IndexState, PageStatus
 from sohoa.domain.records.facets import search_facets
 from sohoa.services import Services
@@ -86,12 +86,24 @@ def _record(sessions: sessionmaker[Session], document_id: str, state: IndexState
         values.update(indexed_at=utcnow())
     with session_scope(sessions) as session:
         session.execute(update(Document).where(Document.id == document_id).values(**values))
-        ready = (Document.id == document_id, Document.status == DocumentStatus.PROCESSING, Document.processed_at.is_not(None))
+        ready = (
+            Document.id == document_id,
+            Document.status == DocumentStatus.PROCESSING,
+            Document.processed_at.is_not(None),
+        )
         if state == IndexState.INDEXED:
             session.execute(update(Document).where(*ready).values(status=DocumentStatus.INDEXED, lease_expires_at=None))
         elif state == IndexState.FAILED:
-            session.execute(update(Document).where(*ready).values(
-                status=DocumentStatus.FAILED, error_code="index_rejected", error_message=error, lease_expires_at=None))
+            session.execute(
+                update(Document)
+                .where(*ready)
+                .values(
+                    status=DocumentStatus.FAILED,
+                    error_code="index_rejected",
+                    error_message=error,
+                    lease_expires_at=None,
+                )
+            )
         else:
             session.execute(update(Document).where(*ready).values(lease_expires_at=None))
 
@@ -103,13 +115,19 @@ def reindex_all(services: Services, progress: Callable[[int, int], None] | None 
         return _reindex(services, progress, keep_alive)
 
 
-def _reindex(services: Services, progress: Callable[[int, int], None] | None,
-             keep_alive: Callable[[], None]) -> int:
+def _reindex(services: Services, progress: Callable[[int, int], None] | None, keep_alive: Callable[[], None]) -> int:
     sessions = services.sessions
     with session_scope(sessions) as session:
-        ids = list(session.scalars(select(Document.id).where(
-            Document.processed_at.is_not(None), Document.status.in_((DocumentStatus.INDEXED, DocumentStatus.PROCESSING))
-        ).order_by(Document.created_at, Document.id)))
+        ids = list(
+            session.scalars(
+                select(Document.id)
+                .where(
+                    Document.processed_at.is_not(None),
+                    Document.status.in_((DocumentStatus.INDEXED, DocumentStatus.PROCESSING)),
+                )
+                .order_by(Document.created_at, Document.id)
+            )
+        )
     total = len(ids)
     if progress:
         progress(0, total)
@@ -125,11 +143,20 @@ def _reindex(services: Services, progress: Callable[[int, int], None] | None,
 
     count = services.search.rebuild(documents())
     for start in range(0, total, 500):
-        chunk = ids[start:start + 500]
+        chunk = ids[start : start + 500]
         with session_scope(sessions) as session:
-            session.execute(update(Document).where(Document.id.in_(chunk)).values(
-                index_state=IndexState.INDEXED, index_error=None, indexed_at=utcnow()))
-            session.execute(update(Document).where(
-                Document.id.in_(chunk), Document.status == DocumentStatus.PROCESSING, Document.processed_at.is_not(None)
-            ).values(status=DocumentStatus.INDEXED, lease_expires_at=None))
+            session.execute(
+                update(Document)
+                .where(Document.id.in_(chunk))
+                .values(index_state=IndexState.INDEXED, index_error=None, indexed_at=utcnow())
+            )
+            session.execute(
+                update(Document)
+                .where(
+                    Document.id.in_(chunk),
+                    Document.status == DocumentStatus.PROCESSING,
+                    Document.processed_at.is_not(None),
+                )
+                .values(status=DocumentStatus.INDEXED, lease_expires_at=None)
+            )
     return count

@@ -17,12 +17,12 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select
 
+from sohoa.core.clock import utcnow
 from sohoa.core.db import session_scope
 from sohoa.core.models import Document
-from sohoa.core.clock import utcnow
 from sohoa.core.vocab import DocumentStatus, IndexState
-from workers.jobs.indexing import index_with_state
 from sohoa.services import Services
+from workers.jobs.indexing import index_with_state
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +39,16 @@ def reconcile_once(services: Services) -> dict[str, int]:
         queued = list(session.scalars(select(Document.id).where(
             Document.status == DocumentStatus.QUEUED,
             Document.created_at < now - timedelta(seconds=QUEUED_GRACE_SECONDS))))
-        pending = list(session.scalars(select(Document.id).where(  # indexed: a re-index (correction) missed
-            Document.status.in_((DocumentStatus.PROCESSING, DocumentStatus.INDEXED)), Document.processed_at.is_not(None),
-            Document.index_state == IndexState.PENDING,
-            or_(Document.lease_expires_at.is_(None), Document.lease_expires_at < now))))
+        pending = list(
+            session.scalars(
+                select(Document.id).where(  # indexed: a re-index (correction) missed
+                    Document.status.in_((DocumentStatus.PROCESSING, DocumentStatus.INDEXED)),
+                    Document.processed_at.is_not(None),
+                    Document.index_state == IndexState.PENDING,
+                    or_(Document.lease_expires_at.is_(None), Document.lease_expires_at < now),
+                )
+            )
+        )
     queue = services.queue
     for document_id in expired:
         log.warning("document %s: worker lease expired, re-enqueueing", document_id)
@@ -66,6 +72,6 @@ def run_reconciler(services: Services, interval_seconds: float, stop: threading.
             counts = reconcile_once(services)
             if any(counts.values()):
                 log.info("reconciler: %s", counts)
-        except Exception:  # noqa: BLE001 - keep reconciling after a transient outage
+        except Exception:
             log.exception("reconciler pass failed")
         stop.wait(interval_seconds)

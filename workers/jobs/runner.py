@@ -27,7 +27,8 @@ import signal
 import threading
 from typing import Any
 
-from rq import SimpleWorker
+from rq import Queue, SimpleWorker
+from rq.job import Job
 from sqlalchemy.orm import configure_mappers
 
 from sohoa.services import Services
@@ -64,7 +65,7 @@ class DocumentWorker(SimpleWorker):
         super().__init__(*args, **kwargs)
         self.max_memory_mb, self.stuck_grace = max_memory_mb, stuck_grace
 
-    def execute_job(self, job, queue) -> None:  # type: ignore[no-untyped-def]
+    def execute_job(self, job: Job, queue: Queue) -> None:
         timeout = job.timeout if job.timeout and job.timeout > 0 else None
         watchdog = None
         if timeout is not None:
@@ -109,5 +110,5 @@ def preload() -> None:
     configure_mappers()
     try:
         context.current().services.search  # noqa: B018 - opened once here, kept for the process
-    except Exception:  # noqa: BLE001 - a search outage must not stop the worker: jobs keep index_state pending
+    except Exception:
         log.warning("search backend not available yet; documents will wait for the index", exc_info=True)

@@ -10,9 +10,8 @@ from __future__ import annotations
 import logging
 import tempfile
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import select
 
 from sohoa.core.clock import utcnow
 from sohoa.core.db import session_scope
@@ -46,7 +45,7 @@ def publish_searchable_pdf(ctx: JobContext, document_id: str) -> StoredInfo | No
             and current[0].created_at >= latest_page:
         return None
     page_pdfs = {Path(f.path).name: ctx.archive.abspath(f.path) for f in files if f.kind == FileKind.PAGE_PDF}
-    parts = [PagePart(p.number, _page_pdf(p, page_pdfs)) for p in pages]
+    parts = [PagePart(p.number, _page_pdf(p.number, p.status, p.source, page_pdfs)) for p in pages]
     with tempfile.TemporaryDirectory(prefix="sohoa-pdf-") as tmp:
         out = Path(tmp) / SEARCHABLE_PDF_NAME
         build_searchable_pdf(parts, original, mime, out, workdir=Path(tmp), title=title,
@@ -64,11 +63,11 @@ def publish_searchable_pdf(ctx: JobContext, document_id: str) -> StoredInfo | No
     return stored
 
 
-def _page_pdf(page: Row[Any], page_pdfs: dict[str, Path]) -> Path | None:
-    if page.status != PageStatus.DONE or page.source != TextSource.OCR:
+def _page_pdf(number: int, status: str, source: str | None, page_pdfs: dict[str, Path]) -> Path | None:
+    if status != PageStatus.DONE or source != TextSource.OCR:
         return None
-    path = page_pdfs.get(page_pdf_name(page.number))
+    path = page_pdfs.get(page_pdf_name(number))
     if path is None or not path.is_file():
-        log.warning("page %d: no page PDF in the archive, using the original page", page.number)
+        log.warning("page %d: no page PDF in the archive, using the original page", number)
         return None
     return path

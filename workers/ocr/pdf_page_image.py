@@ -92,7 +92,7 @@ def _whole_page_image(page: PageObject) -> WholePageImage | str:
     mode = _plain_image_mode(image)
     if mode not in {"L", "RGB", "1"}:
         return mode
-    width, height = int(image["/Width"]), int(image["/Height"])
+    width, height = int(_get(image, "/Width")), int(_get(image, "/Height"))
     box = page.cropbox
     ppi_x = width / (abs(float(box.width)) / 72)
     ppi_y = height / (abs(float(box.height)) / 72)
@@ -123,7 +123,8 @@ def _single_draw(page: PageObject, resources: DictionaryObject) -> tuple[str, Ma
         elif operator == b"cm":
             if len(operands) != 6:
                 return "malformed cm"
-            ctm = _multiply(tuple(float(v) for v in operands), ctm)  # type: ignore[arg-type]
+            a, b, c, d, e, f = (float(v) for v in operands)
+            ctm = _multiply((a, b, c, d, e, f), ctm)
         elif operator == b"gs":
             reason = _harmful_state(resources, operands)
             if reason:
@@ -200,12 +201,12 @@ def _colour_family(space: object) -> str | None:
     return family
 
 
-def _harmful_state(resources: DictionaryObject, operands: list) -> str | None:  # type: ignore[type-arg]
+def _harmful_state(resources: DictionaryObject, operands: list) -> str | None:
     state = _get(_get(resources, "/ExtGState", DictionaryObject()), operands[0]) if operands else None
     if not isinstance(state, DictionaryObject):
         return "gs with a missing graphics state"
-    for key, value in state.items():
-        value = value.get_object()
+    for key, entry in state.items():
+        value = entry.get_object()
         if key in HARMLESS_STATE:
             continue
         if key in ("/CA", "/ca") and float(value) == 1.0:

@@ -35,11 +35,6 @@ def page_text(pdf: Path, number: int, *, timeout: float) -> str:
                  str(pdf), "-"], timeout)
 
 
-def page_image_ppi(pdf: Path, number: int, *, timeout: float) -> int | None:
-    """Highest x-ppi among the page's images, i.e. the resolution it was scanned at."""
-    return page_images(pdf, number, timeout=timeout)[0]
-
-
 def page_images(pdf: Path, number: int, *, timeout: float) -> tuple[int | None, bool]:
     """(highest x-ppi, every image grey or bilevel) of the page's images, from one
     ``pdfimages -list``. A page whose images are all grey can be rendered grey: a third

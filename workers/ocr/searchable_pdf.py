@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import subprocess
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,7 +138,7 @@ def fonts_embedded(pdf: pikepdf.Pdf) -> bool:
     return all(_resources_ok(page.obj.get("/Resources"), seen) for page in pdf.pages)
 
 
-def _resources_ok(resources, seen: set[tuple[int, int]]) -> bool:  # type: ignore[no-untyped-def]
+def _resources_ok(resources: pikepdf.Object | None, seen: set[tuple[int, int]]) -> bool:
     if not isinstance(resources, pikepdf.Dictionary):
         return True
     for font in (resources.get("/Font") or {}).values():
@@ -157,7 +156,7 @@ def _resources_ok(resources, seen: set[tuple[int, int]]) -> bool:  # type: ignor
     return True
 
 
-def _font_ok(font) -> bool:  # type: ignore[no-untyped-def]
+def _font_ok(font: pikepdf.Object) -> bool:
     if font.get("/Subtype") == pikepdf.Name.Type3:
         return True  # glyphs are content streams in the file
     if font.get("/Subtype") == pikepdf.Name.Type0:

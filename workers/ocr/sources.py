@@ -2,8 +2,8 @@
 
 PDF pages come through poppler (``workers.ocr.poppler``): a page that is one upright scanned
 image has that image extracted (``workers.ocr.pdf_page_image``), any other page is rendered.
-TIFF (multi-page), JPEG and PNG come through Pillow frame by frame. The pixel limit is checked from headers and page sizes
-BEFORE anything is decoded or rasterized, so a decompression bomb costs nothing.
+TIFF (multi-page), JPEG and PNG come through Pillow frame by frame. The pixel limit is
+checked from headers and page sizes BEFORE anything is decoded or rasterized, so a decompression bomb costs nothing.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from PIL import Image, UnidentifiedImageError
 from pypdf import PdfReader
@@ -106,19 +106,18 @@ class PdfSource:
         height = round(abs(float(box.height)) * unit / 72 * dpi)
         _check_pixels(width, height, self.settings)
         # grey scans render grey; colour (seals) or vector content keeps its colour
-        image = poppler.rasterize_page(self.path, number, dpi=dpi, workdir=workdir,
-                                       timeout=self._timeout, gray=grey)
+        image = poppler.rasterize_page(self.path, number, dpi=dpi, workdir=workdir, timeout=self._timeout, gray=grey)
         return RasterPage(image, width, height, dpi)
 
     def _extract(self, number: int, scan: WholePageImage, workdir: Path) -> RasterPage:
         """A page that is one upright scanned image: its pixels as stored, no render."""
         _check_pixels(scan.width, scan.height, self.settings)
-        image = poppler.extract_page_image(self.path, number, workdir=workdir,
-                                           timeout=self._timeout, grey=scan.mode == "L")
+        image = poppler.extract_page_image(
+            self.path, number, workdir=workdir, timeout=self._timeout, grey=scan.mode == "L"
+        )
         size = _header_size(image)
         if size != (scan.width, scan.height):
-            raise CorruptFile(f"page {number}: extracted image is {size}, expected "
-                              f"{(scan.width, scan.height)}")
+            raise CorruptFile(f"page {number}: extracted image is {size}, expected {(scan.width, scan.height)}")
         dpi = _plausible_dpi(scan.ppi, self.settings.ocr_default_dpi)
         return RasterPage(image, scan.width, scan.height, dpi)
 
@@ -129,7 +128,7 @@ class PdfSource:
 class ImageSource:
     """TIFF/JPEG/PNG: one Pillow frame decoded at a time."""
 
-    DIRECT_FORMATS = {"JPEG", "PNG"}
+    DIRECT_FORMATS: ClassVar[frozenset[str]] = frozenset({"JPEG", "PNG"})
 
     def __init__(self, path: Path, settings: Settings) -> None:
         self.path, self.settings = path, settings

@@ -26,10 +26,63 @@ MIN_LETTERS = 20
 MAX_FOREIGN_SHARE = 0.03
 MIN_SYLLABLE_SHARE = 0.85  # of the words carrying a Vietnamese diacritic
 
-_NUCLEI = (
-    "a ă â e ê i o ô ơ u ư y ai ao au ay âu ây eo êu ia iu oa oă oe oi ôi ơi oo ua uâ uê ui uô "
-    "uơ uy ưa ưi ưu ươ iê yê iêu yêu oai oay oao oeo uây uôi ươi ươu uya uyê uyu"
-).split()
+_NUCLEI = [
+    "a",
+    "ă",
+    "â",
+    "e",
+    "ê",
+    "i",
+    "o",
+    "ô",
+    "ơ",
+    "u",
+    "ư",
+    "y",
+    "ai",
+    "ao",
+    "au",
+    "ay",
+    "âu",
+    "ây",
+    "eo",
+    "êu",
+    "ia",
+    "iu",
+    "oa",
+    "oă",
+    "oe",
+    "oi",
+    "ôi",
+    "ơi",
+    "oo",
+    "ua",
+    "uâ",
+    "uê",
+    "ui",
+    "uô",
+    "uơ",
+    "uy",
+    "ưa",
+    "ưi",
+    "ưu",
+    "ươ",
+    "iê",
+    "yê",
+    "iêu",
+    "yêu",
+    "oai",
+    "oay",
+    "oao",
+    "oeo",
+    "uây",
+    "uôi",
+    "ươi",
+    "ươu",
+    "uya",
+    "uyê",
+    "uyu",
+]
 _SYLLABLE = re.compile(
     r"(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])?"
     r"(" + "|".join(sorted(_NUCLEI, key=len, reverse=True)) + r")(ch|ng|nh|[cmnpt])?"
@@ -50,15 +103,13 @@ def is_real_text(text: str) -> bool:
     foreign = sum(1 for ch in letters if ch not in _VIETNAMESE_LETTERS)
     if foreign / len(letters) > MAX_FOREIGN_SHARE:
         return False
-    controls = sum(1 for ch in text if unicodedata.category(ch) in {"Cc", "Co", "Cn"}
-                   and ch not in "\n\r\t\f")
+    controls = sum(1 for ch in text if unicodedata.category(ch) in {"Cc", "Co", "Cn"} and ch not in "\n\r\t\f")
     return controls == 0 and syllable_share(text) >= MIN_SYLLABLE_SHARE
 
 
 def syllable_share(text: str) -> float:
     """Share of the accented words (any non-ASCII letter) that are valid syllables; 1.0 if none."""
-    words = [w.lower() for w in _WORD.findall(nfc(text))
-             if not w.isascii() and not _ABBREVIATION.fullmatch(w)]
+    words = [w.lower() for w in _WORD.findall(nfc(text)) if not w.isascii() and not _ABBREVIATION.fullmatch(w)]
     if not words:
         return 1.0
     return sum(1 for w in words if is_syllable(w)) / len(words)

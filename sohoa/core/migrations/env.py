@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import pool
 
 from sohoa.core.db import make_engine
 from sohoa.core.models import Base

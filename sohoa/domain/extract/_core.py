@@ -10,18 +10,20 @@ import re
 from datetime import date
 
 from sohoa.domain.extract import _model as m
-from sohoa.domain.extract._layout import SO_LABEL, Segment, issuer_parts, issuer_value, nonblank, segments
 from sohoa.domain.extract._doc import Doc, date_field
+from sohoa.domain.extract._layout import SO_LABEL, Segment, issuer_parts, issuer_value, nonblank, segments
 from sohoa.domain.extract._model import ExtractedField
-from sohoa.domain.extract._text import repair_digits
 from sohoa.domain.extract._persons import people_fields
+from sohoa.domain.extract._text import repair_digits
 from sohoa.domain.extract._validity import apply_rules, read_validity
 from sohoa.domain.extract.dates import find_dates
 from sohoa.domain.extract.ids import check_tax_code, parse_doc_no
 
 _PLACE_DATE = re.compile(r"^[^\d,:]{2,40},\s*(?:ngay|\d)")
 _ISSUE_LABEL = re.compile(r"(?:dang\s*ky\s*lan\s*dau|ngay\s*cap|ngay\s*ban\s*hanh)\s*:?\s*")
-_BUSINESS_LABEL = re.compile(r"(?:ma\s*so\s*ho\s*kinh\s*doanh|so\s*(?:giay\s*chung\s*nhan\s*)?dang\s*ky\s*ho\s*kinh\s*doanh)\s*:?\s*")
+_BUSINESS_LABEL = re.compile(
+    r"(?:ma\s*so\s*ho\s*kinh\s*doanh|so\s*(?:giay\s*chung\s*nhan\s*)?dang\s*ky\s*ho\s*kinh\s*doanh)\s*:?\s*"
+)
 _TAX_LABEL = re.compile(
     r"(?<![\w])(?:ma\s*so\s*(?:thue|doanh\s*nghiep|dn|chi\s*nhanh|dia\s*diem\s*kinh\s*doanh)|mst)"
     r"(?:\s*(?:cua\s*)?(?:doanh\s*nghiep|chi\s*nhanh|dn))?\s*[:.]?\s*"
@@ -29,8 +31,12 @@ _TAX_LABEL = re.compile(
 # Ten digits, maybe spaced in groups or one by one (boxes on a form), then a branch's -NNN.
 _D = "[0-9OoIl|SB]"
 _TAX_VALUE = re.compile(rf"{_D}(?:[ .]?{_D}){{9}}(?![ .]?[0-9])(?:\s*[-–]\s*{_D}{{3}}(?![0-9]))?|[0-9][0-9 .]*[0-9]")
-_DEFAULT_ROLE = {"trich_luc_khai_sinh": "child", "giay_khai_sinh": "child",
-                 "trich_luc_khai_tu": "deceased", "giay_chung_tu": "deceased"}
+_DEFAULT_ROLE = {
+    "trich_luc_khai_sinh": "child",
+    "giay_khai_sinh": "child",
+    "trich_luc_khai_tu": "deceased",
+    "giay_chung_tu": "deceased",
+}
 
 
 def extract_fields(pages: list[str]) -> list[ExtractedField]:
@@ -79,7 +85,7 @@ def _issuer(doc: Doc, seg: Segment) -> list[ExtractedField]:
 
 def _doc_numbers(doc: Doc, seg: Segment, doc_type: str | None) -> list[ExtractedField]:
     out: list[ExtractedField] = []
-    header = doc.lines[seg.start:seg.header_end] + nonblank(doc.lines, seg.header_end, seg.end, 3)
+    header = doc.lines[seg.start : seg.header_end] + nonblank(doc.lines, seg.header_end, seg.end, 3)
     for ln in header:
         stripped = len(ln.folded) - len(ln.folded.lstrip())
         mo = SO_LABEL.match(ln.folded, stripped)
@@ -92,7 +98,7 @@ def _doc_numbers(doc: Doc, seg: Segment, doc_type: str | None) -> list[Extracted
         problems = [m.OCR_REPAIRED] if num.repaired else []
         if num.repaired:
             conf = 0.4
-        raw_end = ln.start + num.start + len(ln.text[num.start:num.end].rstrip())
+        raw_end = ln.start + num.start + len(ln.text[num.start : num.end].rstrip())
         out.append(doc.field(m.DOC_NO, num.value, ln.page, ln.start + num.start, raw_end, conf, seg, problems=problems))
         if doc_type == "gcn_hkd" and not num.structured:
             value = num.value.upper()
@@ -111,7 +117,7 @@ def _doc_numbers(doc: Doc, seg: Segment, doc_type: str | None) -> list[Extracted
 
 def _issue_date(doc: Doc, seg: Segment) -> list[ExtractedField]:
     """The place-and-date line in the header; failing that a labelled date; else a late one."""
-    for ln in doc.lines[seg.start:seg.header_end] + nonblank(doc.lines, seg.header_end, seg.end, 1):
+    for ln in doc.lines[seg.start : seg.header_end] + nonblank(doc.lines, seg.header_end, seg.end, 1):
         found = find_dates(doc.folds[ln.page - 1], ln.start, ln.end)
         after_title = seg.title is not None and ln.index > seg.title
         if found and "sinh" not in ln.folded and not (after_title and not _PLACE_DATE.search(ln.folded)):
@@ -123,7 +129,7 @@ def _issue_date(doc: Doc, seg: Segment) -> list[ExtractedField]:
             found = find_dates(doc.folds[pg - 1], ml.end(), min(hi, ml.end() + 40))
             if found and found[0].start - ml.end() < 4:
                 return [date_field(doc, seg, m.ISSUED, pg, found[0], 0.8)]
-    for ln in reversed(doc.lines[seg.header_end:seg.end]):
+    for ln in reversed(doc.lines[seg.header_end : seg.end]):
         if _PLACE_DATE.search(ln.folded):
             found = find_dates(doc.folds[ln.page - 1], ln.start, ln.end)
             if found:
@@ -155,15 +161,27 @@ def _tax_codes(doc: Doc, seg: Segment) -> list[ExtractedField]:
             ok = check_tax_code(value)
             conf = 0.95 if ok else 0.2
             problems = ([m.OCR_REPAIRED] if repaired else []) + ([] if ok else [m.TAX_CODE_SHAPE])
-            out.append(doc.field(m.TAX_CODE, value, pg, mt.start(), mt.end(), min(conf, 0.4) if repaired else conf,
-                                 seg, valid=ok, problems=problems))
+            out.append(
+                doc.field(
+                    m.TAX_CODE,
+                    value,
+                    pg,
+                    mt.start(),
+                    mt.end(),
+                    min(conf, 0.4) if repaired else conf,
+                    seg,
+                    valid=ok,
+                    problems=problems,
+                )
+            )
     return out
 
 
-def _validity_fields(doc: Doc, seg: Segment, doc_type: str | None, issued: date | None,
-                     issued_fields: list[ExtractedField]) -> list[ExtractedField]:
+def _validity_fields(
+    doc: Doc, seg: Segment, doc_type: str | None, issued: date | None, issued_fields: list[ExtractedField]
+) -> list[ExtractedField]:
     facts = None
-    where = (seg.start and doc.lines[seg.start].page or 1, 0, 0)
+    where = ((seg.start and doc.lines[seg.start].page) or 1, 0, 0)
     for pg, lo, hi in doc.ranges(seg):
         f = read_validity(doc.folds[pg - 1], lo, hi, issued)
         if f.kind is not None or f.valid_from is not None:
@@ -179,8 +197,9 @@ def _validity_fields(doc: Doc, seg: Segment, doc_type: str | None, issued: date 
     if facts.kind is not None:
         out.append(doc.field(m.VALIDITY, facts.kind, pg, s, e, facts.confidence, seg, problems=facts.problems))
     if facts.until is not None:
-        out.append(doc.field(m.VALID_UNTIL, facts.until.isoformat(), pg, s, e, facts.confidence, seg,
-                             problems=facts.problems))
+        out.append(
+            doc.field(m.VALID_UNTIL, facts.until.isoformat(), pg, s, e, facts.confidence, seg, problems=facts.problems)
+        )
     start = facts.valid_from or issued
     if start is not None:
         conf = 0.9 if facts.valid_from else min(0.85, issued_fields[0].confidence if issued_fields else 0.5)

@@ -73,11 +73,9 @@ def is_issuer_line(line: Line) -> bool:
 def _motto_lines(lines: list[Line]) -> list[int]:
     found: list[int] = []
     for ln in lines:
-        if MOTTO.search(ln.folded):
-            found.append(ln.index)
-        elif MOTTO2.search(ln.folded) and not any(
+        if MOTTO.search(ln.folded) or (MOTTO2.search(ln.folded) and not any(
             i >= ln.index - 2 and lines[i].page == ln.page for i in found
-        ):
+        )):
             found.append(ln.index)
     return found
 
@@ -131,10 +129,10 @@ def segments(lines: list[Line]) -> list[Segment]:
     if not starts:
         starts = [(0, None)]
     out = []
-    for k, (start, anchor) in enumerate(starts):
+    for k, (begin, motto) in enumerate(starts):
         end = starts[k + 1][0] if k + 1 < len(starts) else len(lines)
-        title, kind = _find_title(lines, anchor if anchor is not None else start, end)
-        out.append(Segment(k, start, end, anchor, title, kind))
+        title, kind = _find_title(lines, motto if motto is not None else begin, end)
+        out.append(Segment(k, begin, end, motto, title, kind))
     return out
 
 

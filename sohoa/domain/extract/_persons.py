@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sohoa.domain.extract._doc import date_field
-
 from sohoa.domain.extract import _model as m
 from sohoa.domain.extract import _people as p
+from sohoa.domain.extract._doc import date_field
 from sohoa.domain.extract._model import ExtractedField
 from sohoa.domain.extract._text import repair_digits
 from sohoa.domain.extract.dates import find_dates

@@ -83,31 +83,6 @@ def repair_digits(token: str) -> tuple[str, bool]:
     return fixed, fixed != token
 
 
-_NUM_RUN = re.compile(rf"[{DIGITISH}][{DIGITISH} .]*[{DIGITISH}]|[0-9]")
-
-
-def digit_runs(text: str, start: int = 0) -> list[tuple[int, int, str, bool]]:
-    """Runs of digits (spaces/dots allowed inside, OCR look-alikes repaired) in ``text``.
-
-    Each run: (start, end, digits only, repaired?). Runs without a real digit are skipped.
-    """
-    out = []
-    for m in _NUM_RUN.finditer(text, start):
-        chunk = m.group(0)
-        # split on double spaces: "Nam  049..." are separate tokens
-        for sub in re.finditer(r"\S+(?: \S+)*", chunk):
-            tok = sub.group(0)
-            compact = tok.replace(" ", "").replace(".", "")
-            fixed, repaired = repair_digits(compact)
-            if not fixed.isdigit():
-                # strip leading/trailing look-alike letters that are real letters
-                continue
-            s = m.start() + sub.start()
-            out.append((s, s + len(tok), fixed, repaired))
-    return out
-
-
-_WORD_CHARS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 
 
 def title_case_name(raw: str) -> str:

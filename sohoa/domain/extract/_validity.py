@@ -26,13 +26,24 @@ _DURATION = re.compile(
 )
 _FROM_SIGNING = re.compile(r"co\s*hieu\s*luc(?:\s*thi\s*hanh)?\s*(?:ke\s*)?tu\s*ngay\s*(?:ky|ban\s*hanh)")
 _FROM_DATE = re.compile(r"co\s*hieu\s*luc(?:\s*thi\s*hanh)?\s*(?:ke\s*)?tu\s*(?=ngay\s*\d|\d)")
-_PERMANENT = re.compile(r"(?:co\s*gia\s*tri|hieu\s*luc)\s*(?:su\s*dung\s*)?(?:vinh\s*vien|lau\s*dai|khong\s*(?:co\s*)?thoi\s*han)")
+_PERMANENT = re.compile(
+    r"(?:co\s*gia\s*tri|hieu\s*luc)\s*(?:su\s*dung\s*)?(?:vinh\s*vien|lau\s*dai|khong\s*(?:co\s*)?thoi\s*han)"
+)
 _UNITS = {"thang": "month", "nam": "year", "ngay": "day"}
 
-PERMANENT_BY_RULE = frozenset({
-    "trich_luc_khai_sinh", "trich_luc_khai_tu", "trich_luc_ket_hon", "giay_khai_sinh",
-    "giay_chung_tu", "gcn_ket_hon", "gcn_hkd", "gcn_dkdn", "gcn_qsdd",
-})
+PERMANENT_BY_RULE = frozenset(
+    {
+        "trich_luc_khai_sinh",
+        "trich_luc_khai_tu",
+        "trich_luc_ket_hon",
+        "giay_khai_sinh",
+        "giay_chung_tu",
+        "gcn_ket_hon",
+        "gcn_hkd",
+        "gcn_dkdn",
+        "gcn_qsdd",
+    }
+)
 MONTHS_BY_RULE = {"xac_nhan_tinh_trang_hon_nhan": 6}
 
 

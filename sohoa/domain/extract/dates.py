@@ -57,10 +57,9 @@ def _make(day: str, month: str, year: str, start: int, end: int, slack: int) -> 
 def find_dates(folded: str, start: int = 0, end: int | None = None) -> list[FoundDate]:
     """All formal and numeric dates in ``folded[start:end]``, in order of position."""
     end = len(folded) if end is None else end
-    found: list[FoundDate] = []
-    for m in FORMAL.finditer(folded, start, end):
-        found.append(_make(m.group(1), m.group(2), m.group(3), m.start(), m.end(), 3))
-    found = [f for f in found if f is not None]
+    made = (_make(m.group(1), m.group(2), m.group(3), m.start(), m.end(), 3)
+            for m in FORMAL.finditer(folded, start, end))
+    found = [f for f in made if f is not None]
     taken = [(f.start, f.end) for f in found]
     for m in NUMERIC.finditer(folded, start, end):
         if any(s <= m.start() < e for s, e in taken):

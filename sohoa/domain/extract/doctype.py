@@ -15,8 +15,12 @@ RESULT, COMPONENT = "result", "component"
 # (code, class, folded pattern). Order matters: specific before generic.
 DOC_TYPES: tuple[tuple[str, str, str], ...] = (
     ("gcn_hkd", RESULT, r"giay chung nhan dang ky ho kinh doanh"),
-    ("gcn_dkdn", RESULT,
-     r"giay chung nhan dang ky (?:doanh nghiep|kinh doanh|hoat dong (?:chi nhanh|van phong dai dien|dia diem kinh doanh))"),
+    (
+        "gcn_dkdn",
+        RESULT,
+        r"giay chung nhan dang ky (?:doanh nghiep|kinh doanh"
+        r"|hoat dong (?:chi nhanh|van phong dai dien|dia diem kinh doanh))",
+    ),
     ("gcn_qsdd", RESULT, r"giay chung nhan quyen su dung dat"),
     ("gcn_ket_hon", RESULT, r"giay chung nhan ket hon"),
     ("trich_luc_khai_sinh", RESULT, r"trich luc (?:dang ky )?khai sinh"),

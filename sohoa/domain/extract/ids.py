@@ -15,9 +15,71 @@ from sohoa.domain.extract import _model as m
 # Province-of-registration codes in use (63 provinces before the 2025 merger; existing IDs
 # keep them). A code inside 001–096 but not listed is flagged, not rejected.
 PROVINCE_CODES = frozenset(
-    "001 002 004 006 008 010 011 012 014 015 017 019 020 022 024 025 026 027 030 031 033 034 035 "
-    "036 037 038 040 042 044 045 046 048 049 051 052 054 056 058 060 062 064 066 067 068 070 072 "
-    "074 075 077 079 080 082 083 084 086 087 089 091 092 093 094 095 096".split()
+    [
+        "001",
+        "002",
+        "004",
+        "006",
+        "008",
+        "010",
+        "011",
+        "012",
+        "014",
+        "015",
+        "017",
+        "019",
+        "020",
+        "022",
+        "024",
+        "025",
+        "026",
+        "027",
+        "030",
+        "031",
+        "033",
+        "034",
+        "035",
+        "036",
+        "037",
+        "038",
+        "040",
+        "042",
+        "044",
+        "045",
+        "046",
+        "048",
+        "049",
+        "051",
+        "052",
+        "054",
+        "056",
+        "058",
+        "060",
+        "062",
+        "064",
+        "066",
+        "067",
+        "068",
+        "070",
+        "072",
+        "074",
+        "075",
+        "077",
+        "079",
+        "080",
+        "082",
+        "083",
+        "084",
+        "086",
+        "087",
+        "089",
+        "091",
+        "092",
+        "093",
+        "094",
+        "095",
+        "096",
+    ]
 )
 _CENTURY = {0: 1900, 1: 1900, 2: 2000, 3: 2000}  # 4/5 = 2100s: nobody holds one yet
 
@@ -43,7 +105,7 @@ def check_cccd(digits: str, *, birth_year: int | None = None, sex: str | None = 
     elif province not in PROVINCE_CODES:
         problems.append(m.CCCD_PROVINCE_UNKNOWN)
     if century not in _CENTURY:
-        return CccdCheck(False, problems + [m.CCCD_CENTURY])
+        return CccdCheck(False, [*problems, m.CCCD_CENTURY])
     year = _CENTURY[century] + yy
     id_sex = "male" if century % 2 == 0 else "female"
     if birth_year is not None and birth_year != year:

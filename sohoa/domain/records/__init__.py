@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from sohoa.domain.records.build import refresh_from_document
 from sohoa.domain.records.corrections import EDITABLE, apply_changes, as_text, find_record
+from sohoa.domain.records.facets import search_facets
 from sohoa.domain.records.ids import ID_FIELDS, id_type, mask_id, mask_in_text, normalize_id, parse_owner_id
 from sohoa.domain.records.query import (
-    LOOKUP_ROLES, lookup_records, owner_clause, valid_on_clause, validity_input,
+    LOOKUP_ROLES,
+    lookup_records,
+    owner_clause,
+    valid_on_clause,
+    validity_input,
 )
-from sohoa.domain.records.facets import search_facets
 
 __all__ = [
     "EDITABLE", "ID_FIELDS", "LOOKUP_ROLES", "apply_changes", "as_text", "find_record", "id_type",

@@ -21,9 +21,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from sohoa.core.errors import NotFound
-from sohoa.domain.extract import ExtractedField, best_fields, extract_fields, owner_role
 from sohoa.core.models import Document, ExtractedFieldRow, Page, Record, RecordCorrection, RecordSubject
 from sohoa.core.vocab import IdType, PageStatus, RecordKind, ReviewState
+from sohoa.domain.extract import ExtractedField, best_fields, extract_fields, owner_role
 from sohoa.domain.records.ids import normalize_id
 
 # The person a result is about, where it differs from the extractor's choice of holder.
@@ -119,16 +119,17 @@ def extracted_values(best: dict[str, ExtractedField], document: Document, role: 
 
 
 def _owner_values(best: dict[str, ExtractedField], role: str | None) -> dict[str, Any]:
-    owner_id = owner_type = None
+    owner_id: str | None = None
+    owner_type: IdType | None = None
     for name, kind in _ID_NAMES:
         if _key(role, name) in best:
             owner_id, owner_type = normalize_id(best[_key(role, name)].value), kind
             break
     if owner_id is None and "tax_code" in best:
         owner_id, owner_type = normalize_id(best["tax_code"].value), IdType.ENTERPRISE
-    name = best.get(_key(role, "name"))
+    holder = best.get(_key(role, "name"))
     return {"owner_id": owner_id, "owner_id_type": owner_type,
-            "owner_name": _cut(name.value if name else None, 256)}
+            "owner_name": _cut(holder.value if holder else None, 256)}
 
 
 def _protected(session: Session, record: Record) -> set[str]:

@@ -10,9 +10,9 @@ import re
 from datetime import date
 from typing import Any
 
+from sohoa.core.clock import utcnow
 from sohoa.core.errors import BadRequest, NotFound
 from sohoa.core.models import ApiKey, Record, RecordCorrection
-from sohoa.core.clock import utcnow
 from sohoa.core.vocab import LegalStatus, RecordKind, ReviewState
 from sohoa.domain.records.ids import id_type, normalize_id
 

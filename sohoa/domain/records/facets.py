@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sohoa.core.models import Record, RecordSubject
-from sohoa.domain.records.query import LOOKUP_ROLES
 from sohoa.core.vocab import LegalStatus
+from sohoa.domain.records.query import LOOKUP_ROLES
 
 
 def search_facets(session: Session, document_id: str) -> dict[str, Any]:
@@ -31,7 +31,9 @@ def search_facets(session: Session, document_id: str) -> dict[str, Any]:
         RecordSubject.record_id == record.id, RecordSubject.role.in_(LOOKUP_ROLES),
         RecordSubject.person_id.is_not(None)))
     start = record.valid_from or record.issue_date
-    can_hold = record.approved and (record.legal_status or LegalStatus.IN_FORCE) == LegalStatus.IN_FORCE and start is not None
+    can_hold = (
+        record.approved and (record.legal_status or LegalStatus.IN_FORCE) == LegalStatus.IN_FORCE and start is not None
+    )
     return {
         "owner_ids": sorted(set(ids)),
         "doc_type": record.doc_type,

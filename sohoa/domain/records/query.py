@@ -21,7 +21,6 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from sohoa.core.models import Record, RecordSubject
-
 from sohoa.core.vocab import LegalStatus
 
 LOOKUP_ROLES = ("subject", "child", "deceased", "husband", "wife", "representative", "enterprise")

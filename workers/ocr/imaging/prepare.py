@@ -18,7 +18,13 @@ from PIL import Image
 from sohoa.core.errors import CorruptFile
 from workers.ocr.imaging.colour import to_gray, upscale, upscale_factor
 from workers.ocr.imaging.deskew import (
-    MIN_CORRECTION, ink_points, is_sideways, looks_upside_down, sideways_turn, skew_of, straighten,
+    MIN_CORRECTION,
+    ink_points,
+    is_sideways,
+    looks_upside_down,
+    sideways_turn,
+    skew_of,
+    straighten,
 )
 from workers.ocr.imaging.orientation import detect_rotation, turn
 from workers.ocr.sources import RasterPage

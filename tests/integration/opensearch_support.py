@@ -1,6 +1,7 @@
-"""Fixtures for OpenSearch tests: osmem-server always, a real cluster when configured.
+"""Helpers of the OpenSearch tests: which engines they run on, backends on uuid-named
+aliases (each dropped afterwards), and a fault-injecting proxy. The fixtures built on them
+live in ``tests/integration/conftest.py``.
 
-Each backend gets its own uuid-named alias (and versions), deleted afterwards.
 ``FaultProxy`` sits between the client and the engine to inject HTTP errors we cannot
 provoke on a healthy server (a throttling or restarting cluster).
 """
@@ -12,7 +13,6 @@ import threading
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -35,22 +35,6 @@ def drop_all(backend: OpenSearchBackend) -> None:
     backend.client.indices.delete(index=f"{backend.index}-*", ignore=[404], expand_wildcards="all")
     backend.client.indices.delete_index_template(name=backend.index, ignore=[404])
     backend.close()
-
-
-@pytest.fixture(params=ENGINES)
-def engine(request: pytest.FixtureRequest) -> str:
-    """Base URL of the engine under test."""
-    if request.param == "osmem":
-        return request.getfixturevalue("osmem_clone").url
-    assert REAL_URL is not None
-    return REAL_URL
-
-
-@pytest.fixture
-def backend(engine: str) -> Iterator[OpenSearchBackend]:
-    b = make_backend(engine)
-    yield b
-    drop_all(b)
 
 
 class FaultProxy:
