@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     lease_seconds: int = Field(300, gt=0, description="A processing doc whose lease expired is re-enqueued.")
     job_retries: int = Field(3, ge=0)
 
+    # Page images for screens (rendered from the archive, cached there)
+    page_image_timeout_seconds: float = Field(30.0, gt=0, description="Time limit of one page image "
+                                              "render; the child process doing it is killed after.")
+    page_image_concurrency: int = Field(2, ge=1, description="Page images rendered at once by one API "
+                                        "process; more requests wait (up to the timeout), then get 503.")
+
     # OCR
     ocr_languages: str = "vie"
     ocr_default_dpi: int = Field(300, ge=50, le=1200)

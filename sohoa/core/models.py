@@ -61,6 +61,8 @@ class Base(DeclarativeBase):
 
 class Batch(Base):
     __tablename__ = "batches"
+    __table_args__ = (Index("ix_batches_created", "created_at"),
+                      Index("ix_batches_agency_created", "agency_code", "created_at"))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -78,6 +80,8 @@ class Document(Base):
     """One distinct original file, identified by the SHA-256 of its bytes."""
 
     __tablename__ = "documents"
+    __table_args__ = (Index("ix_documents_created", "created_at"),
+                      Index("ix_documents_agency_created", "agency_code", "created_at"))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
@@ -238,7 +242,8 @@ class Record(Base):
     """A result (or dossier component) that can be reused: who it is about and whether it holds."""
 
     __tablename__ = "records"
-    __table_args__ = (Index("ix_records_owner", "owner_id"), Index("ix_records_doc_type", "doc_type"))
+    __table_args__ = (Index("ix_records_owner", "owner_id"), Index("ix_records_doc_type", "doc_type"),
+                      Index("ix_records_issue_date", "issue_date"))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), unique=True)

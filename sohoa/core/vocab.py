@@ -58,6 +58,22 @@ class FileKind(StrEnum):
     PAGE_WORDS = "page_words"
     PAGE_PDF = "page_pdf"
     SEARCHABLE_PDF = "searchable_pdf"
+    PAGE_IMAGE = "page_image"  # a page rendered upright for a screen (a cache: rebuilt when missing)
+
+
+class ImageFormat(StrEnum):
+    """Encodings of a rendered page image (``GET /documents/{id}/pages/{n}/image?format=``)."""
+
+    WEBP = "webp"
+    JPEG = "jpeg"
+    PNG = "png"
+
+
+class ImageSize(StrEnum):
+    """Named widths of a rendered page image (``?size=``)."""
+
+    THUMB = "thumb"
+    SCREEN = "screen"
 
 
 class Role(StrEnum):
@@ -135,6 +151,37 @@ class FieldSource(StrEnum):
     UPLOAD = "upload"
     DERIVED = "derived"
     NONE = "none"
+
+
+class ReviewReason(StrEnum):
+    """Why a document is in the review queue."""
+
+    LOW_CONFIDENCE = "low_confidence"  # pages whose OCR confidence is below the threshold
+    UNCONFIRMED = "unconfirmed"  # its record was extracted but no officer confirmed it
+
+
+class DocumentSort(StrEnum):
+    """Orders of the document list (``GET /api/v1/documents?sort=``)."""
+
+    UPLOADED_AT = "uploaded_at"
+    ISSUE_DATE = "issue_date"
+    FILENAME = "filename"
+
+
+class SortOrder(StrEnum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+class SearchFacet(StrEnum):
+    """What search results can be counted by (``GET /api/v1/search?facets=true``)."""
+
+    DOC_TYPE = "doc_type"
+    AGENCY_CODE = "agency_code"
+    PROCEDURE_CODE = "procedure_code"
+    ISSUE_YEAR = "issue_year"
+    STATUS = "status"
+    NEEDS_REVIEW = "needs_review"
 
 
 class SearchBackendName(StrEnum):

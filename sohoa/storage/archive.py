@@ -70,17 +70,22 @@ class ArchiveStore:
             source.unlink(missing_ok=True)
         return StoredInfo(relpath, sha256, target.stat().st_size)
 
-    def put_derived(self, document_id: str, name: str, data: bytes) -> StoredInfo:
-        """Write (or replace) a derived artifact of a document, e.g. ``page-0001.words.json``."""
+    @staticmethod
+    def derived_relpath(document_id: str, name: str) -> str:
+        """Where a derived artifact of a document lives, relative to the root."""
         if "/" in name or name.startswith("."):
             raise ValueError(f"bad artifact name: {name}")
-        relpath = f"derived/{document_id[:2]}/{document_id}/{name}"
+        return f"derived/{document_id[:2]}/{document_id}/{name}"
+
+    def put_derived(self, document_id: str, name: str, data: bytes) -> StoredInfo:
+        """Write (or replace) a derived artifact of a document, e.g. ``page-0001.words.json``."""
+        relpath = self.derived_relpath(document_id, name)
         target = self.abspath(relpath)
         self._write_atomic(target, io.BytesIO(data))
         return StoredInfo(relpath, hashlib.sha256(data).hexdigest(), len(data))
 
     def put_derived_file(self, document_id: str, name: str, source: Path) -> StoredInfo:
-        relpath = f"derived/{document_id[:2]}/{document_id}/{name}"
+        relpath = self.derived_relpath(document_id, name)
         target = self.abspath(relpath)
         with source.open("rb") as fh:
             self._write_atomic(target, fh)

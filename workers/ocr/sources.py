@@ -8,6 +8,7 @@ checked from headers and page sizes BEFORE anything is decoded or rasterized, so
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,10 @@ class PageSource(Protocol):
     def text_layer(self, number: int) -> str | None:
         """The page's own text when it is real Unicode text, else None (OCR it)."""
 
-    def rasterize(self, number: int, workdir: Path) -> RasterPage: ...
+    def rasterize(self, number: int, workdir: Path, *, fit_side: int | None = None) -> RasterPage:
+        """The page's pixels. ``fit_side``: a PDF page that must be rendered is rendered at
+        the lowest resolution giving that many pixels on its longer side (never above its
+        native one): a screen's page image needs far fewer pixels than the OCR."""
 
     def close(self) -> None: ...
 
@@ -94,7 +98,7 @@ class PdfSource:
             self._scans = {number: whole_page_image(self._reader.pages[number - 1])}
         return self._scans[number]
 
-    def rasterize(self, number: int, workdir: Path) -> RasterPage:
+    def rasterize(self, number: int, workdir: Path, *, fit_side: int | None = None) -> RasterPage:
         page = self._reader.pages[number - 1]
         scan = self._scan(number)
         if isinstance(scan, WholePageImage) and MIN_NATIVE_DPI <= scan.ppi <= MAX_NATIVE_DPI:
@@ -102,6 +106,9 @@ class PdfSource:
         box, unit = page.cropbox, float(page.user_unit or 1)
         ppi, grey = poppler.page_images(self.path, number, timeout=self._timeout)
         dpi = _plausible_dpi(ppi, self.settings.ocr_default_dpi)
+        if fit_side is not None:
+            longest = max(abs(float(box.width)), abs(float(box.height))) * unit / 72  # inches
+            dpi = max(1, min(dpi, math.ceil(fit_side / max(longest, 0.01))))
         width = round(abs(float(box.width)) * unit / 72 * dpi)
         height = round(abs(float(box.height)) * unit / 72 * dpi)
         _check_pixels(width, height, self.settings)
@@ -146,7 +153,8 @@ class ImageSource:
     def text_layer(self, number: int) -> str | None:
         return None
 
-    def rasterize(self, number: int, workdir: Path) -> RasterPage:
+    def rasterize(self, number: int, workdir: Path, *, fit_side: int | None = None) -> RasterPage:
+        """A frame as stored (``fit_side`` does not apply: the pixels are already there)."""
         image = self._image
         try:
             image.seek(number - 1)

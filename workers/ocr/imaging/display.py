@@ -45,13 +45,25 @@ def _display_jpeg(original: Path, rotation: int, skew: float | None) -> tuple[by
     with warnings.catch_warnings():  # the page passed the pixel limit before
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         with Image.open(original) as image:
-            shown = image if image.mode in {"L", "RGB"} else image.convert(
-                "L" if image.mode in {"1", "I", "I;16", "F", "LA"} else "RGB")
-            if rotation:
-                shown = turn(shown, rotation)
-            if skew:
-                shown = straighten(shown, skew) if shown.mode == "L" else shown.rotate(
-                    -skew, resample=Image.Resampling.BILINEAR, fillcolor=(255, 255, 255))
+            shown = upright(displayable(image), rotation, skew)
             buf = io.BytesIO()
             shown.save(buf, "JPEG", quality=JPEG_QUALITY)
             return buf.getvalue(), shown.width, shown.height, shown.mode == "RGB"
+
+
+def displayable(image: Image.Image) -> Image.Image:
+    """``image`` as 8-bit grey or RGB, the modes every encoder and screen takes."""
+    if image.mode in {"L", "RGB"}:
+        return image
+    return image.convert("L" if image.mode in {"1", "I", "I;16", "F", "LA"} else "RGB")
+
+
+def upright(image: Image.Image, rotation: int, skew: float | None) -> Image.Image:
+    """The page as the OCR read it: turned ``rotation``° clockwise, then straightened by
+    ``skew`` (same size, white fill), so word boxes of the OCR lie over their words. The
+    searchable PDF's image and the page images of the API both come from here."""
+    shown = turn(image, rotation) if rotation else image
+    if skew:
+        shown = straighten(shown, skew) if shown.mode == "L" else shown.rotate(
+            -skew, resample=Image.Resampling.BILINEAR, fillcolor=(255, 255, 255))
+    return shown

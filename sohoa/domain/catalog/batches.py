@@ -1,0 +1,107 @@
+"""Batches newest first, with their documents counted by state: three queries a page.
+
+A batch is ``processing`` while any of its documents is queued or processing, else
+``done`` (as ``GET /batches/{id}`` says); a file rejected at upload counts as failed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import ColumnElement, Select, distinct, exists, func, select
+from sqlalchemy.orm import Session
+
+from sohoa.core.models import ApiKey, Batch, BatchItem, Document, Page
+from sohoa.core.vocab import BatchStatus, DocumentStatus
+from sohoa.domain.catalog._common import ListPage, Paging, Scope, count_of, in_range, scoped
+
+_BUSY = (DocumentStatus.QUEUED, DocumentStatus.PROCESSING)
+
+
+@dataclass(frozen=True)
+class BatchFilters:
+    created_by_key_id: int | None = None
+    agency_code: str | None = None
+    created_from: date | None = None  # Vietnam calendar days, inclusive
+    created_to: date | None = None
+    status: BatchStatus | None = None
+
+
+@dataclass
+class BatchSummary:
+    id: str
+    created_at: datetime
+    agency_code: str | None
+    procedure_code: str | None
+    note: str | None
+    created_by_key_id: int | None
+    created_by_name: str | None
+    counts: dict[str, int] = field(default_factory=dict)  # document status → files
+    pages_needing_review: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def status(self) -> BatchStatus:
+        busy = any(self.counts.get(s, 0) for s in _BUSY)
+        return BatchStatus.PROCESSING if busy else BatchStatus.DONE
+
+
+def busy_clause() -> ColumnElement[bool]:
+    """The batch has a document still queued or processing."""
+    return exists().where(BatchItem.batch_id == Batch.id, BatchItem.document_id == Document.id,
+                          Document.status.in_(_BUSY))
+
+
+def visible(scope: Scope) -> ColumnElement[bool]:
+    """The batches a caller of ``scope`` may see (its agency's, and those it created)."""
+    return scoped(Batch.agency_code, scope, Batch.created_by_key_id)
+
+
+def list_batches(session: Session, filters: BatchFilters, paging: Paging, scope: Scope) -> ListPage[BatchSummary]:
+    query = _filtered(select(Batch, ApiKey.name).outerjoin(ApiKey, ApiKey.id == Batch.created_by_key_id),
+                      filters, scope)
+    total = count_of(session, query)
+    rows = session.execute(query.order_by(Batch.created_at.desc(), Batch.id.desc())
+                           .limit(paging.size).offset(paging.offset)).all()
+    summaries = [BatchSummary(id=b.id, created_at=b.created_at, agency_code=b.agency_code,
+                              procedure_code=b.procedure_code, note=b.note, created_by_key_id=b.created_by_key_id,
+                              created_by_name=name) for b, name in rows]
+    _count_documents(session, summaries)
+    return ListPage(total=total, items=summaries)
+
+
+def _filtered(query: Select[tuple[Batch, str]], f: BatchFilters, scope: Scope) -> Select[tuple[Batch, str]]:
+    query = query.where(visible(scope), *in_range(Batch.created_at, f.created_from, f.created_to))
+    if f.created_by_key_id is not None:
+        query = query.where(Batch.created_by_key_id == f.created_by_key_id)
+    if f.agency_code is not None:
+        query = query.where(Batch.agency_code == f.agency_code)
+    if f.status == BatchStatus.PROCESSING:
+        query = query.where(busy_clause())
+    elif f.status == BatchStatus.DONE:
+        query = query.where(~busy_clause())
+    return query
+
+
+def _count_documents(session: Session, summaries: list[BatchSummary]) -> None:
+    """Files by state and distinct flagged pages, for all the page's batches at once."""
+    by_id = {s.id: s for s in summaries}
+    if not by_id:
+        return
+    state = func.coalesce(Document.status, DocumentStatus.FAILED.value)  # rejected files count as failed
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for batch_id, status, n in session.execute(
+            select(BatchItem.batch_id, state, func.count()).outerjoin(Document, Document.id == BatchItem.document_id)
+            .where(BatchItem.batch_id.in_(by_id)).group_by(BatchItem.batch_id, state)):
+        counts[batch_id][status] = n
+    for batch_id, n in session.execute(
+            select(BatchItem.batch_id, func.count(distinct(Page.id))).join(Page, Page.document_id == BatchItem.document_id)
+            .where(BatchItem.batch_id.in_(by_id), Page.needs_review.is_(True)).group_by(BatchItem.batch_id)):
+        by_id[batch_id].pages_needing_review = n
+    for batch_id, summary in by_id.items():
+        summary.counts = {s.value: counts[batch_id].get(s.value, 0) for s in DocumentStatus}
