@@ -9,12 +9,15 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from sqlalchemy.orm import configure_mappers
 
 from api.errors import install_error_handlers
-from api.routes import audit, batches, documents, health, keys, records, search
+from api.openapi import install_openapi
+from api.routes import audit, batches, documents, health, keys, pages, records, review, search
 from sohoa.core.config import Settings
 from sohoa.services import Services
+from workers.ocr.page_image import PageRenderer
 
 WEB_DIR = Path(__file__).parent / "web"
 
@@ -29,17 +32,22 @@ def create_app(settings: Settings) -> FastAPI:
         configure_mappers()  # once here, not in the first request's key check (~12 ms)
         with Services.build(settings) as services:
             app.state.services = services
+            app.state.page_renderer = PageRenderer.from_settings(settings)
             yield
 
-    app = FastAPI(
+    # /docs and /redoc with Swagger UI's and ReDoc's files served from the installed
+    # package (fastapi-offline), not a CDN: offices on a closed network read them too.
+    app = FastAPIOffline(
         title="sohoa",
         summary="Số hóa hồ sơ một cửa: OCR, search and reuse of scanned administrative records.",
         version="0.1.0",
         lifespan=lifespan,
+        swagger_ui_parameters={"validatorUrl": None},  # no call to the public validator
     )
     install_error_handlers(app)
-    for module in (batches, documents, search, records, keys, audit, health):
+    for module in (batches, documents, pages, review, search, records, keys, audit, health):
         app.include_router(module.router)
+    install_openapi(app)
     app.mount("/web", StaticFiles(directory=WEB_DIR), name="web")
 
     @app.get("/", include_in_schema=False)

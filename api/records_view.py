@@ -115,3 +115,12 @@ def _candidate(row: ExtractedFieldRow, caller: Caller, asked: str | None) -> Can
                            page=row.page, valid=row.valid, problems=list(row.problems or []),
                            span=[row.span_start, row.span_end] if row.span_start is not None else None,
                            segment=row.segment, chosen=row.chosen)
+
+
+SUMMARY_FIELDS = ("owner_id", "owner_name", "doc_type", "doc_number", "issue_date", "valid_until")
+
+
+def field_summary(record: Record, caller: Caller, ctx: RecordContext) -> dict[str, FieldPublic]:
+    """The fields a reviewer checks first, each with its confidence and where it was read."""
+    owner = _mask(caller, record.owner_id, None)
+    return {c: _field(record, c, ctx, owner) for c in SUMMARY_FIELDS}

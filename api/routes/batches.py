@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -9,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from api.access import scope_of
 from api.deps import ClerkKey, ServicesDep, SessionDep
 from api.schemas import (
     BatchCounts,
@@ -18,12 +20,14 @@ from api.schemas import (
     ErrorInfo,
     UploadedDocumentPublic,
 )
+from api.schemas_lists import BatchListPublic, BatchSummaryPublic
 from api.uploads import BATCH_REQUEST_BODY, read_batch_form
 from ingest import BatchMeta, BatchOutcome, ingest_batch
 from sohoa.core.errors import Forbidden, NotFound
 from sohoa.core.models import ApiKey, Batch, BatchItem, Page
-from sohoa.core.vocab import DocumentStatus, IndexState, Role
+from sohoa.core.vocab import BatchStatus, DocumentStatus, IndexState, Role
 from sohoa.domain import audit
+from sohoa.domain.catalog import MAX_PAGE_SIZE, BatchFilters, Paging, list_batches, may_see
 
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"])
 
@@ -93,14 +97,40 @@ def _audit_upload(session_factory: sessionmaker[Session], key: ApiKey, outcome: 
         session.commit()
 
 
+@router.get("", response_model=BatchListPublic, summary="Batches, newest first, with documents counted by state")
+def list_batches_route(
+    key: ClerkKey,
+    session: SessionDep,
+    created_by_key_id: Annotated[int | None, Query(description="Only batches this key uploaded")] = None,
+    agency_code: Annotated[str | None, Query(max_length=64)] = None,
+    created_from: Annotated[date | None, Query(description="Vietnam calendar day, inclusive")] = None,
+    created_to: Annotated[date | None, Query(description="Vietnam calendar day, inclusive")] = None,
+    status: BatchStatus | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
+) -> BatchListPublic:
+    """A key with an agency sees that agency's batches and the ones it uploaded; admins and
+    keys without an agency see all. ``total`` counts every matching batch (page numbers)."""
+    filters = BatchFilters(created_by_key_id=created_by_key_id, agency_code=agency_code, created_from=created_from,
+                           created_to=created_to, status=status)
+    found = list_batches(session, filters, Paging(page, size), scope_of(key))
+    return BatchListPublic(total=found.total, page=page, size=size, batches=[
+        BatchSummaryPublic(id=b.id, status=b.status, created_at=b.created_at, agency_code=b.agency_code,
+                           procedure_code=b.procedure_code, note=b.note, created_by_key_id=b.created_by_key_id,
+                           created_by_name=b.created_by_name, total=b.total, counts=BatchCounts(**b.counts),
+                           pages_needing_review=b.pages_needing_review)
+        for b in found.items])
+
+
 @router.get("/{batch_id}", response_model=BatchPublic, summary="Batch status and per-document progress")
 def get_batch(batch_id: str, key: ClerkKey, session: SessionDep,
               needs_review: Annotated[bool | None, Query(
                   description="true: list only documents with pages flagged for review; false: only "
                               "those without. Counts and total always cover the whole batch.")] = None,
               ) -> BatchPublic:
+    """Another agency's batch is a 404 to a key scoped to an agency (as in the list)."""
     batch = session.get(Batch, batch_id, options=[selectinload(Batch.items).selectinload(BatchItem.document)])
-    if batch is None:
+    if batch is None or not may_see(batch, scope_of(key)):
         raise NotFound(f"no batch with id {batch_id}", detail={"batch_id": batch_id})
     review = pages_needing_review(session, [i.document_id for i in batch.items if i.document_id])
     documents = [_item_public(item, review) for item in batch.items]

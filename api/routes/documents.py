@@ -3,18 +3,24 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from api.deps import ArchiveDep, Caller, OfficerCaller, ReaderCaller, SessionDep
+from api.access import filters_detail, load_for, scope_of
+from api.deps import ArchiveDep, OfficerCaller, ReaderCaller, SessionDep
+from api.downloads import clean_filename, etag_matches, send_archived
 from api.schemas import DocumentPublic, ErrorInfo, PagePublic
-from sohoa.core.errors import NotFound, ServiceUnavailable
+from api.schemas_lists import DocumentLinks, DocumentListItemPublic, DocumentListPublic
+from sohoa.core.errors import NotFound
 from sohoa.core.models import BatchItem, Document, Page, Record, StoredFile
-from sohoa.core.vocab import DocumentStatus
+from sohoa.core.vocab import DocumentSort, DocumentStatus, FileKind, SortOrder
 from sohoa.domain import audit
-from sohoa.storage.archive import ArchiveStore
+from sohoa.domain.catalog import MAX_PAGE_SIZE, DocumentFilters, DocumentRow, Paging, list_documents
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 
@@ -25,6 +31,56 @@ def _load(session: Session, document_id: str, *, with_pages: bool = False) -> Do
     if document is None:
         raise NotFound(f"no document with id {document_id}", detail={"document_id": document_id})
     return document
+
+
+@router.get("", response_model=DocumentListPublic, summary="Documents with their record's display fields")
+def list_documents_route(
+    caller: OfficerCaller,
+    session: SessionDep,
+    batch_id: Annotated[str | None, Query(max_length=64)] = None,
+    agency_code: Annotated[str | None, Query(max_length=64)] = None,
+    procedure_code: Annotated[str | None, Query(max_length=64)] = None,
+    doc_type: Annotated[str | None, Query(max_length=64)] = None,
+    status: DocumentStatus | None = None,
+    needs_review: Annotated[bool | None, Query(description="true: with pages below the OCR confidence "
+                                                           "threshold; false: without")] = None,
+    uploaded_from: Annotated[date | None, Query(description="Vietnam calendar day, inclusive")] = None,
+    uploaded_to: Annotated[date | None, Query(description="Vietnam calendar day, inclusive")] = None,
+    sort: DocumentSort = DocumentSort.UPLOADED_AT,
+    order: SortOrder = SortOrder.DESC,
+    page: Annotated[int, Query(ge=1)] = 1,
+    size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
+) -> DocumentListPublic:
+    """Scoped to the caller's agency when its key has one. Documents without an issue
+    date sort last in both orders. Listing shows owners' names: one audit event per call."""
+    filters = DocumentFilters(batch_id=batch_id, agency_code=agency_code, procedure_code=procedure_code,
+                              doc_type=doc_type, status=status, needs_review=needs_review,
+                              uploaded_from=uploaded_from, uploaded_to=uploaded_to)
+    found = list_documents(session, filters, Paging(page, size), scope_of(caller.key), sort=sort, order=order)
+    body = DocumentListPublic(total=found.total, page=page, size=size,
+                              documents=[_list_item(row) for row in found.items])
+    audit.record(session, caller.key, "document.list", target_type="document", purpose=caller.purpose,
+                 result_count=len(body.documents),
+                 detail={"filters": filters_detail(filters),
+                         "document_ids": [d.id for d in body.documents]})
+    session.commit()
+    return body
+
+
+def _list_item(row: DocumentRow) -> DocumentListItemPublic:
+    d, r = row.document, row.record
+    base = f"/api/v1/documents/{d.id}"
+    return DocumentListItemPublic(
+        id=d.id, filename=d.filename, mime_type=d.mime_type, status=d.status,
+        error=ErrorInfo(code=d.error_code or "failed", message=d.error_message or "")
+        if d.status == DocumentStatus.FAILED else None,
+        pages_total=d.pages_total, pages_done=d.pages_done, pages_needing_review=row.pages_needing_review,
+        agency_code=d.agency_code, procedure_code=d.procedure_code, uploaded_at=d.created_at,
+        batch_id=d.first_batch_id, record_id=r.id if r else None, doc_type=r.doc_type if r else None,
+        owner_name=r.owner_name if r else None, doc_number=r.doc_number if r else None,
+        issue_date=r.issue_date if r else None, review_state=r.review_state if r else None,
+        links=DocumentLinks(self=base, thumbnail=f"{base}/pages/1/image?size=thumb" if d.pages_total else None),
+    )
 
 
 @router.get("/{document_id}", response_model=DocumentPublic, summary="Metadata, checksum and per-page text")
@@ -57,15 +113,6 @@ def _owner(session: Session, document_id: str) -> str | None:
     return session.scalar(select(Record.owner_id).where(Record.document_id == document_id))
 
 
-def _load_for(session: Session, document_id: str, caller: Caller) -> tuple[Document, str | None]:
-    """The document and its record's owner; a portal only reaches documents that are records."""
-    document = _load(session, document_id)
-    record = session.scalar(select(Record).where(Record.document_id == document_id))
-    if caller.role == "portal" and (record is None or not record.approved):
-        raise NotFound(f"no document with id {document_id}", detail={"document_id": document_id})
-    return document, record.owner_id if record else None
-
-
 def _page_public(page: Page) -> PagePublic:
     error = ErrorInfo(code=page.error_code, message=page.error_message or "") if page.error_code else None
     return PagePublic(
@@ -79,13 +126,13 @@ def _page_public(page: Page) -> PagePublic:
             response_class=FileResponse, responses={200: {"content": {"application/octet-stream": {}}}})
 def get_original(document_id: str, caller: ReaderCaller, session: SessionDep, archive: ArchiveDep,
                  request: Request) -> Response:
-    document, owner = _load_for(session, document_id, caller)
+    document, owner = load_for(session, document_id, caller)
     etag = f'"{document.sha256}"'
-    if request.headers.get("if-none-match") == etag:
+    if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers={"ETag": etag})
-    return _send_archived(session, caller, archive, document, owner, document.original_path,
-                          action="document.download", what="the original", etag=etag,
-                          media_type=document.mime_type, filename=document.filename)
+    return send_archived(session, caller, archive, document, owner, document.original_path,
+                         action="document.download", what="the original", etag=etag,
+                         media_type=document.mime_type, filename=document.filename)
 
 
 @router.get("/{document_id}/searchable.pdf", summary="The searchable PDF (scan with a text layer)",
@@ -93,29 +140,15 @@ def get_original(document_id: str, caller: ReaderCaller, session: SessionDep, ar
 def get_searchable_pdf(document_id: str, caller: ReaderCaller, session: SessionDep,
                        archive: ArchiveDep) -> Response:
     """404 ``not_available`` until the worker has produced it."""
-    document, owner = _load_for(session, document_id, caller)
+    document, owner = load_for(session, document_id, caller)
     stored = session.scalar(select(StoredFile).where(
-        StoredFile.document_id == document.id, StoredFile.kind == "searchable_pdf")
+        StoredFile.document_id == document.id, StoredFile.kind == FileKind.SEARCHABLE_PDF)
         .order_by(StoredFile.created_at.desc(), StoredFile.id.desc()).limit(1))
     if stored is None:
         raise NotFound("the searchable PDF has not been produced yet", code="not_available",
                        detail={"document_id": document.id})
-    stem = document.filename.rsplit(".", 1)[0] or document.id
-    return _send_archived(session, caller, archive, document, owner, stored.path,
-                          action="document.download_pdf", what="the searchable PDF",
-                          etag=f'"{stored.sha256}"', media_type="application/pdf", filename=f"{stem}.pdf")
-
-
-def _send_archived(session: Session, caller: Caller, archive: ArchiveStore, document: Document,
-                   owner: str | None, relpath: str, *, action: str, what: str, etag: str,
-                   media_type: str, filename: str) -> Response:
-    """Stream an archived file, after writing the read to the audit log (one event per read)."""
-    path = archive.abspath(relpath)
-    if not path.is_file():
-        raise ServiceUnavailable(f"{what} is missing from the archive", code="archive_unavailable",
-                                 detail={"document_id": document.id})
-    audit.record(session, caller.key, action, target_type="document", target_id=document.id,
-                 owner_id=owner, purpose=caller.purpose, result_count=1)
-    session.commit()
-    return FileResponse(path, media_type=media_type, filename=filename,
-                        headers={"ETag": etag, "Cache-Control": "private, max-age=3600"})
+    name = clean_filename(document.filename, document.id)
+    stem = name.rsplit(".", 1)[0] if "." in name.strip(".") else name
+    return send_archived(session, caller, archive, document, owner, stored.path,
+                         action="document.download_pdf", what="the searchable PDF",
+                         etag=f'"{stored.sha256}"', media_type="application/pdf", filename=f"{stem}.pdf")

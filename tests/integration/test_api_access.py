@@ -50,10 +50,15 @@ def world(api, keys, session_factory, settings, services) -> World:
 # (method, path, allowed roles, audit events per allowed call, request kwargs)
 ROUTES = [
     ("post", "/api/v1/batches", {"admin", "clerk"}, 1, lambda w: {"files": [("files", ("x.png", filegen.png("x")))]}),
+    ("get", "/api/v1/batches", {"admin", "clerk"}, 0, None),
     ("get", "/api/v1/batches/{batch}", {"admin", "clerk"}, 0, None),
     ("post", "/api/v1/batches/{batch}/files", {"admin", "clerk"}, 1,
      lambda w: {"files": [("files", ("y.png", filegen.png("y")))]}),
+    ("get", "/api/v1/documents", {"admin", "officer"}, 1, None),
     ("get", "/api/v1/documents/{doc}", {"admin", "officer"}, 1, None),
+    ("get", "/api/v1/documents/{doc}/pages/1/image", {"admin", "officer", "portal"}, 1, None),
+    ("get", "/api/v1/documents/{doc}/pages/1/words", {"admin", "officer"}, 1, None),
+    ("get", "/api/v1/review", {"admin", "officer"}, 1, None),
     ("get", "/api/v1/documents/{doc}/original", {"admin", "officer", "portal"}, 1, None),
     ("get", "/api/v1/documents/{doc}/searchable.pdf", {"admin", "officer", "portal"}, 1, None),
     ("get", "/api/v1/search?q=Lộc", {"admin", "officer"}, 1, None),
@@ -73,7 +78,7 @@ PUBLIC = {("get", "/healthz")}
 
 def _template(path: str) -> str:
     return (path.split("?")[0].replace("{batch}", "{batch_id}").replace("{doc}", "{document_id}")
-            .replace("{record}", "{record_id}").replace("{key}", "{key_id}"))
+            .replace("{record}", "{record_id}").replace("{key}", "{key_id}").replace("/pages/1/", "/pages/{number}/"))
 
 
 def test_the_table_covers_every_route(api):
@@ -105,7 +110,7 @@ def test_each_role_on_each_route(api, keys, world, session_factory, method, path
         if events:
             with session_factory() as session:
                 event = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
-            reads = path.startswith(("/api/v1/records", "/api/v1/documents", "/api/v1/search"))
+            reads = path.startswith(("/api/v1/records", "/api/v1/documents", "/api/v1/search", "/api/v1/review"))
             assert (event.role, event.purpose) == (role, PURPOSE if reads else None)
 
 

@@ -113,7 +113,7 @@ def test_document_metadata_pages_and_original(api, keys, session_factory):
     assert original.status_code == 200 and original.content == data
     assert original.headers["content-type"] == "image/tiff"
     assert original.headers["etag"] == f'"{body["sha256"]}"'
-    assert "filename*=utf-8''H%E1%BB%93%20s%C6%A1" in original.headers["content-disposition"]
+    assert "filename*=UTF-8''H%E1%BB%93%20s%C6%A1" in original.headers["content-disposition"]
     cached = api.get(f"/api/v1/documents/{doc_id}/original",
                      headers={**keys.auth("officer"), "If-None-Match": f'"{body["sha256"]}"'})
     assert cached.status_code == 304 and cached.content == b""

@@ -85,7 +85,7 @@ def scoped(agency_column: InstrumentedAttribute[Any], scope: Scope,
     return agency_column == scope.agency
 
 
-def count_of(session: Session, query: Select[Any]) -> int:
+def count_of(session: Session, query: Select[*tuple[Any, ...]]) -> int:
     """Rows ``query`` would return, without its order and paging."""
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     return int(total or 0)

@@ -62,6 +62,12 @@ def visible(scope: Scope) -> ColumnElement[bool]:
     return scoped(Batch.agency_code, scope, Batch.created_by_key_id)
 
 
+def may_see(batch: Batch, scope: Scope) -> bool:
+    """``visible`` for one loaded batch."""
+    return scope.agency is None or batch.agency_code == scope.agency or (
+        scope.key_id is not None and batch.created_by_key_id == scope.key_id)
+
+
 def list_batches(session: Session, filters: BatchFilters, paging: Paging, scope: Scope) -> ListPage[BatchSummary]:
     query = _filtered(select(Batch, ApiKey.name).outerjoin(ApiKey, ApiKey.id == Batch.created_by_key_id),
                       filters, scope)
@@ -75,7 +81,7 @@ def list_batches(session: Session, filters: BatchFilters, paging: Paging, scope:
     return ListPage(total=total, items=summaries)
 
 
-def _filtered(query: Select[tuple[Batch, str]], f: BatchFilters, scope: Scope) -> Select[tuple[Batch, str]]:
+def _filtered(query: Select[Batch, str], f: BatchFilters, scope: Scope) -> Select[Batch, str]:
     query = query.where(visible(scope), *in_range(Batch.created_at, f.created_from, f.created_to))
     if f.created_by_key_id is not None:
         query = query.where(Batch.created_by_key_id == f.created_by_key_id)
@@ -100,7 +106,8 @@ def _count_documents(session: Session, summaries: list[BatchSummary]) -> None:
             .where(BatchItem.batch_id.in_(by_id)).group_by(BatchItem.batch_id, state)):
         counts[batch_id][status] = n
     for batch_id, n in session.execute(
-            select(BatchItem.batch_id, func.count(distinct(Page.id))).join(Page, Page.document_id == BatchItem.document_id)
+            select(BatchItem.batch_id, func.count(distinct(Page.id)))
+            .join(Page, Page.document_id == BatchItem.document_id)
             .where(BatchItem.batch_id.in_(by_id), Page.needs_review.is_(True)).group_by(BatchItem.batch_id)):
         by_id[batch_id].pages_needing_review = n
     for batch_id, summary in by_id.items():

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy import ColumnElement, Select, UnaryExpression, exists, func, select
 from sqlalchemy.orm import Session
 
 from sohoa.core.models import BatchItem, Document, Page, Record
@@ -50,7 +51,7 @@ def list_documents(session: Session, filters: DocumentFilters, paging: Paging, s
     return ListPage(total=total, items=[DocumentRow(d, r, review.get(d.id, 0)) for d, r in rows])
 
 
-def _filtered(query: Select[tuple[Document, Record]], f: DocumentFilters) -> Select[tuple[Document, Record]]:
+def _filtered(query: Select[Document, Record], f: DocumentFilters) -> Select[Document, Record]:
     query = query.where(*in_range(Document.created_at, f.uploaded_from, f.uploaded_to))
     for column, value in ((Document.agency_code, f.agency_code), (Document.procedure_code, f.procedure_code),
                           (Document.status, f.status), (Record.doc_type, f.doc_type)):
@@ -65,7 +66,7 @@ def _filtered(query: Select[tuple[Document, Record]], f: DocumentFilters) -> Sel
     return query
 
 
-def _order(sort: DocumentSort, order: SortOrder) -> list[ColumnElement[object]]:
+def _order(sort: DocumentSort, order: SortOrder) -> list[UnaryExpression[Any]]:
     """The sort key, then the document id, so pages never overlap; documents without an
     issue date come last either way (the same on SQLite and PostgreSQL)."""
     column = {DocumentSort.UPLOADED_AT: Document.created_at, DocumentSort.ISSUE_DATE: Record.issue_date,

@@ -77,7 +77,7 @@ def review_queue(session: Session, filters: ReviewFilters, paging: Paging, scope
     return ListPage(total=total, items=items)
 
 
-def _filtered(query: Select[tuple[Document, Record]], f: ReviewFilters) -> Select[tuple[Document, Record]]:
+def _filtered(query: Select[Document, Record], f: ReviewFilters) -> Select[Document, Record]:
     query = query.where(*in_range(Document.created_at, f.uploaded_from, f.uploaded_to))
     if f.agency_code is not None:
         query = query.where(Document.agency_code == f.agency_code)

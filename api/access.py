@@ -1,0 +1,56 @@
+"""What a caller may reach: a document (portals only those that are approved records) and
+the agency scope of the lists.
+
+Scope: a clerk's or officer's key with an agency sees that agency's batches (and the ones
+it created), documents and review queue; admins and keys without an agency see every
+agency. Reads of one document by id and search are not scoped: finding a citizen's paper
+wherever it was filed is what the archive is for (DOMAIN.md, "Reuse before review").
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.deps import Caller
+from sohoa.core.errors import NotFound
+from sohoa.core.models import ApiKey, Document, Record
+from sohoa.core.vocab import Role
+from sohoa.domain.catalog import Scope
+
+
+def scope_of(key: ApiKey) -> Scope:
+    if key.role == Role.ADMIN or not key.agency:
+        return Scope()
+    return Scope(agency=key.agency, key_id=key.id)
+
+
+def load_document(session: Session, document_id: str) -> Document:
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFound(f"no document with id {document_id}", detail={"document_id": document_id})
+    return document
+
+
+def load_for(session: Session, document_id: str, caller: Caller) -> tuple[Document, str | None]:
+    """The document and its record's owner; a portal only reaches documents that are records
+    an office approved (anything else is a 404 to it, as if it did not exist)."""
+    document = load_document(session, document_id)
+    record = session.scalar(select(Record).where(Record.document_id == document_id))
+    if caller.role == Role.PORTAL and (record is None or not record.approved):
+        raise NotFound(f"no document with id {document_id}", detail={"document_id": document_id})
+    return document, record.owner_id if record else None
+
+
+def filters_detail(filters: Any) -> dict[str, Any]:
+    """The filters of a list that were set, as JSON for its audit event."""
+    out: dict[str, Any] = {}
+    for f in fields(filters):
+        value = getattr(filters, f.name)
+        if value is not None:
+            out[f.name] = value.isoformat() if isinstance(value, date) else value
+    return out
