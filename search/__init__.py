@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from search.base import (
+    FacetBucket,
     IndexedDocument,
     IndexedPage,
     SearchBackend,
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from sohoa.core.config import Settings
 
 __all__ = [
+    "FacetBucket",
     "IndexedDocument",
     "IndexedPage",
     "SearchBackend",

@@ -20,6 +20,11 @@ EXACT_WEIGHT = 3.0  # bm25 column weights: an exact-diacritics hit counts 3x a f
 FOLDED_WEIGHT = 1.0
 
 META_DDL = "CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+SCHEMA = 2  # 2: docs.issue_date, pages.needs_review (for facets); older files get them added
+DOC_COLUMNS = ("document_id", "agency_code", "procedure_code", "uploaded_day", "status", "filename", "doc_type",
+               "valid_from", "valid_until", "permanent", "legal_status", "issue_date")
+# Columns added after the first schema: (table, column, definition), added to older files.
+ADDED_COLUMNS = (("docs", "issue_date", "TEXT"), ("pages", "needs_review", "INTEGER NOT NULL DEFAULT 0"))
 
 
 def tables(version: int) -> dict[str, str]:
@@ -32,10 +37,10 @@ def create_statements(version: int) -> list[str]:
         f"""CREATE TABLE IF NOT EXISTS {t['docs']} (
             document_id TEXT PRIMARY KEY, agency_code TEXT, procedure_code TEXT,
             uploaded_day TEXT, status TEXT, filename TEXT, doc_type TEXT,
-            valid_from TEXT, valid_until TEXT, permanent INTEGER, legal_status TEXT)""",
+            valid_from TEXT, valid_until TEXT, permanent INTEGER, legal_status TEXT, issue_date TEXT)""",
         f"""CREATE TABLE IF NOT EXISTS {t['pages']} (
             id INTEGER PRIMARY KEY, document_id TEXT NOT NULL, page INTEGER NOT NULL,
-            text TEXT NOT NULL, UNIQUE (document_id, page))""",
+            text TEXT NOT NULL, needs_review INTEGER NOT NULL DEFAULT 0, UNIQUE (document_id, page))""",
         f"""CREATE TABLE IF NOT EXISTS {t['doc_batches']} (
             batch_id TEXT NOT NULL, document_id TEXT NOT NULL, PRIMARY KEY (batch_id, document_id))""",
         f"CREATE INDEX IF NOT EXISTS {t['doc_batches']}_doc ON {t['doc_batches']} (document_id)",
@@ -44,6 +49,14 @@ def create_statements(version: int) -> list[str]:
         f"CREATE INDEX IF NOT EXISTS {t['doc_owners']}_doc ON {t['doc_owners']} (document_id)",
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {t['fts']} USING fts5(exact, folded, tokenize='{TOKENIZER}')",
     ]
+
+
+def upgrade_statements(version: int, existing: dict[str, set[str]]) -> list[str]:
+    """``ALTER TABLE`` for the ``ADDED_COLUMNS`` a version's tables lack (``existing``: table
+    name → its columns). Cheap in SQLite: no row is rewritten."""
+    t = tables(version)
+    return [f"ALTER TABLE {t[table]} ADD COLUMN {column} {definition}"
+            for table, column, definition in ADDED_COLUMNS if column not in existing.get(t[table], set())]
 
 
 def drop_statements(version: int) -> list[str]:
@@ -64,10 +77,11 @@ def delete_statements(version: int) -> list[str]:
 
 
 def doc_row(doc: IndexedDocument) -> tuple[Any, ...]:
+    """The ``DOC_COLUMNS`` of a document, in that order."""
     return (
         doc.document_id, doc.agency_code, doc.procedure_code, local_day(doc.uploaded_at),
         doc.status, doc.filename, doc.doc_type, _iso(doc.valid_from), _iso(doc.valid_until),
-        None if doc.permanent is None else int(doc.permanent), doc.legal_status,
+        None if doc.permanent is None else int(doc.permanent), doc.legal_status, _iso(doc.issue_date),
     )
 
 
@@ -127,7 +141,34 @@ def filter_sql(filters: SearchFilters | None, version: int) -> tuple[str, list[A
             "(d.valid_from IS NULL OR d.valid_from <= ?) AND (d.permanent = 1 OR d.valid_until >= ?)"
         )
         params += [f.valid_on.isoformat()] * 2
+    if f.issue_year is not None:
+        clauses.append("d.issue_date >= ? AND d.issue_date < ?")
+        params += [f"{f.issue_year:04d}-01-01", f"{f.issue_year + 1:04d}-01-01"]
+    if f.needs_review is not None:
+        clauses.append("p.needs_review = ?")
+        params.append(int(f.needs_review))
     return (" AND ".join(clauses) or "1"), params
+
+
+# One (facet, value) row per matching page and facet, from the matching pages ``hits``.
+_FACET_VALUES = {
+    "doc_type": "d.doc_type", "agency_code": "d.agency_code", "procedure_code": "d.procedure_code",
+    "issue_year": "substr(d.issue_date, 1, 4)", "status": "d.status",
+    "needs_review": "CASE WHEN p.needs_review THEN 'true' ELSE 'false' END",
+}
+
+
+def facets_sql(version: int) -> str:
+    """Counts per (facet, value) over the CTE ``hits`` (columns id, document_id), the most
+    frequent ``?`` per facet, ties by value (the order ``search.base.top_buckets`` gives)."""
+    t = tables(version)
+    values = " UNION ALL ".join(
+        f"SELECT '{name}' AS facet, {expr} AS value FROM hits JOIN {t['pages']} p ON p.id = hits.id "
+        f"JOIN {t['docs']} d ON d.document_id = hits.document_id WHERE {expr} IS NOT NULL"
+        for name, expr in _FACET_VALUES.items())
+    return (f"SELECT facet, value, n FROM (SELECT facet, value, count(*) AS n, row_number() OVER "
+            f"(PARTITION BY facet ORDER BY count(*) DESC, value ASC) AS rank FROM ({values}) "
+            "GROUP BY facet, value) WHERE rank <= ?")
 
 
 def after_sql(search_after: list[Any] | None) -> tuple[str, list[Any]]:

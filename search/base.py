@@ -12,11 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol, runtime_checkable
 
+FACET_SIZE = 20  # buckets per facet: the most frequent values
+
 
 @dataclass(frozen=True)
 class IndexedPage:
     number: int  # 1-based
     text: str  # NFC
+    needs_review: bool = False  # OCR confidence below the threshold
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class IndexedDocument:
     valid_until: date | None = None
     permanent: bool | None = None
     legal_status: str | None = None
+    issue_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,8 @@ class SearchFilters:
     owner_id: str | None = None
     doc_type: str | None = None
     valid_on: date | None = None  # valid_from <= d and (permanent or d <= valid_until)
+    issue_year: int | None = None  # the record's issue date falls in that year
+    needs_review: bool | None = None  # the page is (or is not) flagged for review
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,7 @@ class SearchQuery:
     page: int = 1  # 1-based page of results
     size: int = 20
     search_after: list[Any] | None = None  # deep paging; when set, ``page`` is ignored
+    facets: bool = False  # count the matching pages by each ``SearchFacet`` too
 
 
 @dataclass(frozen=True)
@@ -73,9 +80,25 @@ class SearchHit:
 
 
 @dataclass(frozen=True)
+class FacetBucket:
+    value: str  # the field's value; issue years as "2023", needs_review as "true"/"false"
+    count: int  # matching pages with it
+
+
+@dataclass(frozen=True)
 class SearchResult:
     total: int
     hits: list[SearchHit]
+    # ``SearchFacet`` name → the ``FACET_SIZE`` most frequent values among ALL matching pages
+    # (not only this page of hits), most frequent first, ties by value; pages without the
+    # field are in no bucket. None unless the query asked for facets.
+    facets: dict[str, list[FacetBucket]] | None = None
+
+
+def top_buckets(counts: dict[str, int]) -> list[FacetBucket]:
+    """The order and cut every backend answers with."""
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [FacetBucket(value, count) for value, count in ranked[:FACET_SIZE] if count > 0]
 
 
 @runtime_checkable

@@ -21,10 +21,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from search import _sqlite_sql as sql
-from search.base import IndexedDocument, SearchFilters, SearchHit, SearchQuery, SearchResult
+from search.base import (
+    FACET_SIZE,
+    FacetBucket,
+    IndexedDocument,
+    SearchFilters,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+    top_buckets,
+)
 from search.errors import SearchUnavailable
 from search.query import ParsedQuery, index_forms, parse_query, validate_paging
 from search.snippets import make_snippet
+from sohoa.core.vocab import SearchFacet
 from sohoa.domain import vntext
 
 if TYPE_CHECKING:
@@ -96,14 +106,18 @@ class SqliteSearchBackend:
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_meta'"
             ).fetchone()
             if ready and _meta(conn, "current_version") is not None:
-                return
-            conn.execute("PRAGMA journal_mode = WAL")  # persistent: set once, in the file
+                if _meta(conn, "schema") == str(sql.SCHEMA):
+                    return
+            else:
+                conn.execute("PRAGMA journal_mode = WAL")  # persistent: set once, in the file
         with self._write() as conn:
             conn.execute(sql.META_DDL)
             if _meta(conn, "current_version") is None:
                 for statement in sql.create_statements(1):
                     conn.execute(statement)
                 _set_meta(conn, "current_version", 1)
+            _upgrade(conn)
+            _set_meta(conn, "schema", sql.SCHEMA)
 
     # -- writes ------------------------------------------------------------------------
 
@@ -197,6 +211,7 @@ class SqliteSearchBackend:
                 total = rows[0][5]
             else:
                 total = conn.execute(f"SELECT count(*) FROM ({source})", params).fetchone()[0]
+            facets = _facets(conn, version, source, params) if query.facets else None
         hits = [
             SearchHit(
                 document_id=doc, page=page, score=score, snippet=make_snippet(text, parsed),
@@ -204,7 +219,7 @@ class SqliteSearchBackend:
             )
             for doc, page, score, text, filename, _ in rows
         ]
-        return SearchResult(total=total, hits=hits)
+        return SearchResult(total=total, hits=hits, facets=facets)
 
     def count(self, filters: SearchFilters | None = None) -> int:
         with self._read() as conn:
@@ -249,6 +264,26 @@ def _hits_source(parsed: ParsedQuery, filters: SearchFilters, version: int) -> t
     )
 
 
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """Add the columns a file written by an older version lacks (their values arrive with
+    the next ``index_documents`` of each document, or ``sohoa reindex``)."""
+    for version in _live_versions(conn):
+        existing: dict[str, set[str]] = {}
+        for table in sql.tables(version).values():
+            existing[table] = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        for statement in sql.upgrade_statements(version, existing):
+            conn.execute(statement)
+
+
+def _facets(conn: sqlite3.Connection, version: int, source: str, params: list[Any]) -> dict[str, list[FacetBucket]]:
+    """Every facet of the matching pages, in the search's read transaction (same snapshot)."""
+    counts: dict[str, dict[str, int]] = {facet.value: {} for facet in SearchFacet}
+    for facet, value, n in conn.execute(f"WITH hits AS MATERIALIZED ({source}) {sql.facets_sql(version)}",
+                                        [*params, FACET_SIZE]):
+        counts[facet][str(value)] = n
+    return {facet: top_buckets(values) for facet, values in counts.items()}
+
+
 def _meta(conn: sqlite3.Connection, key: str) -> str | None:
     row = conn.execute("SELECT value FROM search_meta WHERE key = ?", (key,)).fetchone()
     return None if row is None else row[0]
@@ -285,7 +320,8 @@ def _insert(conn: sqlite3.Connection, version: int, doc: IndexedDocument) -> Non
     numbers = [p.number for p in doc.pages]
     if len(set(numbers)) != len(numbers):
         raise ValueError(f"document {doc.document_id} lists a page number twice: {numbers}")
-    conn.execute(f"INSERT INTO {t['docs']} VALUES ({', '.join('?' * 11)})", sql.doc_row(doc))
+    conn.execute(f"INSERT INTO {t['docs']} ({', '.join(sql.DOC_COLUMNS)}) "
+                 f"VALUES ({', '.join('?' * len(sql.DOC_COLUMNS))})", sql.doc_row(doc))
     conn.executemany(
         f"INSERT OR IGNORE INTO {t['doc_batches']} (batch_id, document_id) VALUES (?, ?)",
         [(b, doc.document_id) for b in doc.batch_ids],
@@ -298,8 +334,8 @@ def _insert(conn: sqlite3.Connection, version: int, doc: IndexedDocument) -> Non
         text = vntext.nfc(page.text)
         exact, folded = index_forms(text)
         cursor = conn.execute(
-            f"INSERT INTO {t['pages']} (document_id, page, text) VALUES (?, ?, ?)",
-            (doc.document_id, page.number, text),
+            f"INSERT INTO {t['pages']} (document_id, page, text, needs_review) VALUES (?, ?, ?, ?)",
+            (doc.document_id, page.number, text, int(page.needs_review)),
         )
         conn.execute(
             f"INSERT INTO {t['fts']} (rowid, exact, folded) VALUES (?, ?, ?)",

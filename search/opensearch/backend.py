@@ -140,13 +140,15 @@ class OpenSearchBackend:
         search_after = validate_paging(query)
         body = dsl.search_body(
             parsed, query.filters, size=query.size,
-            offset=(query.page - 1) * query.size, search_after=search_after,
+            offset=(query.page - 1) * query.size, search_after=search_after, facets=query.facets,
         )
         response = self._read("search", lambda: self._run_search(body, search_after))
-        if response is None:
-            return SearchResult(total=0, hits=[])
+        if response is None:  # no index yet
+            return SearchResult(total=0, hits=[], facets=dsl.to_facets({}) if query.facets else None)
         hits = response["hits"]
-        return SearchResult(total=int(hits["total"]["value"]), hits=[dsl.to_hit(h) for h in hits["hits"]])
+        facets = dsl.to_facets(response.get("aggregations", {})) if query.facets else None
+        return SearchResult(total=int(hits["total"]["value"]), hits=[dsl.to_hit(h) for h in hits["hits"]],
+                            facets=facets)
 
     def _run_search(self, body: dict[str, Any], search_after: list[Any] | None) -> dict[str, Any]:
         def run(b: dict[str, Any]) -> dict[str, Any]:

@@ -12,9 +12,10 @@ import html
 from datetime import date, timedelta
 from typing import Any
 
-from search.base import SearchFilters, SearchHit
+from search.base import FACET_SIZE, FacetBucket, SearchFilters, SearchHit, top_buckets
 from search.query import ParsedQuery
 from sohoa.core.clock import VN_UTC_OFFSET
+from sohoa.core.vocab import SearchFacet
 
 EXACT_BOOST = 3.0
 SNIPPET_CHARS = 240
@@ -57,6 +58,32 @@ def filter_clauses(filters: SearchFilters | None) -> list[dict[str, Any]]:
         out.append({"range": {"uploaded_at": uploaded}})
     if f.valid_on is not None:
         out.extend(_valid_on(f.valid_on))
+    if f.issue_year is not None:
+        year = {"gte": f"{f.issue_year:04d}-01-01", "lt": f"{f.issue_year + 1:04d}-01-01"}
+        out.append({"range": {"issue_date": year}})
+    if f.needs_review is not None:
+        out.append({"term": {"needs_review": f.needs_review}})
+    return out
+
+
+def facet_aggs() -> dict[str, Any]:
+    """Standard aggregations, one per ``SearchFacet``: ``terms`` on keyword and boolean
+    fields, a yearly ``date_histogram`` on the issue date (all years: the top ones are cut
+    after sorting like the other facets)."""
+    aggs: dict[str, Any] = {name: {"terms": {"field": name, "size": FACET_SIZE}}
+                            for name in ("doc_type", "agency_code", "procedure_code", "status")}
+    aggs["needs_review"] = {"terms": {"field": "needs_review", "size": 2}}
+    aggs["issue_year"] = {"date_histogram": {"field": "issue_date", "calendar_interval": "year",
+                                             "format": "yyyy", "min_doc_count": 1}}
+    return aggs
+
+
+def to_facets(aggregations: dict[str, Any]) -> dict[str, list[FacetBucket]]:
+    """Buckets of ``facet_aggs`` as the backends share them (``search.base.top_buckets``)."""
+    out: dict[str, list[FacetBucket]] = {}
+    for facet in SearchFacet:
+        buckets = aggregations.get(facet.value, {}).get("buckets", [])
+        out[facet.value] = top_buckets({str(b.get("key_as_string", b["key"])): int(b["doc_count"]) for b in buckets})
     return out
 
 
@@ -86,6 +113,7 @@ def search_body(
     size: int,
     offset: int,
     search_after: list[Any] | None,
+    facets: bool = False,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "query": {"bool": {"must": [text_query(parsed)], "filter": filter_clauses(filters)}},
@@ -96,6 +124,8 @@ def search_body(
     }
     if search_after is None:  # with search_after, cursor.py adds it
         body["from"] = offset
+    if facets:
+        body["aggs"] = facet_aggs()
     body["highlight"] = {  # no_match_size: a filter-only listing still shows the page start
         "pre_tags": [MARK],
         "post_tags": [UNMARK],

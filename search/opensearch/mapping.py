@@ -64,8 +64,13 @@ INDEX_MAPPINGS: dict[str, Any] = {
         "valid_from": {"type": "date", "format": "strict_date"},
         "valid_until": {"type": "date", "format": "strict_date"},
         "permanent": {"type": "boolean"},
+        "issue_date": {"type": "date", "format": "strict_date"},
+        "needs_review": {"type": "boolean"},
     },
 }
+# Fields added after the first mapping: put on the versions of an existing alias at the
+# first write (adding a field is allowed on a live index; nothing else is changed).
+ADDED_FIELDS = ("issue_date", "needs_review")
 
 
 def index_template(index: str) -> dict[str, Any]:
@@ -76,6 +81,10 @@ def index_template(index: str) -> dict[str, Any]:
         "template": {"settings": INDEX_SETTINGS, "mappings": INDEX_MAPPINGS},
         "_meta": {"owner": "sohoa", "alias": index},
     }
+
+
+def added_mapping() -> dict[str, Any]:
+    return {"properties": {name: INDEX_MAPPINGS["properties"][name] for name in ADDED_FIELDS}}
 
 
 def page_id(document_id: str, page: int) -> str:
@@ -106,6 +115,8 @@ def page_source(doc: IndexedDocument, page: IndexedPage) -> dict[str, Any]:
         "valid_from": _day(doc.valid_from),
         "valid_until": _day(doc.valid_until),
         "permanent": doc.permanent,
+        "issue_date": _day(doc.issue_date),
+        "needs_review": page.needs_review,
     }
     return {k: v for k, v in source.items() if v is not None}
 

@@ -17,7 +17,7 @@ from opensearchpy import OpenSearch
 from opensearchpy.exceptions import NotFoundError
 
 from search.opensearch.client import RetryPolicy, call
-from search.opensearch.mapping import index_template
+from search.opensearch.mapping import added_mapping, index_template
 from sohoa.core.errors import Conflict
 
 LOADING_SETTINGS = {"index": {"refresh_interval": "-1"}}  # no refresh churn while bulk loading
@@ -75,6 +75,8 @@ def ensure_alias(client: OpenSearch, index: str, policy: RetryPolicy) -> list[st
     """Make sure the alias exists (first use creates v1); return the indices behind it."""
     targets = alias_targets(client, index, policy)
     if targets:
+        put_template(client, index, policy)  # versions made from now on: the current mapping
+        call(policy, "put mapping", lambda: client.indices.put_mapping(index=index, body=added_mapping()))
         return targets
     if call(policy, "index exists", lambda: client.indices.exists(index=index)):
         raise Conflict(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from opensearchpy.exceptions import RequestError
 from search.base import IndexedDocument, IndexedPage, SearchQuery
 from search.errors import DocumentRejected, SearchUnavailable
 from search.opensearch import OpenSearchBackend, RetryPolicy
+from search.opensearch.mapping import ADDED_FIELDS, INDEX_MAPPINGS, INDEX_SETTINGS
 from search.opensearch.versions import alias_targets, next_alias, versions
 from tests.integration.opensearch_support import FaultProxy, drop_all, make_backend
 from tests.ports import free_port
@@ -49,6 +51,23 @@ def test_a_backend_kept_for_the_whole_process_survives_its_alias_being_wiped(bac
     backend.index_documents([doc("d-2", "Lò Thị Sau")])
     assert hits(backend, "lo thi sau") == ["d-2"]
     assert hits(backend, "lo van truoc") == []  # gone with the engine's data: the reconciler's reindex brings it back
+
+
+def test_an_index_of_the_first_mapping_gets_the_facet_fields_on_first_write(backend: OpenSearchBackend) -> None:
+    """An alias made before facets existed (strict mapping without issue_date and
+    needs_review): the first write of a new process adds the fields instead of the engine
+    refusing every document for good."""
+    old = {**INDEX_MAPPINGS, "properties": {k: v for k, v in INDEX_MAPPINGS["properties"].items()
+                                            if k not in ADDED_FIELDS}}
+    backend.client.indices.create(index=f"{backend.index}-v1", body={"settings": INDEX_SETTINGS, "mappings": old})
+    backend.client.indices.update_aliases(body={"actions": [{"add": {"index": f"{backend.index}-v1",
+                                                                     "alias": backend.index}}]})
+    backend.index_documents([IndexedDocument("d-1", [IndexedPage(1, "hồ sơ", needs_review=True)],
+                                             issue_date=date(2022, 3, 4))])
+    result = backend.search(SearchQuery(q="ho so", facets=True))
+    assert result.total == 1 and result.facets is not None
+    assert [(b.value, b.count) for b in result.facets["issue_year"]] == [("2022", 1)]
+    assert [(b.value, b.count) for b in result.facets["needs_review"]] == [("true", 1)]
 
 
 def test_unknown_field_is_rejected_by_strict_mapping(backend: OpenSearchBackend) -> None:

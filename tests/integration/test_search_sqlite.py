@@ -7,12 +7,13 @@ import multiprocessing
 import sqlite3
 import threading
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from search import open_backend
-from search.base import IndexedDocument, SearchQuery
+from search.base import IndexedDocument, IndexedPage, SearchQuery
 from search.errors import SearchUnavailable
 from search.sqlite_fts import SqliteSearchBackend
 from sohoa.core.config import Settings
@@ -148,3 +149,37 @@ def test_opening_an_existing_index_takes_no_write_lock(tmp_path: Path) -> None:
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+
+def test_an_index_file_of_the_first_schema_gets_the_facet_columns(tmp_path: Path) -> None:
+    """A file written before facets existed: opened, it gains the new columns in place and
+    keeps serving its documents; documents indexed from then on carry the new fields."""
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript("""
+            CREATE TABLE search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            INSERT INTO search_meta VALUES ('current_version', '1');
+            CREATE TABLE docs_v1 (document_id TEXT PRIMARY KEY, agency_code TEXT, procedure_code TEXT,
+                uploaded_day TEXT, status TEXT, filename TEXT, doc_type TEXT, valid_from TEXT, valid_until TEXT,
+                permanent INTEGER, legal_status TEXT);
+            CREATE TABLE pages_v1 (id INTEGER PRIMARY KEY, document_id TEXT NOT NULL, page INTEGER NOT NULL,
+                text TEXT NOT NULL, UNIQUE (document_id, page));
+            CREATE TABLE doc_batches_v1 (batch_id TEXT NOT NULL, document_id TEXT NOT NULL,
+                PRIMARY KEY (batch_id, document_id));
+            CREATE TABLE doc_owners_v1 (owner_id TEXT NOT NULL, document_id TEXT NOT NULL,
+                PRIMARY KEY (owner_id, document_id));
+            CREATE VIRTUAL TABLE fts_v1 USING fts5(exact, folded, tokenize='unicode61 remove_diacritics 0');
+            INSERT INTO docs_v1 (document_id, status) VALUES ('d-old', 'indexed');
+            INSERT INTO pages_v1 VALUES (1, 'd-old', 1, 'hồ sơ cũ');
+            INSERT INTO fts_v1 (rowid, exact, folded) VALUES (1, 'hồ sơ cũ', 'ho so cu');
+        """)
+    engine = SqliteSearchBackend(path)
+    engine.index_documents([IndexedDocument("d-new", [IndexedPage(1, "hồ sơ mới", needs_review=True)],
+                                            issue_date=date(2024, 1, 2))])
+    result = engine.search(SearchQuery(q="ho so", facets=True))
+    assert result.total == 2
+    assert result.facets is not None
+    assert [(b.value, b.count) for b in result.facets["needs_review"]] == [("false", 1), ("true", 1)]
+    assert [(b.value, b.count) for b in result.facets["issue_year"]] == [("2024", 1)]
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT value FROM search_meta WHERE key = 'schema'").fetchone() == ("2",)

@@ -36,8 +36,8 @@ def build_indexed_document(session: Session, document_id: str) -> IndexedDocumen
     if doc is None:
         raise NotFound(f"document {document_id} does not exist")
     pages = session.execute(
-        select(Page.number, Page.text).where(Page.document_id == document_id, Page.status == PageStatus.DONE)
-        .order_by(Page.number)
+        select(Page.number, Page.text, Page.needs_review)
+        .where(Page.document_id == document_id, Page.status == PageStatus.DONE).order_by(Page.number)
     ).all()
     batch_ids = list(dict.fromkeys(session.scalars(
         select(BatchItem.batch_id).where(BatchItem.document_id == document_id).order_by(BatchItem.id))))
@@ -45,7 +45,7 @@ def build_indexed_document(session: Session, document_id: str) -> IndexedDocumen
         batch_ids.insert(0, doc.first_batch_id)
     return IndexedDocument(
         document_id=doc.id,
-        pages=[IndexedPage(number=n, text=text or "") for n, text in pages],
+        pages=[IndexedPage(number=n, text=text or "", needs_review=bool(flag)) for n, text, flag in pages],
         batch_ids=batch_ids,
         agency_code=doc.agency_code,
         procedure_code=doc.procedure_code,

@@ -38,6 +38,7 @@ def search_facets(session: Session, document_id: str) -> dict[str, Any]:
         "owner_ids": sorted(set(ids)),
         "doc_type": record.doc_type,
         "legal_status": record.legal_status,
+        "issue_date": record.issue_date,
         "valid_from": start if can_hold else None,
         "valid_until": record.valid_until if can_hold else None,
         "permanent": bool(record.permanent) if can_hold else False,
