@@ -115,6 +115,13 @@ class SearchHitPublic(BaseModel):
     score: float
     snippet: str = Field(description="HTML-escaped text with <mark> around matches.")
     filename: str | None = None
+    search_after: str | None = Field(None, description="Opaque: pass as search_after for the hits after this one.")
+
+
+class FacetBucketPublic(BaseModel):
+    value: str = Field(description="The value (issue years as \"2023\", needs_review as \"true\"/\"false\"); "
+                                   "pass it back as that filter to narrow the search.")
+    count: int = Field(description="Matching pages with it.")
 
 
 class SearchResultPublic(BaseModel):
@@ -122,6 +129,10 @@ class SearchResultPublic(BaseModel):
     page: int
     size: int
     hits: list[SearchHitPublic]
+    next_search_after: str | None = Field(None, description="Opaque: pass as search_after for the next page "
+                                          "(no page limit); null when this page is the last.")
+    facets: dict[str, list[FacetBucketPublic]] | None = Field(
+        None, description="With facets=true: per field, the 20 most frequent values among all matching pages.")
 
 
 class ComponentHealth(BaseModel):

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import logging
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Caller, OfficerCaller, ServicesDep, SessionDep
-from api.schemas import SearchHitPublic, SearchResultPublic
+from api.schemas import FacetBucketPublic, SearchHitPublic, SearchResultPublic
 from search import SearchBackend, SearchFilters, SearchQuery, SearchResult
-from sohoa.core.errors import BadRequest, ServiceUnavailable, SohoaError
+from search.query import parse_sort_key
+from sohoa.core.errors import BadRequest, InvalidQuery, ServiceUnavailable, SohoaError
 from sohoa.core.vocab import DocumentStatus
 from sohoa.domain import audit
 from sohoa.domain.records import parse_owner_id
@@ -22,6 +26,28 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["search"])
 
 MAX_PAGE = 500  # deeper than 50,000 hits is never a person reading results
+MAX_CURSOR_CHARS = 512
+
+
+def encode_cursor(sort: list[Any] | None) -> str | None:
+    """A hit's sort key as an opaque token (base64url of its JSON)."""
+    if sort is None:
+        return None
+    raw = json.dumps(sort, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def decode_cursor(token: str) -> list[Any]:
+    """The sort key inside a token from ``encode_cursor``; 400 ``invalid_cursor`` for
+    anything else (a cursor only says where to continue, so a forged one reaches nothing
+    a search could not)."""
+    try:
+        raw = base64.b64decode(token + "=" * (-len(token) % 4), altchars=b"-_", validate=True)
+        return parse_sort_key(json.loads(raw.decode("utf-8")))
+    except (binascii.Error, UnicodeDecodeError, ValueError, InvalidQuery) as exc:
+        raise BadRequest("search_after must be the next_search_after (or a hit's search_after) of an earlier "
+                         "answer to the same search", code="invalid_cursor",
+                         detail={"search_after": token[:64]}) from exc
 
 
 def run_search(backend: SearchBackend, query: SearchQuery) -> SearchResult:
@@ -52,22 +78,38 @@ async def search(
     owner_id: Annotated[str | None, Query(max_length=40, description="Owner or subject ID of the record")] = None,
     doc_type: Annotated[str | None, Query(max_length=64)] = None,
     valid_on: Annotated[date | None, Query(description="Only records valid that day")] = None,
+    issue_year: Annotated[int | None, Query(ge=1, le=9999, description="Records issued that year")] = None,
+    needs_review: Annotated[bool | None, Query(description="Pages below the OCR confidence threshold "
+                                                           "(true) or not (false)")] = None,
+    facets: Annotated[bool, Query(description="Also count all matching pages by doc_type, agency_code, "
+                                              "procedure_code, issue_year, status and needs_review")] = False,
+    search_after: Annotated[str | None, Query(max_length=MAX_CURSOR_CHARS, description="Deep paging: the "
+                                              "next_search_after of the previous answer (then page stays 1)")] = None,
 ) -> SearchResultPublic:
     if uploaded_from and uploaded_to and uploaded_from > uploaded_to:
         raise BadRequest("uploaded_from is after uploaded_to", code="invalid_date_range")
+    if search_after is not None and page != 1:
+        raise BadRequest("use page or search_after, not both", code="invalid_cursor")
+    after = decode_cursor(search_after) if search_after is not None else None
     owner = parse_owner_id(owner_id) if owner_id is not None else None
     filters = SearchFilters(batch_id=batch_id, agency_code=agency_code, procedure_code=procedure_code,
                             uploaded_from=uploaded_from, uploaded_to=uploaded_to, status=status,
-                            owner_id=owner, doc_type=doc_type, valid_on=valid_on)
-    result = await run_in_threadpool(
-        run_search, services.search, SearchQuery(q=q, filters=filters, page=page, size=size)
-    )
+                            owner_id=owner, doc_type=doc_type, valid_on=valid_on, issue_year=issue_year,
+                            needs_review=needs_review)
+    query = SearchQuery(q=q, filters=filters, page=page, size=size, search_after=after, facets=facets)
+    result = await run_in_threadpool(run_search, services.search, query)
     hits = [
-        SearchHitPublic(document_id=h.document_id, page=h.page, score=h.score, snippet=h.snippet, filename=h.filename)
+        SearchHitPublic(document_id=h.document_id, page=h.page, score=h.score, snippet=h.snippet, filename=h.filename,
+                        search_after=encode_cursor(h.sort))
         for h in result.hits
     ]
     await run_in_threadpool(_audit_search, session, caller, q, result.total, owner)
-    return SearchResultPublic(total=result.total, page=page, size=size, hits=hits)
+    return SearchResultPublic(
+        total=result.total, page=page, size=size, hits=hits,
+        next_search_after=hits[-1].search_after if len(hits) == size else None,
+        facets=None if result.facets is None else {
+            name: [FacetBucketPublic(value=b.value, count=b.count) for b in buckets]
+            for name, buckets in result.facets.items()})
 
 
 def _audit_search(session: Session, caller: Caller, q: str, total: int, owner: str | None) -> None:
