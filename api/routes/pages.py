@@ -61,9 +61,10 @@ Size = Annotated[ImageSize | None, Query(description="thumb (200 px) or screen (
 def page_image(document_id: str, number: PageNumber, caller: ReaderCaller, session: SessionDep,
                archive: ArchiveDep, renderer: RendererDep, request: Request, width: Width = None,
                size: Size = None, format: ImageFormat = ImageFormat.WEBP) -> Response:
-    """WebP by default (a third to half the bytes of JPEG at the same look on scans, see
-    ``bench/page_images.py``); ``format=jpeg`` for browsers without WebP. Rendered once per
-    size and kept in the archive; the ETag is the stored image's SHA-256."""
+    """WebP by default: on the 16 sample scans 0.58x the bytes of JPEG at 1200 px (68 KiB vs
+    117 KiB, 1.4 s vs 2.4 s on a 400 kbit/s line) with a higher PSNR (41.0 vs 40.1 dB),
+    PNG 6x (``bench/page_images.py``); ``format=jpeg`` for browsers without WebP. Rendered
+    once per size and kept in the archive; the ETag is the stored image's SHA-256."""
     document, owner = load_for(session, document_id, caller)
     page = load_page(session, document, number)
     geometry = geometry_of(page)
