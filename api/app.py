@@ -12,7 +12,8 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import configure_mappers
 
 from api.errors import install_error_handlers
-from api.routes import audit, batches, documents, health, keys, records, search
+from api.routes import audit, batches, documents, health, keys, records, retry, search
+from ingest import remove_stale_spool, upload_tmp_dir
 from sohoa.core.config import Settings
 from sohoa.services import Services
 
@@ -27,6 +28,9 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_mappers()  # once here, not in the first request's key check (~12 ms)
+        # spool files of a request that died with an earlier API process (the reconciler
+        # also removes them, for an API that is never restarted)
+        remove_stale_spool(upload_tmp_dir(settings), older_than_seconds=settings.spool_stale_hours * 3600)
         with Services.build(settings) as services:
             app.state.services = services
             yield
@@ -38,7 +42,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (batches, documents, search, records, keys, audit, health):
+    for module in (batches, documents, retry, search, records, keys, audit, health):
         app.include_router(module.router)
     app.mount("/web", StaticFiles(directory=WEB_DIR), name="web")
 
