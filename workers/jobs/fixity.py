@@ -117,8 +117,9 @@ def _report_problem(session: Session, stored: StoredFile, problem: FixityProblem
 
 def fixity_summary(session: Session) -> dict[str, object]:
     """What ``/healthz`` shows: files whose latest check found a problem, and the last run."""
-    counts = dict(session.execute(select(StoredFile.fixity, func.count()).where(
-        StoredFile.fixity.in_(list(FIXITY_PROBLEMS))).group_by(StoredFile.fixity)).tuples().all())
+    counts: dict[str | None, int] = {outcome: count for outcome, count in session.execute(  # noqa: C416 - Rows
+        select(StoredFile.fixity, func.count()).where(StoredFile.fixity.in_(list(FIXITY_PROBLEMS)))
+        .group_by(StoredFile.fixity))}
     last = session.scalars(select(FixityRun).order_by(FixityRun.started_at.desc(), FixityRun.id.desc())
                            .limit(1)).first()
     return {

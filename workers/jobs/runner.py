@@ -50,6 +50,7 @@ from sohoa.services import JobQueue, Services
 from sohoa.services.queue import JOB_FUNCTION
 from sohoa.storage.space import low_space
 from workers.jobs import context
+from workers.ocr.tesseract import OcrEngine
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +58,12 @@ STUCK_GRACE_SECONDS = 60  # RQ's own horse monitor waits as long past the timeou
 DISK_POLL_SECONDS = 5.0
 
 
-def run_worker(services: Services, *, burst: bool = False, simple: bool = False) -> None:
-    """Work the queue until stopped, recycled, or (with ``burst``) the queue is empty."""
+def run_worker(services: Services, *, burst: bool = False, simple: bool = False,
+               ocr_engine: OcrEngine | None = None) -> None:
+    """Work the queue until stopped, recycled, or (with ``burst``) the queue is empty
+    (``ocr_engine``: another engine, for fault injection)."""
     settings = services.settings
-    context.install(services)
+    context.install(services, ocr_engine=ocr_engine)
     preload()
     forked_children_die_with_this_process()  # the RQ scheduler below
     queue = services.queue.rq
