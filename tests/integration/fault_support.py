@@ -177,3 +177,19 @@ def fill(path: Path, leave_bytes: int = 0) -> Path:
         except OSError:
             pass
     return filler
+
+
+def counting_engine():  # type: ignore[no-untyped-def]  # an OcrEngine
+    """Real Tesseract that appends each page image it reads to ``SOHOA_TEST_OCR_LOG`` (pages
+    read twice show up there) after ``SOHOA_TEST_OCR_DELAY`` seconds: for worker processes."""
+    log, delay = os.environ.get("SOHOA_TEST_OCR_LOG"), float(os.environ.get("SOHOA_TEST_OCR_DELAY") or 0)
+
+    def engine(image: Path, **kwargs) -> OcrResult:  # type: ignore[no-untyped-def]
+        if delay:
+            time.sleep(delay)
+        result = ocr_image(image, **kwargs)
+        if log:
+            with open(log, "a") as out:
+                out.write(f"{result.text[:40]!r}\n")
+        return result
+    return engine
