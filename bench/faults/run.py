@@ -28,8 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.faults import scenarios  # noqa: E402 - after the path is set
-from bench.faults.stack import Row  # noqa: E402
+from bench.faults import scenarios
+from bench.faults.stack import Row
 
 SCENARIOS: dict[str, Callable[[Path, random.Random], Row]] = {
     "worker_kills": scenarios.worker_kills,

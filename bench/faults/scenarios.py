@@ -223,7 +223,7 @@ def _slow_upload(port: int, key: str, paths: list[Path]) -> None:
     """A multipart body streamed at a slow line's pace, cut when the API dies."""
     boundary = "sohoa-bench-boundary"
 
-    def body():  # type: ignore[no-untyped-def]
+    def body():
         for p in paths:
             yield (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{p.name}\"\r\n"
                    "Content-Type: image/tiff\r\n\r\n").encode()

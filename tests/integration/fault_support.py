@@ -24,9 +24,9 @@ from workers.ocr.tesseract import OcrResult, ocr_image
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def slow_engine(delay: float):  # type: ignore[no-untyped-def]  # an OcrEngine
+def slow_engine(delay: float):
     """Real Tesseract, ``delay`` seconds slower per pass: a page that takes its time."""
-    def engine(image: Path, **kwargs) -> OcrResult:  # type: ignore[no-untyped-def]
+    def engine(image: Path, **kwargs) -> OcrResult:
         time.sleep(delay)
         return ocr_image(image, **kwargs)
     return engine
@@ -82,7 +82,7 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def wait_for(predicate, timeout: float, what: str, poll: float = 0.05) -> None:  # type: ignore[no-untyped-def]
+def wait_for(predicate, timeout: float, what: str, poll: float = 0.05) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
@@ -90,7 +90,7 @@ def wait_for(predicate, timeout: float, what: str, poll: float = 0.05) -> None: 
         time.sleep(poll)
 
 
-def doc_state(sessions, document_id: str) -> Document:  # type: ignore[no-untyped-def]
+def doc_state(sessions, document_id: str) -> Document:
     with session_scope(sessions) as session:
         doc = session.get(Document, document_id)
         assert doc is not None
@@ -98,7 +98,7 @@ def doc_state(sessions, document_id: str) -> Document:  # type: ignore[no-untype
         return doc
 
 
-def page_errors(sessions, document_id: str) -> list[str]:  # type: ignore[no-untyped-def]
+def page_errors(sessions, document_id: str) -> list[str]:
     with session_scope(sessions) as session:
         return [p.error_code for p in session.query(Page).filter(Page.document_id == document_id) if p.error_code]
 
@@ -179,12 +179,12 @@ def fill(path: Path, leave_bytes: int = 0) -> Path:
     return filler
 
 
-def counting_engine():  # type: ignore[no-untyped-def]  # an OcrEngine
+def counting_engine():
     """Real Tesseract that appends each page image it reads to ``SOHOA_TEST_OCR_LOG`` (pages
     read twice show up there) after ``SOHOA_TEST_OCR_DELAY`` seconds: for worker processes."""
     log, delay = os.environ.get("SOHOA_TEST_OCR_LOG"), float(os.environ.get("SOHOA_TEST_OCR_DELAY") or 0)
 
-    def engine(image: Path, **kwargs) -> OcrResult:  # type: ignore[no-untyped-def]
+    def engine(image: Path, **kwargs) -> OcrResult:
         if delay:
             time.sleep(delay)
         result = ocr_image(image, **kwargs)

@@ -110,7 +110,7 @@ def test_an_unexpected_error_is_retried_then_failed_with_its_own_reason(
     """A bug is not a dying worker: the give-up message says what failed."""
     from workers.jobs import document
 
-    def raising(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def raising(*args, **kwargs):
         raise KeyError("a bug outside any page")
 
     monkeypatch.setattr(document, "process_page", raising)  # a fault we cannot cause for real

@@ -126,7 +126,7 @@ def test_stale_upload_spool_files_are_removed_at_start_and_by_the_reconciler(set
     assert not old[1].exists() and fresh.exists()
 
 
-def stored_files(session_factory) -> list[StoredFile]:  # type: ignore[no-untyped-def]
+def stored_files(session_factory) -> list[StoredFile]:
     with session_factory() as session:
         return list(session.scalars(select(StoredFile).order_by(StoredFile.id)))
 

@@ -20,7 +20,7 @@ from sohoa.core.vocab import FaultCode
 from tests.ports import free_port
 
 
-def raised(call) -> BaseException:  # type: ignore[no-untyped-def]  # any callable that raises
+def raised(call) -> BaseException:
     with pytest.raises(BaseException) as info:
         call()
     return info.value
@@ -45,14 +45,14 @@ def test_database_unreachable_is_transient() -> None:
     assert transient_code(exc) == FaultCode.DATABASE_UNAVAILABLE
 
 
-def test_database_disk_full_is_disk_full(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_database_disk_full_is_disk_full(tmp_path) -> None:
     wrapped = OperationalError("INSERT ...", {}, sqlite3.OperationalError("database or disk is full"))
     assert transient_code(wrapped) == FaultCode.DISK_FULL
     pg = OperationalError("INSERT ...", {}, psycopg.errors.DiskFull("could not extend file"))
     assert transient_code(pg) == FaultCode.DISK_FULL
 
 
-def test_integrity_errors_are_not_transient(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_integrity_errors_are_not_transient(tmp_path) -> None:
     engine = create_engine(f"sqlite:///{tmp_path / 'x.db'}")
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY)"))
@@ -62,7 +62,7 @@ def test_integrity_errors_are_not_transient(tmp_path) -> None:  # type: ignore[n
     assert isinstance(exc, IntegrityError) and transient_code(exc) is None
 
 
-def test_no_space_and_quota_are_disk_full(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_no_space_and_quota_are_disk_full(tmp_path) -> None:
     assert transient_code(OSError(errno.ENOSPC, "No space left on device")) == FaultCode.DISK_FULL
     assert transient_code(OSError(errno.EDQUOT, "Disk quota exceeded")) == FaultCode.DISK_FULL
     assert transient_code(OSError(errno.EIO, "Input/output error")) == FaultCode.STORAGE_UNAVAILABLE
