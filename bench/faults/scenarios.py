@@ -134,7 +134,6 @@ def search_down(workdir: Path, rng: random.Random) -> Row:
         busy_for(stack, 15)  # most documents are read meanwhile and wait for the index
         proxy.down = False
         row = finish(stack, Row("search engine unreachable for 15 s", len(paths)), ids, pages, len(paths))
-        stack.services.search.refresh() if hasattr(stack.services.search, "refresh") else None
         return row
     finally:
         stack.close()
