@@ -7,7 +7,7 @@ VENV   := .venv
 RUN_STAMP  := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test system-run system-test venv venv-test bench e2e clean
+.PHONY: run test fuzz system-run system-test venv venv-test bench e2e clean
 
 run: system-run venv
 	$(VENV)/bin/sohoa run
@@ -43,6 +43,13 @@ $(TEST_STAMP): pyproject.toml | $(VENV)/bin/python
 SAMPLES ?= ../shared/samples
 bench: system-run venv
 	$(VENV)/bin/python bench/e2e_samples.py --samples $(SAMPLES) --raw-tesseract
+
+# Schemathesis over the whole OpenAPI spec of a throwaway stack, FUZZ_SECONDS (default 300)
+# of budget; reports in var/fuzz/. Not part of `make test` (it is a search, not a check).
+FUZZ_SECONDS ?= 300
+fuzz: system-test venv-test
+	$(VENV)/bin/python -m pip install -q -e '.[test,fuzz]'
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(VENV)/bin/python scripts/fuzz.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -14,7 +14,8 @@ from sqlalchemy.orm import configure_mappers
 
 from api.errors import install_error_handlers
 from api.openapi import install_openapi
-from api.routes import audit, batches, documents, health, keys, pages, records, review, search
+from api.routes import audit, batches, documents, health, keys, pages, records, retry, review, search
+from ingest import remove_stale_spool, upload_tmp_dir
 from sohoa.core.config import Settings
 from sohoa.services import Services
 from workers.ocr.page_image import PageRenderer
@@ -30,6 +31,9 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_mappers()  # once here, not in the first request's key check (~12 ms)
+        # spool files of a request that died with an earlier API process (the reconciler
+        # also removes them, for an API that is never restarted)
+        remove_stale_spool(upload_tmp_dir(settings), older_than_seconds=settings.spool_stale_hours * 3600)
         with Services.build(settings) as services:
             app.state.services = services
             app.state.page_renderer = PageRenderer.from_settings(settings)
@@ -45,7 +49,7 @@ def create_app(settings: Settings) -> FastAPI:
         swagger_ui_parameters={"validatorUrl": None},  # no call to the public validator
     )
     install_error_handlers(app)
-    for module in (batches, documents, pages, review, search, records, keys, audit, health):
+    for module in (batches, documents, pages, retry, review, search, records, keys, audit, health):
         app.include_router(module.router)
     install_openapi(app)
     app.mount("/web", StaticFiles(directory=WEB_DIR), name="web")

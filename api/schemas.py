@@ -32,6 +32,9 @@ class BatchDocumentBase(BaseModel):
 
 
 class UploadedDocumentPublic(BatchDocumentBase):
+    duplicate_of_failed: bool = Field(False, description="The bytes are those of a document that failed: it "
+                                      "is not processed again by itself; `retry_url` (admin) queues it again.")
+    retry_url: str | None = Field(None, description="POST here (admin) to retry the failed document.")
     sha256: str | None = None
     size_bytes: int | None = None
     mime_type: str | None = None
@@ -136,10 +139,13 @@ class SearchResultPublic(BaseModel):
 
 
 class ComponentHealth(BaseModel):
-    status: str
-    error: str | None = None
+    status: str = Field(description="ok | degraded | error")
+    error: str | None = Field(None, description="Why it is not ok.")
+    detail: dict[str, Any] | None = Field(None, description="disk: free MB per path; workers: paused workers "
+                                          "and documents waiting for a retry; fixity: problem counts, last run.")
 
 
 class HealthPublic(BaseModel):
-    status: str
+    status: str = Field(description="error (503) if a component is down, degraded (200) if one needs an "
+                        "operator, else ok")
     components: dict[str, ComponentHealth]

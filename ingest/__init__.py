@@ -17,7 +17,7 @@ from ingest.register import (
     ingest_paths,
     upload_tmp_dir,
 )
-from ingest.spool import Spool, SpooledUpload, sanitize_filename, spool_stream
+from ingest.spool import Spool, SpooledUpload, remove_stale_spool, sanitize_filename, spool_stream
 
 __all__ = [
     "SUPPORTED_TYPES",
@@ -32,6 +32,7 @@ __all__ = [
     "ingest_batch",
     "ingest_paths",
     "inspect_file",
+    "remove_stale_spool",
     "sanitize_filename",
     "sniff",
     "spool_stream",

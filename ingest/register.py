@@ -2,7 +2,9 @@
 
 Every file succeeds or fails on its own, in its own transaction. A rejected file leaves
 only its batch item (with the reason) behind: no document, no archive file. The same
-bytes uploaded again link to the existing document instead of being processed twice.
+bytes uploaded again link to the existing document instead of being processed twice; when
+that document failed, the file's outcome says so (``duplicate_of_failed``, with the reason)
+instead of a silent link, and the caller is offered the retry.
 Jobs are enqueued after the commits; if Redis is down the documents stay ``queued`` in
 the database and the reconciler enqueues them later.
 """
@@ -53,6 +55,7 @@ class FileOutcome:
     size_bytes: int | None = None
     mime_type: str | None = None
     pages_total: int | None = None
+    duplicate_of_failed: bool = False  # the bytes of a failed document: offered the retry, not processed
 
 
 @dataclass(frozen=True)
@@ -226,8 +229,14 @@ def _link_existing(
             return None
         session.add(BatchItem(batch_id=batch_id, position=position, filename=upload.filename,
                               document_id=document.id, duplicate=True))
-        return FileOutcome(position, upload.filename, document.id, document.status, True, None,
-                           document.sha256, document.size_bytes, document.mime_type, document.pages_total)
+        failed = document.status == DocumentStatus.FAILED
+        error = None if not failed else SohoaError(
+            f"these bytes are document {document.id}, which failed ({document.error_code}: "
+            f"{document.error_message}); it is not processed again by itself: retry it", code="duplicate_of_failed",
+            detail={"document_id": document.id, "failed_code": document.error_code})
+        return FileOutcome(position, upload.filename, document.id, document.status, True, error,
+                           document.sha256, document.size_bytes, document.mime_type, document.pages_total,
+                           duplicate_of_failed=failed)
 
 
 def _reject(

@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import BinaryIO
 from sohoa.core.errors import SohoaError, TooLarge, UnprocessableFile
 
 CHUNK = 1024 * 1024
+SPOOL_PREFIX = "upload-"
 MAX_NAME_CHARS = 255
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -67,7 +69,7 @@ class Spool:
         self.max_bytes = max_bytes
         self.size = 0
         self._digest = hashlib.sha256()
-        fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="upload-")
+        fd, name = tempfile.mkstemp(dir=tmp_dir, prefix=SPOOL_PREFIX)
         self._path: Path | None = Path(name)
         self._fh: BinaryIO | None = os.fdopen(fd, "wb")
 
@@ -117,3 +119,24 @@ def spool_stream(stream: BinaryIO, *, tmp_dir: Path, max_bytes: int, filename: s
         spool.abort()
         raise
     return spool.finish()
+
+
+def remove_stale_spool(tmp_dir: Path, *, older_than_seconds: float) -> list[str]:
+    """Delete spool files no request is writing any more (a killed API leaves them behind).
+
+    A live upload writes its spool file chunk by chunk, and a spooled file waits only while
+    the rest of its request arrives, so one untouched for ``older_than_seconds`` (hours, set
+    by ``spool_stale_hours``) belongs to a dead request. Returns the names removed.
+    """
+    if not tmp_dir.is_dir():
+        return []
+    cutoff = time.time() - older_than_seconds
+    removed = []
+    for path in tmp_dir.glob(f"{SPOOL_PREFIX}*"):
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed.append(path.name)
+        except FileNotFoundError:  # finished (moved into the archive) while we looked
+            continue
+    return removed

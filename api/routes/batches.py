@@ -83,6 +83,8 @@ def _created(outcome: BatchOutcome) -> BatchCreatedPublic:
             UploadedDocumentPublic(
                 id=f.document_id, filename=f.filename, status=f.status, duplicate=f.duplicate,
                 error=ErrorInfo(**f.error.as_dict()) if f.error else None,
+                duplicate_of_failed=f.duplicate_of_failed,
+                retry_url=f"/api/v1/documents/{f.document_id}/retry" if f.duplicate_of_failed else None,
                 sha256=f.sha256, size_bytes=f.size_bytes, mime_type=f.mime_type, pages_total=f.pages_total,
             )
             for f in outcome.files

@@ -1,16 +1,28 @@
-"""Liveness of each component the API depends on; 503 when any is down (no auth)."""
+"""Liveness of each component the API depends on, and what needs an operator (no auth).
+
+``error`` (503) when the database, Redis or the search backend is down; ``degraded`` (200:
+serving, but look) when the disk is nearly full, workers are paused, documents wait for a
+retry after a transient fault, or the fixity check found damaged or missing files.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from api.deps import ServicesDep, SessionDep
 from api.schemas import ComponentHealth, HealthPublic
-from sohoa.core.vocab import HealthStatus
+from ingest import upload_tmp_dir
+from sohoa.core.models import Document
+from sohoa.core.vocab import DocumentStatus, HealthStatus
+from sohoa.services import Services
+from sohoa.storage.space import free_space, low_space, watched_paths
+from workers.jobs.fixity import fixity_problems, fixity_summary
 
 router = APIRouter(tags=["health"])
 
@@ -20,9 +32,38 @@ def _check(probe: Callable[[], object]) -> ComponentHealth:
         ok = probe()
     except Exception as exc:  # noqa: BLE001 - any failure of a component is its health
         return ComponentHealth(status=HealthStatus.ERROR, error=f"{type(exc).__name__}: {exc}"[:300])
+    if isinstance(ok, ComponentHealth):
+        return ok
     if ok is False:
         return ComponentHealth(status=HealthStatus.ERROR, error="ping failed")
     return ComponentHealth(status=HealthStatus.OK)
+
+
+def _disk(services: Services) -> ComponentHealth:
+    paths = [*watched_paths(services.settings), upload_tmp_dir(services.settings)]
+    reason = low_space(services.settings, paths)
+    detail = {str(p): round(free_space(p).free_mb) for p in paths}
+    return ComponentHealth(status=HealthStatus.DEGRADED if reason else HealthStatus.OK, error=reason,
+                           detail={"free_mb": detail, "min_free_mb": services.settings.min_free_disk_mb})
+
+
+def _workers(services: Services, session: Session) -> ComponentHealth:
+    paused = services.queue.paused_workers()
+    waiting = session.scalar(select(func.count()).select_from(Document).where(
+        Document.status == DocumentStatus.QUEUED, Document.retry_at.is_not(None))) or 0
+    reasons = [f"{len(paused)} worker(s) paused: {next(iter(paused.values()))}"] if paused else []
+    if waiting:
+        reasons.append(f"{waiting} document(s) wait for a retry after a transient fault")
+    detail: dict[str, Any] = {"paused": paused, "waiting_retry": waiting}
+    return ComponentHealth(status=HealthStatus.DEGRADED if reasons else HealthStatus.OK,
+                           error="; ".join(reasons) or None, detail=detail)
+
+
+def _fixity(session: Session) -> ComponentHealth:
+    summary, problems = fixity_summary(session), fixity_problems(session)
+    reason = f"{problems} stored file(s) failed their fixity check" if problems else None
+    return ComponentHealth(status=HealthStatus.DEGRADED if problems else HealthStatus.OK, error=reason,
+                           detail=summary)
 
 
 @router.get("/healthz", response_model=HealthPublic, responses={503: {"model": HealthPublic}})
@@ -31,7 +72,12 @@ def healthz(session: SessionDep, services: ServicesDep) -> JSONResponse:
         "database": _check(lambda: session.execute(text("SELECT 1")).scalar_one() == 1),
         "redis": _check(services.queue.ping),
         "search": _check(lambda: services.search.ping()),  # noqa: PLW0108 - opening it may fail too
+        "disk": _check(lambda: _disk(services)),
+        "workers": _check(lambda: _workers(services, session)),
+        "fixity": _check(lambda: _fixity(session)),
     }
-    healthy = all(c.status == HealthStatus.OK for c in components.values())
-    body = HealthPublic(status=HealthStatus.OK if healthy else HealthStatus.ERROR, components=components)
-    return JSONResponse(body.model_dump(mode="json"), status_code=200 if healthy else 503)
+    states = {c.status for c in components.values()}
+    status = (HealthStatus.ERROR if HealthStatus.ERROR in states
+              else HealthStatus.DEGRADED if HealthStatus.DEGRADED in states else HealthStatus.OK)
+    body = HealthPublic(status=status, components=components)
+    return JSONResponse(body.model_dump(mode="json"), status_code=503 if status == HealthStatus.ERROR else 200)

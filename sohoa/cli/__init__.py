@@ -119,6 +119,53 @@ def archive_gc(older_than_hours: float, dry_run: bool) -> None:
 
 
 @main.command()
+@click.argument("document_ids", nargs=-1)
+@click.option("--batch", "batch_id", help="The failed documents of this batch.")
+@click.option("--error-code", help="Failed documents with this error code, e.g. too_many_attempts.")
+@click.option("--all-failed", is_flag=True, help="Every failed document.")
+def retry(document_ids: tuple[str, ...], batch_id: str | None, error_code: str | None, all_failed: bool) -> None:
+    """Put failed documents back in the queue (pages already read are kept)."""
+    from workers.jobs.retry import RetryFilter, retry_documents
+
+    wanted = RetryFilter(document_ids=document_ids, batch_id=batch_id, error_code=error_code,
+                         all_failed=all_failed)
+    if wanted.is_empty():
+        raise CliError("say which: DOCUMENT_ID..., --batch ID, --error-code CODE or --all-failed", exit_code=2)
+    with open_services(load_settings()) as services:
+        outcome = retry_documents(services, wanted, via="cli")
+    for document_id in outcome.retried:
+        echo_line(f"queued again {document_id}")
+    for document_id in outcome.not_failed:
+        echo_line(f"not failed (or unknown), left alone: {document_id}")
+    note = "" if outcome.enqueued else " (Redis unreachable: the reconciler will enqueue them)"
+    echo_line(f"{len(outcome.retried)} document(s) queued again{note}")
+    if document_ids and outcome.not_failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--all", "check_all", is_flag=True, help="Check every stored file.")
+@click.option("--share", type=click.FloatRange(min=0, min_open=True, max=1),
+              help="Check this share of the files (e.g. 0.05), least recently checked first.")
+def fixity(check_all: bool, share: float | None) -> None:
+    """Hash stored files again and compare with their recorded SHA-256; exit 1 on a problem."""
+    from sohoa.core.vocab import FixityScope
+    from workers.jobs.fixity import run_fixity
+
+    if check_all == (share is not None):
+        raise CliError("give exactly one of --all or --share FRACTION", exit_code=2)
+    with open_services(load_settings()) as services:
+        report = run_fixity(services, scope=FixityScope.ALL if check_all else FixityScope.SHARE,
+                            share=share or 1.0)
+    for problem in report.problems:
+        echo_line(f"{problem.outcome}: {problem.path} (document {problem.document_id})"
+                  + (f": {problem.detail}" if problem.detail else ""))
+    echo_line(f"{report.checked} file(s) checked, {len(report.problems)} problem(s)")
+    if report.problems:
+        sys.exit(1)
+
+
+@main.command()
 def migrate() -> None:
     """Create or upgrade the database schema (Alembic upgrade head)."""
     from sohoa.stack.bootstrap import prepare_storage

@@ -51,7 +51,21 @@ class Settings(BaseSettings):
     page_timeout_seconds: int = Field(180, gt=0)
     job_timeout_seconds: int = Field(4 * 3600, gt=0)
     lease_seconds: int = Field(300, gt=0, description="A processing doc whose lease expired is re-enqueued.")
-    job_retries: int = Field(3, ge=0)
+    job_retries: int = Field(3, ge=0, description="RQ retries of a job that raised; a document whose "
+                             "worker died this many times + 1 in a row without finishing a page fails.")
+
+    # Faults: transient ones (a dependency down, disk full) back off without failing content
+    transient_retry_seconds: float = Field(15.0, gt=0, description="First wait before a document stopped "
+                                           "by a transient fault is tried again; doubles each time.")
+    transient_retry_max_seconds: float = Field(600.0, gt=0, description="Longest wait between such tries.")
+    min_free_disk_mb: int = Field(200, ge=0, description="Workers pause and /healthz says degraded when the "
+                                  "archive or temp disk has less free space; 0 = no check.")
+    spool_stale_hours: float = Field(6.0, gt=0, description="Upload spool files untouched this long belong "
+                                     "to a dead request and are removed.")
+    fixity_cycle_days: int = Field(30, ge=1, description="The nightly fixity check covers 1/N of the "
+                                   "stored files, least recently checked first: all of them every N days.")
+    fixity_hour: int = Field(2, ge=0, le=23, description="Hour (Vietnam time) from which the reconciler "
+                             "runs the nightly fixity share.")
 
     # Page images for screens (rendered from the archive, cached there)
     page_image_timeout_seconds: float = Field(30.0, gt=0, description="Time limit of one page image "

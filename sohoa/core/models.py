@@ -100,7 +100,14 @@ class Document(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     pages_total: Mapped[int] = mapped_column(Integer, default=0)
     pages_done: Mapped[int] = mapped_column(Integer, default=0)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, doc="Claims so far (the compare-and-set token).")
+    stalled_claims: Mapped[int] = mapped_column(Integer, default=0, doc="Claims in a row that ended without "
+                                                "finishing a page and without a transient fault.")
+    transient_failures: Mapped[int] = mapped_column(Integer, default=0, doc="Jobs stopped by a transient "
+                                                    "fault since the last success (sets the backoff).")
+    retry_at: Mapped[datetime | None] = mapped_column(UtcDateTime, doc="Queued again after a transient "
+                                                      "fault: not before this instant.")
+    last_fault: Mapped[str | None] = mapped_column(Text, doc="What stopped the last job (code: message).")
     lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     enqueued_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -173,8 +180,38 @@ class StoredFile(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    fixity_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    fixity: Mapped[str | None] = mapped_column(String(16), index=True, doc="Latest FixityOutcome.")
 
     document: Mapped[Document] = relationship(back_populates="files")
+
+
+class FixityRun(Base):
+    """One run of ``sohoa fixity`` (all files, or the nightly share)."""
+
+    __tablename__ = "fixity_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(String(16), doc="FixityScope.")
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    checked: Mapped[int] = mapped_column(Integer, default=0)
+    problems: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FixityCheck(Base):
+    """One check of one stored file: the history behind ``StoredFile.fixity``."""
+
+    __tablename__ = "fixity_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("fixity_runs.id", ondelete="SET NULL"), index=True)
+    stored_file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id", ondelete="CASCADE"), index=True)
+    path: Mapped[str] = mapped_column(String(512))
+    checked_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(16), doc="FixityOutcome.")
+    found_sha256: Mapped[str | None] = mapped_column(String(64), doc="What the file hashes to on a mismatch.")
+    detail: Mapped[str | None] = mapped_column(Text)
 
 
 class ApiKey(Base):

@@ -190,5 +190,51 @@ class SearchBackendName(StrEnum):
 
 
 class HealthStatus(StrEnum):
+    """``degraded``: serving, but something needs an operator (disk low, workers paused,
+    fixity problems); answered with 200 so a restart loop does not start. ``error``: 503."""
+
     OK = "ok"
+    DEGRADED = "degraded"
     ERROR = "error"
+
+
+class FaultCode(StrEnum):
+    """Why a job stopped for a transient reason (``sohoa.core.faults``): the document goes
+    back to ``queued`` with a retry time, its content is not blamed."""
+
+    DISK_FULL = "disk_full"
+    DATABASE_UNAVAILABLE = "database_unavailable"
+    REDIS_UNAVAILABLE = "redis_unavailable"
+    SEARCH_UNAVAILABLE = "search_unavailable"
+    STORAGE_UNAVAILABLE = "storage_unavailable"
+    DEPENDENCY_TIMEOUT = "dependency_timeout"
+    SERVICE_UNAVAILABLE = "service_unavailable"
+    WORKER_SHUTDOWN = "worker_shutdown"
+
+
+class FailureCode(StrEnum):
+    """Reasons a document ends ``failed`` that are not about one page's content (the page
+    and file codes come from ``sohoa.core.errors``)."""
+
+    WORKER_DIED = "too_many_attempts"  # the worker died this many times without finishing a page
+    PROCESSING_ERROR = "processing_error"  # an unexpected error, the same each retry
+    NO_READABLE_PAGES = "no_readable_pages"
+    EMPTY_DOCUMENT = "empty_document"
+    INDEX_REJECTED = "index_rejected"
+
+
+class FixityOutcome(StrEnum):
+    """One check of a stored file against the SHA-256 recorded when it was written."""
+
+    OK = "ok"
+    MISMATCH = "mismatch"
+    MISSING = "missing"
+    UNREADABLE = "unreadable"
+
+
+FIXITY_PROBLEMS = frozenset({FixityOutcome.MISMATCH, FixityOutcome.MISSING, FixityOutcome.UNREADABLE})
+
+
+class FixityScope(StrEnum):
+    ALL = "all"
+    SHARE = "share"

@@ -29,6 +29,10 @@ LIVE_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobSt
 JOB_FUNCTION = "workers.jobs.process_document"
 
 
+def pause_key(settings: Settings, worker_name: str) -> str:
+    return f"sohoa:paused:{settings.queue_name}:{worker_name}"
+
+
 def job_id_for(document_id: str) -> str:
     return f"document-{document_id}"
 
@@ -81,12 +85,35 @@ class JobQueue:
         with session_scope(self.sessions) as session:
             session.execute(update(Document).where(Document.id == document_id).values(enqueued_at=utcnow()))
 
+    def report_pause(self, worker_name: str, reason: str | None, *, ttl: int) -> None:
+        """A worker says it takes no jobs (and why) for the next ``ttl`` seconds, or no longer."""
+        key = pause_key(self.settings, worker_name)
+        if reason is None:
+            self.connection.delete(key)
+        else:
+            self.connection.set(key, reason.encode("utf-8"), ex=ttl)
+
+    def paused_workers(self) -> dict[str, str]:
+        """Workers of this queue that are paused right now, with their reason (asked on the
+        short-timeout probe connection, like ``ping``)."""
+        probe = self._probe_connection()
+        prefix = pause_key(self.settings, "")
+        found: dict[str, str] = {}
+        for key in probe.scan_iter(match=f"{prefix}*", count=100):
+            value = probe.get(key)
+            if value is not None:
+                found[_text(key).removeprefix(prefix)] = _text(value)
+        return found
+
     def ping(self) -> bool:
         """Is Redis answering? Asked on a connection with short timeouts of its own (the
         queue's connection has none: a worker's blocking dequeue waits minutes)."""
+        return bool(self._probe_connection().ping())
+
+    def _probe_connection(self) -> Redis:
         if self._probe is None:
             self._probe = Redis.from_url(self.settings.redis_url, socket_connect_timeout=2, socket_timeout=2)
-        return bool(self._probe.ping())
+        return self._probe
 
     def close(self) -> None:
         self.connection.close()
@@ -101,3 +128,7 @@ class JobQueue:
         except NoSuchJobError:
             return
         StartedJobRegistry(queue=self.rq).remove_executions(job)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value

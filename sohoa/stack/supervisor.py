@@ -10,12 +10,13 @@ A worker that exits with code 0 on its own has recycled itself (``workers.jobs.r
 once. A child that dies unexpectedly is reported and restarted with a growing delay; when one
 keeps dying (more than ``MAX_RESTARTS`` times within ``RESTART_WINDOW`` seconds) the whole
 stack stops with a message and exit code 1, since a crash loop means a broken setup that
-restarting cannot fix. Children get ``PR_SET_PDEATHSIG`` so none outlive a killed supervisor.
+restarting cannot fix. Children get ``PR_SET_PDEATHSIG`` so none outlive a killed supervisor,
+and the process group of a child that died is killed before it is restarted, so nothing it
+started (a worker's RQ scheduler, its Tesseract) lives on as an orphan.
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import subprocess
@@ -25,9 +26,10 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sohoa.core.process import die_with_parent
+
 MAX_RESTARTS = 5
 RESTART_WINDOW = 120.0
-_PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -54,11 +56,7 @@ def sohoa_command(*args: str) -> list[str]:
 
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):
-        pass
+    die_with_parent(signal.SIGTERM)
 
 
 class Supervisor:
@@ -112,6 +110,7 @@ class Supervisor:
                 continue
             if child.proc is None or (code := child.proc.poll()) is None:
                 continue
+            _killpg(child.proc)  # what it left in its group: an RQ scheduler, a Tesseract
             if code == 0 and child.spec.recycles:
                 self.log(f"{child.spec.name} recycled itself; starting a fresh one")
                 self._spawn(child)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from sohoa.core.vocab import FixityOutcome
+
 CHUNK = 1024 * 1024
 FILE_MODE = 0o600  # what mkstemp gives the copies; moved originals are set to the same
 # link(2) errors meaning "not here" (another filesystem, no hard links): copy instead
@@ -29,6 +31,13 @@ class StoredInfo:
     path: str  # relative to the archive root
     sha256: str
     size_bytes: int
+
+
+@dataclass(frozen=True)
+class FixityResult:
+    outcome: FixityOutcome
+    found_sha256: str | None = None
+    detail: str | None = None
 
 
 def sha256_file(path: Path) -> str:
@@ -92,8 +101,24 @@ class ArchiveStore:
         return StoredInfo(relpath, sha256_file(target), target.stat().st_size)
 
     def verify(self, relpath: str, sha256: str) -> bool:
+        return self.check(relpath, sha256).outcome == FixityOutcome.OK
+
+    def check(self, relpath: str, sha256: str) -> FixityResult:
+        """Hash the stored file again and compare it with the checksum recorded at write time."""
         path = self.abspath(relpath)
-        return path.is_file() and sha256_file(path) == sha256
+        try:
+            found = sha256_file(path)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return FixityResult(FixityOutcome.MISSING)
+        except OSError as exc:
+            return FixityResult(FixityOutcome.UNREADABLE, detail=f"{type(exc).__name__}: {exc.strerror or exc}")
+        if found != sha256:
+            return FixityResult(FixityOutcome.MISMATCH, found_sha256=found)
+        return FixityResult(FixityOutcome.OK)
+
+    def available(self) -> bool:
+        """Is the archive there at all (a volume not mounted must not read as every file missing)?"""
+        return self.root.is_dir() and any(self.root.iterdir())
 
     @staticmethod
     def _link_atomic(source: Path, target: Path) -> bool:

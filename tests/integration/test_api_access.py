@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from sohoa.core.db import session_scope
-from sohoa.core.models import AuditEvent, Page, StoredFile
+from sohoa.core.models import AuditEvent, Document, Page, StoredFile
 from sohoa.domain.keys import create_key
 from sohoa.domain.records import refresh_from_document
 from sohoa.storage.archive import ArchiveStore
@@ -26,6 +28,14 @@ class World:
     doc: str
     record: str
     key: int  # a throwaway key for the key-management routes
+    sessions: sessionmaker[Session]
+
+    def failed(self) -> dict[str, Any]:
+        """Make the document failed (so a retry route has something to retry); no request kwargs."""
+        with session_scope(self.sessions) as session:
+            session.execute(update(Document).where(Document.id == self.doc).values(status="failed",
+                                                                                  error_code="page_unreadable"))
+        return {}
 
 
 @pytest.fixture
@@ -44,7 +54,7 @@ def world(api, keys, session_factory, settings, services) -> World:
         record = refresh_from_document(session, doc).id
         key = create_key(session, role="clerk", name="spare")[0].id
     index_document(services, doc)
-    return World(batch=batch, doc=doc, record=record, key=key)
+    return World(batch=batch, doc=doc, record=record, key=key, sessions=session_factory)
 
 
 # (method, path, allowed roles, audit events per allowed call, request kwargs)
@@ -72,6 +82,8 @@ ROUTES = [
     ("delete", "/api/v1/keys/{key}", {"admin"}, 1, None),
     ("get", "/api/v1/audit", {"admin"}, 1, None),
     ("get", "/api/v1/audit/export", {"admin"}, 1, None),
+    ("post", "/api/v1/documents/{doc}/retry", {"admin"}, 1, lambda w: w.failed()),
+    ("post", "/api/v1/retry", {"admin"}, 0, lambda w: {"json": {"error_code": "none_such"}}),
 ]
 PUBLIC = {("get", "/healthz")}
 
@@ -110,7 +122,8 @@ def test_each_role_on_each_route(api, keys, world, session_factory, method, path
         if events:
             with session_factory() as session:
                 event = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
-            reads = path.startswith(("/api/v1/records", "/api/v1/documents", "/api/v1/search", "/api/v1/review"))
+            reads = path.startswith(("/api/v1/records", "/api/v1/documents", "/api/v1/search", "/api/v1/review")) \
+                and not path.endswith("/retry")
             assert (event.role, event.purpose) == (role, PURPOSE if reads else None)
 
 

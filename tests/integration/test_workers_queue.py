@@ -152,12 +152,26 @@ def test_a_worker_that_lost_its_lease_stops_without_finishing(qsettings, session
 
 def test_a_document_whose_worker_keeps_dying_is_given_up(qsettings, session_factory) -> None:
     doc_id = ws.add_document(qsettings, session_factory, ws.png_bytes(ws.LINES[1]), "image/png", "b.png")
-    with session_scope(session_factory) as session:
+    with session_scope(session_factory) as session:  # that many claims in a row ended without a page
         session.execute(update(Document).where(Document.id == doc_id).values(
-            status=DocumentStatus.PROCESSING, attempts=qsettings.job_retries + 1, lease_expires_at=utcnow()))
+            status=DocumentStatus.PROCESSING, attempts=9, stalled_claims=qsettings.job_retries + 1,
+            lease_expires_at=utcnow()))
     process_document(doc_id)
     doc = doc_row(session_factory, doc_id)
     assert (doc.status, doc.error_code) == (DocumentStatus.FAILED, "too_many_attempts")
+    assert doc.error_message is not None and "the worker died" in doc.error_message
+
+
+def test_claims_that_finish_pages_are_not_counted_as_deaths(qsettings, session_factory) -> None:
+    """Many claims (worker kills mid-document) but each finished a page: not given up."""
+    doc_id = ws.add_document(qsettings, session_factory, ws.png_bytes(ws.LINES[1]), "image/png", "b.png")
+    with session_scope(session_factory) as session:
+        session.execute(update(Document).where(Document.id == doc_id).values(
+            status=DocumentStatus.PROCESSING, attempts=qsettings.job_retries + 5, stalled_claims=1,
+            lease_expires_at=utcnow()))
+    process_document(doc_id)
+    doc = doc_row(session_factory, doc_id)
+    assert (doc.status, doc.stalled_claims) == (DocumentStatus.INDEXED, 0)
 
 
 def test_reindex_all_rebuilds_the_index_from_the_database(qsettings, session_factory) -> None:

@@ -8,6 +8,7 @@ settings from the environment.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +23,8 @@ from workers.ocr.tesseract import OcrEngine, ocr_image
 class JobContext:
     services: Services
     ocr_engine: OcrEngine = field(default=ocr_image)
+    # Set by the worker's SIGTERM handler: the job stops after the page it is on.
+    stop_requested: threading.Event = field(default_factory=threading.Event)
 
     @property
     def settings(self) -> Settings:
@@ -49,6 +52,11 @@ def install(services: Services, *, ocr_engine: OcrEngine | None = None) -> JobCo
 def clear() -> None:
     global _current  # noqa: PLW0603 - see install
     _current = None
+
+
+def installed() -> JobContext | None:
+    """The context if one is installed (the worker's signal handler asks without failing)."""
+    return _current
 
 
 def current() -> JobContext:

@@ -2,8 +2,13 @@
 
 ``process_document`` is idempotent and safe to run more than once (RQ delivers at least
 once, the reconciler re-enqueues): it claims the document with a compare-and-set on
-``attempts`` and a lease, skips pages already done (resume after a crash), renews the
-lease after every page and stops as soon as another worker has taken the document over.
+``attempts`` and a lease, skips pages already done (resume after a crash), keeps the lease
+alive from a heartbeat thread (``workers.jobs.lease``) and stops as soon as another worker
+has taken the document over.
+
+Failures are sorted by ``sohoa.core.faults``: a transient one (a dependency down, the disk
+full, the worker stopping: it stops after the page it is on) puts the document back in the
+queue with a retry time; only the content's own problems fail a page or the document.
 """
 
 from __future__ import annotations
@@ -18,12 +23,15 @@ from sqlalchemy.orm import Session
 from sohoa.core.clock import utcnow
 from sohoa.core.db import changed_rows, session_scope
 from sohoa.core.errors import SohoaError, TooManyPages
+from sohoa.core.faults import TransientFault, WorkerShutdown, is_transient, transient_code
 from sohoa.core.models import Document, Page, StoredFile
-from sohoa.core.vocab import DocumentStatus, FileKind, IndexState, PageStatus
+from sohoa.core.vocab import DocumentStatus, FailureCode, FaultCode, FileKind, IndexState, PageStatus
 from sohoa.domain.records import refresh_from_document
+from sohoa.storage.space import low_space
 from workers.jobs import context
 from workers.jobs.context import JobContext
 from workers.jobs.indexing import index_document
+from workers.jobs.lease import LeaseHeartbeat, give_up_reason, release_after_error, requeue_after_fault
 from workers.jobs.searchable import publish_searchable_pdf
 from workers.ocr.pipeline import PageOutcome, process_page
 from workers.ocr.searchable_pdf import page_pdf_name
@@ -43,14 +51,27 @@ def process_document(document_id: str) -> None:
     attempt = claim_document(ctx, document_id)
     if attempt is None:
         return
-    try:
-        if read_pages(ctx, document_id, attempt):
-            finish_document(ctx, document_id, attempt)
-    except LeaseLost:
-        log.warning("document %s: lease lost to another worker, stopping", document_id)
-    except BaseException:
-        release_lease(ctx, document_id, attempt)  # let RQ's Retry run it again at once
-        raise
+    with LeaseHeartbeat(ctx, document_id, attempt) as heartbeat:
+        try:
+            if read_pages(ctx, document_id, attempt, heartbeat):
+                finish_document(ctx, document_id, attempt)
+        except LeaseLost:
+            log.warning("document %s: lease lost to another worker, stopping", document_id)
+        except BaseException as exc:
+            code = stop_code(exc)
+            if code is None:
+                release_after_error(ctx, document_id, attempt, exc)  # RQ's Retry runs it again
+                raise
+            requeue_after_fault(ctx, document_id, attempt, code, exc)
+            if not isinstance(exc, Exception):
+                raise  # SystemExit of a cold shutdown: the worker goes on stopping
+
+
+def stop_code(exc: BaseException) -> FaultCode | None:
+    """Why this job stopped without it being the document's fault, if so."""
+    if isinstance(exc, (SystemExit, KeyboardInterrupt)):
+        return FaultCode.WORKER_SHUTDOWN
+    return transient_code(exc)
 
 
 def claim_document(ctx: JobContext, document_id: str) -> int | None:
@@ -61,29 +82,31 @@ def claim_document(ctx: JobContext, document_id: str) -> int | None:
         if doc is None:
             log.warning("document %s does not exist", document_id)
             return None
-        if doc.status == DocumentStatus.INDEXED and doc.index_state == IndexState.INDEXED:
-            return None
+        if doc.status == DocumentStatus.FAILED or (
+                doc.status == DocumentStatus.INDEXED and doc.index_state == IndexState.INDEXED):
+            return None  # final: only `sohoa retry` puts a failed document back in the queue
         lease = doc.lease_expires_at
         if doc.status == DocumentStatus.PROCESSING and lease is not None and lease > now:
             return None  # a live worker holds it
-        seen = doc.attempts
-    if seen >= ctx.settings.job_retries + 1:
+        seen, stalled, last_fault = doc.attempts, doc.stalled_claims, doc.last_fault
+    if stalled >= ctx.settings.job_retries + 1:
+        code, message = give_up_reason(stalled, last_fault)
         with session_scope(ctx.sessions) as session:
-            fail_document(session, document_id, "too_many_attempts",
-                          f"gave up after {seen} attempts (the worker kept dying)")
+            fail_document(session, document_id, code, message)
         return None
     with session_scope(ctx.sessions) as session:
         claimed = changed_rows(session,
             update(Document)
             .where(Document.id == document_id, Document.attempts == seen)
-            .values(status=DocumentStatus.PROCESSING, attempts=seen + 1, processed_at=None,
+            .values(status=DocumentStatus.PROCESSING, attempts=seen + 1, stalled_claims=stalled + 1,
+                    processed_at=None, retry_at=None, last_fault=None,
                     lease_expires_at=now + timedelta(seconds=ctx.settings.lease_seconds),
                     error_code=None, error_message=None)
         )
     return seen + 1 if claimed == 1 else None
 
 
-def read_pages(ctx: JobContext, document_id: str, attempt: int) -> bool:
+def read_pages(ctx: JobContext, document_id: str, attempt: int, heartbeat: LeaseHeartbeat) -> bool:
     """Process every page not yet done, one at a time. False if the document failed."""
     with session_scope(ctx.sessions) as session:
         doc = session.get(Document, document_id)
@@ -94,6 +117,8 @@ def read_pages(ctx: JobContext, document_id: str, attempt: int) -> bool:
     try:
         source = open_source(path, mime, ctx.settings)
     except SohoaError as e:
+        if is_transient(e):
+            raise
         with session_scope(ctx.sessions) as session:
             fail_document(session, document_id, e.code, e.message)
         return False
@@ -101,7 +126,7 @@ def read_pages(ctx: JobContext, document_id: str, attempt: int) -> bool:
         total = source.page_count
         if total < 1 or total > ctx.settings.max_pages_per_document:
             error = TooManyPages(f"{total} pages; the limit is {ctx.settings.max_pages_per_document}")
-            code = error.code if total else "empty_document"
+            code = error.code if total else FailureCode.EMPTY_DOCUMENT
             with session_scope(ctx.sessions) as session:
                 fail_document(session, document_id, code, error.message if total else "no pages")
             return False
@@ -109,11 +134,25 @@ def read_pages(ctx: JobContext, document_id: str, attempt: int) -> bool:
         for number in range(1, total + 1):
             if number in done:
                 continue
+            if ctx.stop_requested.is_set():
+                raise WorkerShutdown(f"the worker is stopping; page {number} of {total} is next")
+            if heartbeat.lost.is_set():
+                raise LeaseLost(document_id)
             outcome = process_page(source, number, settings=ctx.settings, engine=ctx.ocr_engine)
+            if outcome.status == PageStatus.FAILED:
+                blame_disk_not_page(ctx, outcome.error_code, outcome.error_message)
             record_page(ctx, document_id, attempt, outcome)
     finally:
         source.close()
     return True
+
+
+def blame_disk_not_page(ctx: JobContext, code: str | None, message: str | None) -> None:
+    """A program that cannot write its output says only that it failed (Tesseract, poppler):
+    a page that failed while the disk is (nearly) full failed because of the disk."""
+    reason = low_space(ctx.settings)
+    if reason is not None:
+        raise TransientFault(FaultCode.DISK_FULL, f"{reason} (the page failed with {code}: {message})")
 
 
 def ensure_pages(ctx: JobContext, document_id: str, total: int) -> None:
@@ -155,7 +194,7 @@ def record_page(ctx: JobContext, document_id: str, attempt: int, outcome: PageOu
             Page.document_id == document_id, Page.status.in_((PageStatus.DONE, PageStatus.FAILED))))
         renewed = changed_rows(session,
             update(Document).where(Document.id == document_id, Document.attempts == attempt)
-            .values(pages_done=progressed,
+            .values(pages_done=progressed, stalled_claims=0,
                     lease_expires_at=utcnow() + timedelta(seconds=ctx.settings.lease_seconds))
         )
         if renewed != 1:
@@ -178,12 +217,12 @@ def finish_document(ctx: JobContext, document_id: str, attempt: int) -> None:
         rows = session.execute(select(Page.status, Page.error_code).where(Page.document_id == document_id)).all()
         if not any(status == PageStatus.DONE for status, _ in rows):
             codes = {code for _, code in rows if code}
-            code = codes.pop() if len(codes) == 1 else "no_readable_pages"
+            code = codes.pop() if len(codes) == 1 else FailureCode.NO_READABLE_PAGES
             fail_document(session, document_id, code, "no page of the document could be read")
             return
         finished = changed_rows(session,
             update(Document).where(Document.id == document_id, Document.attempts == attempt)
-            .values(processed_at=utcnow())
+            .values(processed_at=utcnow(), stalled_claims=0, transient_failures=0)
         )
     if finished != 1:
         raise LeaseLost(document_id)
@@ -196,7 +235,9 @@ def make_searchable_pdf(ctx: JobContext, document_id: str) -> None:
     """Best effort, like the record: a failed merge is logged and the text is still indexed."""
     try:
         publish_searchable_pdf(ctx, document_id)
-    except Exception:
+    except Exception as exc:
+        if is_transient(exc):
+            raise  # disk full, archive gone: try the whole finish again later, not without the PDF
         log.exception("document %s: searchable PDF failed", document_id)
 
 
@@ -209,7 +250,9 @@ def extract_record(ctx: JobContext, document_id: str) -> None:
     try:
         with session_scope(ctx.sessions) as session:
             refresh_from_document(session, document_id)
-    except Exception:
+    except Exception as exc:
+        if is_transient(exc):
+            raise
         log.exception("document %s: field extraction failed", document_id)
 
 
@@ -217,14 +260,3 @@ def fail_document(session: Session, document_id: str, code: str, message: str) -
     session.execute(update(Document).where(Document.id == document_id).values(
         status=DocumentStatus.FAILED, error_code=code, error_message=message[:2000], lease_expires_at=None,
         processed_at=utcnow()))
-
-
-def release_lease(ctx: JobContext, document_id: str, attempt: int) -> None:
-    """After an unexpected error: expire our lease so a retry can claim the document."""
-    try:
-        with session_scope(ctx.sessions) as session:
-            session.execute(update(Document).where(
-                Document.id == document_id, Document.attempts == attempt, Document.status == DocumentStatus.PROCESSING
-            ).values(lease_expires_at=utcnow()))
-    except Exception:
-        log.exception("document %s: could not release the lease", document_id)

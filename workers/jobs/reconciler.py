@@ -3,10 +3,13 @@
 Redis may lose jobs (restart without AOF, flush) and workers may be killed mid-document.
 Every pass re-enqueues
 - ``processing`` documents whose lease expired (their worker died),
-- ``queued`` documents without a live RQ job (the message was lost),
+- ``queued`` documents without a live RQ job (the message was lost), and those a transient
+  fault put back with a retry time that has come (``retry_at``),
 and indexes documents whose pages are all processed but whose indexing is ``pending``
 (the search engine was down), including indexed documents whose re-index after a
-correction missed the engine.
+correction missed the engine. It also removes upload spool files a killed API left behind,
+and once a night (from ``fixity_hour``, Vietnam time) starts the fixity check of a share of
+the archive (``workers.jobs.fixity``) in a thread of its own.
 """
 
 from __future__ import annotations
@@ -15,13 +18,15 @@ import logging
 import threading
 from datetime import timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
+from ingest import remove_stale_spool, upload_tmp_dir
 from sohoa.core.clock import utcnow
 from sohoa.core.db import session_scope
 from sohoa.core.models import Document
-from sohoa.core.vocab import DocumentStatus, IndexState
+from sohoa.core.vocab import DocumentStatus, FixityScope, IndexState
 from sohoa.services import Services
+from workers.jobs.fixity import nightly_due, run_fixity
 from workers.jobs.indexing import index_with_state
 
 log = logging.getLogger(__name__)
@@ -38,7 +43,8 @@ def reconcile_once(services: Services) -> dict[str, int]:
             or_(Document.lease_expires_at.is_(None), Document.lease_expires_at < now))))
         queued = list(session.scalars(select(Document.id).where(
             Document.status == DocumentStatus.QUEUED,
-            Document.created_at < now - timedelta(seconds=QUEUED_GRACE_SECONDS))))
+            and_(Document.retry_at.is_(None), Document.created_at < now - timedelta(seconds=QUEUED_GRACE_SECONDS))
+            | (Document.retry_at <= now))))
         pending = list(
             session.scalars(
                 select(Document.id).where(  # indexed: a re-index (correction) missed
@@ -62,13 +68,46 @@ def reconcile_once(services: Services) -> dict[str, int]:
         if index_with_state(services, document_id) != IndexState.INDEXED:
             break  # still down: try the rest on the next pass
         indexed += 1
-    return {"expired": len(expired), "lost": len(lost), "index_pending": len(pending), "indexed": indexed}
+    spool = remove_stale_spool(upload_tmp_dir(services.settings),
+                               older_than_seconds=services.settings.spool_stale_hours * 3600)
+    for name in spool:
+        log.warning("removed upload spool file %s left by a request that died", name)
+    return {"expired": len(expired), "lost": len(lost), "index_pending": len(pending), "indexed": indexed,
+            "spool_removed": len(spool)}
+
+
+class NightlyFixity:
+    """Starts the nightly fixity share in a thread when it is due, one at a time."""
+
+    def __init__(self, services: Services, stop: threading.Event) -> None:
+        self.services, self.stop = services, stop
+        self.thread: threading.Thread | None = None
+
+    def maybe_start(self) -> bool:
+        if self.thread is not None and self.thread.is_alive():
+            return False
+        if not nightly_due(self.services):
+            return False
+        self.thread = threading.Thread(target=self._run, name="fixity", daemon=True)
+        self.thread.start()
+        return True
+
+    def _run(self) -> None:
+        share = 1.0 / self.services.settings.fixity_cycle_days
+        try:
+            report = run_fixity(self.services, scope=FixityScope.SHARE, share=share, stop=self.stop)
+            log.info("fixity: %d files checked, %d problems", report.checked, len(report.problems))
+        except Exception:
+            log.exception("nightly fixity check failed")
 
 
 def run_reconciler(services: Services, interval_seconds: float, stop: threading.Event) -> None:
     """Reconcile every ``interval_seconds`` until ``stop`` is set; a failing pass is logged."""
+    fixity = NightlyFixity(services, stop)
     while not stop.is_set():
         try:
+            if fixity.maybe_start():
+                log.info("nightly fixity check started")
             counts = reconcile_once(services)
             if any(counts.values()):
                 log.info("reconciler: %s", counts)

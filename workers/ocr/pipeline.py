@@ -8,7 +8,9 @@
 
 Each stage takes the page's inputs and returns its output; new stages (orientation,
 deskew, preprocessing, searchable PDF) slot in between without touching the job. A page
-that fails becomes a failed ``PageOutcome`` with a code; its siblings carry on.
+that fails becomes a failed ``PageOutcome`` with a code; its siblings carry on. A transient
+fault (``sohoa.core.faults``: disk full, a dependency down, the worker's shutdown) is not the
+page's: it propagates, and the job puts the document back in the queue.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 
 from sohoa.core.config import Settings
 from sohoa.core.errors import SohoaError
+from sohoa.core.faults import is_transient
 from sohoa.core.vocab import PageStatus, TextSource
 from sohoa.domain.vntext import nfc
 from workers.ocr.imaging import looks_misoriented, prepare_page, rotate_image
@@ -54,16 +57,20 @@ class PageOutcome:
 
 
 def process_page(source: PageSource, number: int, *, settings: Settings, engine: OcrEngine) -> PageOutcome:
-    """Read page ``number``; never raises for a problem confined to this page."""
+    """Read page ``number``; never raises for a problem confined to this page, always for a
+    transient fault."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=f"sohoa-p{number:04d}-") as tmp:
         try:
             outcome = _read_page(source, number, settings=settings, engine=engine, workdir=Path(tmp))
-        except SohoaError as e:
-            outcome = _failed(number, e.code, e.message)
-        except Exception as e:  # noqa: BLE001 - a broken page must not sink its siblings
-            log.warning("page %d unreadable: %r", number, e)
-            outcome = _failed(number, "page_unreadable", f"{type(e).__name__}: {e}")
+        except Exception as e:
+            if is_transient(e):
+                raise  # not this page's fault: the job stops and the document waits
+            if isinstance(e, SohoaError):
+                outcome = _failed(number, e.code, e.message)
+            else:  # a broken page must not sink its siblings
+                log.warning("page %d unreadable: %r", number, e)
+                outcome = _failed(number, "page_unreadable", f"{type(e).__name__}: {e}")
         if outcome.pdf_path is not None:
             outcome.pdf_path = _keep(outcome.pdf_path)
     outcome.duration_ms = round((time.monotonic() - started) * 1000)
