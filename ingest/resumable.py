@@ -106,6 +106,9 @@ def create_upload(settings: Settings, session_factory: sessionmaker[Session], ca
                        detail={"size_bytes": length, "max_bytes": settings.max_file_bytes})
     if meta.batch_id is not None:
         check_room(settings, session_factory, meta.batch_id, 1)
+    same = _unfinished_twin(session_factory, caller, length, meta)
+    if same is not None:
+        return same
     now = utcnow()
     row = Upload(id=new_id(), owner=caller.owner, created_by_key_id=caller.key_id, state=UploadState.RECEIVING,
                  length=length, offset=0, filename=meta.filename, upload_metadata=meta.raw,
@@ -124,6 +127,26 @@ def create_upload(settings: Settings, session_factory: sessionmaker[Session], ca
         path.unlink(missing_ok=True)
         raise
     return UploadStatus.of(row)
+
+
+def _unfinished_twin(session_factory: sessionmaker[Session], caller: Uploader, length: int,
+                     meta: UploadMeta) -> UploadStatus | None:
+    """The caller's unfinished upload of the same file (by its declared ``sha256``) to the
+    same place: creating it again returns it, so a creation whose answer was lost, or a
+    client that forgot the URL, resumes it instead of leaving a twin to hold the quota."""
+    if meta.sha256 is None:
+        return None
+    with session_factory() as session:
+        query = select(Upload).where(Upload.owner == caller.owner, Upload.state == UploadState.RECEIVING,
+                                     Upload.expected_sha256 == meta.sha256, Upload.length == length,
+                                     Upload.filename == meta.filename)
+        if meta.batch_id is not None:
+            query = query.where(Upload.batch_id == meta.batch_id, Upload.creates_batch.is_(False))
+        else:
+            query = query.where(Upload.creates_batch.is_(True), Upload.agency_code == meta.batch.agency_code,
+                                Upload.procedure_code == meta.batch.procedure_code)
+        row = session.scalars(query.order_by(Upload.created_at.desc()).limit(1)).first()
+        return UploadStatus.of(row) if row is not None else None
 
 
 def _check_quota(settings: Settings, session_factory: sessionmaker[Session], caller: Uploader,

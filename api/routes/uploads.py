@@ -148,6 +148,8 @@ async def _receive(request: Request, writer: ChunkWriter, stop: asyncio.Event) -
             await run_in_threadpool(writer.write, bytes(pending))
         return await run_in_threadpool(writer.commit)
     except (ClientDisconnect, Interrupted) as exc:
+        if pending and writer.checksum is None:  # kept: what arrived of a chunk without a checksum
+            await run_in_threadpool(writer.write, bytes(pending))
         kept = await run_in_threadpool(writer.abort)
         log.info("upload %s: chunk broke off (%s); offset stays %d", writer.upload_id, exc.__class__.__name__, kept)
         return None
