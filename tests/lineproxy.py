@@ -142,6 +142,7 @@ class _Link:
         """Drop the client's side abruptly (RST), as a line that goes down does."""
         try:
             self.client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.client.shutdown(socket.SHUT_RD)  # wakes a thread blocked reading it; close() alone would wait
         except OSError:
             pass
         self.client.close()

@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from sohoa.cli.ingest_client import IngestError, request, error_message
+from sohoa.cli.ingest_client import IngestError, error_message, request
 from sohoa.cli.upload_state import LocalFile, UploadState, run_key
 
 TUS_VERSION = "1.0.0"
@@ -62,9 +62,9 @@ def refused(name: str, error: dict[str, Any]) -> dict[str, Any]:
 
 class ResumableSender:
     def __init__(self, client: httpx.Client, state: UploadState, *, say: Callable[[str], None],
-                 stall_seconds: float = STALL_SECONDS, sleep: Callable[[float], None] = time.sleep) -> None:
+                 stall_seconds: float | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
         self.client, self.state, self.say, self.sleep = client, state, say, sleep
-        self.stall_seconds = stall_seconds
+        self.stall_seconds = STALL_SECONDS if stall_seconds is None else stall_seconds
         self.chunk = FIRST_CHUNK
         self._backoff = BACKOFF_FIRST
         self._progress_at = time.monotonic()
@@ -208,10 +208,14 @@ class ResumableSender:
             self._pause(f"the API answered {response.status_code}")
 
     def _progressed(self, sent: int, seconds: float) -> None:
-        """Bytes were stored: reset the backoff and the stall clock, fit the chunk to the line."""
+        """Bytes were stored: reset the backoff and the stall clock, fit the chunk to the line.
+        Only a full chunk tells the rate (a file's small last one is mostly latency); the
+        size grows at most fourfold a step, so one lucky measure cannot make a huge chunk."""
         self._progress_at, self._backoff = time.monotonic(), BACKOFF_FIRST
-        rate = sent / max(seconds, 1e-3)
-        self.chunk = int(min(MAX_CHUNK, max(MIN_CHUNK, rate * CHUNK_SECONDS)))
+        if sent < self.chunk:
+            return
+        fitted = sent / max(seconds, 1e-3) * CHUNK_SECONDS
+        self.chunk = int(min(MAX_CHUNK, self.chunk * 4, max(MIN_CHUNK, fitted)))
 
     def _pause(self, why: str, *, quiet: bool = False) -> None:
         stalled = time.monotonic() - self._progress_at
@@ -249,7 +253,7 @@ def _mb(size: int) -> str:
 
 
 def send_files(client: httpx.Client, files: list[tuple[Path, str]], codes: dict[str, str], state: UploadState, *,
-               say: Callable[[str], None], stall_seconds: float = STALL_SECONDS,
+               say: Callable[[str], None], stall_seconds: float | None = None,
                ) -> tuple[str | None, list[dict[str, Any]]]:
     """Every file, one after the other, into one batch: the first file's upload creates it
     (with ``codes``), the others join it. The same command run again continues that batch
