@@ -1,6 +1,6 @@
 """Resumable uploads (tus 1.0): creation, offsets, chunks, termination, expiry. No HTTP here.
 
-The bytes of an unfinished upload live in ``var/uploads/<id>.part``; its row in ``uploads``
+The bytes of an unfinished upload live in ``<archive>/uploads/<id>.part``; its row in ``uploads``
 holds the acknowledged offset. A chunk is written at that offset, checked (its length
 against ``Content-Length`` and ``Upload-Length``, its checksum when one was sent), fsynced,
 and only then is the new offset written (compare-and-set on the old one) and acknowledged.
@@ -24,11 +24,14 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -53,6 +56,7 @@ from sohoa.core.vocab import UNFINISHED_UPLOAD_STATES, UploadState
 
 log = logging.getLogger(__name__)
 
+HAND_OVER = ".handover-"  # a complete file's second name, on its way into the archive
 TERMINAL_STATES = (UploadState.DONE, UploadState.FAILED, UploadState.EXPIRED, UploadState.TERMINATED)
 
 
@@ -85,8 +89,41 @@ class UploadStatus:
                    row.creates_batch, row.upload_metadata, row.expires_at, row.error_code, row.error_message)
 
 
+class _RunningHashes:
+    """The SHA-256 of each upload's stored bytes, carried along as its chunks are written in
+    this process, so completion need not read the whole file again. A chunk written by
+    another process, or a restart, leaves a gap: then completion reads the file."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_upload: dict[str, tuple[int, Any]] = {}
+
+    def resume(self, upload_id: str, offset: int) -> Any:
+        with self._lock:
+            known = self._by_upload.get(upload_id)
+        if known is not None and known[0] == offset:
+            return known[1].copy()
+        return hashlib.sha256() if offset == 0 else None
+
+    def store(self, upload_id: str, offset: int, digest: Any) -> None:
+        with self._lock:
+            self._by_upload[upload_id] = (offset, digest)
+
+    def take(self, upload_id: str, length: int) -> str | None:
+        """The file's SHA-256 when every byte of it went through this process, else None."""
+        with self._lock:
+            known = self._by_upload.pop(upload_id, None)
+        return known[1].hexdigest() if known is not None and known[0] == length else None
+
+
+RUNNING_SHA256 = _RunningHashes()
+
+
 def uploads_dir(settings: Settings) -> Path:
-    return settings.var_dir / "uploads"
+    """On the archive's volume: every process of the production stack (the API, the
+    reconciler that finishes and expires uploads) sees the same files, and a complete file
+    becomes its original by a hard link, not a copy."""
+    return settings.archive_root / "uploads"
 
 
 def part_path(settings: Settings, upload_id: str) -> Path:
@@ -209,6 +246,7 @@ class ChunkWriter:
         self.upload_id, self.length, self.start = row.id, row.length, row.offset
         self.content_length, self.checksum = content_length, checksum
         self.hasher = checksum.hasher() if checksum else None
+        self.whole = RUNNING_SHA256.resume(row.id, row.offset)
         self.received = 0
 
     def write(self, data: bytes) -> None:
@@ -217,6 +255,8 @@ class ChunkWriter:
                            code="upload_length_exceeded", detail={"length": self.length})
         if self.hasher is not None:
             self.hasher.update(data)
+        if self.whole is not None:
+            self.whole.update(data)
         view = memoryview(data)
         while view:
             view = view[os.write(self.fd, view):]
@@ -269,6 +309,8 @@ class ChunkWriter:
         if not moved or row is None:  # expired or cancelled meanwhile
             self._cut()
             raise Conflict("the upload changed while this chunk was written", code="offset_mismatch")
+        if self.whole is not None:
+            RUNNING_SHA256.store(self.upload_id, offset, self.whole)
         return UploadStatus.of(row)
 
 
@@ -333,12 +375,14 @@ def expire_uploads(settings: Settings, session_factory: sessionmaker[Session],
 
 
 def _remove_strays(settings: Settings, known: set[str], horizon: datetime) -> int:
-    """Files left by a creation that died between its file and its row, or by a forgotten row."""
+    """Files left by a creation that died between its file and its row, by a forgotten row,
+    or by a registration that died after handing the bytes over."""
     removed = 0
     folder = uploads_dir(settings)
-    for path in folder.glob("*.part") if folder.is_dir() else ():
+    for path in folder.iterdir() if folder.is_dir() else ():
+        stray = (path.name.endswith(".part") and path.stem not in known) or HAND_OVER in path.name
         with contextlib.suppress(FileNotFoundError):
-            if path.stem not in known and path.stat().st_mtime < horizon.timestamp():
+            if stray and path.stat().st_mtime < horizon.timestamp():
                 path.unlink()
                 removed += 1
     return removed

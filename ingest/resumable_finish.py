@@ -8,7 +8,7 @@ Exactly once, whatever is retried or crashes: one caller at a time claims the up
 (compare-and-set on ``claimed_at``; a claim older than ``CLAIM_SECONDS`` counts as
 abandoned), the batch a new-batch upload creates has the id fixed at creation, and the
 batch item names the upload under a unique constraint, so a second registration cannot
-add a second item: it finds the first. The file's bytes stay in ``var/uploads`` until the
+add a second item: it finds the first. The file's bytes stay in the uploads folder until the
 upload is marked done; the archive gets a hard link of them (no copy on one filesystem).
 Until then the last chunk's request, a client asking for the result, or the reconciler
 (``finish_pending_uploads``) may all try; the first wins, the others read its outcome.
@@ -28,8 +28,8 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ingest.register import BatchMeta, FileOutcome, create_batch, ingest_batch, upload_tmp_dir
-from ingest.resumable import UploadStatus, part_path
+from ingest.register import BatchMeta, FileOutcome, create_batch, ingest_batch
+from ingest.resumable import HAND_OVER, RUNNING_SHA256, UploadStatus, part_path
 from ingest.spool import SpooledUpload
 from sohoa.core.clock import utcnow
 from sohoa.core.config import Settings
@@ -43,6 +43,7 @@ from sohoa.storage.archive import ArchiveStore, sha256_file
 log = logging.getLogger(__name__)
 
 CLAIM_SECONDS = 600  # a registration still claimed after this long died with its process
+PENDING_GRACE_SECONDS = 60  # the reconciler leaves a just-completed upload to the request that completed it
 Enqueue = Callable[[str], None]
 
 
@@ -109,11 +110,11 @@ def _register(settings: Settings, session_factory: sessionmaker[Session], archiv
     if not source.is_file():
         raise _CannotJoin(SohoaError("the upload's bytes were lost before it was registered; send the file "
                                      "again", code="upload_lost"))
-    sha256 = sha256_file(source)
+    sha256 = RUNNING_SHA256.take(row.id, row.length) or sha256_file(source)
     if row.expected_sha256 is not None and sha256 != row.expected_sha256:
         raise _CannotJoin(SohoaError("the file that arrived does not match the sha256 sent with it; send it "
                                      "again", code="checksum_mismatch", detail={"sha256": sha256}))
-    spooled = SpooledUpload(row.filename, _hand_over(settings, source), sha256, row.length, upload_id=row.id)
+    spooled = SpooledUpload(row.filename, _hand_over(source), sha256, row.length, upload_id=row.id)
     meta = BatchMeta(row.agency_code, row.procedure_code, row.note, row.created_by_key_id)
     try:
         if row.creates_batch:
@@ -129,12 +130,10 @@ def _register(settings: Settings, session_factory: sessionmaker[Session], archiv
         log.info("upload %s was registered by a concurrent caller", row.id)
 
 
-def _hand_over(settings: Settings, source: Path) -> Path:
+def _hand_over(source: Path) -> Path:
     """A second name for the upload's bytes, for ingest to move into the archive, while the
     upload keeps its own until it is marked done (a copy where hard links fail)."""
-    folder = upload_tmp_dir(settings)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"resumable-{source.stem}-{new_id()[:8]}"
+    target = source.with_name(f"{source.stem}{HAND_OVER}{new_id()[:8]}")
     try:
         os.link(source, target)
     except OSError:
@@ -160,8 +159,10 @@ def finish_pending_uploads(settings: Settings, session_factory: sessionmaker[Ses
                            *, enqueue: Enqueue | None = None) -> int:
     """Register uploads whose last byte arrived but whose registration did not happen (the
     API stopped in between, or the database was briefly down). The reconciler runs it."""
+    settled = utcnow() - timedelta(seconds=PENDING_GRACE_SECONDS)
     with session_factory() as session:
-        pending = list(session.scalars(select(Upload.id).where(Upload.state == UploadState.COMPLETE)))
+        pending = list(session.scalars(select(Upload.id).where(Upload.state == UploadState.COMPLETE,
+                                                               Upload.updated_at < settled)))
     done = 0
     for upload_id in pending:
         try:

@@ -284,6 +284,10 @@ def test_an_upload_completed_but_not_registered_is_finished_by_the_reconciler(li
         url = create(client, len(SCAN), filename="a.tif").headers["location"]
         upload_all(client, url, SCAN, 512 * 1024)
     assert counts(session_factory) == (0, 0)
+    assert reconcile_once(services)["uploads_finished"] == 0  # left to the request for a minute
+    with session_factory() as session:
+        session.execute(update(Upload).values(updated_at=utcnow() - timedelta(minutes=2)))
+        session.commit()
     assert reconcile_once(services)["uploads_finished"] == 1
     assert reconcile_once(services)["uploads_finished"] == 0
     assert counts(session_factory) == (1, 1)
