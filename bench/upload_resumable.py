@@ -1,6 +1,6 @@
 """What resumable uploads cost and save.
 
-    .venv/bin/python -m bench.upload_resumable [--mb 50] [--rounds 3] [--line-mb 4] [--line-rate 50000]
+    .venv/bin/python -m bench.upload_resumable [--mb 50] [--rounds 5] [--line-mb 4] [--line-rate 50000]
 
 1. Loopback: one ``--mb`` MB scan (an uncompressed TIFF) uploaded through the multipart
    route (``POST /api/v1/batches``, httpx streaming the file, as ``sohoa ingest`` did before)
@@ -137,16 +137,18 @@ def bad_line(api: Api, workdir: Path, megabytes: float, rate: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--mb", type=float, default=50)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--line-mb", type=float, default=4)
     parser.add_argument("--line-rate", type=float, default=50_000, help="bytes/s (50000 = 400 kbit/s)")
     parser.add_argument("--skip-line", action="store_true")
+    parser.add_argument("--skip-loopback", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sohoa-bench-upload-") as tmp:
         workdir = Path(tmp)
         api = Api(workdir)
         try:
-            loopback(api, workdir, args.mb, args.rounds)
+            if not args.skip_loopback:
+                loopback(api, workdir, args.mb, args.rounds)
             if not args.skip_line:
                 bad_line(api, workdir, args.line_mb, args.line_rate)
         finally:
