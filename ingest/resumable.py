@@ -191,8 +191,8 @@ def _check_quota(settings: Settings, session_factory: sessionmaker[Session], cal
     """Counted after the new row is committed, so two creations at once cannot both slip
     under the limit: each sees the other, and over it the new one is removed again."""
     with session_scope(session_factory) as session:
-        held = session.scalar(select(func.coalesce(func.sum(Upload.length), 0)).where(
-            Upload.owner == caller.owner, Upload.state.in_(UNFINISHED_UPLOAD_STATES))) or 0
+        held = int(session.scalar(select(func.coalesce(func.sum(Upload.length), 0)).where(
+            Upload.owner == caller.owner, Upload.state.in_(UNFINISHED_UPLOAD_STATES))) or 0)  # a Decimal on PostgreSQL
         if held <= settings.upload_quota_bytes:
             return
         session.execute(delete(Upload).where(Upload.id == upload_id))

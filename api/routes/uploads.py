@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC
 from email.utils import format_datetime
 
 from fastapi import APIRouter, Request, Response
@@ -64,7 +65,7 @@ def _int_header(request: Request, name: str, *, required: bool) -> int | None:
 def _upload_headers(status: UploadStatus) -> dict[str, str]:
     headers = {"Upload-Offset": str(status.offset), "Cache-Control": "no-store"}
     if status.state == UploadState.RECEIVING:
-        headers["Upload-Expires"] = format_datetime(status.expires_at, usegmt=True)
+        headers["Upload-Expires"] = format_datetime(status.expires_at.astimezone(UTC), usegmt=True)
     return headers
 
 
