@@ -14,7 +14,8 @@ from sqlalchemy.orm import configure_mappers
 
 from api.errors import install_error_handlers
 from api.openapi import install_openapi
-from api.routes import audit, batches, documents, health, keys, pages, records, retry, review, search
+from api.routes import audit, batches, documents, health, keys, pages, records, retry, review, search, uploads
+from api.tus import TusHeaders, UploadWriters
 from ingest import remove_stale_spool, upload_tmp_dir
 from sohoa.core.config import Settings
 from sohoa.services import Services
@@ -49,7 +50,9 @@ def create_app(settings: Settings) -> FastAPI:
         swagger_ui_parameters={"validatorUrl": None},  # no call to the public validator
     )
     install_error_handlers(app)
-    for module in (batches, documents, pages, retry, review, search, records, keys, audit, health):
+    app.add_middleware(TusHeaders)
+    app.state.upload_writers = UploadWriters()
+    for module in (batches, uploads, documents, pages, retry, review, search, records, keys, audit, health):
         app.include_router(module.router)
     install_openapi(app)
     app.mount("/web", StaticFiles(directory=WEB_DIR), name="web")

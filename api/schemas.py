@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field
 
+from sohoa.core.vocab import UploadState
+
 
 def _utc(value: datetime) -> datetime:
     """SQLite hands back naive datetimes; everything stored is UTC, so say so in the JSON."""
@@ -39,6 +41,22 @@ class UploadedDocumentPublic(BatchDocumentBase):
     size_bytes: int | None = None
     mime_type: str | None = None
     pages_total: int | None = None
+
+
+class UploadPublic(BaseModel):
+    """A resumable upload (``GET /api/v1/uploads/{id}``): progress, then what the file became."""
+
+    id: str
+    state: UploadState = Field(description="receiving | complete (being registered) | done | failed")
+    offset: int = Field(description="Bytes stored so far.")
+    length: int
+    filename: str
+    batch_id: str = Field(description="The batch the file joins (a new batch exists once its first file is done).")
+    expires_at: UtcDatetime | None = Field(None, description="While receiving: removed if no bytes come by then.")
+    document: UploadedDocumentPublic | None = Field(None, description="Once done: the document, a duplicate, "
+                                                    "or the rejected file with its error, as a multipart upload "
+                                                    "reports it.")
+    error: ErrorInfo | None = Field(None, description="When failed: why the file could not join its batch.")
 
 
 class BatchCreatedPublic(BaseModel):

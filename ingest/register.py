@@ -107,7 +107,7 @@ def ingest_batch(
         if batch_id is None:
             check_file_count(settings, len(uploads))
             meta = check_meta(meta)
-            batch_id, first = _create_batch(session_factory, meta), 0
+            batch_id, first = create_batch(session_factory, meta), 0
         else:
             meta, first = _continue_batch(settings, session_factory, batch_id, len(uploads))
         queue = _Enqueuer(enqueue)
@@ -124,13 +124,24 @@ def ingest_batch(
     return BatchOutcome(batch_id, [outcomes[pos] for pos in sorted(outcomes)], queue.ok)
 
 
-def _create_batch(session_factory: sessionmaker[Session], meta: BatchMeta) -> str:
-    with session_scope(session_factory) as session:
-        batch = Batch(agency_code=meta.agency_code, procedure_code=meta.procedure_code,
-                      note=meta.note, created_by_key_id=meta.created_by_key_id)
-        session.add(batch)
-        session.flush()
-        return batch.id
+def create_batch(session_factory: sessionmaker[Session], meta: BatchMeta, batch_id: str | None = None) -> str:
+    """A new empty batch; with ``batch_id``, the batch of that id, created unless it exists
+    (a resumable upload fixes its new batch's id up front, so a retried completion finds it)."""
+    try:
+        with session_scope(session_factory) as session:
+            if batch_id is not None and session.get(Batch, batch_id) is not None:
+                return batch_id
+            batch = Batch(agency_code=meta.agency_code, procedure_code=meta.procedure_code,
+                          note=meta.note, created_by_key_id=meta.created_by_key_id)
+            if batch_id is not None:
+                batch.id = batch_id
+            session.add(batch)
+            session.flush()
+            return batch.id
+    except IntegrityError:
+        if batch_id is None:
+            raise
+        return batch_id  # created meanwhile by a concurrent completion
 
 
 def _continue_batch(settings: Settings, session_factory: sessionmaker[Session], batch_id: str,
@@ -151,6 +162,18 @@ def _continue_batch(settings: Settings, session_factory: sessionmaker[Session], 
                        f"{held} and {count} more were sent", code="too_many_files",
                        detail={"max_files": settings.max_files_per_batch, "held": held})
     return meta, (last + 1 if last is not None else 0)
+
+
+def check_room(settings: Settings, session_factory: sessionmaker[Session], batch_id: str, count: int) -> None:
+    """The batch exists and can take ``count`` more files (a resumable upload asks when it
+    starts, so a file is not sent over a slow line only to be refused at the end)."""
+    with session_factory() as session:
+        if session.get(Batch, batch_id) is None:
+            raise NotFound(f"no batch with id {batch_id}", detail={"batch_id": batch_id})
+        held = session.scalar(select(func.count()).where(BatchItem.batch_id == batch_id)) or 0
+    if held + count > settings.max_files_per_batch:
+        raise TooLarge(f"a batch may hold at most {settings.max_files_per_batch} files; this one holds {held}",
+                       code="too_many_files", detail={"max_files": settings.max_files_per_batch, "held": held})
 
 
 def ingest_paths(
@@ -208,7 +231,7 @@ def _ingest_one(
             session.add(StoredFile(document_id=document.id, kind="original", path=stored.path,
                                    sha256=stored.sha256, size_bytes=stored.size_bytes))
             session.add(BatchItem(batch_id=batch_id, position=position, filename=upload.filename,
-                                  document_id=document.id, duplicate=False))
+                                  document_id=document.id, duplicate=False, upload_id=upload.upload_id))
             document_id = document.id
     except IntegrityError:
         # Another upload registered the same bytes between our lookup and our insert.
@@ -228,7 +251,7 @@ def _link_existing(
         if document is None:
             return None
         session.add(BatchItem(batch_id=batch_id, position=position, filename=upload.filename,
-                              document_id=document.id, duplicate=True))
+                              document_id=document.id, duplicate=True, upload_id=upload.upload_id))
         failed = document.status == DocumentStatus.FAILED
         error = None if not failed else SohoaError(
             f"these bytes are document {document.id}, which failed ({document.error_code}: "
@@ -245,7 +268,8 @@ def _reject(
 ) -> FileOutcome:
     with session_scope(session_factory) as session:
         session.add(BatchItem(batch_id=batch_id, position=position, filename=upload.filename,
-                              document_id=None, error_code=error.code, error_message=error.message))
+                              document_id=None, error_code=error.code, error_message=error.message,
+                              upload_id=upload.upload_id))
     log.info("rejected %r in batch %s: %s", upload.filename, batch_id, error.code)
     return FileOutcome(position, upload.filename, None, DocumentStatus.FAILED, False, error,
                        upload.sha256, upload.size_bytes)

@@ -53,6 +53,7 @@ class SpooledUpload:
     sha256: str | None
     size_bytes: int
     error: SohoaError | None = None
+    upload_id: str | None = None  # the resumable upload it came from: its batch item names it
 
     def discard(self) -> None:
         if self.path is not None:

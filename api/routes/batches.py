@@ -57,7 +57,7 @@ async def add_files(batch_id: str, request: Request, key: ClerkKey, services: Se
     that created the batch, or an admin, may add to it; the batch's codes apply; the
     response lists the files of this request. Same per-file rules as the first upload."""
     settings, session_factory = services.settings, services.sessions
-    await run_in_threadpool(_check_may_add, session_factory, key, batch_id)
+    await run_in_threadpool(check_may_add, session_factory, key, batch_id)
     form = await read_batch_form(request, settings)
     outcome = await run_in_threadpool(ingest_batch, settings, session_factory, services.archive, form.uploads,
                                       BatchMeta(created_by_key_id=key.id), batch_id=batch_id,
@@ -66,7 +66,9 @@ async def add_files(batch_id: str, request: Request, key: ClerkKey, services: Se
     return _created(outcome)
 
 
-def _check_may_add(session_factory: sessionmaker[Session], key: ApiKey, batch_id: str) -> None:
+def check_may_add(session_factory: sessionmaker[Session], key: ApiKey, batch_id: str) -> None:
+    """404 for an unknown batch, 403 unless ``key`` created it or is an admin's (also asked
+    before a resumable upload may join a batch)."""
     with session_factory() as session:
         batch = session.get(Batch, batch_id)
         if batch is None:

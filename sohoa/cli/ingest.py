@@ -9,17 +9,9 @@ import click
 import httpx
 
 from sohoa.cli.common import CliError, load_settings
-from sohoa.cli.ingest_client import (
-    IngestError,
-    Progress,
-    batch_id_of,
-    collect_files,
-    describe_error,
-    documents_of,
-    follow_batch,
-    rejections,
-    upload_in_parts,
-)
+from sohoa.cli.ingest_client import IngestError, Progress, collect_files, describe_error, follow_batch, rejections
+from sohoa.cli.resumable_client import send_files
+from sohoa.cli.upload_state import UploadState, default_state_file
 from sohoa.stack.bootstrap import browser_host
 
 
@@ -41,12 +33,16 @@ def _default_api_url() -> str:
               help="Seconds between progress checks.")
 @click.option("--timeout", default=None, type=click.FloatRange(min=1),
               help="Give up waiting after this many seconds (the batch continues).")
+@click.option("--state-file", default=None, type=click.Path(path_type=Path, dir_okay=False),
+              help="Where unfinished uploads are remembered, to resume them. Default: in the user's config folder.")
 def ingest(paths: tuple[Path, ...], api_url: str | None, api_key: str | None,
            agency_code: str | None, procedure_code: str | None, note: str | None,
-           no_wait: bool, poll: float, timeout: float | None) -> None:
+           no_wait: bool, poll: float, timeout: float | None, state_file: Path | None) -> None:
     """Upload files and folders (sorted, hidden files skipped) as ONE batch.
 
-    Exit code 0 when every file ended indexed, 1 when any was rejected or failed.
+    Each file goes up resumably: a dropped line is retried where it stopped, and running
+    the same command again continues the batch. Exit code 0 when every file ended
+    indexed, 1 when any was rejected or failed.
     """
     if not api_key:
         raise CliError("an API key is needed: set SOHOA_API_KEY or pass --api-key "
@@ -54,11 +50,11 @@ def ingest(paths: tuple[Path, ...], api_url: str | None, api_key: str | None,
     files = _collect(list(paths))
     base = (api_url or _default_api_url()).rstrip("/")
     headers = {"Authorization": f"Bearer {api_key}"}
+    codes = {"agency_code": agency_code or "", "procedure_code": procedure_code or "", "note": note or ""}
+    state = UploadState(state_file or default_state_file())
     with httpx.Client(base_url=base, headers=headers, timeout=30.0) as client:
         try:
-            code = _ingest(client, files, {"agency_code": agency_code or "",
-                                           "procedure_code": procedure_code or "",
-                                           "note": note or ""}, no_wait, poll, timeout)
+            code = _ingest(client, files, codes, state, no_wait, poll, timeout)
         except IngestError as exc:
             raise CliError(exc.message, exit_code=3 if exc.code in ("api_unreachable", "key_refused") else 1) from exc
     raise SystemExit(code)
@@ -71,25 +67,16 @@ def _collect(paths: list[Path]) -> list[tuple[Path, str]]:
         raise CliError(exc.message, exit_code=2) from exc
 
 
-def _ingest(client: httpx.Client, files: list[tuple[Path, str]], form: dict[str, str],
+def _ingest(client: httpx.Client, files: list[tuple[Path, str]], codes: dict[str, str], state: UploadState,
             no_wait: bool, poll: float, timeout: float | None) -> int:
     click.echo(f"uploading {len(files)} file(s) to {client.base_url} ...", err=True)
-
-    def sent(done: int, total: int) -> None:
-        if total > 1 and done < total:
-            click.echo(f"  sent {done}/{total} files", err=True)
-
-    batch = upload_in_parts(client, files, form, on_part=sent)
-    batch_id = batch_id_of(batch)
-    if batch.get("enqueued") is False:
-        click.echo("note: the API could not reach the queue; the reconciler will queue the "
-                   "documents when it can", err=True)
-    rejected = rejections(batch)
-    accepted = len(documents_of(batch)) - len(rejected)
-    click.echo(f"batch {batch_id}: {accepted} accepted, {len(rejected)} rejected")
+    batch_id, documents = send_files(client, files, codes, state, say=lambda line: click.echo(line, err=True))
+    rejected = rejections({"documents": documents})
+    accepted = len(documents) - len(rejected)
+    click.echo(f"batch {batch_id or '(none created)'}: {accepted} accepted, {len(rejected)} rejected")
     for item in rejected:
         click.echo(f"  rejected {item.get('filename', '?')}: {describe_error(item.get('error'))}")
-    if no_wait or accepted == 0:
+    if no_wait or accepted == 0 or batch_id is None:
         return 1 if rejected else 0
     progress = _follow(client, batch_id, poll, timeout)
     click.echo(f"batch {batch_id}: {progress.indexed} indexed, {progress.failed} failed, "

@@ -1,15 +1,14 @@
-"""``sohoa ingest``: upload files and folders through the HTTP API as one batch, then follow it.
+"""``sohoa ingest``: the files to send, the API's answers, and following a batch to its end.
 
 It goes through the API rather than the database so that a clerk's machine needs only a
 URL and a key, and so that every upload takes the same checks (type, size, duplicates).
+The files themselves go up resumably (``resumable_client.py``).
 """
 
 from __future__ import annotations
 
-import mimetypes
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,7 +78,7 @@ def error_message(response: httpx.Response) -> str:
         return f"HTTP {response.status_code} {response.reason_phrase}"
 
 
-def _request(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Response:
+def request(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Response:
     try:
         response = client.request(method, url, **kwargs)
     except httpx.TransportError as exc:
@@ -93,72 +92,6 @@ def _request(client: httpx.Client, method: str, url: str, **kwargs: Any) -> http
     if response.status_code >= 400:
         raise IngestError(f"{method} {url} failed: {error_message(response)}", code="api_error")
     return response
-
-
-PART_FILES, PART_BYTES = 50, 64 * 1024 * 1024  # per request after the first
-
-
-def upload_in_parts(client: httpx.Client, files: list[tuple[Path, str]], form: dict[str, str],
-                    on_part: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-    """Upload ``files`` as one batch in several requests; the combined answer.
-
-    The first request carries the first file alone, so the batch exists and the workers
-    start on it while the rest is still being sent; the others follow in parts of at most
-    ``PART_FILES`` files or ``PART_BYTES`` bytes (one file over that size goes alone). A
-    big folder is then never one huge request, and a network failure costs one part:
-    what was sent stays in the batch, and sending the folder again links those files
-    as duplicates. ``on_part(files_sent, files_total)`` reports progress.
-    """
-    parts = split_parts(files)
-    batch = upload_batch(client, parts[0], form)
-    batch_id = batch_id_of(batch)
-    documents = documents_of(batch)
-    sent = len(parts[0])
-    if on_part:
-        on_part(sent, len(files))
-    for part in parts[1:]:
-        try:
-            added = upload_batch(client, part, {}, url=f"/api/v1/batches/{batch_id}/files")
-        except IngestError as exc:
-            raise IngestError(f"{exc.message}; batch {batch_id} holds the first {sent} of {len(files)} "
-                              "files, which are being processed: send the folder again to add the rest "
-                              "(files already sent are linked as duplicates)", code=exc.code) from exc
-        documents += documents_of(added)
-        batch["enqueued"] = bool(batch.get("enqueued", True)) and bool(added.get("enqueued", True))
-        sent += len(part)
-        if on_part:
-            on_part(sent, len(files))
-    batch["documents"] = documents
-    return batch
-
-
-def split_parts(files: list[tuple[Path, str]]) -> list[list[tuple[Path, str]]]:
-    """The first file alone, then runs of files in their order up to the part limits."""
-    parts: list[list[tuple[Path, str]]] = [files[:1]]
-    size = 0
-    for item in files[1:]:
-        item_size = item[0].stat().st_size
-        if len(parts) == 1 or len(parts[-1]) >= PART_FILES or (parts[-1] and size + item_size > PART_BYTES):
-            parts.append([])
-            size = 0
-        parts[-1].append(item)
-        size += item_size
-    return parts
-
-
-def upload_batch(client: httpx.Client, files: list[tuple[Path, str]],
-                 form: dict[str, str], *, url: str = "/api/v1/batches") -> dict[str, Any]:
-    """POST files as one multipart request; httpx streams the open files in chunks."""
-    with ExitStack() as stack:
-        parts = [
-            ("files", (name, stack.enter_context(path.open("rb")),
-                       mimetypes.guess_type(name)[0] or "application/octet-stream"))
-            for path, name in files
-        ]
-        data = {k: v for k, v in form.items() if v}
-        timeout = httpx.Timeout(30.0, write=None, read=600.0)
-        response = _request(client, "POST", url, files=parts, data=data, timeout=timeout)
-    return response.json()
 
 
 def batch_id_of(batch: dict[str, Any]) -> str:
@@ -205,7 +138,7 @@ def follow_batch(client: httpx.Client, batch_id: str, on_progress: Callable[[Pro
     """Poll the batch until every document is indexed or failed (or ``timeout`` passes)."""
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
-        progress = progress_of(_request(client, "GET", f"/api/v1/batches/{batch_id}").json())
+        progress = progress_of(request(client, "GET", f"/api/v1/batches/{batch_id}").json())
         on_progress(progress)
         if progress.finished:
             return progress

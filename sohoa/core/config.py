@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     page_image_concurrency: int = Field(2, ge=1, description="Page images rendered at once by one API "
                                         "process; more requests wait (up to the timeout), then get 503.")
 
+    # Resumable uploads (tus)
+    upload_expiry_hours: float = Field(24.0, gt=0, description="An unfinished resumable upload with no new "
+                                       "bytes for this long is removed.")
+    upload_quota_mb: int = Field(1024, gt=0, description="Most bytes one caller's unfinished resumable "
+                                 "uploads may hold (their declared lengths), in MiB.")
+
     # OCR
     ocr_languages: str = "vie"
     ocr_default_dpi: int = Field(300, ge=50, le=1200)
@@ -108,6 +114,10 @@ class Settings(BaseSettings):
     @property
     def worker_count(self) -> int:
         return self.workers or (os.cpu_count() or 1)
+
+    @property
+    def upload_quota_bytes(self) -> int:
+        return self.upload_quota_mb * 1024 * 1024
 
     @property
     def archive_root(self) -> Path:

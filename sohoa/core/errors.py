@@ -47,6 +47,24 @@ class Conflict(SohoaError):
     code, status = "conflict", 409
 
 
+class Gone(SohoaError):
+    code, status = "gone", 410
+
+
+class PreconditionFailed(SohoaError):
+    code, status = "precondition_failed", 412
+
+
+class Locked(SohoaError):
+    code, status = "locked", 423
+
+
+class ChecksumMismatch(SohoaError):
+    """A chunk whose bytes do not match its ``Upload-Checksum`` (tus checksum extension: 460)."""
+
+    code, status = "checksum_mismatch", 460
+
+
 class TooLarge(SohoaError):
     code, status = "file_too_large", 413
 

@@ -27,7 +27,15 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from sohoa.core.clock import utcnow
-from sohoa.core.vocab import DocumentStatus, IndexState, LegalStatus, PageStatus, RecordKind, ReviewState
+from sohoa.core.vocab import (
+    DocumentStatus,
+    IndexState,
+    LegalStatus,
+    PageStatus,
+    RecordKind,
+    ReviewState,
+    UploadState,
+)
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -135,9 +143,46 @@ class BatchItem(Base):
     duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)
+    upload_id: Mapped[str | None] = mapped_column(
+        String(32), unique=True, doc="The resumable upload this file came from: at most one item per upload.")
 
     batch: Mapped[Batch] = relationship(back_populates="items")
     document: Mapped[Document | None] = relationship()
+
+
+class Upload(Base):
+    """A resumable (tus) upload: its bytes live in ``var/uploads/<id>.part`` until complete.
+
+    ``offset`` is the last acknowledged byte count, written only after those bytes were
+    fsynced, so it never runs ahead of the file. ``owner`` is the caller's identity
+    (``key:<id>`` today) for access and quota. ``batch_id`` is the batch the file joins:
+    an existing one, or one this upload creates (``creates_batch``) with that id, when it
+    completes. ``claimed_at`` marks a registration in progress (one at a time).
+    """
+
+    __tablename__ = "uploads"
+    __table_args__ = (Index("ix_uploads_owner_state", "owner", "state"), Index("ix_uploads_state", "state"))
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    owner: Mapped[str] = mapped_column(String(64))
+    created_by_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    state: Mapped[str] = mapped_column(String(16), default=UploadState.RECEIVING)
+    length: Mapped[int] = mapped_column(BigInteger)
+    offset: Mapped[int] = mapped_column(BigInteger, default=0)
+    filename: Mapped[str] = mapped_column(String(512))
+    upload_metadata: Mapped[str] = mapped_column(Text, default="", doc="Upload-Metadata as sent, echoed by HEAD.")
+    batch_id: Mapped[str] = mapped_column(String(32))
+    creates_batch: Mapped[bool] = mapped_column(Boolean, default=False)
+    agency_code: Mapped[str | None] = mapped_column(String(64))
+    procedure_code: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    expected_sha256: Mapped[str | None] = mapped_column(String(64), doc="Whole-file SHA-256 the client declared.")
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Page(Base):

@@ -51,6 +51,30 @@ class BatchStatus(StrEnum):
     DONE = "done"
 
 
+class UploadState(StrEnum):
+    """A resumable upload's life: bytes arrive while ``receiving``; ``complete`` once every
+    byte is stored (it is being registered); then ``done`` (it joined its batch: a document,
+    a duplicate or a rejected file, like any upload) or ``failed`` (it could not join: the
+    batch is full, or gone). ``expired`` and ``terminated`` uploads lost their bytes."""
+
+    RECEIVING = "receiving"
+    COMPLETE = "complete"
+    DONE = "done"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    TERMINATED = "terminated"
+
+
+UNFINISHED_UPLOAD_STATES = frozenset({UploadState.RECEIVING, UploadState.COMPLETE})
+
+
+class ChecksumAlgorithm(StrEnum):
+    """Chunk checksums of the tus checksum extension (``Upload-Checksum: sha256 <base64>``)."""
+
+    SHA1 = "sha1"
+    SHA256 = "sha256"
+
+
 class FileKind(StrEnum):
     """What a stored file in the archive is (``stored_files.kind``)."""
 

@@ -28,6 +28,7 @@ class World:
     doc: str
     record: str
     key: int  # a throwaway key for the key-management routes
+    upload: str  # a resumable upload the clerk started
     sessions: sessionmaker[Session]
 
     def failed(self) -> dict[str, Any]:
@@ -54,7 +55,14 @@ def world(api, keys, session_factory, settings, services) -> World:
         record = refresh_from_document(session, doc).id
         key = create_key(session, role="clerk", name="spare")[0].id
     index_document(services, doc)
-    return World(batch=batch, doc=doc, record=record, key=key, sessions=session_factory)
+    upload = api.post("/api/v1/uploads", headers={**keys.auth("clerk"), **TUS_NEW}).headers["location"]
+    return World(batch=batch, doc=doc, record=record, key=key, upload=upload.rsplit("/", 1)[1],
+                 sessions=session_factory)
+
+
+TUS = {"Tus-Resumable": "1.0.0"}
+TUS_NEW = {**TUS, "Upload-Length": "10", "Upload-Metadata": "filename eC5wbmc="}
+TUS_EMPTY_CHUNK = {**TUS, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}
 
 
 # (method, path, allowed roles, audit events per allowed call, request kwargs)
@@ -84,13 +92,19 @@ ROUTES = [
     ("get", "/api/v1/audit/export", {"admin"}, 1, None),
     ("post", "/api/v1/documents/{doc}/retry", {"admin"}, 1, lambda w: w.failed()),
     ("post", "/api/v1/retry", {"admin"}, 0, lambda w: {"json": {"error_code": "none_such"}}),
+    ("post", "/api/v1/uploads", {"admin", "clerk"}, 0, lambda w: {"headers": TUS_NEW}),
+    ("head", "/api/v1/uploads/{upload}", {"admin", "clerk"}, 0, lambda w: {"headers": TUS}),
+    ("patch", "/api/v1/uploads/{upload}", {"admin", "clerk"}, 0, lambda w: {"headers": TUS_EMPTY_CHUNK}),
+    ("get", "/api/v1/uploads/{upload}", {"admin", "clerk"}, 0, None),
+    ("delete", "/api/v1/uploads/{upload}", {"admin", "clerk"}, 0, lambda w: {"headers": TUS}),
 ]
-PUBLIC = {("get", "/healthz")}
+PUBLIC = {("get", "/healthz"), ("options", "/api/v1/uploads")}
 
 
 def _template(path: str) -> str:
     return (path.split("?")[0].replace("{batch}", "{batch_id}").replace("{doc}", "{document_id}")
-            .replace("{record}", "{record_id}").replace("{key}", "{key_id}").replace("/pages/1/", "/pages/{number}/"))
+            .replace("{record}", "{record_id}").replace("{key}", "{key_id}").replace("/pages/1/", "/pages/{number}/")
+            .replace("{upload}", "{upload_id}"))
 
 
 def test_the_table_covers_every_route(api):
@@ -106,18 +120,19 @@ def audit_count(session_factory) -> int:
 @pytest.mark.parametrize(("method", "path", "allowed", "events", "kwargs"), ROUTES,
                          ids=[f"{m} {p}" for m, p, *_ in ROUTES])
 def test_each_role_on_each_route(api, keys, world, session_factory, method, path, allowed, events, kwargs):
-    url = path.format(batch=world.batch, doc=world.doc, record=world.record, key=world.key)
+    url = path.format(batch=world.batch, doc=world.doc, record=world.record, key=world.key, upload=world.upload)
     assert getattr(api, method)(url, **(kwargs(world) if kwargs else {})).status_code == 401
     for role in ROLES:
-        headers = {**keys.auth(role), "X-Purpose": PURPOSE}
+        extra = kwargs(world) if kwargs else {}
+        headers = {**keys.auth(role), "X-Purpose": PURPOSE, **extra.pop("headers", {})}
         before = audit_count(session_factory)
-        response = getattr(api, method)(url, headers=headers, **(kwargs(world) if kwargs else {}))
+        response = getattr(api, method)(url, headers=headers, **extra)
         if role not in allowed:
             assert response.status_code == 403, (role, response.text)
-            assert response.json()["error"]["code"] == "forbidden"
+            assert method == "head" or response.json()["error"]["code"] == "forbidden"  # HEAD has no body
             assert audit_count(session_factory) == before
             continue
-        assert response.status_code in (200, 201, 202), (role, response.text)
+        assert response.status_code in (200, 201, 202, 204), (role, response.text)
         assert audit_count(session_factory) == before + events, role
         if events:
             with session_factory() as session:

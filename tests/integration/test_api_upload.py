@@ -207,19 +207,19 @@ def test_adding_beyond_the_batch_limit_is_413_and_stores_nothing(api, keys, sett
         assert session.scalar(select(func.count()).select_from(BatchItem)) == 1
 
 
-def test_client_upload_failing_in_a_later_part_names_the_batch_and_what_arrived(api, keys, settings, tmp_path,
-                                                                               monkeypatch):
-    from sohoa.cli import ingest_client
+def test_client_upload_failing_on_a_later_file_names_the_batch_and_what_arrived(api, keys, settings, tmp_path):
+    from sohoa.cli.ingest_client import IngestError
+    from sohoa.cli.resumable_client import send_files
+    from sohoa.cli.upload_state import UploadState
 
     settings.max_files_per_batch = 2
-    monkeypatch.setattr(ingest_client, "PART_FILES", 1)
     files = []
     for name in ("a.png", "b.png", "c.png"):
         (tmp_path / name).write_bytes(filegen.png(name))
         files.append((tmp_path / name, name))
     api.headers.update(keys.auth("clerk"))
-    with pytest.raises(ingest_client.IngestError) as failure:
-        ingest_client.upload_in_parts(api, files, {})
+    with pytest.raises(IngestError) as failure:
+        send_files(api, files, {}, UploadState(tmp_path / "state.json"), say=lambda _line: None)
     assert failure.value.code == "api_error" and "too_many_files" in failure.value.message
     named = re.search(r"batch ([0-9a-f]{32}) holds", failure.value.message)
     assert named is not None, failure.value.message

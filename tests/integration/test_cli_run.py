@@ -103,7 +103,8 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
 
 def ingest(stack: Stack, key: str, *args: str):
     env = {**stack.env, "SOHOA_API_KEY": key}
-    return CliRunner().invoke(main, ["ingest", "--api-url", stack.base, "--poll", "0.3", *args],
+    return CliRunner().invoke(main, ["ingest", "--api-url", stack.base, "--poll", "0.3",
+                                     "--state-file", str(stack.tmp_path / "ingest-state.json"), *args],
                               env=env, catch_exceptions=False)
 
 
@@ -121,7 +122,7 @@ def test_run_serves_ingests_and_stops_cleanly_on_ctrl_c(stack: Stack, tmp_path: 
     scans.mkdir()
     (scans / "a-khai-sinh.png").write_bytes(png_bytes(["GIẤY KHAI SINH", "Họ và tên: Nguyễn Văn An"]))
     (scans / "b-don.png").write_bytes(png_bytes(["ĐƠN ĐỀ NGHỊ", "Họ và tên: Trần Thị Bình"]))
-    done = ingest(stack, key, str(scans), "--timeout", "120")  # two requests: the first file goes alone
+    done = ingest(stack, key, str(scans), "--timeout", "120")  # the first file creates the batch
     assert done.exit_code == 0, done.output
     assert "sent 1/2 files" in done.output
     assert "2 indexed, 0 failed" in done.output

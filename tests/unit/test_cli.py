@@ -156,24 +156,6 @@ def test_startup_checks_name_what_to_fix() -> None:
             check_port_free("127.0.0.1", busy.getsockname()[1])
 
 
-def test_uploads_go_in_parts_first_file_alone_then_within_the_limits(tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    from sohoa.cli import ingest_client
-
-    monkeypatch.setattr(ingest_client, "PART_FILES", 3)
-    monkeypatch.setattr(ingest_client, "PART_BYTES", 100)
-    sizes = [10, 10, 10, 10, 10, 90, 150, 10]
-    files = []
-    for i, size in enumerate(sizes):
-        path = tmp_path / f"f{i}.png"
-        path.write_bytes(b"x" * size)
-        files.append((path, path.name))
-    parts = ingest_client.split_parts(files)
-    assert [[name for _, name in part] for part in parts] == [
-        ["f0.png"], ["f1.png", "f2.png", "f3.png"], ["f4.png", "f5.png"], ["f6.png"], ["f7.png"]]
-    assert [item for part in parts for item in part] == files  # every file once, in order
-
-
 def test_archive_gc_lists_then_deletes_an_unreferenced_original(env: dict[str, str], tmp_path: Path) -> None:
     import os
     import time

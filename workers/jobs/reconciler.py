@@ -8,8 +8,10 @@ Every pass re-enqueues
 and indexes documents whose pages are all processed but whose indexing is ``pending``
 (the search engine was down), including indexed documents whose re-index after a
 correction missed the engine. It also removes upload spool files a killed API left behind,
-and once a night (from ``fixity_hour``, Vietnam time) starts the fixity check of a share of
-the archive (``workers.jobs.fixity``) in a thread of its own.
+registers resumable uploads whose last byte arrived but whose registration did not
+happen, removes abandoned partial uploads, and once a night (from ``fixity_hour``, Vietnam
+time) starts the fixity check of a share of the archive (``workers.jobs.fixity``) in a
+thread of its own.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from datetime import timedelta
 from sqlalchemy import and_, or_, select
 
 from ingest import remove_stale_spool, upload_tmp_dir
+from ingest.resumable import expire_uploads
+from ingest.resumable_finish import finish_pending_uploads
 from sohoa.core.clock import utcnow
 from sohoa.core.db import session_scope
 from sohoa.core.models import Document
@@ -73,7 +77,14 @@ def reconcile_once(services: Services) -> dict[str, int]:
     for name in spool:
         log.warning("removed upload spool file %s left by a request that died", name)
     return {"expired": len(expired), "lost": len(lost), "index_pending": len(pending), "indexed": indexed,
-            "spool_removed": len(spool)}
+            "spool_removed": len(spool), **reconcile_uploads(services)}
+
+
+def reconcile_uploads(services: Services) -> dict[str, int]:
+    """Register complete uploads left unregistered, then expire abandoned ones."""
+    settings = services.settings
+    finished = finish_pending_uploads(settings, services.sessions, services.archive, enqueue=services.queue.enqueue)
+    return {"uploads_finished": finished, **expire_uploads(settings, services.sessions)}
 
 
 class NightlyFixity:
