@@ -73,7 +73,9 @@ def test_killed_worker_job_is_retried_and_finished(settings, redis_conn, session
         reads.append(image.name)
         return ocr_image(image, **kwargs)
 
-    pages = ws.LINES * 2  # six pages: long enough to be killed in the middle
+    # twelve pages: long enough to be killed in the middle even when a loaded machine is
+    # slow to poll the progress (six were read to the end once under a load of 10)
+    pages = ws.LINES * 4
     doc_id = ws.add_document(settings, session_factory, ws.tiff_bytes(pages), "image/tiff", "long.tif")
     jobs = ws.install_jobs(settings, ocr_engine=counting)
     jobs.services.queue.enqueue(doc_id)
@@ -101,7 +103,8 @@ def test_killed_worker_job_is_retried_and_finished(settings, redis_conn, session
     with session_scope(session_factory) as session:
         doc = session.get(Document, doc_id)
         assert doc is not None
-        assert (doc.status, doc.attempts, doc.pages_done, doc.pages_total) == (DocumentStatus.INDEXED, 2, 6, 6)
+        assert (doc.status, doc.attempts) == (DocumentStatus.INDEXED, 2)
+        assert doc.pages_done == doc.pages_total == len(pages)
         statuses = session.scalars(select(Page.status).where(Page.document_id == doc_id)).all()
-    assert statuses == [PageStatus.DONE] * 6
+    assert statuses == [PageStatus.DONE] * len(pages)
     assert len(reads) == len(pages) - done_before  # pages done before the kill were not redone
