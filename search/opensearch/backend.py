@@ -1,8 +1,13 @@
 """``OpenSearchBackend``: the ``SearchBackend`` protocol on an OpenSearch cluster.
 
 One engine document per page (id ``<document_id>:<page>``), written through the alias
-of a versioned index (see ``versions.py``). Writes wait for a refresh by default, so a
-document the worker marks ``indexed`` is searchable at that moment.
+of a versioned index (see ``versions.py``). The bulk that writes a document refreshes the
+shards it touched (``refresh=true``) before it returns, so a document the worker marks
+``indexed`` is searchable at that moment, on every copy. Not ``wait_for``: that waits for
+the next scheduled refresh (up to ``refresh_interval``, 1 s, of an idle worker per
+document) and never returns for a version being loaded by a rebuild, whose refresh is off
+until the swap; a worker finishes a few documents a second at most, so the extra
+refreshes cost the cluster no more than its own schedule does.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from opensearchpy.exceptions import NotFoundError, TransportError
 
 from search.base import IndexedDocument, SearchFilters, SearchQuery, SearchResult
 from search.errors import DocumentRejected, SearchUnavailable
-from search.opensearch import cursor, dsl, versions
+from search.opensearch import dsl, versions
 from search.opensearch.bulk import PageAction, bulk_write
 from search.opensearch.client import RetryPolicy, call, client_from_settings, policy_from_settings
 from search.opensearch.mapping import page_id, page_source
@@ -41,14 +46,12 @@ class OpenSearchBackend:
         *,
         policy: RetryPolicy | None = None,
         refresh: bool = True,
-        exact_score_cursor: bool | None = None,
     ) -> None:
         self.client = client
         self.index = index
         self.policy = policy or RetryPolicy()
         self.refresh = refresh  # False: rely on the cluster's refresh interval (bulk jobs)
         self._alias_ready = False
-        self.exact_score_cursor = exact_score_cursor  # None: ask the engine on first use
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenSearchBackend:
@@ -94,7 +97,7 @@ class OpenSearchBackend:
             for doc in docs
             for page in doc.pages
         ]
-        return targets, bulk_write(self.client, actions, self.policy, refresh=self._bulk_refresh())
+        return targets, bulk_write(self.client, actions, self.policy, refresh=self.refresh)
 
     def delete_document(self, document_id: str) -> None:
         """Remove every page of the document (a missing alias or document is not an error)."""
@@ -142,7 +145,7 @@ class OpenSearchBackend:
             parsed, query.filters, size=query.size,
             offset=(query.page - 1) * query.size, search_after=search_after, facets=query.facets,
         )
-        response = self._read("search", lambda: self._run_search(body, search_after))
+        response = self._read("search", body)
         if response is None:  # no index yet
             return SearchResult(total=0, hits=[], facets=dsl.to_facets({}) if query.facets else None)
         hits = response["hits"]
@@ -150,28 +153,12 @@ class OpenSearchBackend:
         return SearchResult(total=int(hits["total"]["value"]), hits=[dsl.to_hit(h) for h in hits["hits"]],
                             facets=facets)
 
-    def _run_search(self, body: dict[str, Any], search_after: list[Any] | None) -> dict[str, Any]:
-        def run(b: dict[str, Any]) -> dict[str, Any]:
-            return self.client.search(index=self.index, body=b)
-
-        if search_after is None:
-            return run(body)
-        if self._exact_scores():
-            return cursor.exact_page(run, body, search_after)
-        return cursor.inexact_page(run, body, search_after)
-
-    def _exact_scores(self) -> bool:
-        """Does a hit's score round-trip as a cursor? Not on osmem (see ``cursor.py``)."""
-        if self.exact_score_cursor is None:
-            info = call(self.policy, "info", self.client.info)
-            self.exact_score_cursor = info.get("version", {}).get("build_hash") != "osmem"
-        return self.exact_score_cursor
-
     def count(self, filters: SearchFilters | None = None) -> int:
-        """Number of indexed pages matching the filters."""
-        body = {"query": {"bool": {"filter": dsl.filter_clauses(filters)}}}
-        response = self._read("count", lambda: self.client.count(index=self.index, body=body))
-        return 0 if response is None else int(response["count"])
+        """Number of indexed pages matching the filters (a search without hits, so a lost
+        shard is an error here too rather than a smaller number)."""
+        body = {"query": {"bool": {"filter": dsl.filter_clauses(filters)}}, "size": 0, "track_total_hits": True}
+        response = self._read("count", body)
+        return 0 if response is None else int(response["hits"]["total"]["value"])
 
     def ping(self) -> bool:
         try:
@@ -194,9 +181,6 @@ class OpenSearchBackend:
         building = versions.alias_targets(self.client, versions.next_alias(self.index), self.policy)
         return [self.index, *[name for name in building if name]]
 
-    def _bulk_refresh(self) -> bool | str:
-        return "wait_for" if self.refresh else False
-
     def _delete_where(self, document_ids: list[str], *, keep_ids: list[str], targets: list[str]) -> None:
         query: dict[str, Any] = {"bool": {"filter": [{"terms": {"document_id": document_ids}}]}}
         if keep_ids:
@@ -211,10 +195,17 @@ class OpenSearchBackend:
             index=name, body=versions.SERVING_SETTINGS))
         call(self.policy, "refresh", lambda: self.client.indices.refresh(index=name))
 
-    def _read(self, what: str, fn: Any) -> dict[str, Any] | None:
-        """Run a read with retries; ``None`` when the alias does not exist yet (empty index)."""
+    def _read(self, what: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        """A search with retries; ``None`` when the alias does not exist yet (empty index).
+
+        ``allow_partial_search_results=false``: when every copy of a shard is gone (a node
+        lost with no replica yet), the engine answers 503, which is retried and then becomes
+        ``SearchUnavailable``, instead of a 200 without that shard's pages: an officer must
+        never read "no record" when the record is on the missing shard.
+        """
         try:
-            return call(self.policy, what, fn)
+            return call(self.policy, what, partial(
+                self.client.search, index=self.index, body=body, allow_partial_search_results=False))
         except NotFoundError:
             return None
 

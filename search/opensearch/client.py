@@ -1,8 +1,8 @@
 """The OpenSearch client and the one place where transient failures are retried.
 
 The client's own retry loop resends at once; a busy or restarting cluster needs time, so
-it is switched off (``max_retries=0``) and ``call`` retries 429, 5xx and connection
-errors with exponential backoff. What is still failing afterwards becomes
+it only moves a request that could not connect on to the next node of a cluster, and
+``call`` retries 429, 5xx and connection errors with exponential backoff. What is still failing afterwards becomes
 ``SearchUnavailable`` (the worker leaves the document pending); other HTTP errors pass
 through unchanged for the caller to classify.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -44,21 +44,27 @@ class RetryPolicy:
 
 
 def make_client(
-    url: str,
+    url: str | Sequence[str],
     *,
     user: str | None = None,
     password: str | None = None,
     verify_certs: bool = True,
     timeout: float = 30.0,
 ) -> OpenSearch:
+    """A client of one node or of several (``url`` a list): requests go round-robin, and one
+    that cannot connect moves on to the next node at once (that node is left out for a
+    while), so a dead node costs no backoff. HTTP errors (429, 5xx) and timeouts are not
+    resent here: ``call`` does, with backoff, and a timed-out write may still be running."""
+    hosts = [url] if isinstance(url, str) else list(url)
     auth = (user, password) if user and password is not None else None
     return OpenSearch(
-        hosts=[url],
+        hosts=hosts,
         http_auth=auth,
         verify_certs=verify_certs,
         ssl_show_warn=verify_certs,
         timeout=timeout,
-        max_retries=0,
+        max_retries=len(hosts) - 1,  # only connection failures: retry_on_status is empty
+        retry_on_status=(),
         retry_on_timeout=False,
         http_compress=True,
     )
@@ -66,7 +72,7 @@ def make_client(
 
 def client_from_settings(settings: Settings) -> OpenSearch:
     return make_client(
-        settings.opensearch_url,
+        settings.opensearch_urls,
         user=settings.opensearch_user,
         password=settings.opensearch_password,
         verify_certs=settings.opensearch_verify_certs,

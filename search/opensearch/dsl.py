@@ -122,8 +122,10 @@ def search_body(
         "track_total_hits": True,
         "_source": ["document_id", "page", "filename"],
     }
-    if search_after is None:  # with search_after, cursor.py adds it
+    if search_after is None:
         body["from"] = offset
+    else:  # a hit's ``sort`` as the engine printed it: its float32 score parses back exactly
+        body["search_after"] = search_after
     if facets:
         body["aggs"] = facet_aggs()
     body["highlight"] = {  # no_match_size: a filter-only listing still shows the page start

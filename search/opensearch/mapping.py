@@ -1,11 +1,25 @@
 """The index template (strict mapping, Vietnamese analyzers) and the page → source mapping.
 
 One OpenSearch document per page, id ``<document_id>:<page>``. The engine cannot put
-Vietnamese tone marks in canonical position, so text is NFC + ``canonical_tones`` before
-it is sent (and queries get the same treatment in ``query.py``). ``asciifolding`` maps
-đ→d and strips marks; ``preserve_original`` keeps the marked token at the same position
-so phrase and exact matches still work on the folded field; the ``exact`` sub-field
-(lowercase, no folding) is boosted at query time to rank exact-diacritic matches first.
+Vietnamese tone marks in canonical position (``hoà`` and ``hòa`` are different letters to
+it, and no stock filter takes custom rules), so text is NFC + ``canonical_tones`` before it
+is sent (and queries get the same treatment in ``query.py``).
+
+Two analyzers, the same names in both variants below: ``vi_folded`` on ``text`` keeps each
+word as written and adds its folded form at the same position (no marks, đ→d), so folded
+queries match and phrases still work; ``vi_exact`` on ``text.exact`` does not fold, and is
+boosted at query time so exact diacritics rank first.
+
+- With the ``analysis-icu`` plugin (``ICU_SETTINGS``): an NFC char filter composes
+  decomposed marks before words are cut (a combining mark is not a letter, so NFD text would
+  otherwise split ``Trần`` into ``tra`` + ``n``), ``icu_normalizer`` ``nfkc_cf`` does case
+  folding and compatibility forms (full-width ``１２３``, OCR's ``ﬁ`` ligature), and
+  ``icu_folding`` (UTR #30, which also maps đ→d) gives the folded form, kept beside the
+  original by ``multiplexer``'s ``preserve_original``.
+- Without it (``ASCII_SETTINGS``, a stock OpenSearch image): ``lowercase`` and
+  ``asciifolding`` with ``preserve_original``. For Vietnamese the two fold to the same words
+  (the whole alphabet, both cases, is checked against a real node in the tests); text from
+  sohoa is NFC already, so only text written by other means would miss the ICU variant.
 """
 
 from __future__ import annotations
@@ -23,22 +37,28 @@ TEXT_INDEX_OPTIONS = "offsets"  # postings with offsets: fast highlighting of lo
 # character in, one out, so highlight offsets still point into the original text.
 WORD_SEPARATORS = {"type": "pattern_replace", "pattern": "[^\\p{L}\\p{N}]", "replacement": " "}
 
-INDEX_SETTINGS: dict[str, Any] = {
+
+def _analyzers(char_filters: list[str], lower: str, fold: str) -> dict[str, Any]:
+    base = {"type": "custom", "char_filter": [*char_filters, "vi_words"], "tokenizer": "standard"}
+    return {"vi_folded": {**base, "filter": [lower, fold]}, "vi_exact": {**base, "filter": [lower]}}
+
+
+ASCII_SETTINGS: dict[str, Any] = {
     "analysis": {
         "char_filter": {"vi_words": WORD_SEPARATORS},
+        "filter": {"vi_fold": {"type": "asciifolding", "preserve_original": True}},
+        "analyzer": _analyzers([], "lowercase", "vi_fold"),
+    },
+}
+
+ICU_SETTINGS: dict[str, Any] = {
+    "analysis": {
+        "char_filter": {"vi_words": WORD_SEPARATORS, "vi_nfc": {"type": "icu_normalizer", "name": "nfc"}},
         "filter": {
-            "vi_fold": {"type": "asciifolding", "preserve_original": True},
+            "vi_lower": {"type": "icu_normalizer", "name": "nfkc_cf"},
+            "vi_fold": {"type": "multiplexer", "filters": ["icu_folding"], "preserve_original": True},
         },
-        "analyzer": {
-            "vi_folded": {
-                "type": "custom", "char_filter": ["vi_words"], "tokenizer": "standard",
-                "filter": ["lowercase", "vi_fold"],
-            },
-            "vi_exact": {
-                "type": "custom", "char_filter": ["vi_words"], "tokenizer": "standard",
-                "filter": ["lowercase"],
-            },
-        },
+        "analyzer": _analyzers(["vi_nfc"], "vi_lower", "vi_fold"),
     },
 }
 
@@ -73,13 +93,14 @@ INDEX_MAPPINGS: dict[str, Any] = {
 ADDED_FIELDS = ("issue_date", "needs_review")
 
 
-def index_template(index: str) -> dict[str, Any]:
-    """Composable template for every version ``<index>-v<N>`` of this alias."""
+def index_template(index: str, *, icu: bool) -> dict[str, Any]:
+    """Composable template for every version ``<index>-v<N>`` of this alias; ``icu``: the
+    engine has the ``analysis-icu`` plugin (``versions.engine_has_icu`` asks it)."""
     return {
         "index_patterns": [f"{index}-v*"],
         "priority": 100,
-        "template": {"settings": INDEX_SETTINGS, "mappings": INDEX_MAPPINGS},
-        "_meta": {"owner": "sohoa", "alias": index},
+        "template": {"settings": ICU_SETTINGS if icu else ASCII_SETTINGS, "mappings": INDEX_MAPPINGS},
+        "_meta": {"owner": "sohoa", "alias": index, "analysis": "icu" if icu else "asciifolding"},
     }
 
 

@@ -9,16 +9,19 @@ indexed mid-rebuild is lost by the swap.
 
 from __future__ import annotations
 
+import logging
 import re
 from functools import partial
 from typing import Any
 
 from opensearchpy import OpenSearch
-from opensearchpy.exceptions import NotFoundError
+from opensearchpy.exceptions import NotFoundError, RequestError
 
 from search.opensearch.client import RetryPolicy, call
 from search.opensearch.mapping import added_mapping, index_template
 from sohoa.core.errors import Conflict
+
+log = logging.getLogger(__name__)
 
 LOADING_SETTINGS = {"index": {"refresh_interval": "-1"}}  # no refresh churn while bulk loading
 SERVING_SETTINGS = {"index": {"refresh_interval": None}}  # back to the cluster default
@@ -29,8 +32,28 @@ def next_alias(index: str) -> str:
 
 
 def put_template(client: OpenSearch, index: str, policy: RetryPolicy) -> None:
-    """(Re)install the template so every new version gets the current strict mapping."""
-    call(policy, "put template", lambda: client.indices.put_index_template(name=index, body=index_template(index)))
+    """(Re)install the template so every new version gets the current strict mapping, with
+    the ICU analyzers when the engine has the plugin (asked each time: one may install it and
+    run ``sohoa reindex``)."""
+    icu = engine_has_icu(client, policy)
+    if not icu:
+        log.warning("OpenSearch has no analysis-icu plugin: %s-v* fold with asciifolding only "
+                    "(install the plugin, then `sohoa reindex`, to get ICU normalization)", index)
+    body = index_template(index, icu=icu)
+    call(policy, "put template", lambda: client.indices.put_index_template(name=index, body=body))
+
+
+def engine_has_icu(client: OpenSearch, policy: RetryPolicy) -> bool:
+    """Does the engine know the ``icu_folding`` filter? A stock OpenSearch answers 400."""
+
+    def probe() -> bool:
+        try:
+            client.indices.analyze(body={"tokenizer": "keyword", "filter": ["icu_folding"], "text": "Đ"})
+        except RequestError:
+            return False
+        return True
+
+    return call(policy, "analysis-icu probe", probe)
 
 
 def versions(client: OpenSearch, index: str, policy: RetryPolicy) -> dict[str, int]:

@@ -30,7 +30,8 @@ class Settings(BaseSettings):
     # Search
     search_backend: SearchBackendName = SearchBackendName.SQLITE
     search_sqlite_path: Path | None = Field(None, description="Default var_dir/search.sqlite3.")
-    opensearch_url: str = "http://127.0.0.1:9200"
+    opensearch_url: str = Field("http://127.0.0.1:9200", description="One URL, or several separated by "
+                                "commas (the nodes of a cluster; the client fails over between them).")
     opensearch_user: str | None = None
     opensearch_password: str | None = None
     opensearch_verify_certs: bool = True
@@ -107,9 +108,17 @@ class Settings(BaseSettings):
             self.archive_dir = self.var_dir / "archive"
         if self.search_sqlite_path is None:
             self.search_sqlite_path = self.var_dir / "search.sqlite3"
-        if self.search_backend == "opensearch" and not self.opensearch_url.startswith(("http://", "https://")):
-            raise ValueError("opensearch_url must start with http:// or https://")
+        if self.search_backend == "opensearch" and (
+            not self.opensearch_urls or not all(url.startswith(("http://", "https://")) for url in self.opensearch_urls)
+        ):
+            raise ValueError("opensearch_url must be one URL or several separated by commas, "
+                             "each starting with http:// or https://")
         return self
+
+    @property
+    def opensearch_urls(self) -> list[str]:
+        """``opensearch_url`` split at commas: every node the client may send a request to."""
+        return [url.strip() for url in self.opensearch_url.split(",") if url.strip()]
 
     @property
     def worker_count(self) -> int:

@@ -1,6 +1,10 @@
-"""Helpers of the OpenSearch tests: which engines they run on, backends on uuid-named
-aliases (each dropped afterwards), and a fault-injecting proxy. The fixtures built on them
-live in ``tests/integration/conftest.py``.
+"""Helpers of the OpenSearch tests: backends on uuid-named aliases (each dropped afterwards)
+and a fault-injecting proxy. The fixtures built on them (the session's real node) live in
+``tests/integration/conftest.py``.
+
+``SOHOA_TEST_OPENSEARCH_URL`` (e.g. ``https://admin:secret@localhost:9200``; certificates
+are not verified) runs the same tests against an external cluster instead of the node the
+suite starts.
 
 ``FaultProxy`` sits between the client and the engine to inject HTTP errors we cannot
 provoke on a healthy server (a throttling or restarting cluster).
@@ -18,13 +22,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from search.opensearch import OpenSearchBackend, RetryPolicy, make_client
+from tests import opensearch_node as osn
 
-REAL_URL = os.environ.get("SOHOA_TEST_OPENSEARCH_URL")
-ENGINES = [
-    "osmem",
-    pytest.param("real", marks=pytest.mark.skipif(not REAL_URL, reason="SOHOA_TEST_OPENSEARCH_URL not set")),
-]
+EXTERNAL_URL = os.environ.get("SOHOA_TEST_OPENSEARCH_URL")
 FAST_RETRY = RetryPolicy(attempts=3, initial_backoff=0.01, max_backoff=0.05)
+
+
+def build_node_or_fail() -> None:
+    """The node launcher, built once (cached under ``.cache/``); no JDK or Maven fails the
+    test that wanted a node, with what to do, rather than skipping it."""
+    try:
+        osn.build()
+    except osn.BuildError as err:
+        pytest.fail(f"the OpenSearch test node did not build (make test installs a JDK and Maven): {err}")
 
 
 def make_backend(url: str, index: str | None = None, policy: RetryPolicy = FAST_RETRY) -> OpenSearchBackend:
@@ -81,14 +91,19 @@ class FaultProxy:
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in {"host", "content-length"}}
                 req = urllib.request.Request(proxy.target + self.path, data=body, method=self.command, headers=headers)
                 try:
-                    with urllib.request.urlopen(req, timeout=30) as resp:
-                        self._reply(resp.status, resp.read(), resp.headers.get("Content-Type"))
+                    with urllib.request.urlopen(req, timeout=60) as resp:
+                        self._reply(resp.status, resp.read(), resp.headers.get("Content-Type"),
+                                    resp.headers.get("Content-Encoding"))
                 except urllib.error.HTTPError as err:
-                    self._reply(err.code, err.read(), err.headers.get("Content-Type"))
+                    self._reply(err.code, err.read(), err.headers.get("Content-Type"),
+                                err.headers.get("Content-Encoding"))
 
-            def _reply(self, status: int, payload: bytes, ctype: str | None = "application/json") -> None:
+            def _reply(self, status: int, payload: bytes, ctype: str | None = "application/json",
+                       encoding: str | None = None) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", ctype or "application/json")
+                if encoding:  # the client asks for gzip (http_compress): the body passes through as is
+                    self.send_header("Content-Encoding", encoding)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 if self.command != "HEAD":

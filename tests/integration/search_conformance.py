@@ -81,6 +81,22 @@ class SearchBackendConformance:
         assert ids(backend, "ma")[0] == "a-ma"
         assert set(ids(backend, "ma")) == {"a-ma", "z-ma-sac"}
 
+    def test_exact_spelling_of_a_whole_name_ranks_above_partly_and_fully_folded(self, backend: SearchBackend) -> None:
+        # đ and tone marks together; ids chosen so the document_id tie-break alone would
+        # give the wrong order. Every page matches the folded name "dang van duc".
+        backend.index_documents([
+            doc("a-plain", "Người nộp hồ sơ: Dang Van Duc, xã Yên Phú"),  # typed without marks
+            doc("m-partial", "Người nộp hồ sơ: Đặng Văn Dực, xã Yên Phú"),  # last syllable differs
+            doc("z-exact", "Người nộp hồ sơ: Đặng Văn Đức, xã Yên Phú"),
+            *filler_docs(),
+        ])
+        assert ids(backend, "Đặng Văn Đức") == ["z-exact", "m-partial", "a-plain"]
+        # quoted, the name is one unit: only the whole exact phrase earns the boost
+        assert ids(backend, '"Đặng Văn Đức"') == ["z-exact", "a-plain", "m-partial"]
+        assert ids(backend, "Đức") == ["z-exact", "a-plain", "m-partial"]
+        assert ids(backend, "dang van duc")[0] == "a-plain"
+        assert ids(backend, "DANG VAN DUC")[0] == "a-plain"
+
     @pytest.mark.parametrize(("indexed", "typed"), [("Hoà Bình", "hòa bình"), ("Hòa Bình", "hoà bình"),
                                                     ("Thuý Kiều", "thúy kiều"), ("khoẻ", "khỏe")])
     def test_old_and_new_tone_placement_are_equivalent(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+import unicodedata
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -14,10 +16,13 @@ from opensearchpy.exceptions import RequestError
 from search.base import IndexedDocument, IndexedPage, SearchQuery
 from search.errors import DocumentRejected, SearchUnavailable
 from search.opensearch import OpenSearchBackend, RetryPolicy
-from search.opensearch.mapping import ADDED_FIELDS, INDEX_MAPPINGS, INDEX_SETTINGS
+from search.opensearch.mapping import ADDED_FIELDS, ASCII_SETTINGS, INDEX_MAPPINGS
 from search.opensearch.versions import alias_targets, next_alias, versions
+from sohoa.domain.vntext import fold
 from tests.integration.opensearch_support import FaultProxy, drop_all, make_backend
 from tests.ports import free_port
+
+VIETNAMESE_LETTERS = "aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệghiìíỉĩịklmnoòóỏõọôồốổỗộơờớởỡợpqrstuùúủũụưừứửữựvxyỳýỷỹỵ"
 
 
 def doc(document_id: str, *texts: str, **meta: Any) -> IndexedDocument:
@@ -59,7 +64,7 @@ def test_an_index_of_the_first_mapping_gets_the_facet_fields_on_first_write(back
     refusing every document for good."""
     old = {**INDEX_MAPPINGS, "properties": {k: v for k, v in INDEX_MAPPINGS["properties"].items()
                                             if k not in ADDED_FIELDS}}
-    backend.client.indices.create(index=f"{backend.index}-v1", body={"settings": INDEX_SETTINGS, "mappings": old})
+    backend.client.indices.create(index=f"{backend.index}-v1", body={"settings": ASCII_SETTINGS, "mappings": old})
     backend.client.indices.update_aliases(body={"actions": [{"add": {"index": f"{backend.index}-v1",
                                                                      "alias": backend.index}}]})
     backend.index_documents([IndexedDocument("d-1", [IndexedPage(1, "hồ sơ", needs_review=True)],
@@ -77,16 +82,74 @@ def test_unknown_field_is_rejected_by_strict_mapping(backend: OpenSearchBackend)
     assert err.value.error == "strict_dynamic_mapping_exception"
 
 
-def test_folding_analyzer_maps_d_with_stroke_and_keeps_the_original(backend: OpenSearchBackend) -> None:
+@pytest.fixture(params=["icu", "stock"])
+def either_backend(request: pytest.FixtureRequest) -> Iterator[OpenSearchBackend]:
+    """A backend on the session's node (with analysis-icu), then on one without the plugin."""
+    url = request.getfixturevalue("opensearch_url" if request.param == "icu" else "stock_opensearch_url")
+    b = make_backend(url)
+    yield b
+    drop_all(b)
+
+
+def analyze(b: OpenSearchBackend, analyzer: str, text: str) -> list[tuple[int, str]]:
+    """(position, token) of the index's analyzer, in the engine's order."""
+    found = b.client.indices.analyze(index=b.index, body={"analyzer": analyzer, "text": text})
+    return [(t["position"], t["token"]) for t in found["tokens"]]
+
+
+def test_folding_analyzer_maps_d_with_stroke_and_keeps_the_original(either_backend: OpenSearchBackend) -> None:
+    backend = either_backend
     backend.index_documents([doc("d-1", "một")])
-    analyzed = backend.client.indices.analyze(
-        index=backend.index, body={"analyzer": "vi_folded", "text": "Đặng Đức 123/QĐ-UBND"}
-    )
-    tokens = {(t["position"], t["token"]) for t in analyzed["tokens"]}
+    tokens = set(analyze(backend, "vi_folded", "Đặng Đức 123/QĐ-UBND"))
     assert {(0, "dang"), (0, "đặng"), (1, "duc"), (1, "đức")} <= tokens
     assert {(2, "123"), (3, "qd"), (3, "qđ"), (4, "ubnd")} <= tokens  # "/" and "-" separate words
-    exact = backend.client.indices.analyze(index=backend.index, body={"analyzer": "vi_exact", "text": "Đặng"})
-    assert [t["token"] for t in exact["tokens"]] == ["đặng"]
+    assert analyze(backend, "vi_exact", "Đặng") == [(0, "đặng")]
+
+
+def test_the_engine_folds_every_vietnamese_letter_as_the_embedded_index_does(
+        either_backend: OpenSearchBackend) -> None:
+    """Both variants of the template (ICU and asciifolding) against ``vntext.fold``, which the
+    SQLite backend and query parsing use: one letter per word, lower and upper case."""
+    backend = either_backend
+    backend.index_documents([doc("d-1", "một")])
+    letters = list(VIETNAMESE_LETTERS + VIETNAMESE_LETTERS.upper())
+    folded: dict[int, set[str]] = {}
+    for position, token in analyze(backend, "vi_folded", " ".join(letters)):
+        folded.setdefault(position, set()).add(token)
+    assert folded == {i: {ch.lower(), fold(ch.lower())} for i, ch in enumerate(letters)}
+    exact = analyze(backend, "vi_exact", " ".join(letters))
+    assert exact == [(i, ch.lower()) for i, ch in enumerate(letters)]
+
+
+def test_with_the_icu_plugin_the_engine_composes_and_normalizes_text_itself(backend: OpenSearchBackend) -> None:
+    """sohoa sends NFC text, but text written by other means need not be: with ICU, the
+    engine composes decomposed marks (else a combining mark would cut ``Trần`` in two) and
+    folds compatibility forms (full-width digits, OCR's ``ﬁ`` ligature)."""
+    backend.index_documents([doc("d-1", "một")])
+    template = backend.client.indices.get_index_template(name=backend.index)["index_templates"][0]
+    assert template["index_template"]["_meta"]["analysis"] == "icu"
+    decomposed = unicodedata.normalize("NFD", "Trần Ánh")
+    assert set(analyze(backend, "vi_folded", decomposed)) == {(0, "trần"), (0, "tran"), (1, "ánh"), (1, "anh")}
+    assert analyze(backend, "vi_exact", "ＨÀ １２３ ﬁle") == [(0, "hà"), (1, "123"), (2, "file")]
+    backend.client.index(index=backend.index, id="raw:1", refresh=True,
+                         body={"document_id": "raw", "page": 1, "text": decomposed})
+    assert hits(backend, "Trần Ánh") == ["raw"]
+
+
+def test_without_the_icu_plugin_the_template_falls_back_to_asciifolding(
+        stock_opensearch_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    b = make_backend(stock_opensearch_url)
+    try:
+        with caplog.at_level(logging.WARNING, logger="search.opensearch.versions"):
+            b.index_documents([doc("d-1", "Ông Đặng Văn Đức"), doc("d-2", "Ông Dang Van Duc")])
+        assert "no analysis-icu plugin" in caplog.text
+        template = b.client.indices.get_index_template(name=b.index)["index_templates"][0]
+        assert template["index_template"]["_meta"]["analysis"] == "asciifolding"
+        settings = b.client.indices.get_settings(index=b.index)[f"{b.index}-v1"]["settings"]["index"]["analysis"]
+        assert settings["filter"]["vi_fold"]["type"] == "asciifolding"
+        assert hits(b, "Đức") == ["d-1", "d-2"] and hits(b, "duc") == ["d-2", "d-1"]
+    finally:
+        drop_all(b)
 
 
 def test_text_is_stored_with_canonical_tones_in_nfc(backend: OpenSearchBackend) -> None:
@@ -179,8 +242,8 @@ def test_searches_keep_answering_while_a_rebuild_runs(backend: OpenSearchBackend
 
 
 @pytest.fixture
-def proxy(osmem_clone) -> Iterator[FaultProxy]:
-    p = FaultProxy(osmem_clone.url)
+def proxy(opensearch_url) -> Iterator[FaultProxy]:
+    p = FaultProxy(opensearch_url)
     yield p
     p.close()
 
@@ -228,12 +291,12 @@ def test_unreachable_engine_is_search_unavailable_not_a_crash() -> None:
     b.close()
 
 
-def test_settings_select_this_backend(osmem_clone, tmp_path) -> None:
+def test_settings_select_this_backend(opensearch_url, tmp_path) -> None:
     from search import open_backend
     from sohoa.core.config import Settings
 
     settings = Settings(_env_file=None, var_dir=tmp_path, search_backend="opensearch",
-                        opensearch_url=osmem_clone.url, opensearch_index="sohoa-test", opensearch_retries=2)
+                        opensearch_url=opensearch_url, opensearch_index="sohoa-test", opensearch_retries=2)
     b = open_backend(settings)
     assert isinstance(b, OpenSearchBackend) and b.index == "sohoa-test" and b.policy.attempts == 2
     b.index_documents([doc("d-1", "Tạ Văn Cấu Hình")])

@@ -110,7 +110,7 @@ def test_cluster_survives_a_killed_node_and_heals(cluster: osn.Cluster) -> None:
     assert [n.running for n in cluster] == [True, True, True]
     os_ = client(*cluster.urls)
     body = {"settings": {"number_of_shards": 2, "number_of_replicas": 1,
-                         "analysis": INDEX_BODY["settings"]["analysis"]},
+                         "analysis": INDEX_BODY["settings"]["analysis"]},  # type: ignore[index]  # a literal dict
             "mappings": INDEX_BODY["mappings"]}
     os_.indices.create(index="people", body=body)
     for i in range(20):

@@ -42,18 +42,19 @@ class OutageProxy(FaultProxy):
         proxy = self
 
         class Handler(base):
-            def _reply(self, status: int, payload: bytes, ctype: str | None = "application/json") -> None:
+            def _reply(self, status: int, payload: bytes, ctype: str | None = "application/json",
+                       encoding: str | None = None) -> None:
                 if proxy.lose_bulk_acks and "/_bulk" in self.path:
                     self.close_connection = True
                     return
-                super()._reply(status, payload, ctype)
+                super()._reply(status, payload, ctype, encoding)
 
         return Handler
 
 
 @pytest.fixture
-def proxy(osmem_clone) -> Iterator[OutageProxy]:
-    p = OutageProxy(osmem_clone.url)
+def proxy(opensearch_url) -> Iterator[OutageProxy]:
+    p = OutageProxy(opensearch_url)
     yield p
     p.close()
 
@@ -78,9 +79,9 @@ def run_jobs(settings: Settings, redis_conn, max_jobs: int | None = None) -> Que
     return queue
 
 
-def engine_pages(osmem_url: str, index: str) -> list[str]:
+def engine_pages(engine_url: str, index: str) -> list[str]:
     """Every page id in every version of the index, read from the engine behind the proxy."""
-    client = make_client(osmem_url)
+    client = make_client(engine_url)
     try:
         client.indices.refresh(index=f"{index}*", ignore=[404])
         body = {"query": {"match_all": {}}, "size": 1000}
@@ -129,7 +130,7 @@ def assert_waiting(doc: dict, pages_total: int) -> None:
 
 
 def test_batch_ingested_while_engine_is_down_is_indexed_once_when_it_returns(
-        api, keys, worker_settings, services, redis_conn, proxy, osmem_clone) -> None:
+        api, keys, worker_settings, services, redis_conn, proxy, opensearch_url) -> None:
     proxy.down = True
     created = upload(api, keys, [("nhung.png", ws.png_bytes(NHUNG)), ("duc.tif", ws.tiff_bytes(DUC)),
                                  ("ngoc.png", ws.png_bytes(NGOC))])
@@ -164,7 +165,7 @@ def test_batch_ingested_while_engine_is_down_is_indexed_once_when_it_returns(
     for doc_id in (nhung, duc, ngoc):
         doc = document(api, keys, doc_id)
         assert (doc["status"], doc["index_state"], doc["index_error"]) == ("indexed", "indexed", None)
-    assert engine_pages(osmem_clone.url, worker_settings.opensearch_index) == expected_ids(
+    assert engine_pages(opensearch_url, worker_settings.opensearch_index) == expected_ids(
         {nhung: 1, duc: 2, ngoc: 1})
     assert search(api, keys, "nguyen thi hong nhung") == [(nhung, 1)]
     assert search(api, keys, "tran van duc") == [(duc, 1), (duc, 2)]
@@ -172,7 +173,7 @@ def test_batch_ingested_while_engine_is_down_is_indexed_once_when_it_returns(
 
 
 def test_engine_lost_between_two_documents_of_one_batch(
-        api, keys, worker_settings, services, redis_conn, proxy, osmem_clone) -> None:
+        api, keys, worker_settings, services, redis_conn, proxy, opensearch_url) -> None:
     created = upload(api, keys, [("nhung.png", ws.png_bytes(NHUNG)), ("ngoc.png", ws.png_bytes(NGOC))])
     nhung, ngoc = (d["id"] for d in created["documents"])
     run_jobs(worker_settings, redis_conn, max_jobs=1)  # first document: engine up
@@ -196,20 +197,20 @@ def test_engine_lost_between_two_documents_of_one_batch(
         doc = document(api, keys, doc_id)
         assert (doc["status"], doc["index_state"]) == ("indexed", "indexed")
     assert batch(api, keys, created["batch_id"])["counts"]["indexed"] == 2
-    assert engine_pages(osmem_clone.url, worker_settings.opensearch_index) == expected_ids({nhung: 1, ngoc: 1})
+    assert engine_pages(opensearch_url, worker_settings.opensearch_index) == expected_ids({nhung: 1, ngoc: 1})
     assert search(api, keys, "bich ngoc") == [(ngoc, 1)]
     assert search(api, keys, "hong nhung") == [(nhung, 1)]
 
 
 def test_lost_bulk_acknowledgement_is_retried_without_duplicates(
-        api, keys, worker_settings, services, redis_conn, proxy, osmem_clone) -> None:
+        api, keys, worker_settings, services, redis_conn, proxy, opensearch_url) -> None:
     created = upload(api, keys, [("duc.tif", ws.tiff_bytes(DUC))])
     duc = created["documents"][0]["id"]
     proxy.lose_bulk_acks = True  # the engine writes the pages; the worker never hears so
     run_jobs(worker_settings, redis_conn)
     assert_waiting(document(api, keys, duc), 2)
     index = worker_settings.opensearch_index
-    assert engine_pages(osmem_clone.url, index) == expected_ids({duc: 2})  # written, maybe twice
+    assert engine_pages(opensearch_url, index) == expected_ids({duc: 2})  # written, maybe twice
 
     proxy.lose_bulk_acks = False
     services.queue.enqueue(duc, force=True)  # a redelivered job, then the reconciler
@@ -217,7 +218,7 @@ def test_lost_bulk_acknowledgement_is_retried_without_duplicates(
     assert reconcile_once(services)["index_pending"] == 0
     doc = document(api, keys, duc)
     assert (doc["status"], doc["index_state"]) == ("indexed", "indexed")
-    assert engine_pages(osmem_clone.url, index) == expected_ids({duc: 2})
+    assert engine_pages(opensearch_url, index) == expected_ids({duc: 2})
     assert search(api, keys, "tran van duc") == [(duc, 1), (duc, 2)]
     bulks = Counter(r.split()[1].split("?")[0] for r in proxy.requests if "/_bulk" in r)
     assert sum(bulks.values()) >= 3  # two tries with the ack lost, then the redelivered job

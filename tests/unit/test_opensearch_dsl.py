@@ -1,12 +1,11 @@
-"""Pure parts of the OpenSearch backend: request bodies, snippet escaping, the score cursor."""
+"""Pure parts of the OpenSearch backend: request bodies, snippet escaping, bulk chunks, backoff."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from search.base import SearchFilters
-from search.opensearch import cursor, dsl
+from search.opensearch import dsl
 from search.opensearch.bulk import PageAction, chunks
 from search.opensearch.client import RetryPolicy
 from search.query import parse_query
@@ -37,37 +36,11 @@ def test_fragment_is_escaped_but_marks_survive() -> None:
     )
 
 
-def test_next_float32_up_is_the_adjacent_float() -> None:
-    x = cursor.as_float32(0.0074565453)
-    up = cursor.next_float32_up(0.0074565453)
-    assert up > x and cursor.as_float32(up) == up
-    assert cursor.as_float32((x + up) / 2) in (x, up)  # nothing representable in between
-
-
-def _fake_engine(rows: list[list[Any]]) -> cursor.Search:
-    """An engine that sorts correctly but whose score cursor is off by a hair (like osmem)."""
-
-    def search(body: dict[str, Any]) -> dict[str, Any]:
-        after = body["search_after"]
-        # Its stored scores never equal a cursor's score, so only "strictly lower" counts.
-        start = sorted((r for r in rows if r[0] < after[0]), key=cursor.sort_key)
-        return {"hits": {"hits": [{"sort": r} for r in start[: body["size"]]]}}
-
-    return search
-
-
-def test_inexact_cursor_neither_repeats_nor_skips_a_tie_group() -> None:
-    rows = [[0.5, f"d-{i:02d}", 1] for i in range(40)] + [[0.25, f"d-{i:02d}", 1] for i in range(5)]
-    search = _fake_engine(rows)
-    seen: list[list[Any]] = []
-    after = [1.0, "", 0]
-    while True:
-        page = cursor.inexact_page(search, {"size": 7}, after)["hits"]["hits"]
-        if not page:
-            break
-        seen += [h["sort"] for h in page]
-        after = page[-1]["sort"]
-    assert seen == sorted(rows, key=cursor.sort_key)
+def test_search_after_goes_to_the_engine_as_given_and_replaces_from() -> None:
+    after = [0.2876821, "d-007", 2]
+    body = dsl.search_body(parse_query("ho tich"), None, size=7, offset=0, search_after=after)
+    assert body["search_after"] == after and "from" not in body
+    assert body["sort"] == [{"_score": "desc"}, {"document_id": "asc"}, {"page": "asc"}]
 
 
 def test_bulk_chunks_respect_action_count() -> None:

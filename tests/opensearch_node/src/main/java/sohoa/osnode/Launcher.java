@@ -49,6 +49,7 @@ import org.opensearch.transport.TransportService;
  *   --transport-port PORT          [OSNODE_TRANSPORT_PORT] default 9300
  *   --seed-hosts H:P,H:P           [OSNODE_SEED_HOSTS]     absent: discovery.type=single-node
  *   --initial-cluster-manager-nodes A,B,C  [OSNODE_INITIAL_CLUSTER_MANAGER_NODES]
+ *   --plugins NAME,NAME            [OSNODE_PLUGINS] default: all of PLUGIN_CLASSES
  *   --setting KEY=VALUE            any further node setting (repeatable)
  * </pre>
  * Once the node serves HTTP it prints one line to standard output:
@@ -57,13 +58,26 @@ import org.opensearch.transport.TransportService;
  */
 public final class Launcher {
 
-    /** The modules a sohoa deployment relies on, as classes on this JVM's classpath. */
-    static final List<String> PLUGIN_CLASSES = List.of(
-        "org.opensearch.transport.Netty4Plugin",                 // transport-netty4: HTTP + transport
-        "org.opensearch.analysis.common.CommonAnalysisPlugin",   // analysis-common: asciifolding etc.
-        "org.opensearch.painless.PainlessPlugin",                // lang-painless
-        "org.opensearch.plugin.analysis.icu.AnalysisICUPlugin"   // analysis-icu: icu_folding etc.
+    /**
+     * The modules a sohoa deployment relies on, by the name OpenSearch's distribution gives them,
+     * as classes on this JVM's classpath. {@code --plugins} picks some of them (default: all).
+     */
+    static final Map<String, String> PLUGIN_CLASSES = orderedMap(
+        "transport-netty4", "org.opensearch.transport.Netty4Plugin",           // HTTP + transport
+        "analysis-common", "org.opensearch.analysis.common.CommonAnalysisPlugin", // asciifolding etc.
+        "lang-painless", "org.opensearch.painless.PainlessPlugin",
+        "reindex", "org.opensearch.index.reindex.ReindexPlugin",               // _delete_by_query, _reindex
+        "mapper-extras", "org.opensearch.index.mapper.MapperExtrasPlugin",     // scaled_float, token_count...
+        "analysis-icu", "org.opensearch.plugin.analysis.icu.AnalysisICUPlugin" // not a module: a plugin
     );
+
+    private static Map<String, String> orderedMap(String... pairs) {
+        final Map<String, String> map = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            map.put(pairs[i], pairs[i + 1]);
+        }
+        return Collections.unmodifiableMap(map);
+    }
 
     /** A Node that takes its plugins as classes, as OpenSearch's test framework's MockNode does. */
     static final class ClasspathPluginsNode extends Node {
@@ -121,8 +135,13 @@ public final class Launcher {
         LogConfigurator.configure(environment);
 
         final List<Class<? extends Plugin>> plugins = new ArrayList<>();
-        for (String name : PLUGIN_CLASSES) {
-            plugins.add(Class.forName(name).asSubclass(Plugin.class));
+        final String wanted = opts.get("plugins");
+        for (String name : wanted == null ? new ArrayList<>(PLUGIN_CLASSES.keySet()) : split(wanted)) {
+            final String className = PLUGIN_CLASSES.get(name);
+            if (className == null) {
+                throw usage("unknown plugin: " + name + " (known: " + PLUGIN_CLASSES.keySet() + ")");
+            }
+            plugins.add(Class.forName(className).asSubclass(Plugin.class));
         }
 
         final Node node = new ClasspathPluginsNode(environment, plugins);
@@ -181,7 +200,7 @@ public final class Launcher {
 
     private static final List<String> KNOWN = List.of(
         "home", "cluster-name", "node-name", "http-port", "transport-port", "seed-hosts",
-        "initial-cluster-manager-nodes");
+        "initial-cluster-manager-nodes", "plugins");
 
     /** Options from the environment, then from the command line (which wins). */
     private static Map<String, String> parse(String[] args) {
