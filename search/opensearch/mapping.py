@@ -88,9 +88,6 @@ INDEX_MAPPINGS: dict[str, Any] = {
         "needs_review": {"type": "boolean"},
     },
 }
-# Fields added after the first mapping: put on the versions of an existing alias at the
-# first write (adding a field is allowed on a live index; nothing else is changed).
-ADDED_FIELDS = ("issue_date", "needs_review")
 
 
 def index_template(index: str, *, icu: bool) -> dict[str, Any]:
@@ -102,10 +99,6 @@ def index_template(index: str, *, icu: bool) -> dict[str, Any]:
         "template": {"settings": ICU_SETTINGS if icu else ASCII_SETTINGS, "mappings": INDEX_MAPPINGS},
         "_meta": {"owner": "sohoa", "alias": index, "analysis": "icu" if icu else "asciifolding"},
     }
-
-
-def added_mapping() -> dict[str, Any]:
-    return {"properties": {name: INDEX_MAPPINGS["properties"][name] for name in ADDED_FIELDS}}
 
 
 def page_id(document_id: str, page: int) -> str:

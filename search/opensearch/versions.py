@@ -17,8 +17,8 @@ from typing import Any
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import NotFoundError, RequestError
 
-from search.opensearch.client import RetryPolicy, call
-from search.opensearch.mapping import added_mapping, index_template
+from search.opensearch.client import RetryPolicy, call, describe
+from search.opensearch.mapping import INDEX_MAPPINGS, index_template
 from sohoa.core.errors import Conflict
 
 log = logging.getLogger(__name__)
@@ -95,11 +95,12 @@ def create_version(client: OpenSearch, index: str, policy: RetryPolicy, *, loadi
 
 
 def ensure_alias(client: OpenSearch, index: str, policy: RetryPolicy) -> list[str]:
-    """Make sure the alias exists (first use creates v1); return the indices behind it."""
+    """Make sure the alias exists (first use creates v1) with today's mapping; return the
+    indices behind it."""
     targets = alias_targets(client, index, policy)
     if targets:
         put_template(client, index, policy)  # versions made from now on: the current mapping
-        call(policy, "put mapping", lambda: client.indices.put_mapping(index=index, body=added_mapping()))
+        extend_mapping(client, targets, policy)
         return targets
     if call(policy, "index exists", lambda: client.indices.exists(index=index)):
         raise Conflict(
@@ -109,6 +110,22 @@ def ensure_alias(client: OpenSearch, index: str, policy: RetryPolicy) -> list[st
     name = create_version(client, index, policy, loading=False)
     set_aliases(client, policy, [{"add": {"index": name, "alias": index}}])
     return [name]
+
+
+def extend_mapping(client: OpenSearch, names: list[str], policy: RetryPolicy) -> None:
+    """Give versions created by an older sohoa the fields added since.
+
+    The mapping is strict, so without this every page carrying a new field would be refused
+    until ``sohoa reindex``. Adding fields is what an engine allows on a live index; a field
+    whose definition changed (type, analyzer) is a conflict it refuses: that is logged with
+    what to do, and writing goes on with the old definition (pages a conflict makes unfit
+    are refused one by one, as any mapping error).
+    """
+    try:
+        call(policy, "put mapping", lambda: client.indices.put_mapping(index=",".join(names), body=INDEX_MAPPINGS))
+    except RequestError as exc:
+        log.error("the mapping of %s conflicts with this version of sohoa (%s); run `sohoa reindex` "
+                  "to build a version with the current one", ",".join(names), describe(exc))
 
 
 def set_aliases(client: OpenSearch, policy: RetryPolicy, actions: list[dict[str, Any]]) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
@@ -16,7 +17,7 @@ from opensearchpy.exceptions import RequestError
 from search.base import IndexedDocument, IndexedPage, SearchQuery
 from search.errors import DocumentRejected, SearchUnavailable
 from search.opensearch import OpenSearchBackend, RetryPolicy
-from search.opensearch.mapping import ADDED_FIELDS, ASCII_SETTINGS, INDEX_MAPPINGS
+from search.opensearch.mapping import ASCII_SETTINGS, INDEX_MAPPINGS
 from search.opensearch.versions import alias_targets, next_alias, versions
 from sohoa.domain.vntext import fold
 from tests.integration.opensearch_support import FaultProxy, drop_all, make_backend
@@ -63,7 +64,7 @@ def test_an_index_of_the_first_mapping_gets_the_facet_fields_on_first_write(back
     needs_review): the first write of a new process adds the fields instead of the engine
     refusing every document for good."""
     old = {**INDEX_MAPPINGS, "properties": {k: v for k, v in INDEX_MAPPINGS["properties"].items()
-                                            if k not in ADDED_FIELDS}}
+                                            if k not in ("issue_date", "needs_review")}}
     backend.client.indices.create(index=f"{backend.index}-v1", body={"settings": ASCII_SETTINGS, "mappings": old})
     backend.client.indices.update_aliases(body={"actions": [{"add": {"index": f"{backend.index}-v1",
                                                                      "alias": backend.index}}]})
@@ -173,6 +174,34 @@ def test_mapping_error_rejects_only_that_document_and_leaves_none_of_it(backend:
     assert hits(backend, "tot") == ["d-good"]
     assert hits(backend, "loi") == []  # page 1 of the refused document was removed again
     assert backend.count() == 1
+
+
+def _older_version(backend: OpenSearchBackend, change: Callable[[dict[str, Any]], None]) -> None:
+    """v1 behind the alias as an older sohoa left it: today's mapping with ``change`` applied."""
+    mappings = copy.deepcopy(INDEX_MAPPINGS)
+    change(mappings["properties"])
+    backend.client.indices.create(index=f"{backend.index}-v1", body={
+        "settings": ASCII_SETTINGS, "mappings": mappings, "aliases": {backend.index: {}}})
+
+
+def test_a_version_made_by_an_older_release_gets_the_fields_added_since(backend: OpenSearchBackend) -> None:
+    _older_version(backend, lambda fields: fields.pop("legal_status"))
+    backend.index_documents([doc("d-1", "Giấy phép của Lưu Văn Mới", legal_status="revoked")])  # strict: else refused
+    mapping = backend.client.indices.get_mapping(index=backend.index)[f"{backend.index}-v1"]["mappings"]
+    assert mapping["properties"]["legal_status"] == {"type": "keyword"}
+    assert hits(backend, "luu van moi") == ["d-1"]
+
+
+def test_a_conflicting_older_mapping_is_reported_and_writing_goes_on(
+        backend: OpenSearchBackend, caplog: pytest.LogCaptureFixture) -> None:
+    _older_version(backend, lambda fields: fields.update(doc_type={"type": "text"}))
+    with caplog.at_level(logging.ERROR, logger="search.opensearch.versions"):
+        backend.index_documents([doc("d-1", "Căn cước của Tôn Nữ Xung", doc_type="cccd")])
+    assert "conflicts with this version of sohoa" in caplog.text and "sohoa reindex" in caplog.text
+    assert hits(backend, "ton nu xung") == ["d-1"]
+    assert backend.rebuild([doc("d-1", "Căn cước của Tôn Nữ Xung", doc_type="cccd")]) == 1  # what the log says
+    mapping = backend.client.indices.get_mapping(index=backend.index)[f"{backend.index}-v2"]["mappings"]
+    assert mapping["properties"]["doc_type"] == {"type": "keyword"}
 
 
 # -- versions and the alias swap -----------------------------------------------------------
