@@ -7,12 +7,12 @@ VENV   := .venv
 RUN_STAMP  := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test fuzz system-run system-test venv venv-test bench e2e clean
+.PHONY: run test fuzz system-run system-test venv venv-test opensearch-node bench e2e clean
 
 run: system-run venv
 	$(VENV)/bin/sohoa run
 
-test: system-test venv-test
+test: system-test venv-test opensearch-node
 	scripts/run-tests.sh
 
 system-run:
@@ -36,6 +36,11 @@ $(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
 $(TEST_STAMP): pyproject.toml | $(VENV)/bin/python
 	$(VENV)/bin/python -m pip install -q -e '.[test]'
 	touch $@ $(RUN_STAMP)
+
+# The real OpenSearch node the tests start: its jars from Maven Central into .cache/m2 and the
+# launcher into .cache/opensearch-node, once; a no-op while tests/opensearch_node is unchanged.
+opensearch-node: system-test venv-test
+	$(VENV)/bin/python -m tests.opensearch_node build
 
 # Whole pipeline on sample scans (default: ../shared/samples): starts its own stack on free
 # ports, uploads, checks every document is indexed and every name is found, and times the

@@ -1,8 +1,9 @@
 """Bulk reindex rate: ``rebuild()`` of N synthetic documents into OpenSearch and SQLite.
 
 Run: ``.venv/bin/python -m bench.reindex_rate`` (10,000 documents by default). One run
-times both backends on the same documents: an osmem-server started here (or a real
-cluster with ``--opensearch-url``) and the embedded SQLite FTS5 backend in a temp dir.
+times both backends on the same documents: a real OpenSearch node started here from
+``tests/opensearch_node`` (full JIT, 1 GB heap; or an existing cluster with
+``--opensearch-url``) and the embedded SQLite FTS5 backend in a temp dir.
 Documents are 1–2 pages of administrative wording with names, 12-digit personal IDs,
 document numbers and dates; generation is not timed. Not a test: a figure.
 """
@@ -82,34 +83,35 @@ def timed_rebuild(label: str, backend: SearchBackend, docs: list[IndexedDocument
 
 def with_opensearch(url: str | None, run: Callable[[SearchBackend], float]) -> float:
     from search.opensearch import OpenSearchBackend, make_client
+    from tests import opensearch_node as osn
 
-    server = None
-    if url is None:
-        from osmem_server import OsmemServer
-
-        server = OsmemServer.start(japanese=False)
-        url = server.url
-    backend = OpenSearchBackend(make_client(url, verify_certs=False), f"bench-{uuid.uuid4().hex[:8]}")
-    try:
-        return run(backend)
-    finally:
-        backend.client.indices.delete(index=f"{backend.index}-*", ignore=[404])
-        backend.client.indices.delete_index_template(name=backend.index, ignore=[404])
-        backend.close()
-        if server is not None:
-            server.close()
+    node = None
+    with tempfile.TemporaryDirectory(prefix="bench-os-") as home:
+        if url is None:
+            osn.build()
+            node = osn.start_node(home, heap="1g", fast_startup=False, timeout=300)
+            url = node.url
+        backend = OpenSearchBackend(make_client(url, verify_certs=False, timeout=120), f"bench-{uuid.uuid4().hex[:8]}")
+        try:
+            return run(backend)
+        finally:
+            backend.client.indices.delete(index=f"{backend.index}-*", ignore=[404])
+            backend.client.indices.delete_index_template(name=backend.index, ignore=[404])
+            backend.close()
+            if node is not None:
+                node.stop()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--documents", type=int, default=10_000)
-    parser.add_argument("--opensearch-url", help="a real cluster instead of a local osmem-server")
+    parser.add_argument("--opensearch-url", help="an existing cluster instead of a node started here")
     args = parser.parse_args()
     rng = random.Random(2024)
     docs = [make_document(i, rng) for i in range(args.documents)]
     chars = sum(len(p.text) for d in docs for p in d.pages)
     print(f"{len(docs)} documents, {sum(len(d.pages) for d in docs)} pages, {chars / 1e6:.1f} M characters")
-    engine = "opensearch " + ("(" + args.opensearch_url + ")" if args.opensearch_url else "(osmem-server)")
+    engine = "opensearch " + ("(" + args.opensearch_url + ")" if args.opensearch_url else "(node, 1g heap)")
     with_opensearch(args.opensearch_url, lambda b: timed_rebuild(engine, b, docs))
     from search.sqlite_fts import SqliteSearchBackend
 

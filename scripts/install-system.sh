@@ -6,7 +6,8 @@ set -euo pipefail
 
 RUN_PACKAGES=(python3 python3-venv tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils
               redis-server fonts-dejavu-core qpdf icc-profiles-free)
-TEST_PACKAGES=(postgresql postgresql-common)
+# A JDK and Maven build and run the real OpenSearch node of the tests (tests/opensearch_node).
+TEST_PACKAGES=(postgresql postgresql-common openjdk-17-jdk-headless maven)
 
 wanted=("${RUN_PACKAGES[@]}")
 if [[ "${1:-run}" == "test" ]]; then

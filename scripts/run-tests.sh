@@ -19,6 +19,14 @@ if [[ $static_failed -ne 0 ]]; then
   exit 1
 fi
 
+# The real OpenSearch node of the tests: built once into .cache/ (a no-op after that), here so
+# that a missing JDK or Maven, or an unreachable Maven Central, is reported before the tests.
+echo "== OpenSearch test node"
+if ! .venv/bin/python -m tests.opensearch_node build; then
+  echo "ERROR: the OpenSearch test node did not build (make test installs a JDK and Maven)" >&2
+  exit 1
+fi
+
 if command -v pg_virtualenv >/dev/null 2>&1 && [[ -z "${SOHOA_TEST_NO_POSTGRES:-}" ]]; then
   # pg_virtualenv exports PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE for the inner command.
   # -t: a private temp dir even as root (root's default is the fixed /etc/postgresql/*/regress,

@@ -676,6 +676,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.cmd == "build":
+        if not args.force and _built(_inputs_digest()):
+            print(f"{BUILD_DIR} is up to date (OpenSearch {OPENSEARCH_VERSION})")
+            return 0
         t0 = time.monotonic()
         path = build(force=args.force, offline=True if args.offline else None, quiet=False)
         print(f"built {path} in {time.monotonic() - t0:.1f}s")
