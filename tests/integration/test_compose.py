@@ -163,6 +163,13 @@ def test_opensearch_keeps_security_on_and_locks_its_memory(rendered) -> None:
     assert "$OPENSEARCH_INITIAL_ADMIN_PASSWORD" in check, "$$ must defer to the container env"
 
 
+def test_the_bundled_opensearch_is_built_with_the_icu_plugin(rendered) -> None:
+    service = rendered["services"]["opensearch"]
+    assert service["build"]["context"] == "docker/opensearch"  # docker/opensearch/Dockerfile
+    assert service["build"]["args"]["OPENSEARCH_IMAGE"] == "opensearchproject/opensearch:2.19.6"
+    assert service["image"] == "sohoa-opensearch:latest"
+
+
 @pytest.mark.parametrize("name", ["migrate", *APP_SERVICES])
 def test_app_environment_is_valid_sohoa_settings(rendered, name: str) -> None:
     env = {k: str(v) for k, v in rendered["services"][name]["environment"].items()}

