@@ -222,3 +222,15 @@ def test_lost_bulk_acknowledgement_is_retried_without_duplicates(
     assert search(api, keys, "tran van duc") == [(duc, 1), (duc, 2)]
     bulks = Counter(r.split()[1].split("?")[0] for r in proxy.requests if "/_bulk" in r)
     assert sum(bulks.values()) >= 3  # two tries with the ack lost, then the redelivered job
+
+
+def test_the_api_keeps_one_backend_for_all_its_requests(api, keys, proxy, settings) -> None:
+    """The backend (client, connection pool, the alias it checked) is built once per process
+    (``Services.search``): searches and health checks cost one engine request each."""
+    assert search(api, keys, "khoi dong") == []  # the first request opens it
+    proxy.requests.clear()
+    for q in ("nguyen", "tran van duc", "bich ngoc"):
+        assert search(api, keys, q) == []
+    assert api.get("/healthz").status_code == 200
+    index = settings.opensearch_index
+    assert [r.split("?")[0] for r in proxy.requests] == [f"POST /{index}/_search"] * 3 + ["HEAD /"]
