@@ -1,7 +1,7 @@
 """OpenSearch unreachable during ingest: nothing lost, nothing duplicated once it returns.
 
 End to end with real parts: the API takes the uploads, an in-process RQ worker OCRs them
-with real Tesseract on SQLite or PostgreSQL, and the search engine (an osmem-server clone)
+with real Tesseract on SQLite or PostgreSQL, and the search engine (the session's real OpenSearch node)
 sits behind a loopback proxy we switch off and on — connections closed without an answer,
 as when the cluster is gone. While it is away, OCR still completes and each document waits
 with ``index_state`` pending; after it returns, the reconciler indexes every pending
