@@ -1,10 +1,10 @@
 """The OpenSearch client and the one place where transient failures are retried.
 
 The client's own retry loop resends at once; a busy or restarting cluster needs time, so
-it only moves a request that could not connect on to the next node of a cluster, and
-``call`` retries 429, 5xx and connection errors with exponential backoff. What is still failing afterwards becomes
-``SearchUnavailable`` (the worker leaves the document pending); other HTTP errors pass
-through unchanged for the caller to classify.
+the client only moves a request that could not connect on to the next node of a cluster,
+and ``call`` retries 429, 5xx and connection errors with exponential backoff. What is
+still failing afterwards becomes ``SearchUnavailable`` (the worker leaves the document
+pending); other HTTP errors pass through unchanged for the caller to classify.
 """
 
 from __future__ import annotations

@@ -91,8 +91,8 @@ INDEX_MAPPINGS: dict[str, Any] = {
 
 
 def index_template(index: str, *, icu: bool) -> dict[str, Any]:
-    """Composable template for every version ``<index>-v<N>`` of this alias; ``icu``: the
-    engine has the ``analysis-icu`` plugin (``versions.engine_has_icu`` asks it)."""
+    """Composable template for every version ``<index>-v<N>`` of this alias; ``icu``: with
+    the ``analysis-icu`` filters (``versions.put_template`` falls back when they are refused)."""
     return {
         "index_patterns": [f"{index}-v*"],
         "priority": 100,
