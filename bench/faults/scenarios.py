@@ -116,11 +116,11 @@ def database_restart(workdir: Path, rng: random.Random) -> Row:
 
 
 def search_down(workdir: Path, rng: random.Random) -> Row:
-    from osmem_server import OsmemServer
-
+    from tests import opensearch_node as osn
     from tests.integration.opensearch_support import FaultProxy
 
-    engine = OsmemServer.start(japanese=False)
+    osn.build()
+    engine = osn.start_node(workdir / "opensearch")  # a real node (tests/opensearch_node)
     proxy = FaultProxy(engine.url)
     stack = Stack(workdir, ocr_delay=0.3, overrides={
         "search_backend": "opensearch", "opensearch_url": proxy.url, "opensearch_retries": 2,
@@ -138,7 +138,7 @@ def search_down(workdir: Path, rng: random.Random) -> Row:
     finally:
         stack.close()
         proxy.close()
-        engine.process.kill()
+        engine.stop()
 
 
 def disk_full(workdir: Path, rng: random.Random) -> Row:
