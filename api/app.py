@@ -1,4 +1,4 @@
-"""The FastAPI application: wiring only (services, error handlers, routers, the web page)."""
+"""The FastAPI application: wiring only (services, error handlers, CSRF check, routers, the web page)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,24 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.orm import configure_mappers
 
+from api.csrf import CsrfMiddleware
 from api.errors import install_error_handlers
 from api.openapi import install_openapi
-from api.routes import audit, batches, documents, health, keys, pages, records, retry, review, search, uploads
+from api.routes import (
+    audit,
+    batches,
+    documents,
+    health,
+    keys,
+    pages,
+    records,
+    retry,
+    review,
+    search,
+    session,
+    uploads,
+    users,
+)
 from api.tus import TusHeaders, UploadWriters
 from ingest import remove_stale_spool, upload_tmp_dir
 from sohoa.core.config import Settings
@@ -50,9 +65,11 @@ def create_app(settings: Settings) -> FastAPI:
         swagger_ui_parameters={"validatorUrl": None},  # no call to the public validator
     )
     install_error_handlers(app)
-    app.add_middleware(TusHeaders)
+    app.add_middleware(CsrfMiddleware)
+    app.add_middleware(TusHeaders)  # outside: CSRF refusals carry Tus-Resumable too
     app.state.upload_writers = UploadWriters()
-    for module in (batches, uploads, documents, pages, retry, review, search, records, keys, audit, health):
+    for module in (session, batches, uploads, documents, pages, retry, review, search, records, users, keys, audit,
+                   health):
         app.include_router(module.router)
     install_openapi(app)
     app.mount("/web", StaticFiles(directory=WEB_DIR), name="web")

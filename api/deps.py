@@ -1,14 +1,18 @@
-"""Request dependencies: the app's services, a database session, the caller's API key and role.
+"""Request dependencies: the app's services, a database session, and who the caller is.
 
-Routes declare what they need with the aliases below (``ServicesDep``, ``SessionDep``,
-``KeyDep``, ``ClerkKey``, ``AdminKey``, ``ReaderCaller``, ``OfficerCaller``) so
-authorization reads at a glance in each signature.
+A caller is a ``Principal`` (``sohoa.domain.principal``): a person signed in with a session
+cookie, or a machine with ``Authorization: Bearer <API key>``. A Bearer header wins when both
+are sent (it cannot be forged cross-site, so such requests need no CSRF token, see
+``api/csrf.py``). Routes declare what they need with the aliases below (``PrincipalDep`` /
+``KeyDep``, ``ClerkKey``, ``AdminKey``, ``ReaderCaller``, ``OfficerCaller``) so authorization
+reads at a glance in each signature; the names ending in ``Key`` are kept from before people
+could sign in and admit users and keys alike.
 
 Roles as scopes: ``clerk`` uploads and sees batch status; ``officer`` searches, reads
-documents and records, confirms and corrects; ``portal`` only looks records up and downloads
-the files of records, and must send a purpose (a dossier code) with every request; ``admin``
-manages keys and reads the audit log, and may also do what clerks and officers do (the first
-key ``sohoa run`` prints is an admin key, used for the web page).
+documents and records, confirms and corrects; ``portal`` (keys only) only looks records up
+and downloads the files of records, and must send a purpose (a dossier code) with every
+request; ``admin`` manages users and keys and reads the audit log, and may also do what
+clerks and officers do. What an agency limits is in ``sohoa.domain.scope``.
 """
 
 from __future__ import annotations
@@ -19,17 +23,23 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
+from sohoa.core.clock import utcnow
 from sohoa.core.errors import BadRequest, Forbidden, Unauthorized
-from sohoa.core.models import ApiKey
+from sohoa.core.models import UserSession
 from sohoa.core.vocab import Role
+from sohoa.domain.accounts import SESSION_COOKIE, SessionRules, resolve
 from sohoa.domain.keys import authenticate
+from sohoa.domain.principal import Principal
 from sohoa.services import Services
 from sohoa.storage.archive import ArchiveStore
 
 _bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer sohoa_…`")
+_cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False,
+                       description="Session of a signed-in person (`POST /api/v1/session`); state-changing "
+                                   "requests also need the `X-CSRF-Token` header")
 
 
 def get_services(request: Request) -> Services:
@@ -61,22 +71,46 @@ def get_archive(services: ServicesDep) -> ArchiveStore:
 SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
 SessionDep = Annotated[Session, Depends(get_session)]
 ArchiveDep = Annotated[ArchiveStore, Depends(get_archive)]
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+CookieDep = Annotated[str | None, Depends(_cookie)]
 
 
-def current_key(
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> ApiKey:
-    """The active API key of the caller (401 when missing, unknown, revoked or expired)."""
-    if credentials is None:
-        raise Unauthorized("an API key is required: send `Authorization: Bearer <key>`",
-                           code="missing_api_key")
-    key = authenticate(session, credentials.credentials.strip())
+# --- Who is calling -------------------------------------------------------------------------
+
+
+def current_user_session(session: SessionDep, services: ServicesDep, cookie: CookieDep) -> UserSession:
+    """The live sign-in session of the cookie, whatever its user must do next (the session
+    routes use this: a person who must change their password may still do that)."""
+    if not cookie:
+        raise Unauthorized("you are not signed in", code="not_signed_in")
+    row = resolve(session, cookie, SessionRules.from_settings(services.settings), now=utcnow())
     session.commit()  # records last use
-    return key
+    return row
 
 
-KeyDep = Annotated[ApiKey, Depends(current_key)]
+UserSessionDep = Annotated[UserSession, Depends(current_user_session)]
+
+
+def current_principal(session: SessionDep, services: ServicesDep, credentials: BearerDep,
+                      cookie: CookieDep) -> Principal:
+    """The caller: the active API key of the Bearer header, else the signed-in user of the
+    session cookie (401 when neither, or when it is unknown, revoked or expired; 403
+    ``password_change_required`` until a one-time password has been replaced)."""
+    if credentials is not None:
+        key = authenticate(session, credentials.credentials.strip())
+        session.commit()  # records last use
+        return Principal.of_key(key)
+    if not cookie:
+        raise Unauthorized("sign in, or send an API key: `Authorization: Bearer <key>`", code="missing_api_key")
+    row = current_user_session(session, services, cookie)
+    if row.user.must_change_password:
+        raise Forbidden("choose a new password first (PUT /api/v1/session/password)",
+                        code="password_change_required")
+    return Principal.of_user(row.user, session_id=row.id)
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+KeyDep = PrincipalDep  # the name from when every caller was a key
 
 
 def principal_id(key: ApiKey) -> str:
@@ -86,21 +120,21 @@ def principal_id(key: ApiKey) -> str:
 
 
 def require_roles(*roles: str) -> Any:
-    """A dependency admitting admin keys and the given roles (403 for any other role);
+    """A dependency admitting admins and the given roles (403 for any other role);
     ``Any`` like the ``Depends(...)`` it returns, to sit in ``Annotated``."""
     allowed = frozenset((Role.ADMIN, *roles))
 
-    def check(key: KeyDep) -> ApiKey:
-        if key.role not in allowed:
-            raise Forbidden(f"the role {key.role!r} may not do this",
-                            detail={"role": key.role, "allowed": sorted(allowed)})
-        return key
+    def check(principal: PrincipalDep) -> Principal:
+        if principal.role not in allowed:
+            raise Forbidden(f"the role {principal.role!r} may not do this",
+                            detail={"role": principal.role, "allowed": sorted(allowed)})
+        return principal
 
     return Depends(check)
 
 
-ClerkKey = Annotated[ApiKey, require_roles(Role.CLERK)]
-AdminKey = Annotated[ApiKey, require_roles()]
+ClerkKey = Annotated[Principal, require_roles(Role.CLERK)]
+AdminKey = Annotated[Principal, require_roles()]
 
 
 # --- Reads of personal data: officers and portals, with a purpose ---------------------------
@@ -110,14 +144,14 @@ DOSSIER_CODE = re.compile(r"^([A-Z0-9.]+)-(\d{6})-(\d{4})$")
 
 @dataclass(frozen=True)
 class Caller:
-    """Who reads and why: the key, and the dossier code the read serves (portals must send it)."""
+    """Who reads and why: the principal, and the dossier code the read serves (portals must send it)."""
 
-    key: ApiKey
+    principal: Principal
     purpose: str | None
 
     @property
     def role(self) -> str:
-        return self.key.role
+        return self.principal.role
 
     def sees_full_id(self, value: str | None, asked: str | None = None) -> bool:
         """Officers and admins see IDs; a portal sees only the ID it asked about."""
@@ -142,14 +176,14 @@ def read_purpose(
 def _caller(roles: tuple[str, ...]) -> Any:
     """Role check first (401/403), then the purpose (400): a clerk learns nothing about purposes."""
 
-    def build(key: ApiKey, purpose: str | None) -> Caller:
-        if key.role == Role.PORTAL and purpose is None:
+    def build(principal: Principal, purpose: str | None) -> Caller:
+        if principal.role == Role.PORTAL and purpose is None:
             raise BadRequest("portals must say which dossier a read serves: send the X-Purpose header "
                              "or the purpose parameter (a dossier code)", code="purpose_required")
-        return Caller(key=key, purpose=purpose)
+        return Caller(principal=principal, purpose=purpose)
 
     # Real objects, not strings: the closure's ``roles`` is invisible to FastAPI's string evaluation.
-    build.__annotations__ = {"key": Annotated[ApiKey, require_roles(*roles)],
+    build.__annotations__ = {"principal": Annotated[Principal, require_roles(*roles)],
                              "purpose": Annotated[str | None, Depends(read_purpose)], "return": Caller}
     return Depends(build)
 

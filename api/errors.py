@@ -33,8 +33,8 @@ def error_response(status: int, code: str, message: str, detail: Any = None,
 
 async def _sohoa_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, SohoaError)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    return error_response(exc.status, exc.code, exc.message, exc.detail, headers)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+    return error_response(exc.status, exc.code, exc.message, exc.detail, {**headers, **exc.headers} or None)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -98,6 +98,7 @@ class CorrectionPublic(BaseModel):
     old_value: str | None
     new_value: str | None
     key_id: int | None
+    user_id: int | None = Field(None, description="The person who made it, when not made with an API key.")
     at: UtcDatetime
     note: str | None
 
@@ -141,7 +142,8 @@ class KeyUpdate(BaseModel):
 class AuditEventPublic(BaseModel):
     id: int
     at: UtcDatetime
-    key_id: int | None
+    user_id: int | None = Field(description="The person who did it (signed in), or null.")
+    key_id: int | None = Field(description="The API key that did it, or null.")
     role: str | None
     agency: str | None
     action: str

@@ -41,6 +41,7 @@ class BatchMeta:
     procedure_code: str | None = None
     note: str | None = None
     created_by_key_id: int | None = None
+    created_by_user_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def check_meta(meta: BatchMeta) -> BatchMeta:
 
     note = (meta.note or "").strip() or None
     return BatchMeta(clean("agency_code", meta.agency_code), clean("procedure_code", meta.procedure_code),
-                     note, meta.created_by_key_id)
+                     note, meta.created_by_key_id, meta.created_by_user_id)
 
 
 def check_file_count(settings: Settings, count: int) -> None:
@@ -132,7 +133,8 @@ def create_batch(session_factory: sessionmaker[Session], meta: BatchMeta, batch_
             if batch_id is not None and session.get(Batch, batch_id) is not None:
                 return batch_id
             batch = Batch(agency_code=meta.agency_code, procedure_code=meta.procedure_code,
-                          note=meta.note, created_by_key_id=meta.created_by_key_id)
+                          note=meta.note, created_by_key_id=meta.created_by_key_id,
+                          created_by_user_id=meta.created_by_user_id)
             if batch_id is not None:
                 batch.id = batch_id
             session.add(batch)
@@ -154,7 +156,8 @@ def _continue_batch(settings: Settings, session_factory: sessionmaker[Session], 
             raise NotFound(f"no batch with id {batch_id}", detail={"batch_id": batch_id})
         held, last = session.execute(select(func.count(), func.max(BatchItem.position))
                                      .where(BatchItem.batch_id == batch_id)).one()
-        meta = BatchMeta(batch.agency_code, batch.procedure_code, batch.note, batch.created_by_key_id)
+        meta = BatchMeta(batch.agency_code, batch.procedure_code, batch.note, batch.created_by_key_id,
+                         batch.created_by_user_id)
     if count == 0:
         raise BadRequest("send at least one file in the `files` field", code="no_files")
     if held + count > settings.max_files_per_batch:

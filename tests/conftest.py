@@ -1,5 +1,6 @@
 """Shared fixtures: real services started per test session on free loopback ports, the
-settings, ``Services`` and job context of a test, the API app and one key per role."""
+settings, ``Services`` and job context of a test, the API app, one key per role and one
+signed-in person per user role."""
 
 from __future__ import annotations
 
@@ -16,9 +17,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from api import create_app
+from sohoa.core.clock import utcnow
 from sohoa.core.config import Settings
 from sohoa.core.db import migrate, session_scope
-from sohoa.core.vocab import ROLES
+from sohoa.core.models import User
+from sohoa.core.vocab import ROLES, USER_ROLES
+from sohoa.domain.accounts import SESSION_COOKIE, csrf_token
+from sohoa.domain.accounts.passwords import hash_password
+from sohoa.domain.accounts.sessions import start_session
 from sohoa.domain.keys import create_key
 from sohoa.services import Services
 from tests.pg import database_backends
@@ -142,3 +148,41 @@ def keys(session_factory: sessionmaker[Session]) -> Keys:
     with session_scope(session_factory) as session:
         plain = {role: create_key(session, role=role, name=f"test {role}")[1] for role in ROLES}
     return Keys(**plain)
+
+
+PASSWORD = "mật khẩu thử 2024"  # the password of every ``people`` user
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """One Argon2 hash of ``PASSWORD`` for the whole run (each costs ~0.2 s on purpose)."""
+    return hash_password(PASSWORD)
+
+
+@dataclass
+class People:
+    """One user per user role (username ``test-<role>``, password ``PASSWORD``), each with
+    a live session; ``auth(role)`` gives the headers a browser would send with it."""
+
+    ids: dict[str, int]
+    tokens: dict[str, str]
+
+    def auth(self, role: str, *, csrf: bool = True) -> dict[str, str]:
+        token = self.tokens[role]
+        headers = {"Cookie": f"{SESSION_COOKIE}={token}"}
+        if csrf:
+            headers["X-CSRF-Token"] = csrf_token(token)
+        return headers
+
+
+@pytest.fixture
+def people(session_factory: sessionmaker[Session], password_hash: str) -> People:
+    ids, tokens = {}, {}
+    with session_scope(session_factory) as session:
+        for role in USER_ROLES:
+            user = User(username=f"test-{role}", display_name=f"Test {role}", role=role,
+                        password_hash=password_hash, must_change_password=False)
+            session.add(user)
+            session.flush()
+            ids[role], tokens[role] = user.id, start_session(session, user, now=utcnow())[1]
+    return People(ids=ids, tokens=tokens)

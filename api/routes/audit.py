@@ -1,9 +1,11 @@
 """The audit log for admins: query and export. There is no route that changes it: PUT,
 PATCH and DELETE answer 405, and the API only ever inserts events.
 
-``from`` is inclusive and ``to`` exclusive; a time without a zone is Vietnam time. Reading
-the log is itself logged (``audit.query`` / ``audit.export``): who looked up a citizen's
-accesses is personal-data processing too.
+Each event names who: ``user_id`` (a person) or ``key_id`` (a machine); filter by either.
+An admin with an agency reads only the events of that agency. ``from`` is inclusive and
+``to`` exclusive; a time without a zone is Vietnam time. Reading the log is itself logged
+(``audit.query`` / ``audit.export``): who looked up a citizen's accesses is personal-data
+processing too.
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ from sohoa.core.clock import VN_TZ
 from sohoa.core.errors import BadRequest
 from sohoa.core.models import AuditEvent
 from sohoa.domain import audit
+from sohoa.domain.principal import Principal
 from sohoa.domain.records import normalize_id
+from sohoa.domain.scope import agency_condition
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
-COLUMNS = ("id", "at", "key_id", "role", "agency", "action", "target_type", "target_id", "owner_id",
+COLUMNS = ("id", "at", "user_id", "key_id", "role", "agency", "action", "target_type", "target_id", "owner_id",
            "purpose", "result_count", "detail")
 
 
@@ -40,12 +44,13 @@ class AuditFilters:
         self,
         owner_id: Annotated[str | None, Query(max_length=40)] = None,
         key_id: int | None = None,
+        user_id: int | None = None,
         action: Annotated[str | None, Query(max_length=64)] = None,
         from_: Annotated[datetime | None, Query(alias="from", description="Inclusive; no zone = Vietnam")] = None,
         to: Annotated[datetime | None, Query(description="Exclusive; no zone = Vietnam")] = None,
     ) -> None:
         self.owner_id = normalize_id(owner_id) if owner_id else None
-        self.key_id, self.action = key_id, action
+        self.key_id, self.user_id, self.action = key_id, user_id, action
         self.start, self.end = _zoned(from_), _zoned(to)
         if self.start and self.end and self.start >= self.end:
             raise BadRequest("from must be before to", code="invalid_date_range")
@@ -55,6 +60,8 @@ class AuditFilters:
             query = query.where(AuditEvent.owner_id == self.owner_id)
         if self.key_id is not None:
             query = query.where(AuditEvent.key_id == self.key_id)
+        if self.user_id is not None:
+            query = query.where(AuditEvent.user_id == self.user_id)
         if self.action:
             query = query.where(AuditEvent.action == self.action)
         if self.start:
@@ -64,9 +71,15 @@ class AuditFilters:
         return query
 
     def as_dict(self) -> dict[str, object]:
-        return {"owner_id": self.owner_id, "key_id": self.key_id, "action": self.action,
+        return {"owner_id": self.owner_id, "key_id": self.key_id, "user_id": self.user_id, "action": self.action,
                 "from": self.start.isoformat() if self.start else None,
                 "to": self.end.isoformat() if self.end else None}
+
+
+def _scoped(query: Select[AuditEvent], admin: Principal) -> Select[AuditEvent]:
+    """An admin with an agency reads the events of that agency's users and keys only."""
+    condition = agency_condition(admin, AuditEvent.agency)
+    return query if condition is None else query.where(condition)
 
 
 def _zoned(value: datetime | None) -> datetime | None:
@@ -85,7 +98,7 @@ def query_audit(
     before_id: int | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AuditPagePublic:
-    query = filters.apply(select(AuditEvent))
+    query = _scoped(filters.apply(select(AuditEvent)), admin)
     if before_id is not None:
         query = query.where(AuditEvent.id < before_id)
     events = list(session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit + 1)))
@@ -111,7 +124,7 @@ def export_audit(
 ) -> StreamingResponse:
     audit.record(session, admin, "audit.export", owner_id=filters.owner_id, detail=filters.as_dict())
     session.commit()
-    query = filters.apply(select(AuditEvent)).order_by(AuditEvent.id)
+    query = _scoped(filters.apply(select(AuditEvent)), admin).order_by(AuditEvent.id)
     rows = _stream(session_factory, query, format)
     media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
     name = f"audit.{format}"

@@ -1,13 +1,20 @@
-"""Batch upload (clerks) and batch status."""
+"""Batch upload (clerks) and batch status.
+
+A caller with an agency uploads into its agency and sees only its agency's batches
+(``sohoa.domain.scope``); only the batch's creator (the same user or key) or an admin may
+add files to a batch.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm.interfaces import ORMOption
 from starlette.concurrency import run_in_threadpool
 
 from api.access import scope_of
@@ -24,10 +31,12 @@ from api.schemas_lists import BatchListPublic, BatchSummaryPublic
 from api.uploads import BATCH_REQUEST_BODY, read_batch_form
 from ingest import BatchMeta, BatchOutcome, ingest_batch
 from sohoa.core.errors import Forbidden, NotFound
-from sohoa.core.models import ApiKey, Batch, BatchItem, Page
-from sohoa.core.vocab import BatchStatus, DocumentStatus, IndexState, Role
+from sohoa.core.models import Batch, BatchItem, Page
+from sohoa.core.vocab import BatchStatus, DocumentStatus, IndexState
 from sohoa.domain import audit
-from sohoa.domain.catalog import MAX_PAGE_SIZE, BatchFilters, Paging, list_batches, may_see
+from sohoa.domain.catalog import MAX_PAGE_SIZE, BatchFilters, Paging, list_batches
+from sohoa.domain.principal import Principal
+from sohoa.domain.scope import assigned_agency, visible
 
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"])
 
@@ -39,9 +48,9 @@ async def create_batch(request: Request, key: ClerkKey, services: ServicesDep) -
     """Each file is accepted or rejected on its own; 202 once the originals are durable."""
     settings, session_factory = services.settings, services.sessions
     form = await read_batch_form(request, settings)
-    meta = BatchMeta(agency_code=form.fields.get("agency_code"),
-                     procedure_code=form.fields.get("procedure_code"),
-                     note=form.fields.get("note"), created_by_key_id=key.id)
+    meta = BatchMeta(agency_code=assigned_agency(key, form.fields.get("agency_code")),
+                     procedure_code=form.fields.get("procedure_code"), note=form.fields.get("note"),
+                     created_by_key_id=key.key_id, created_by_user_id=key.user_id)
     outcome = await run_in_threadpool(ingest_batch, settings, session_factory, services.archive, form.uploads,
                                       meta, enqueue=services.queue.enqueue)
     await run_in_threadpool(_audit_upload, session_factory, key, outcome, "batch.create")
@@ -53,28 +62,36 @@ async def create_batch(request: Request, key: ClerkKey, services: ServicesDep) -
              summary="Add more scans to a batch (multipart field `files`)")
 async def add_files(batch_id: str, request: Request, key: ClerkKey, services: ServicesDep) -> BatchCreatedPublic:
     """For uploads in several requests (``sohoa ingest`` sends a big folder this way, so
-    workers start on the first files while the rest is still on the wire). Only the key
-    that created the batch, or an admin, may add to it; the batch's codes apply; the
+    workers start on the first files while the rest is still on the wire). Only the user or
+    key that created the batch, or an admin, may add to it; the batch's codes apply; the
     response lists the files of this request. Same per-file rules as the first upload."""
     settings, session_factory = services.settings, services.sessions
     await run_in_threadpool(check_may_add, session_factory, key, batch_id)
     form = await read_batch_form(request, settings)
     outcome = await run_in_threadpool(ingest_batch, settings, session_factory, services.archive, form.uploads,
-                                      BatchMeta(created_by_key_id=key.id), batch_id=batch_id,
+                                      BatchMeta(created_by_key_id=key.key_id, created_by_user_id=key.user_id),
+                                      batch_id=batch_id,
                                       enqueue=services.queue.enqueue)
     await run_in_threadpool(_audit_upload, session_factory, key, outcome, "batch.add_files")
     return _created(outcome)
 
 
-def check_may_add(session_factory: sessionmaker[Session], key: ApiKey, batch_id: str) -> None:
-    """404 for an unknown batch, 403 unless ``key`` created it or is an admin's (also asked
-    before a resumable upload may join a batch)."""
+def check_may_add(session_factory: sessionmaker[Session], who: Principal, batch_id: str) -> None:
+    """404 for a batch ``who`` cannot see, 403 unless ``who`` created it (the same user or
+    key) or is an admin (also asked before a resumable upload may join a batch)."""
     with session_factory() as session:
-        batch = session.get(Batch, batch_id)
-        if batch is None:
-            raise NotFound(f"no batch with id {batch_id}", detail={"batch_id": batch_id})
-        if key.role != Role.ADMIN and batch.created_by_key_id != key.id:
-            raise Forbidden("only the key that created the batch (or an admin) may add files to it")
+        batch = load_batch(session, batch_id, who)
+        if not who.is_admin and not who.is_creator(user_id=batch.created_by_user_id,
+                                                   key_id=batch.created_by_key_id):
+            raise Forbidden("only the user or key that created the batch (or an admin) may add files to it")
+
+
+def load_batch(session: Session, batch_id: str, who: Principal, *, options: Sequence[ORMOption] = ()) -> Batch:
+    """The batch, if ``who``'s agency reaches it; else 404 as if it did not exist."""
+    batch = session.get(Batch, batch_id, options=options)
+    if batch is None or not visible(who, batch.agency_code):
+        raise NotFound(f"no batch with id {batch_id}", detail={"batch_id": batch_id})
+    return batch
 
 
 def _created(outcome: BatchOutcome) -> BatchCreatedPublic:
@@ -94,7 +111,7 @@ def _created(outcome: BatchOutcome) -> BatchCreatedPublic:
     )
 
 
-def _audit_upload(session_factory: sessionmaker[Session], key: ApiKey, outcome: BatchOutcome, action: str) -> None:
+def _audit_upload(session_factory: sessionmaker[Session], key: Principal, outcome: BatchOutcome, action: str) -> None:
     with session_factory() as session:
         audit.record(session, key, action, target_type="batch", target_id=outcome.batch_id,
                      result_count=len(outcome.files))
@@ -132,10 +149,8 @@ def get_batch(batch_id: str, key: ClerkKey, session: SessionDep,
                   description="true: list only documents with pages flagged for review; false: only "
                               "those without. Counts and total always cover the whole batch.")] = None,
               ) -> BatchPublic:
-    """Another agency's batch is a 404 to a key scoped to an agency (as in the list)."""
-    batch = session.get(Batch, batch_id, options=[selectinload(Batch.items).selectinload(BatchItem.document)])
-    if batch is None or not may_see(batch, scope_of(key)):
-        raise NotFound(f"no batch with id {batch_id}", detail={"batch_id": batch_id})
+    """Another agency's batch is a 404 to a caller scoped to an agency (as in the list)."""
+    batch = load_batch(session, batch_id, key, options=[selectinload(Batch.items).selectinload(BatchItem.document)])
     review = pages_needing_review(session, [i.document_id for i in batch.items if i.document_id])
     documents = [_item_public(item, review) for item in batch.items]
     counts = BatchCounts()

@@ -103,7 +103,7 @@ def get_document(document_id: str, caller: OfficerCaller, session: SessionDep) -
         processed_at=document.processed_at, indexed_at=document.indexed_at,
         batch_ids=batch_ids, pages=[_page_public(p) for p in document.pages],
     )
-    audit.record(session, caller.key, "document.read", target_type="document", target_id=document.id,
+    audit.record(session, caller.principal, "document.read", target_type="document", target_id=document.id,
                  owner_id=_owner(session, document.id), purpose=caller.purpose, result_count=1)
     session.commit()
     return public

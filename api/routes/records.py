@@ -46,7 +46,7 @@ def list_records(
     ctx = RecordContext(session, records)
     body = RecordListPublic(valid_on=day, total=len(records),
                             records=[record_public(r, caller, ctx, day=day, asked=asked) for r in records])
-    audit.record(session, caller.key, "record.lookup", target_type="record", owner_id=asked,
+    audit.record(session, caller.principal, "record.lookup", target_type="record", owner_id=asked,
                  purpose=caller.purpose, result_count=len(records),
                  detail={"doc_type": doc_type, "procedure_code": procedure_code, "valid_on": day.isoformat(),
                          "record_ids": [r.id for r in records]})
@@ -70,7 +70,7 @@ def get_record(
             ExtractedFieldRow.document_id == record.document_id).order_by(ExtractedFieldRow.id)))
     body = record_public(record, caller, RecordContext(session, [record]), day=valid_on or today_vn(),
                          asked=asked, candidates=candidates)
-    audit.record(session, caller.key, "record.read", target_type="record", target_id=record.id,
+    audit.record(session, caller.principal, "record.read", target_type="record", target_id=record.id,
                  owner_id=record.owner_id, purpose=caller.purpose, result_count=1)
     session.commit()
     return body
@@ -90,10 +90,10 @@ def _apply_patch(session: Session, record_id: str, patch: RecordPatch, caller: C
         raise BadRequest("nothing to change: send fields, confirm or legal_status", code="empty_patch")
     record = find_record(session, record_id)
     replaced_by = find_record(session, patch.replaced_by) if patch.replaced_by else None
-    rows = apply_changes(record, caller.key, changes=patch.fields, confirm=patch.confirm,
+    rows = apply_changes(record, caller.principal, changes=patch.fields, confirm=patch.confirm,
                          legal_status=patch.legal_status, replaced_by=replaced_by, note=patch.note)
     session.add_all(rows)
-    audit.record(session, caller.key, "record.correct", target_type="record", target_id=record.id,
+    audit.record(session, caller.principal, "record.correct", target_type="record", target_id=record.id,
                  owner_id=record.owner_id, purpose=caller.purpose, result_count=1,
                  detail={"changed": [r.field for r in rows]})
     session.commit()
@@ -108,8 +108,8 @@ def record_history(record_id: str, caller: OfficerCaller, session: SessionDep) -
                            .order_by(RecordCorrection.id))
     body = HistoryPublic(record_id=record.id, corrections=[
         CorrectionPublic(field=r.field, old_value=r.old_value, new_value=r.new_value, key_id=r.key_id,
-                         at=r.at, note=r.note) for r in rows])
-    audit.record(session, caller.key, "record.history", target_type="record", target_id=record.id,
+                         user_id=r.user_id, at=r.at, note=r.note) for r in rows])
+    audit.record(session, caller.principal, "record.history", target_type="record", target_id=record.id,
                  owner_id=record.owner_id, purpose=caller.purpose, result_count=len(body.corrections))
     session.commit()
     return body

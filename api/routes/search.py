@@ -115,6 +115,6 @@ async def search(
 def _audit_search(session: Session, caller: Caller, q: str, total: int, owner: str | None) -> None:
     """Search results show page text: a read of personal data, logged like any other."""
     audit.record(
-        session, caller.key, "search", owner_id=owner, purpose=caller.purpose, result_count=total, detail={"q": q}
+        session, caller.principal, "search", owner_id=owner, purpose=caller.purpose, result_count=total, detail={"q": q}
     )
     session.commit()

@@ -1,4 +1,4 @@
-"""The ``sohoa`` command: run the embedded stack, its parts one by one, keys and uploads.
+"""The ``sohoa`` command: run the embedded stack, its parts one by one, keys, users and uploads.
 
 The top of the import layers: nothing imports this package. Each command imports what it
 runs when it runs (not to dodge a cycle: there is none up here), so ``sohoa ingest`` and
@@ -21,6 +21,7 @@ import click
 from sohoa.cli.common import CliError, echo_line, load_settings, open_services
 from sohoa.cli.ingest import ingest
 from sohoa.cli.keys import keys
+from sohoa.cli.users import users
 from sohoa.core.errors import ConfigError, SohoaError
 
 
@@ -67,8 +68,12 @@ def serve() -> None:
     from api.app import create_app
 
     settings = load_settings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
-                log_level="info", proxy_headers=False)
+    # Behind a reverse proxy, its X-Forwarded-For/-Proto give the client's address (the
+    # per-address sign-in lock counts it) and https (the cookie's Secure flag), but only
+    # from the proxies named in SOHOA_TRUSTED_PROXIES: anyone else could forge them.
+    proxies = settings.trusted_proxies.strip()
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
+                proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
 
 
 @main.command()
@@ -199,4 +204,5 @@ def reindex() -> None:
 
 
 main.add_command(keys)  # each group of sub-commands lives in its own module
+main.add_command(users)
 main.add_command(ingest)

@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from sohoa.core.vocab import SearchBackendName
+from sohoa.core.vocab import CookieSecure, SearchBackendName
 
 
 class Settings(BaseSettings):
@@ -43,6 +43,23 @@ class Settings(BaseSettings):
     # HTTP
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    trusted_proxies: str = Field("", description="Comma-separated addresses of reverse proxies whose "
+                                 "X-Forwarded-For/-Proto headers are believed (client address, https); "
+                                 "empty = none, '*' = any.")
+
+    # People: sign-in sessions, lockout, passwords
+    session_idle_minutes: int = Field(30, ge=1, description="A session unused this long ends.")
+    session_max_hours: int = Field(12, ge=1, description="A session ends this long after sign-in, used or not.")
+    cookie_secure: CookieSecure = Field(CookieSecure.AUTO, description="auto: Secure when the request came "
+                                        "over https; always: behind a TLS proxy that speaks http to the API.")
+    signin_max_failures: int = Field(5, ge=1, description="Failed sign-ins per username before it is locked.")
+    signin_max_failures_per_address: int = Field(20, ge=1, description="Failed sign-ins per client address "
+                                                 "before it is locked (an office shares one address).")
+    signin_lock_minutes: int = Field(15, ge=1, description="Failures are counted over this long, and a lock "
+                                     "lasts this long.")
+    signin_failure_delay_seconds: float = Field(0.5, ge=0, le=10, description="A failed sign-in answers after "
+                                                "this delay, doubled with each further failure (at most 8 s).")
+    password_min_length: int = Field(10, ge=8, le=128)
 
     # Limits (safe defaults)
     max_file_bytes: int = Field(200 * 1024 * 1024, gt=0)

@@ -12,10 +12,12 @@ class SohoaError(Exception):
     code = "internal_error"
     status = 500
 
-    def __init__(self, message: str, *, detail: Any = None, code: str | None = None) -> None:
+    def __init__(self, message: str, *, detail: Any = None, code: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.detail = detail
+        self.headers = headers or {}  # e.g. Retry-After; sent by api/ with the error
         if code is not None:
             self.code = code
 
@@ -63,6 +65,10 @@ class ChecksumMismatch(SohoaError):
     """A chunk whose bytes do not match its ``Upload-Checksum`` (tus checksum extension: 460)."""
 
     code, status = "checksum_mismatch", 460
+
+
+class TooManyRequests(SohoaError):
+    code, status = "too_many_requests", 429
 
 
 class TooLarge(SohoaError):

@@ -110,6 +110,51 @@ class Role(StrEnum):
 
 
 ROLES: tuple[str, ...] = tuple(role.value for role in Role)
+# People sign in with one of these; ``portal`` is for machines only (API keys).
+USER_ROLES: tuple[str, ...] = tuple(role.value for role in Role if role != Role.PORTAL)
+
+
+class PrincipalKind(StrEnum):
+    """Who makes a request: a person signed in with a session, or an API key."""
+
+    USER = "user"
+    KEY = "key"
+
+
+class UserState(StrEnum):
+    ACTIVE = "active"
+    DISABLED = "disabled"
+
+
+class SessionEnd(StrEnum):
+    """Why a sign-in session was ended before it expired (``user_sessions.ended_reason``)."""
+
+    SIGNED_OUT = "signed_out"
+    PASSWORD_CHANGED = "password_changed"
+    PASSWORD_RESET = "password_reset"
+    USER_DISABLED = "user_disabled"
+
+
+class SessionExpiry(StrEnum):
+    """Which limit ended a session: no request for too long, or too long since sign-in."""
+
+    IDLE = "idle"
+    ABSOLUTE = "absolute"
+
+
+class ThrottleScope(StrEnum):
+    """What failed sign-ins are counted against: the username tried, or the client address."""
+
+    USERNAME = "username"
+    ADDRESS = "address"
+
+
+class CookieSecure(StrEnum):
+    """When the session cookie carries ``Secure``: ``auto`` when the request came over https,
+    ``always`` behind a TLS-terminating proxy that talks plain http to the API."""
+
+    AUTO = "auto"
+    ALWAYS = "always"
 
 
 class KeyState(StrEnum):

@@ -1,2 +1,3 @@
 """The domain: Vietnamese text, validity of results, field extraction, reusable records,
-API keys and the audit log. Built on ``sohoa.core`` only."""
+API keys, people's accounts (``accounts/``), who calls (``principal``) and what their agency
+reaches (``scope``), and the audit log. Built on ``sohoa.core`` only."""

@@ -1,8 +1,10 @@
 """Append-only audit of who read or changed what (DOMAIN.md, "Personal data").
 
-Every read of a record, a document's text or a file by an officer or a portal, and every
-correction, adds exactly one ``AuditEvent``. Nothing in the code base updates or deletes
-one: there is no route for it and this module only ever inserts.
+Every read of a record, a document's text or a file by an officer or a portal, every
+correction, and every sign-in, sign-out and account change adds exactly one ``AuditEvent``
+naming who: the user (``user_id``) or the API key (``key_id``) of the ``Principal``. Nothing
+in the code base updates or deletes one: there is no route for it and this module only
+ever inserts.
 """
 
 from __future__ import annotations
@@ -11,17 +13,20 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sohoa.core.models import ApiKey, AuditEvent
+from sohoa.core.models import AuditEvent
+from sohoa.domain.principal import Principal
 
 
-def record(session: Session, key: ApiKey | None, action: str, *, target_type: str | None = None,
+def record(session: Session, who: Principal | None, action: str, *, target_type: str | None = None,
            target_id: str | None = None, owner_id: str | None = None, purpose: str | None = None,
            result_count: int | None = None, detail: dict[str, Any] | None = None) -> AuditEvent:
     """Add an audit event to the session; the caller commits it with its own work, so a read
-    that fails before the commit leaves no event and a logged read always happened."""
-    event = AuditEvent(key_id=key.id if key else None, role=key.role if key else None,
-                       agency=key.agency if key else None, action=action, target_type=target_type,
-                       target_id=target_id, owner_id=owner_id, purpose=purpose,
+    that fails before the commit leaves no event and a logged read always happened.
+    ``who`` is None only for the server's operator (``sohoa users`` on the command line)
+    and for failed sign-ins with an unknown username."""
+    event = AuditEvent(key_id=who.key_id if who else None, user_id=who.user_id if who else None,
+                       role=who.role if who else None, agency=who.agency if who else None, action=action,
+                       target_type=target_type, target_id=target_id, owner_id=owner_id, purpose=purpose,
                        result_count=result_count, detail=detail)
     session.add(event)
     return event

@@ -87,6 +87,30 @@ def ensure_first_admin_key(settings: Settings) -> str | None:
         engine.dispose()
 
 
+FIRST_ADMIN_USERNAME = "admin"
+
+
+def ensure_first_admin_user(settings: Settings) -> str | None:
+    """Create the first admin user (``admin``) when no admin user exists; returns its
+    one-time password (shown once; it must be changed at the first sign-in)."""
+    from sohoa.core.db import make_engine, make_session_factory, session_scope
+    from sohoa.domain import audit
+    from sohoa.domain.accounts import create_user, has_admin_user
+
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            if has_admin_user(session):
+                return None
+            user, password = create_user(session, username=FIRST_ADMIN_USERNAME, display_name="Quản trị viên",
+                                         role="admin")
+            audit.record(session, None, "user.create", target_type="user", target_id=str(user.id),
+                         detail={"username": user.username, "role": user.role, "via": "sohoa run"})
+            return password
+    finally:
+        engine.dispose()
+
+
 def _redact(url: str) -> str:
     from sqlalchemy.engine import make_url
 

@@ -9,10 +9,12 @@ import httpx
 
 from sohoa.core.config import Settings
 from sohoa.stack.bootstrap import (
+    FIRST_ADMIN_USERNAME,
     browser_host,
     check_port_free,
     check_tesseract,
     ensure_first_admin_key,
+    ensure_first_admin_user,
     prepare_storage,
 )
 from sohoa.stack.localredis import LocalRedis
@@ -42,6 +44,7 @@ def run_stack(settings: Settings, *, echo: Echo, grace_seconds: float = 15.0,
         check_tesseract(settings.ocr_languages)
     prepare_storage(settings)
     admin_key = ensure_first_admin_key(settings)
+    admin_password = ensure_first_admin_user(settings)
 
     redis = LocalRedis(settings.redis_url, settings.var_dir / "redis")
     supervisor = Supervisor(child_specs(settings, reconcile_interval), log=echo,
@@ -54,12 +57,12 @@ def run_stack(settings: Settings, *, echo: Echo, grace_seconds: float = 15.0,
         supervisor.start_all()
         base = f"http://{browser_host(settings.host)}:{settings.port}"
         if _wait_for_api(base, supervisor):
-            _banner(echo, settings, base, admin_key)
+            _banner(echo, settings, base, admin_key, admin_password)
             shown = True
         supervisor.run_until_stopped(extra_check=lambda: _redis_died(redis))
     finally:
-        if admin_key and not shown:  # it exists now and will never be shown again
-            _print_key(echo, admin_key)
+        if not shown:  # they exist now and will never be shown again
+            _print_secrets(echo, admin_key, admin_password)
         echo("stopping: API, reconciler and workers (Ctrl-C again to not wait for running jobs)")
         supervisor.stop_all()
         if not redis.reused:
@@ -92,7 +95,7 @@ def _wait_for_api(base: str, supervisor: Supervisor, timeout: float = 60.0) -> b
     return False
 
 
-def _banner(echo: Echo, settings: Settings, base: str, admin_key: str | None) -> None:
+def _banner(echo: Echo, settings: Settings, base: str, admin_key: str | None, admin_password: str | None) -> None:
     lines = [
         "",
         f"sohoa is running: {settings.worker_count} worker(s), data in {settings.var_dir.resolve()}",
@@ -100,19 +103,27 @@ def _banner(echo: Echo, settings: Settings, base: str, admin_key: str | None) ->
         f"  API docs: {base}/docs",
         f"  Health:  {base}/healthz",
     ]
+    if not admin_password:
+        lines += ["  People:   sohoa users create --username lan --name 'Nguyễn Thị Lan' --role clerk"]
     if not admin_key:
-        lines += ["  API keys: sohoa keys create --role clerk --name 'Clerk name'"]
+        lines += ["  API keys: sohoa keys create --role portal --name 'Portal name'"]
     for line in lines:
         echo(line)
-    if admin_key:
-        _print_key(echo, admin_key)
+    _print_secrets(echo, admin_key, admin_password)
     for line in ["", "Upload a folder:  sohoa ingest PATH...   (with SOHOA_API_KEY set)",
                  "Ctrl-C stops everything.", ""]:
         echo(line)
 
 
-def _print_key(echo: Echo, admin_key: str) -> None:
-    echo("")
-    echo("First admin API key. It is shown only this once and stored hashed, so keep it now:")
-    echo(f"  {admin_key}")
-    echo(f"  export SOHOA_API_KEY={admin_key}")
+def _print_secrets(echo: Echo, admin_key: str | None, admin_password: str | None) -> None:
+    if admin_password:
+        echo("")
+        echo("First admin user, to sign in on the web page. Its password is shown only this once and "
+             "must be changed at the first sign-in:")
+        echo(f"  username: {FIRST_ADMIN_USERNAME}")
+        echo(f"  password: {admin_password}")
+    if admin_key:
+        echo("")
+        echo("First admin API key. It is shown only this once and stored hashed, so keep it now:")
+        echo(f"  {admin_key}")
+        echo(f"  export SOHOA_API_KEY={admin_key}")

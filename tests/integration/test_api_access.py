@@ -1,51 +1,54 @@
-"""Roles as scopes on every route, portal purposes, one audit event per read, masking."""
+"""Roles as scopes on every route, for keys and signed-in people alike; portal purposes, one
+audit event per read naming who, masking."""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from fastapi.routing import iter_route_contexts
+from sqlalchemy import func, select
+from starlette.routing import Mount
 
 from sohoa.core.db import session_scope
-from sohoa.core.models import AuditEvent, Document, Page, StoredFile
+from sohoa.core.models import AuditEvent, Page, StoredFile
+from sohoa.core.vocab import ROLES, USER_ROLES
+from sohoa.domain.accounts import create_user
 from sohoa.domain.keys import create_key
 from sohoa.domain.records import refresh_from_document
 from sohoa.storage.archive import ArchiveStore
 from tests import filegen
+from tests.conftest import PASSWORD
 from tests.records_support import BIRTH, CHILD_ID, FATHER_ID, MOTHER_ID
 from workers.jobs.indexing import index_document
 
 PURPOSE = "000.00.14.H56-230415-0012"
-ROLES = ("admin", "clerk", "officer", "portal")
 
 
 @dataclass
 class World:
-    batch: str
+    batch: str  # created by the clerk key
+    user_batch: str  # created by the clerk user: only a batch's creator (or an admin) adds files
     doc: str
     record: str
     key: int  # a throwaway key for the key-management routes
-    upload: str  # a resumable upload the clerk started
-    sessions: sessionmaker[Session]
-
-    def failed(self) -> dict[str, Any]:
-        """Make the document failed (so a retry route has something to retry); no request kwargs."""
-        with session_scope(self.sessions) as session:
-            session.execute(update(Document).where(Document.id == self.doc).values(status="failed",
-                                                                                  error_code="page_unreadable"))
-        return {}
+    user: int  # a throwaway user for the user-management routes
 
 
 @pytest.fixture
-def world(api, keys, session_factory, settings, services) -> World:
+def world(api, keys, people, session_factory, settings, services) -> World:
     """An uploaded scan whose page reads as a birth extract, with its record, PDF and index entry."""
     response = api.post("/api/v1/batches", files=[("files", ("ks.png", filegen.png("khai sinh")))],
                         headers=keys.auth("clerk"))
     assert response.status_code == 202
     batch, doc = response.json()["batch_id"], response.json()["documents"][0]["id"]
+    response = api.post("/api/v1/batches", files=[("files", ("u.png", filegen.png("u")))],
+                        headers=people.auth("clerk"))
+    assert response.status_code == 202, response.text
+    user_batch = response.json()["batch_id"]
     pdf = ArchiveStore(settings.archive_root).put_derived(doc, "searchable.pdf", b"%PDF-1.4\n%%EOF\n")
     with session_scope(session_factory) as session:
         session.add(Page(document_id=doc, number=1, status="done", source="ocr", text=BIRTH))
@@ -54,62 +57,97 @@ def world(api, keys, session_factory, settings, services) -> World:
         session.flush()
         record = refresh_from_document(session, doc).id
         key = create_key(session, role="clerk", name="spare")[0].id
+        user = create_user(session, username="spare", display_name="Spare", role="clerk")[0].id
     index_document(services, doc)
-    upload = api.post("/api/v1/uploads", headers={**keys.auth("clerk"), **TUS_NEW}).headers["location"]
-    return World(batch=batch, doc=doc, record=record, key=key, upload=upload.rsplit("/", 1)[1],
-                 sessions=session_factory)
+    return World(batch=batch, user_batch=user_batch, doc=doc, record=record, key=key, user=user)
 
 
-TUS = {"Tus-Resumable": "1.0.0"}
-TUS_NEW = {**TUS, "Upload-Length": "10", "Upload-Metadata": "filename eC5wbmc="}
-TUS_EMPTY_CHUNK = {**TUS, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}
+ADMIN, CLERK, OFFICER, PORTAL = "admin", "clerk", "officer", "portal"
+SIGNED_IN = frozenset(USER_ROLES)  # routes about the caller's own session: people only, any role
+_names = itertools.count()
 
 
-# (method, path, allowed roles, audit events per allowed call, request kwargs)
+def _files(name: str) -> Callable[[World], dict[str, Any]]:
+    return lambda w: {"files": [("files", (name, filegen.png(name)))]}
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    allowed: frozenset[str]  # roles that may call it, with a key or with a session alike
+    events: int  # audit events per allowed call
+    body: Callable[[World], dict[str, Any]] | None = None
+
+    @property
+    def template(self) -> str:
+        return (self.path.split("?")[0].replace("{batch}", "{batch_id}").replace("{doc}", "{document_id}")
+                .replace("{record}", "{record_id}").replace("{key}", "{key_id}").replace("{user}", "{user_id}"))
+
+    def url(self, w: World, *, as_user: bool) -> str:
+        return self.path.format(batch=w.user_batch if as_user else w.batch, doc=w.doc, record=w.record,
+                                key=w.key, user=w.user)
+
+    def call(self, api, url: str, headers: dict[str, str], w: World):
+        return getattr(api, self.method)(url, headers=headers, **(self.body(w) if self.body else {}))
+
+
+def _r(method: str, path: str, allowed: set[str] | frozenset[str], events: int,
+       body: Callable[[World], dict[str, Any]] | None = None) -> Route:
+    return Route(method, path, frozenset(allowed) | ({ADMIN} if allowed != SIGNED_IN else set()), events, body)
+
+
 ROUTES = [
-    ("post", "/api/v1/batches", {"admin", "clerk"}, 1, lambda w: {"files": [("files", ("x.png", filegen.png("x")))]}),
-    ("get", "/api/v1/batches", {"admin", "clerk"}, 0, None),
-    ("get", "/api/v1/batches/{batch}", {"admin", "clerk"}, 0, None),
-    ("post", "/api/v1/batches/{batch}/files", {"admin", "clerk"}, 1,
-     lambda w: {"files": [("files", ("y.png", filegen.png("y")))]}),
-    ("get", "/api/v1/documents", {"admin", "officer"}, 1, None),
-    ("get", "/api/v1/documents/{doc}", {"admin", "officer"}, 1, None),
-    ("get", "/api/v1/documents/{doc}/pages/1/image", {"admin", "officer", "portal"}, 1, None),
-    ("get", "/api/v1/documents/{doc}/pages/1/words", {"admin", "officer"}, 1, None),
-    ("get", "/api/v1/review", {"admin", "officer"}, 1, None),
-    ("get", "/api/v1/documents/{doc}/original", {"admin", "officer", "portal"}, 1, None),
-    ("get", "/api/v1/documents/{doc}/searchable.pdf", {"admin", "officer", "portal"}, 1, None),
-    ("get", "/api/v1/search?q=Lộc", {"admin", "officer"}, 1, None),
-    ("get", f"/api/v1/records?owner_id={CHILD_ID}", {"admin", "officer", "portal"}, 1, None),
-    ("get", "/api/v1/records/{record}", {"admin", "officer", "portal"}, 1, None),
-    ("patch", "/api/v1/records/{record}", {"admin", "officer"}, 1, lambda w: {"json": {"confirm": True}}),
-    ("get", "/api/v1/records/{record}/history", {"admin", "officer"}, 1, None),
-    ("get", "/api/v1/keys", {"admin"}, 0, None),
-    ("post", "/api/v1/keys", {"admin"}, 1, lambda w: {"json": {"role": "portal", "name": "p"}}),
-    ("patch", "/api/v1/keys/{key}", {"admin"}, 1, lambda w: {"json": {"expires_at": None}}),
-    ("delete", "/api/v1/keys/{key}", {"admin"}, 1, None),
-    ("get", "/api/v1/audit", {"admin"}, 1, None),
-    ("get", "/api/v1/audit/export", {"admin"}, 1, None),
-    ("post", "/api/v1/documents/{doc}/retry", {"admin"}, 1, lambda w: w.failed()),
-    ("post", "/api/v1/retry", {"admin"}, 0, lambda w: {"json": {"error_code": "none_such"}}),
-    ("post", "/api/v1/uploads", {"admin", "clerk"}, 0, lambda w: {"headers": TUS_NEW}),
-    ("head", "/api/v1/uploads/{upload}", {"admin", "clerk"}, 0, lambda w: {"headers": TUS}),
-    ("patch", "/api/v1/uploads/{upload}", {"admin", "clerk"}, 0, lambda w: {"headers": TUS_EMPTY_CHUNK}),
-    ("get", "/api/v1/uploads/{upload}", {"admin", "clerk"}, 0, None),
-    ("delete", "/api/v1/uploads/{upload}", {"admin", "clerk"}, 0, lambda w: {"headers": TUS}),
+    _r("post", "/api/v1/batches", {CLERK}, 1, _files("x.png")),
+    _r("get", "/api/v1/batches/{batch}", {CLERK}, 0),
+    _r("post", "/api/v1/batches/{batch}/files", {CLERK}, 1, _files("y.png")),
+    _r("get", "/api/v1/documents/{doc}", {OFFICER}, 1),
+    _r("get", "/api/v1/documents/{doc}/original", {OFFICER, PORTAL}, 1),
+    _r("get", "/api/v1/documents/{doc}/searchable.pdf", {OFFICER, PORTAL}, 1),
+    _r("get", "/api/v1/search?q=Lộc", {OFFICER}, 1),
+    _r("get", f"/api/v1/records?owner_id={CHILD_ID}", {OFFICER, PORTAL}, 1),
+    _r("get", "/api/v1/records/{record}", {OFFICER, PORTAL}, 1),
+    _r("patch", "/api/v1/records/{record}", {OFFICER}, 1, lambda w: {"json": {"confirm": True}}),
+    _r("get", "/api/v1/records/{record}/history", {OFFICER}, 1),
+    _r("get", "/api/v1/users", set(), 0),
+    _r("post", "/api/v1/users", set(), 1,
+       lambda w: {"json": {"username": f"new{next(_names)}", "display_name": "Mới", "role": "clerk"}}),
+    _r("get", "/api/v1/users/{user}", set(), 0),
+    _r("patch", "/api/v1/users/{user}", set(), 1, lambda w: {"json": {"display_name": "Dự phòng"}}),
+    _r("post", "/api/v1/users/{user}/reset-password", set(), 1),
+    _r("get", "/api/v1/keys", set(), 0),
+    _r("post", "/api/v1/keys", set(), 1, lambda w: {"json": {"role": "portal", "name": "p"}}),
+    _r("patch", "/api/v1/keys/{key}", set(), 1, lambda w: {"json": {"expires_at": None}}),
+    _r("delete", "/api/v1/keys/{key}", set(), 1),
+    _r("get", "/api/v1/audit", set(), 1),
+    _r("get", "/api/v1/audit/export", set(), 1),
+    _r("get", "/api/v1/session", SIGNED_IN, 0),
+    _r("put", "/api/v1/session/password", SIGNED_IN, 1,
+       lambda w: {"json": {"current_password": PASSWORD, "new_password": "một mật khẩu mới"}}),
 ]
-PUBLIC = {("get", "/healthz"), ("options", "/api/v1/uploads")}
+# Anyone: health, signing in (it makes the session), signing out (always 204: ending an
+# ended session or none is not an error), the web page, the API docs.
+PUBLIC = {("get", "/healthz"), ("post", "/api/v1/session"), ("delete", "/api/v1/session"), ("get", "/"),
+          ("mount", "/web"), ("get", "/docs"), ("get", "/docs/oauth2-redirect"), ("get", "/redoc"),
+          ("get", "/openapi.json")}
 
 
-def _template(path: str) -> str:
-    return (path.split("?")[0].replace("{batch}", "{batch_id}").replace("{doc}", "{document_id}")
-            .replace("{record}", "{record_id}").replace("{key}", "{key_id}").replace("/pages/1/", "/pages/{number}/")
-            .replace("{upload}", "{upload_id}"))
+def app_routes(app) -> set[tuple[str, str]]:
+    """Every (method, path) the app answers, from its routing table (OpenAPI leaves some out)."""
+    found = set()
+    for route in iter_route_contexts(app.routes):
+        if isinstance(route.route, Mount):
+            found.add(("mount", route.path))
+            continue
+        found |= {(m.lower(), route.path) for m in (route.methods or set()) - {"HEAD"}}
+    return found
 
 
 def test_the_table_covers_every_route(api):
-    routes = {(m, p) for p, ops in api.app.openapi()["paths"].items() for m in ops}
-    assert routes == {(m, _template(p)) for m, p, *_ in ROUTES} | PUBLIC
+    """A route added without a row here fails this test: say who may call it."""
+    listed = {(r.method, r.template) for r in ROUTES} | PUBLIC
+    assert app_routes(api.app) == listed
+    assert len(listed) == len(ROUTES) + len(PUBLIC)  # no route listed twice
 
 
 def audit_count(session_factory) -> int:
@@ -117,29 +155,49 @@ def audit_count(session_factory) -> int:
         return session.scalar(select(func.count()).select_from(AuditEvent))
 
 
-@pytest.mark.parametrize(("method", "path", "allowed", "events", "kwargs"), ROUTES,
-                         ids=[f"{m} {p}" for m, p, *_ in ROUTES])
-def test_each_role_on_each_route(api, keys, world, session_factory, method, path, allowed, events, kwargs):
-    url = path.format(batch=world.batch, doc=world.doc, record=world.record, key=world.key, upload=world.upload)
-    assert getattr(api, method)(url, **(kwargs(world) if kwargs else {})).status_code == 401
+def last_event(session_factory) -> AuditEvent:
+    with session_factory() as session:
+        return session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
+
+
+def _expect(route: Route, role: str, response, session_factory, before: int, *, signed_in: bool) -> None:
+    own_session = route.allowed == SIGNED_IN
+    if role not in route.allowed or (own_session and not signed_in):
+        expected = (401, "not_signed_in") if own_session else (403, "forbidden")
+        assert (response.status_code, response.json()["error"]["code"]) == expected, (role, response.text)
+        assert audit_count(session_factory) == before
+        return
+    assert response.status_code in (200, 201, 202), (role, signed_in, response.text)
+    assert audit_count(session_factory) == before + route.events, role
+    if route.events:
+        event = last_event(session_factory)
+        reads = route.path.startswith(("/api/v1/records", "/api/v1/documents", "/api/v1/search"))
+        assert (event.role, event.purpose) == (role, PURPOSE if reads else None)
+        assert (event.user_id is not None, event.key_id is not None) == (signed_in, not signed_in)
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=[f"{r.method} {r.path}" for r in ROUTES])
+def test_each_role_on_each_route(api, keys, people, world, session_factory, route):
+    """Every route, anonymous, then with a key of each role, then with a session of each
+    person's role: the same roles get in, the same events are written, naming who."""
+    anonymous = route.call(api, route.url(world, as_user=False), {}, world)
+    assert anonymous.status_code == 401, anonymous.text
     for role in ROLES:
-        extra = kwargs(world) if kwargs else {}
-        headers = {**keys.auth(role), "X-Purpose": PURPOSE, **extra.pop("headers", {})}
         before = audit_count(session_factory)
-        response = getattr(api, method)(url, headers=headers, **extra)
-        if role not in allowed:
-            assert response.status_code == 403, (role, response.text)
-            assert method == "head" or response.json()["error"]["code"] == "forbidden"  # HEAD has no body
+        headers = {**keys.auth(role), "X-Purpose": PURPOSE}
+        response = route.call(api, route.url(world, as_user=False), headers, world)
+        _expect(route, role, response, session_factory, before, signed_in=False)
+    for role in USER_ROLES:
+        before = audit_count(session_factory)
+        url = route.url(world, as_user=True)
+        if route.method != "get":  # a session without its CSRF token changes nothing
+            refused = route.call(api, url, {**people.auth(role, csrf=False), "X-Purpose": PURPOSE}, world)
+            assert (refused.status_code, refused.json()["error"]["code"]) == (403, "csrf_failed"), refused.text
             assert audit_count(session_factory) == before
-            continue
-        assert response.status_code in (200, 201, 202, 204), (role, response.text)
-        assert audit_count(session_factory) == before + events, role
-        if events:
-            with session_factory() as session:
-                event = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
-            reads = path.startswith(("/api/v1/records", "/api/v1/documents", "/api/v1/search", "/api/v1/review")) \
-                and not path.endswith("/retry")
-            assert (event.role, event.purpose) == (role, PURPOSE if reads else None)
+        response = route.call(api, url, {**people.auth(role), "X-Purpose": PURPOSE}, world)
+        _expect(route, role, response, session_factory, before, signed_in=True)
+        if role in route.allowed and route.events:  # the person, not some key
+            assert last_event(session_factory).user_id == people.ids[role]
 
 
 def test_portal_must_send_a_dossier_code(api, keys, world):

@@ -13,6 +13,7 @@ from search.sqlite_fts import SqliteSearchBackend
 from sohoa.core.db import session_scope
 from sohoa.core.models import ExtractedFieldRow, Record, RecordCorrection
 from sohoa.domain.keys import create_key
+from sohoa.domain.principal import Principal
 from sohoa.domain.records import apply_changes, lookup_records, refresh_from_document, validity_input
 from sohoa.domain.validity import is_valid_on
 from tests.records_support import (
@@ -119,7 +120,7 @@ def test_sql_validity_agrees_with_is_valid_on_and_the_search_facets(session_fact
 
 def test_reextraction_keeps_officer_values_and_confirmation_protects_all(session_factory):
     with session_scope(session_factory) as session:
-        officer, _ = create_key(session, role="officer", name="o")
+        officer = Principal.of_key(create_key(session, role="officer", name="o")[0])
         doc = add_document(session, [PERMIT])
         record = refresh_from_document(session, doc)
         rows = apply_changes(
@@ -158,7 +159,7 @@ def test_invalid_corrections_change_nothing(session_factory):
     from sohoa.core.errors import BadRequest
 
     with session_scope(session_factory) as session:
-        officer, _ = create_key(session, role="officer", name="o")
+        officer = Principal.of_key(create_key(session, role="officer", name="o")[0])
         record = refresh_from_document(session, add_document(session, [PERMIT]))
         cases: list[tuple[dict[str, Any], str]] = [
             ({"changes": {"owner_id": "12345"}}, "invalid_owner_id"),

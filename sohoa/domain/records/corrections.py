@@ -12,8 +12,9 @@ from typing import Any
 
 from sohoa.core.clock import utcnow
 from sohoa.core.errors import BadRequest, NotFound
-from sohoa.core.models import ApiKey, Record, RecordCorrection
+from sohoa.core.models import Record, RecordCorrection
 from sohoa.core.vocab import LegalStatus, RecordKind, ReviewState
+from sohoa.domain.principal import Principal
 from sohoa.domain.records.ids import id_type, normalize_id
 
 EDITABLE = ("owner_id", "owner_name", "doc_type", "kind", "procedure_code", "doc_number", "issuing_body",
@@ -34,7 +35,7 @@ def as_text(value: Any) -> str | None:
     return str(value)
 
 
-def apply_changes(record: Record, key: ApiKey, *, changes: dict[str, Any], confirm: bool = False,
+def apply_changes(record: Record, who: Principal, *, changes: dict[str, Any], confirm: bool = False,
                   legal_status: str | None = None, replaced_by: Record | None = None,
                   note: str | None = None) -> list[RecordCorrection]:
     """Apply field changes, legal status and confirmation; return the history rows to add.
@@ -52,7 +53,8 @@ def apply_changes(record: Record, key: ApiKey, *, changes: dict[str, Any], confi
         old = getattr(record, column)
         if as_text(old) != as_text(new):
             rows.append(RecordCorrection(record_id=record.id, field=column, old_value=as_text(old),
-                                         new_value=as_text(new), key_id=key.id, note=note))
+                                         new_value=as_text(new), key_id=who.key_id,
+                                         user_id=who.user_id, note=note))
             setattr(record, column, new)
 
     for column, value in clean.items():
@@ -64,7 +66,8 @@ def apply_changes(record: Record, key: ApiKey, *, changes: dict[str, Any], confi
         change("replaced_by_id", replaced_by.id if replaced_by is not None else None)
     if confirm:
         change("review_state", ReviewState.CONFIRMED)
-        record.confirmed_by_key_id, record.confirmed_at = key.id, utcnow()
+        record.confirmed_by_key_id, record.confirmed_by_user_id = who.key_id, who.user_id
+        record.confirmed_at = utcnow()
     return rows
 
 

@@ -1,0 +1,88 @@
+"""Schemas of people's accounts: signing in, the current session, users managed by admins.
+
+Passwords only ever travel in requests, and one-time passwords in the one response that
+creates them; no schema returns a hash.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas import UtcDatetime
+from sohoa.core.vocab import Role
+
+UserRole = Literal[Role.ADMIN, Role.CLERK, Role.OFFICER]  # USER_ROLES: portal is for keys only
+Password = Field(min_length=1, max_length=1024)
+
+
+class SignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=128)
+    password: str = Password
+
+
+class MePublic(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    agency: str | None
+    must_change_password: bool = Field(description="True: only PUT /api/v1/session/password (and sign-out) "
+                                       "work until a new password is chosen.")
+
+
+class SessionPublic(BaseModel):
+    user: MePublic
+    csrf_token: str = Field(description="Send as header X-CSRF-Token with every POST, PUT, PATCH and DELETE "
+                            "made with this session's cookie.")
+    signed_in_at: UtcDatetime
+    idle_expires_at: UtcDatetime = Field(description="The session ends if no request comes before this.")
+    expires_at: UtcDatetime = Field(description="The session ends at this time, used or not.")
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    current_password: str = Password
+    new_password: str = Password
+
+
+class UserPublic(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    agency: str | None
+    disabled: bool
+    must_change_password: bool
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+    password_changed_at: UtcDatetime | None
+    last_sign_in_at: UtcDatetime | None
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=64, description="2-64 letters, digits or . _ - @; "
+                          "case does not matter.")
+    display_name: str = Field(min_length=1, max_length=128)
+    role: UserRole
+    agency: str | None = Field(None, max_length=128, description="Agency code the person works for; "
+                               "null = every agency. A scoped admin can only create users of its own.")
+
+
+class UserUpdate(BaseModel):
+    """Only the fields sent change; ``agency: null`` makes the user unscoped."""
+
+    model_config = ConfigDict(extra="forbid")
+    display_name: str | None = Field(None, min_length=1, max_length=128)
+    role: UserRole | None = None
+    agency: str | None = Field(None, max_length=128)
+    disabled: bool | None = Field(None, description="true ends the user's sessions at once.")
+
+
+class OneTimePasswordPublic(BaseModel):
+    user: UserPublic
+    password: str = Field(description="One-time password, shown only now: the user must change it at the "
+                          "first sign-in.")

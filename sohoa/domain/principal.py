@@ -1,0 +1,49 @@
+"""Who makes a request: one shape for a signed-in person and for an API key.
+
+Routes, the audit log and record corrections see a ``Principal`` and never need to know
+whether a cookie or a ``Bearer`` header carried it: role and agency mean the same for both
+(``sohoa.domain.scope`` says what the agency allows). It has no bare ``id``: a user's id and a key's
+id are different numbers, so writers name the column they fill (``user_id`` / ``key_id``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sohoa.core.models import ApiKey, User
+from sohoa.core.vocab import PrincipalKind, Role
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: PrincipalKind
+    role: str
+    agency: str | None
+    name: str  # the user's display name or the key's name, for messages and lists
+    user_id: int | None = None
+    key_id: int | None = None
+    session_id: int | None = None  # the sign-in session a user's request came with
+
+    @classmethod
+    def of_key(cls, key: ApiKey) -> Principal:
+        return cls(kind=PrincipalKind.KEY, role=key.role, agency=key.agency, name=key.name, key_id=key.id)
+
+    @classmethod
+    def of_user(cls, user: User, *, session_id: int | None = None) -> Principal:
+        return cls(kind=PrincipalKind.USER, role=user.role, agency=user.agency, name=user.display_name,
+                   user_id=user.id, session_id=session_id)
+
+    @property
+    def ref(self) -> str:
+        """``user:3`` or ``key:5``: one string naming the caller (logs, quotas, dictionaries)."""
+        return f"{self.kind}:{self.user_id if self.kind == PrincipalKind.USER else self.key_id}"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def is_creator(self, *, user_id: int | None, key_id: int | None) -> bool:
+        """True when this caller is the one recorded as ``created_by_user_id/key_id``."""
+        if self.kind == PrincipalKind.USER:
+            return self.user_id is not None and self.user_id == user_id
+        return self.key_id is not None and self.key_id == key_id
