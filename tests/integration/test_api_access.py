@@ -134,12 +134,13 @@ PUBLIC = {("get", "/healthz"), ("post", "/api/v1/session"), ("delete", "/api/v1/
 
 def app_routes(app) -> set[tuple[str, str]]:
     """Every (method, path) the app answers, from its routing table (OpenAPI leaves some out)."""
-    found = set()
+    found: set[tuple[str, str]] = set()
     for route in iter_route_contexts(app.routes):
+        path = route.path or ""
         if isinstance(route.route, Mount):
-            found.add(("mount", route.path))
+            found.add(("mount", path))
             continue
-        found |= {(m.lower(), route.path) for m in (route.methods or set()) - {"HEAD"}}
+        found |= {(m.lower(), path) for m in (route.methods or set()) - {"HEAD"}}
     return found
 
 
