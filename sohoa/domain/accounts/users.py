@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sohoa.core.clock import utcnow
-from sohoa.core.errors import BadRequest, Conflict, NotFound
+from sohoa.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from sohoa.core.models import User
 from sohoa.core.vocab import USER_ROLES, Role, SessionEnd
 from sohoa.domain.accounts import sessions, throttle
@@ -111,14 +111,17 @@ def update_user(session: Session, user: User, changes: dict[str, Any], *, by: Pr
     if "role" in changes:
         clean["role"] = _role(changes["role"])
     if "agency" in changes:
-        clean["agency"] = _agency(by, changes["agency"])
+        clean["agency"] = (changes["agency"] or "").strip() or None
+        if by is not None and not visible(by, clean["agency"]):  # e.g. null: every agency
+            raise Forbidden(f"you act for agency {by.agency!r} and can give no other", code="agency_mismatch",
+                            detail={"agency": by.agency, "requested": clean["agency"]})
     if "disabled" in changes:
         if not isinstance(changes["disabled"], bool):
             raise BadRequest("disabled is true or false", code="invalid_value", detail={"field": "disabled"})
         clean["disabled"] = changes["disabled"]
     changed = {k: v for k, v in clean.items() if getattr(user, k) != v}
-    after = {"role": user.role, "agency": user.agency, "disabled": user.disabled, **changed}
-    if _manages_everything(user.role, user.agency, user.disabled) and not _manages_everything(**after):
+    after = (changed.get("role", user.role), changed.get("agency", user.agency), changed.get("disabled", user.disabled))
+    if _manages_everything(user.role, user.agency, user.disabled) and not _manages_everything(*after):
         _guard_last_admin(session, user)
     for column, value in changed.items():
         setattr(user, column, value)

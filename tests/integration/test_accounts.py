@@ -1,0 +1,119 @@
+"""The accounts domain on SQLite and PostgreSQL: concurrent guesses are all counted, expiry
+at the exact limits, the lock's end, and the rules of user changes."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from sohoa.core.clock import utcnow
+from sohoa.core.db import session_scope
+from sohoa.core.errors import Conflict, SohoaError, Unauthorized
+from sohoa.core.models import User
+from sohoa.domain.accounts import (
+    AccountLocked,
+    Client,
+    InvalidCredentials,
+    SessionRules,
+    ThrottleRules,
+    create_user,
+    resolve,
+    sign_in,
+    update_user,
+)
+from sohoa.domain.accounts.sessions import start_session
+
+RULES = ThrottleRules(max_per_username=3, max_per_address=100, lock=timedelta(minutes=15), delay_seconds=0)
+SESSIONS = SessionRules(idle=timedelta(minutes=30), max_age=timedelta(hours=12))
+
+
+def test_guesses_sent_at_once_are_all_counted(session_factory):
+    """Ten wrong passwords at the same moment: at most the limit are checked, the rest are
+    refused as locked, and the right password is refused too until the lock ends."""
+    with session_scope(session_factory) as session:
+        _, password = create_user(session, username="lan", display_name="Lan", role="clerk")
+    outcomes: list[str] = []
+    start = threading.Barrier(10)
+
+    def guess(n: int) -> None:
+        start.wait()
+        with session_factory() as session:
+            try:
+                sign_in(session, "lan", f"guess {n}", Client(f"192.0.2.{n}"), rules=RULES, session_rules=SESSIONS,
+                        now=utcnow())
+            except SohoaError as exc:
+                outcomes.append(exc.code)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(outcomes) == 10
+    assert 1 <= outcomes.count("invalid_credentials") <= RULES.max_per_username
+    assert outcomes.count("account_locked") == 10 - outcomes.count("invalid_credentials")
+    with session_factory() as session, pytest.raises(AccountLocked):
+        sign_in(session, "lan", password, Client("192.0.2.99"), rules=RULES, session_rules=SESSIONS, now=utcnow())
+
+
+def test_a_lock_lasts_the_lock_time_from_the_failure_that_caused_it(session_factory):
+    with session_scope(session_factory) as session:
+        _, password = create_user(session, username="binh", display_name="Bình", role="clerk")
+    t0 = utcnow()
+    with session_factory() as session:
+        for minute in range(3):  # three failures, a minute apart: the third locks
+            with pytest.raises(InvalidCredentials):
+                sign_in(session, "binh", "x", Client("a"), rules=RULES, session_rules=SESSIONS,
+                        now=t0 + timedelta(minutes=minute))
+        locked_at = t0 + timedelta(minutes=2)
+        with pytest.raises(AccountLocked) as still:
+            sign_in(session, "binh", password, Client("a"), rules=RULES, session_rules=SESSIONS,
+                    now=locked_at + RULES.lock - timedelta(seconds=1))
+        assert still.value.detail["retry_after"] == 1 and still.value.headers == {"Retry-After": "1"}
+        signed = sign_in(session, "binh", password, Client("a"), rules=RULES, session_rules=SESSIONS,
+                         now=locked_at + RULES.lock)
+        assert signed.user.username == "binh"
+
+
+def test_sessions_expire_exactly_at_their_limits(session_factory):
+    t0 = utcnow()
+    with session_scope(session_factory) as session:
+        user = User(username="an", display_name="An", role="officer", password_hash="-", must_change_password=False)
+        session.add(user)
+        session.flush()
+        row, token = start_session(session, user, now=t0)
+    with session_factory() as session:
+        assert resolve(session, token, SESSIONS, now=t0 + SESSIONS.idle - timedelta(seconds=1)).id == row.id
+        session.commit()  # that use moved last_seen_at on
+        with pytest.raises(Unauthorized) as idle:
+            resolve(session, token, SESSIONS, now=t0 + 2 * SESSIONS.idle)
+        assert (idle.value.code, idle.value.detail) == ("session_expired", {"reason": "idle"})
+        step, now = SESSIONS.idle - timedelta(minutes=1), t0 + SESSIONS.idle - timedelta(seconds=1)
+        while now + step < t0 + SESSIONS.max_age:  # used all day long, never idle
+            now += step
+            resolve(session, token, SESSIONS, now=now)
+            session.commit()
+        with pytest.raises(Unauthorized) as absolute:
+            resolve(session, token, SESSIONS, now=t0 + SESSIONS.max_age)
+        assert absolute.value.detail == {"reason": "absolute"}
+        with pytest.raises(Unauthorized) as unknown:
+            resolve(session, token + "x", SESSIONS, now=t0)
+        assert unknown.value.code == "invalid_session"
+
+
+def test_the_last_admin_guard_counts_active_admins_without_an_agency(session_factory):
+    with session_scope(session_factory) as session:
+        first, _ = create_user(session, username="root", display_name="Root", role="admin")
+        scoped, _ = create_user(session, username="boss-a", display_name="Boss", role="admin", agency="UBND-A")
+        disabled, _ = create_user(session, username="old", display_name="Old", role="admin")
+        update_user(session, disabled, {"disabled": True})
+        for change in ({"disabled": True}, {"role": "officer"}, {"agency": "UBND-A"}):
+            with pytest.raises(Conflict) as refused:
+                update_user(session, first, change)
+            assert refused.value.code == "last_admin"
+        assert update_user(session, first, {"display_name": "Quản trị", "role": "admin"}) == {
+            "display_name": "Quản trị"}  # changing nothing that matters is fine
+        assert update_user(session, scoped, {"agency": None}) == {"agency": None}
+        assert update_user(session, first, {"role": "officer"}) == {"role": "officer"}
