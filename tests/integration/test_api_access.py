@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from starlette.routing import Mount
 
 from sohoa.core.db import session_scope
-from sohoa.core.models import AuditEvent, Page, StoredFile
+from sohoa.core.models import AuditEvent, Page, Record, StoredFile
 from sohoa.core.vocab import ROLES, USER_ROLES
 from sohoa.domain.accounts import create_user
 from sohoa.domain.keys import create_key
@@ -261,3 +261,15 @@ def test_masking_per_role(api, keys, world):
     assert officer["links"] == {"original": f"/api/v1/documents/{world.doc}/original",
                                 "searchable_pdf": f"/api/v1/documents/{world.doc}/searchable.pdf",
                                 "self": f"/api/v1/records/{world.record}"}
+
+
+def test_a_persons_corrections_and_confirmations_name_them(api, people, world, session_factory):
+    response = api.patch(f"/api/v1/records/{world.record}", headers=people.auth("officer"),
+                         json={"fields": {"doc_number": "12/TLKS"}, "confirm": True, "note": "đọc lại bản gốc"})
+    assert response.status_code == 200, response.text
+    history = api.get(f"/api/v1/records/{world.record}/history", headers=people.auth("officer")).json()
+    assert {(c["field"], c["user_id"], c["key_id"]) for c in history["corrections"]} == {
+        ("doc_number", people.ids["officer"], None), ("review_state", people.ids["officer"], None)}
+    with session_factory() as session:
+        record = session.get(Record, world.record)
+        assert (record.confirmed_by_user_id, record.confirmed_by_key_id) == (people.ids["officer"], None)

@@ -117,6 +117,7 @@ def test_run_serves_ingests_and_stops_cleanly_on_ctrl_c(stack: Stack, tmp_path: 
 
     health = httpx.get(f"{stack.base}/healthz", timeout=10)
     assert health.status_code == 200, health.text
+    _sign_in_as_the_first_admin(stack, banner)
 
     scans = tmp_path / "scans"
     scans.mkdir()
@@ -145,6 +146,21 @@ def test_run_serves_ingests_and_stops_cleanly_on_ctrl_c(stack: Stack, tmp_path: 
     assert "sohoa stopped" in stack.log.read_text()
     assert not [pid for pid in children if _alive(pid)]
     assert (tmp_path / "var" / "redis" / "appendonlydir").is_dir()
+
+
+def _sign_in_as_the_first_admin(stack: Stack, banner: str) -> None:
+    """The banner's first admin signs in through the real server, as a browser would, and
+    must choose a password before anything else."""
+    printed = re.search(r"username: (\S+)\n\s+password: (\S+)", banner)
+    assert printed and printed.group(1) == "admin", banner
+    with httpx.Client(base_url=stack.base, timeout=10) as browser:
+        signed = browser.post("/api/v1/session", json={"username": "admin", "password": printed.group(2)})
+        assert signed.status_code == 201 and signed.json()["user"]["must_change_password"] is True
+        assert browser.get("/api/v1/users").json()["error"]["code"] == "password_change_required"
+        changed = browser.put("/api/v1/session/password", headers={"X-CSRF-Token": signed.json()["csrf_token"]},
+                              json={"current_password": printed.group(2), "new_password": "mật khẩu quản trị"})
+        assert changed.status_code == 200, changed.text
+        assert [u["username"] for u in browser.get("/api/v1/users").json()] == ["admin"]
 
 
 def test_run_refuses_a_busy_port_with_a_clear_message(stack: Stack, tmp_path: Path) -> None:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from sohoa.cli import main
 from sohoa.cli.ingest_client import IngestError, collect_files
@@ -142,6 +146,80 @@ def test_the_first_admin_key_is_created_once(env: dict[str, str], tmp_path: Path
     with session_scope(make_session_factory(engine)) as session:
         assert authenticate(session, first).role == "admin"
     engine.dispose()
+
+
+@contextmanager
+def _sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'var' / 'sohoa.sqlite3'}")
+    try:
+        yield make_session_factory(engine)
+    finally:
+        engine.dispose()
+
+
+def test_users_create_list_disable_enable_reset(env: dict[str, str], tmp_path: Path) -> None:
+    from sohoa.core.models import AuditEvent, User
+    from sohoa.domain.accounts.passwords import verify_password
+
+    assert invoke(env, "migrate").exit_code == 0
+    created = invoke(env, "users", "create", "--username", "Lan.Nguyen", "--name", "Nguyễn Thị Lan",
+                     "--role", "clerk", "--agency", "UBND-X")
+    assert created.exit_code == 0, created.output
+    one_time = created.stdout.strip()
+    assert len(one_time) == 14 and "\n" not in one_time and "one-time password" in created.stderr
+    with _sessions(tmp_path) as sessions, session_scope(sessions) as session:
+        user = session.scalars(select(User)).one()
+        assert (user.username, user.display_name, user.role, user.agency) == ("lan.nguyen", "Nguyễn Thị Lan",
+                                                                               "clerk", "UBND-X")
+        assert user.must_change_password and verify_password(user.password_hash, one_time)
+
+    listed = invoke(env, "users", "list")
+    assert "lan.nguyen" in listed.output and "active" in listed.output and "must change password" in listed.output
+    assert one_time not in listed.output and "argon2" not in listed.output
+
+    assert "disabled user 'lan.nguyen'" in invoke(env, "users", "disable", "LAN.NGUYEN").output
+    assert "disabled" in invoke(env, "users", "list").output
+    assert "it already was" in invoke(env, "users", "disable", "lan.nguyen").output
+    assert invoke(env, "users", "enable", "lan.nguyen").exit_code == 0
+
+    reset = invoke(env, "users", "reset-password", "lan.nguyen")
+    assert reset.exit_code == 0 and reset.stdout.strip() != one_time
+    with _sessions(tmp_path) as sessions, session_scope(sessions) as session:
+        user = session.scalars(select(User)).one()
+        assert verify_password(user.password_hash, reset.stdout.strip()) and user.must_change_password
+        actions = [(e.action, e.user_id, e.key_id) for e in session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert actions == [("user.create", None, None), ("user.update", None, None), ("user.update", None, None),
+                       ("user.update", None, None), ("user.password_reset", None, None)]
+
+
+def test_users_commands_refuse_what_the_api_refuses(env: dict[str, str]) -> None:
+    assert invoke(env, "migrate").exit_code == 0
+    portal = invoke(env, "users", "create", "--username", "p1", "--name", "P", "--role", "portal")
+    assert portal.exit_code == 2 and "portal" in portal.output  # people are never portals
+    assert invoke(env, "users", "create", "--username", "root", "--name", "Root", "--role", "admin").exit_code == 0
+    taken = invoke(env, "users", "create", "--username", "ROOT", "--name", "R", "--role", "clerk")
+    assert taken.exit_code == 1 and "taken" in taken.output
+    last = invoke(env, "users", "disable", "root")
+    assert last.exit_code == 1 and "last active admin" in last.output
+    unknown = invoke(env, "users", "reset-password", "nobody")
+    assert unknown.exit_code == 1 and "no user 'nobody'" in unknown.output
+
+
+def test_the_first_admin_user_is_created_once_and_must_change_its_password(env: dict[str, str],
+                                                                         tmp_path: Path) -> None:
+    from sohoa.core.models import User
+    from sohoa.core.settings_check import load_settings
+    from sohoa.domain.accounts.passwords import verify_password
+    from sohoa.stack.bootstrap import ensure_first_admin_user, prepare_storage
+
+    settings = load_settings(_env_file=None, var_dir=tmp_path / "var")
+    prepare_storage(settings)
+    password = ensure_first_admin_user(settings)
+    assert password is not None and ensure_first_admin_user(settings) is None
+    with _sessions(tmp_path) as sessions, session_scope(sessions) as session:
+        admin = session.scalars(select(User)).one()
+        assert (admin.username, admin.role, admin.agency, admin.must_change_password) == ("admin", "admin", None, True)
+        assert verify_password(admin.password_hash, password)
 
 
 def test_startup_checks_name_what_to_fix() -> None:
