@@ -44,35 +44,35 @@ router = APIRouter(prefix="/api/v1/batches", tags=["batches"])
 @router.post("", status_code=202, response_model=BatchCreatedPublic,
              openapi_extra={"requestBody": BATCH_REQUEST_BODY},
              summary="Upload a batch of scans (multipart field `files`, one or many)")
-async def create_batch(request: Request, key: ClerkKey, services: ServicesDep) -> BatchCreatedPublic:
+async def create_batch(request: Request, who: ClerkKey, services: ServicesDep) -> BatchCreatedPublic:
     """Each file is accepted or rejected on its own; 202 once the originals are durable."""
     settings, session_factory = services.settings, services.sessions
     form = await read_batch_form(request, settings)
-    meta = BatchMeta(agency_code=assigned_agency(key, form.fields.get("agency_code")),
+    meta = BatchMeta(agency_code=assigned_agency(who, form.fields.get("agency_code")),
                      procedure_code=form.fields.get("procedure_code"), note=form.fields.get("note"),
-                     created_by_key_id=key.key_id, created_by_user_id=key.user_id)
+                     created_by_key_id=who.key_id, created_by_user_id=who.user_id)
     outcome = await run_in_threadpool(ingest_batch, settings, session_factory, services.archive, form.uploads,
                                       meta, enqueue=services.queue.enqueue)
-    await run_in_threadpool(_audit_upload, session_factory, key, outcome, "batch.create")
+    await run_in_threadpool(_audit_upload, session_factory, who, outcome, "batch.create")
     return _created(outcome)
 
 
 @router.post("/{batch_id}/files", status_code=202, response_model=BatchCreatedPublic,
              openapi_extra={"requestBody": BATCH_REQUEST_BODY},
              summary="Add more scans to a batch (multipart field `files`)")
-async def add_files(batch_id: str, request: Request, key: ClerkKey, services: ServicesDep) -> BatchCreatedPublic:
+async def add_files(batch_id: str, request: Request, who: ClerkKey, services: ServicesDep) -> BatchCreatedPublic:
     """For uploads in several requests (``sohoa ingest`` sends a big folder this way, so
     workers start on the first files while the rest is still on the wire). Only the user or
     key that created the batch, or an admin, may add to it; the batch's codes apply; the
     response lists the files of this request. Same per-file rules as the first upload."""
     settings, session_factory = services.settings, services.sessions
-    await run_in_threadpool(check_may_add, session_factory, key, batch_id)
+    await run_in_threadpool(check_may_add, session_factory, who, batch_id)
     form = await read_batch_form(request, settings)
     outcome = await run_in_threadpool(ingest_batch, settings, session_factory, services.archive, form.uploads,
-                                      BatchMeta(created_by_key_id=key.key_id, created_by_user_id=key.user_id),
+                                      BatchMeta(created_by_key_id=who.key_id, created_by_user_id=who.user_id),
                                       batch_id=batch_id,
                                       enqueue=services.queue.enqueue)
-    await run_in_threadpool(_audit_upload, session_factory, key, outcome, "batch.add_files")
+    await run_in_threadpool(_audit_upload, session_factory, who, outcome, "batch.add_files")
     return _created(outcome)
 
 
@@ -111,16 +111,16 @@ def _created(outcome: BatchOutcome) -> BatchCreatedPublic:
     )
 
 
-def _audit_upload(session_factory: sessionmaker[Session], key: Principal, outcome: BatchOutcome, action: str) -> None:
+def _audit_upload(session_factory: sessionmaker[Session], who: Principal, outcome: BatchOutcome, action: str) -> None:
     with session_factory() as session:
-        audit.record(session, key, action, target_type="batch", target_id=outcome.batch_id,
+        audit.record(session, who, action, target_type="batch", target_id=outcome.batch_id,
                      result_count=len(outcome.files))
         session.commit()
 
 
 @router.get("", response_model=BatchListPublic, summary="Batches, newest first, with documents counted by state")
 def list_batches_route(
-    key: ClerkKey,
+    who: ClerkKey,
     session: SessionDep,
     created_by_key_id: Annotated[int | None, Query(description="Only batches this key uploaded")] = None,
     agency_code: Annotated[str | None, Query(max_length=64)] = None,
@@ -134,7 +134,7 @@ def list_batches_route(
     keys without an agency see all. ``total`` counts every matching batch (page numbers)."""
     filters = BatchFilters(created_by_key_id=created_by_key_id, agency_code=agency_code, created_from=created_from,
                            created_to=created_to, status=status)
-    found = list_batches(session, filters, Paging(page, size), scope_of(key))
+    found = list_batches(session, filters, Paging(page, size), scope_of(who))
     return BatchListPublic(total=found.total, page=page, size=size, batches=[
         BatchSummaryPublic(id=b.id, status=b.status, created_at=b.created_at, agency_code=b.agency_code,
                            procedure_code=b.procedure_code, note=b.note, created_by_key_id=b.created_by_key_id,
@@ -144,13 +144,13 @@ def list_batches_route(
 
 
 @router.get("/{batch_id}", response_model=BatchPublic, summary="Batch status and per-document progress")
-def get_batch(batch_id: str, key: ClerkKey, session: SessionDep,
+def get_batch(batch_id: str, who: ClerkKey, session: SessionDep,
               needs_review: Annotated[bool | None, Query(
                   description="true: list only documents with pages flagged for review; false: only "
                               "those without. Counts and total always cover the whole batch.")] = None,
               ) -> BatchPublic:
     """Another agency's batch is a 404 to a caller scoped to an agency (as in the list)."""
-    batch = load_batch(session, batch_id, key, options=[selectinload(Batch.items).selectinload(BatchItem.document)])
+    batch = load_batch(session, batch_id, who, options=[selectinload(Batch.items).selectinload(BatchItem.document)])
     review = pages_needing_review(session, [i.document_id for i in batch.items if i.document_id])
     documents = [_item_public(item, review) for item in batch.items]
     counts = BatchCounts()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from sohoa.core.clock import utcnow
 from sohoa.core.config import Settings
@@ -83,7 +83,7 @@ def resolve(session: Session, token: str, rules: SessionRules, *, now: datetime 
     ``session_expired`` (detail: idle or absolute) for one past a limit."""
     now = now or utcnow()
     row = session.scalar(select(UserSession).where(UserSession.token_hash == token_hash(token))
-                         .options(selectinload(UserSession.user)))
+                         .options(joinedload(UserSession.user)))
     if row is None or row.revoked_at is not None or row.user.disabled:
         raise Unauthorized("you are not signed in (the session ended); sign in again", code="invalid_session")
     reason = None
@@ -108,7 +108,7 @@ def sign_out(session: Session, token: str, *, now: datetime | None = None) -> Us
     """End the session of ``token``; returns it when it was still open (expired or not),
     None when there was nothing to end, so signing out twice is harmless."""
     row = session.scalar(select(UserSession).where(UserSession.token_hash == token_hash(token))
-                         .options(selectinload(UserSession.user)))
+                         .options(joinedload(UserSession.user)))
     if row is None or row.revoked_at is not None:
         return None
     end_session(row, SessionEnd.SIGNED_OUT, now=now)
