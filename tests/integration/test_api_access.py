@@ -14,9 +14,8 @@ from sqlalchemy import func, select
 from starlette.routing import Mount
 
 from sohoa.core.db import session_scope
-from sohoa.core.models import AuditEvent, Page, Record, StoredFile
+from sohoa.core.models import AuditEvent, Page, Record, StoredFile, User
 from sohoa.core.vocab import ROLES, USER_ROLES
-from sohoa.domain.accounts import create_user
 from sohoa.domain.keys import create_key
 from sohoa.domain.records import refresh_from_document
 from sohoa.storage.archive import ArchiveStore
@@ -39,7 +38,7 @@ class World:
 
 
 @pytest.fixture
-def world(api, keys, people, session_factory, settings, services) -> World:
+def world(api, keys, people, session_factory, settings, services, password_hash) -> World:
     """An uploaded scan whose page reads as a birth extract, with its record, PDF and index entry."""
     response = api.post("/api/v1/batches", files=[("files", ("ks.png", filegen.png("khai sinh")))],
                         headers=keys.auth("clerk"))
@@ -57,7 +56,10 @@ def world(api, keys, people, session_factory, settings, services) -> World:
         session.flush()
         record = refresh_from_document(session, doc).id
         key = create_key(session, role="clerk", name="spare")[0].id
-        user = create_user(session, username="spare", display_name="Spare", role="clerk")[0].id
+        spare = User(username="spare", display_name="Spare", role="clerk", password_hash=password_hash)
+        session.add(spare)
+        session.flush()
+        user = spare.id
     index_document(services, doc)
     return World(batch=batch, user_batch=user_batch, doc=doc, record=record, key=key, user=user)
 
