@@ -102,6 +102,20 @@ def update_user(session: Session, user: User, changes: dict[str, Any], *, by: Pr
                 now: datetime | None = None) -> dict[str, Any]:
     """Apply ``changes`` (a subset of ``EDITABLE``); returns what actually changed. Disabling
     ends the user's sessions at once. Refuses to take away the last admin (409 ``last_admin``)."""
+    clean = _clean_changes(changes, by)
+    changed = {k: v for k, v in clean.items() if getattr(user, k) != v}
+    after = (changed.get("role", user.role), changed.get("agency", user.agency), changed.get("disabled", user.disabled))
+    if _manages_everything(user.role, user.agency, user.disabled) and not _manages_everything(*after):
+        _guard_last_admin(session, user)
+    for column, value in changed.items():
+        setattr(user, column, value)
+    if changed.get("disabled"):
+        sessions.end_user_sessions(session, user.id, SessionEnd.USER_DISABLED, now=now or utcnow())
+    return changed
+
+
+def _clean_changes(changes: dict[str, Any], by: Principal | None) -> dict[str, Any]:
+    """The requested values, checked (400/403 before anything is touched)."""
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         raise BadRequest(f"cannot change {', '.join(unknown)}", code="invalid_field", detail={"fields": unknown})
@@ -119,15 +133,7 @@ def update_user(session: Session, user: User, changes: dict[str, Any], *, by: Pr
         if not isinstance(changes["disabled"], bool):
             raise BadRequest("disabled is true or false", code="invalid_value", detail={"field": "disabled"})
         clean["disabled"] = changes["disabled"]
-    changed = {k: v for k, v in clean.items() if getattr(user, k) != v}
-    after = (changed.get("role", user.role), changed.get("agency", user.agency), changed.get("disabled", user.disabled))
-    if _manages_everything(user.role, user.agency, user.disabled) and not _manages_everything(*after):
-        _guard_last_admin(session, user)
-    for column, value in changed.items():
-        setattr(user, column, value)
-    if changed.get("disabled"):
-        sessions.end_user_sessions(session, user.id, SessionEnd.USER_DISABLED, now=now or utcnow())
-    return changed
+    return clean
 
 
 def _manages_everything(role: str, agency: str | None, disabled: bool) -> bool:
