@@ -1,10 +1,9 @@
-"""What a caller may reach: a document (portals only those that are approved records) and
-the agency scope of the lists.
+"""What a caller may reach: a document (portals only those that are approved records).
 
-Scope: a clerk's or officer's key with an agency sees that agency's batches (and the ones
-it created), documents and review queue; admins and keys without an agency see every
-agency. Reads of one document by id and search are not scoped: finding a citizen's paper
-wherever it was filed is what the archive is for (DOMAIN.md, "Reuse before review").
+What an agency limits (lists of batches, documents and the review queue; batches by id) is
+defined once, for people and keys alike, in ``sohoa.domain.scope`` (``Scope.of(principal)``).
+Reads of one document by id and search are not scoped: finding a citizen's paper wherever it
+was filed is what the archive is for (DOMAIN.md, "Reuse before review").
 """
 
 from __future__ import annotations
@@ -18,15 +17,8 @@ from sqlalchemy.orm import Session
 
 from api.deps import Caller
 from sohoa.core.errors import NotFound
-from sohoa.core.models import ApiKey, Document, Record
+from sohoa.core.models import Document, Record
 from sohoa.core.vocab import Role
-from sohoa.domain.catalog import Scope
-
-
-def scope_of(key: ApiKey) -> Scope:
-    if key.role == Role.ADMIN or not key.agency:
-        return Scope()
-    return Scope(agency=key.agency, key_id=key.id)
 
 
 def load_document(session: Session, document_id: str) -> Document:

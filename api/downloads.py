@@ -69,7 +69,7 @@ def send_archived(session: Session, caller: Caller, archive: ArchiveStore, docum
     if not path.is_file():
         raise ServiceUnavailable(f"{what} is missing from the archive", code="archive_unavailable",
                                  detail={"document_id": document.id})
-    audit.record(session, caller.key, action, target_type="document", target_id=document.id,
+    audit.record(session, caller.principal, action, target_type="document", target_id=document.id,
                  owner_id=owner, purpose=caller.purpose, result_count=1)
     session.commit()
     return FileResponse(path, media_type=media_type, headers={

@@ -68,8 +68,8 @@ class UserCreate(BaseModel):
                           "case does not matter.")
     display_name: str = Field(min_length=1, max_length=128)
     role: UserRole
-    agency: str | None = Field(None, max_length=128, description="Agency code the person works for; "
-                               "null = every agency. A scoped admin can only create users of its own.")
+    agency: str | None = Field(None, max_length=128, description="Agency code the person works for "
+                               "(limits a clerk's or officer's batches and lists); null = every agency.")
 
 
 class UserUpdate(BaseModel):

@@ -24,8 +24,10 @@ class BatchSummaryPublic(BaseModel):
     agency_code: str | None
     procedure_code: str | None
     note: str | None
-    created_by_key_id: int | None
-    created_by_name: str | None = Field(description="Name of the key that uploaded it.")
+    created_by_key_id: int | None = Field(description="The API key that uploaded it, or null.")
+    created_by_user_id: int | None = Field(None, description="The person who uploaded it, or null.")
+    created_by_name: str | None = Field(description="Display name of the person, or name of the key, that "
+                                        "uploaded it.")
     total: int = Field(description="Files uploaded to the batch (rejected ones included, as failed).")
     counts: BatchCounts
     pages_needing_review: int = Field(description="Pages of its documents below the OCR confidence threshold.")

@@ -2,8 +2,7 @@
 PATCH and DELETE answer 405, and the API only ever inserts events.
 
 Each event names who: ``user_id`` (a person) or ``key_id`` (a machine); filter by either.
-An admin with an agency reads only the events of that agency. ``from`` is inclusive and
-``to`` exclusive; a time without a zone is Vietnam time. Reading the log is itself logged
+``from`` is inclusive and ``to`` exclusive; a time without a zone is Vietnam time. Reading the log is itself logged
 (``audit.query`` / ``audit.export``): who looked up a citizen's accesses is personal-data
 processing too.
 """
@@ -28,9 +27,7 @@ from sohoa.core.clock import VN_TZ
 from sohoa.core.errors import BadRequest
 from sohoa.core.models import AuditEvent
 from sohoa.domain import audit
-from sohoa.domain.principal import Principal
 from sohoa.domain.records import normalize_id
-from sohoa.domain.scope import agency_condition
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 COLUMNS = ("id", "at", "user_id", "key_id", "role", "agency", "action", "target_type", "target_id", "owner_id",
@@ -76,12 +73,6 @@ class AuditFilters:
                 "to": self.end.isoformat() if self.end else None}
 
 
-def _scoped(query: Select[AuditEvent], admin: Principal) -> Select[AuditEvent]:
-    """An admin with an agency reads the events of that agency's users and keys only."""
-    condition = agency_condition(admin, AuditEvent.agency)
-    return query if condition is None else query.where(condition)
-
-
 def _zoned(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=VN_TZ) if value is not None and value.tzinfo is None else value
 
@@ -98,7 +89,7 @@ def query_audit(
     before_id: int | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AuditPagePublic:
-    query = _scoped(filters.apply(select(AuditEvent)), admin)
+    query = filters.apply(select(AuditEvent))
     if before_id is not None:
         query = query.where(AuditEvent.id < before_id)
     events = list(session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit + 1)))
@@ -124,7 +115,7 @@ def export_audit(
 ) -> StreamingResponse:
     audit.record(session, admin, "audit.export", owner_id=filters.owner_id, detail=filters.as_dict())
     session.commit()
-    query = _scoped(filters.apply(select(AuditEvent)), admin).order_by(AuditEvent.id)
+    query = filters.apply(select(AuditEvent)).order_by(AuditEvent.id)
     rows = _stream(session_factory, query, format)
     media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
     name = f"audit.{format}"

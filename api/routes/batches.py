@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.orm.interfaces import ORMOption
 from starlette.concurrency import run_in_threadpool
 
-from api.access import scope_of
 from api.deps import ClerkKey, ServicesDep, SessionDep
 from api.schemas import (
     BatchCounts,
@@ -34,9 +33,9 @@ from sohoa.core.errors import Forbidden, NotFound
 from sohoa.core.models import Batch, BatchItem, Page
 from sohoa.core.vocab import BatchStatus, DocumentStatus, IndexState
 from sohoa.domain import audit
-from sohoa.domain.catalog import MAX_PAGE_SIZE, BatchFilters, Paging, list_batches
+from sohoa.domain.catalog import MAX_PAGE_SIZE, BatchFilters, Paging, list_batches, may_see
 from sohoa.domain.principal import Principal
-from sohoa.domain.scope import assigned_agency, visible
+from sohoa.domain.scope import Scope, assigned_agency
 
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"])
 
@@ -89,7 +88,7 @@ def check_may_add(session_factory: sessionmaker[Session], who: Principal, batch_
 def load_batch(session: Session, batch_id: str, who: Principal, *, options: Sequence[ORMOption] = ()) -> Batch:
     """The batch, if ``who``'s agency reaches it; else 404 as if it did not exist."""
     batch = session.get(Batch, batch_id, options=options)
-    if batch is None or not visible(who, batch.agency_code):
+    if batch is None or not may_see(batch, Scope.of(who)):
         raise NotFound(f"no batch with id {batch_id}", detail={"batch_id": batch_id})
     return batch
 
@@ -123,6 +122,7 @@ def list_batches_route(
     who: ClerkKey,
     session: SessionDep,
     created_by_key_id: Annotated[int | None, Query(description="Only batches this key uploaded")] = None,
+    created_by_user_id: Annotated[int | None, Query(description="Only batches this person uploaded")] = None,
     agency_code: Annotated[str | None, Query(max_length=64)] = None,
     created_from: Annotated[date | None, Query(description="Vietnam calendar day, inclusive")] = None,
     created_to: Annotated[date | None, Query(description="Vietnam calendar day, inclusive")] = None,
@@ -130,15 +130,17 @@ def list_batches_route(
     page: Annotated[int, Query(ge=1)] = 1,
     size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
 ) -> BatchListPublic:
-    """A key with an agency sees that agency's batches and the ones it uploaded; admins and
-    keys without an agency see all. ``total`` counts every matching batch (page numbers)."""
-    filters = BatchFilters(created_by_key_id=created_by_key_id, agency_code=agency_code, created_from=created_from,
-                           created_to=created_to, status=status)
-    found = list_batches(session, filters, Paging(page, size), scope_of(who))
+    """A clerk (person or key) with an agency sees that agency's batches and the ones it
+    uploaded; admins and callers without an agency see all (``sohoa.domain.scope``).
+    ``total`` counts every matching batch (page numbers)."""
+    filters = BatchFilters(created_by_key_id=created_by_key_id, created_by_user_id=created_by_user_id,
+                           agency_code=agency_code, created_from=created_from, created_to=created_to, status=status)
+    found = list_batches(session, filters, Paging(page, size), Scope.of(who))
     return BatchListPublic(total=found.total, page=page, size=size, batches=[
         BatchSummaryPublic(id=b.id, status=b.status, created_at=b.created_at, agency_code=b.agency_code,
                            procedure_code=b.procedure_code, note=b.note, created_by_key_id=b.created_by_key_id,
-                           created_by_name=b.created_by_name, total=b.total, counts=BatchCounts(**b.counts),
+                           created_by_user_id=b.created_by_user_id, created_by_name=b.created_by_name,
+                           total=b.total, counts=BatchCounts(**b.counts),
                            pages_needing_review=b.pages_needing_review)
         for b in found.items])
 

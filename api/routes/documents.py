@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from api.access import filters_detail, load_for, scope_of
+from api.access import filters_detail, load_for
 from api.deps import ArchiveDep, OfficerCaller, ReaderCaller, SessionDep
 from api.downloads import clean_filename, etag_matches, send_archived
 from api.schemas import DocumentPublic, ErrorInfo, PagePublic
@@ -21,6 +21,7 @@ from sohoa.core.models import BatchItem, Document, Page, Record, StoredFile
 from sohoa.core.vocab import DocumentSort, DocumentStatus, FileKind, SortOrder
 from sohoa.domain import audit
 from sohoa.domain.catalog import MAX_PAGE_SIZE, DocumentFilters, DocumentRow, Paging, list_documents
+from sohoa.domain.scope import Scope
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 
@@ -56,10 +57,10 @@ def list_documents_route(
     filters = DocumentFilters(batch_id=batch_id, agency_code=agency_code, procedure_code=procedure_code,
                               doc_type=doc_type, status=status, needs_review=needs_review,
                               uploaded_from=uploaded_from, uploaded_to=uploaded_to)
-    found = list_documents(session, filters, Paging(page, size), scope_of(caller.key), sort=sort, order=order)
+    found = list_documents(session, filters, Paging(page, size), Scope.of(caller.principal), sort=sort, order=order)
     body = DocumentListPublic(total=found.total, page=page, size=size,
                               documents=[_list_item(row) for row in found.items])
-    audit.record(session, caller.key, "document.list", target_type="document", purpose=caller.purpose,
+    audit.record(session, caller.principal, "document.list", target_type="document", purpose=caller.purpose,
                  result_count=len(body.documents),
                  detail={"filters": filters_detail(filters),
                          "document_ids": [d.id for d in body.documents]})

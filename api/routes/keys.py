@@ -2,9 +2,7 @@
 
 Keys are stored hashed (``sohoa.domain.keys``); the secret is in the creation response only.
 Revoking keeps the row (the audit log refers to it). The last active admin key cannot be
-revoked, so the service is never left without anyone able to manage keys. An admin with an
-agency sees and manages only that agency's keys, and creates keys for it only
-(``sohoa.domain.scope``).
+revoked, so the service is never left without anyone able to manage keys.
 """
 
 from __future__ import annotations
@@ -22,8 +20,6 @@ from sohoa.core.errors import Conflict, NotFound
 from sohoa.core.models import ApiKey
 from sohoa.domain import audit
 from sohoa.domain.keys import create_key, revoke_key
-from sohoa.domain.principal import Principal
-from sohoa.domain.scope import agency_condition, assigned_agency, visible
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
 
@@ -42,25 +38,21 @@ def key_public(key: ApiKey) -> KeyPublic:
                      last_used_at=key.last_used_at, active=active)
 
 
-def _load(session: Session, key_id: int, admin: Principal) -> ApiKey:
+def _load(session: Session, key_id: int) -> ApiKey:
     key = session.get(ApiKey, key_id)
-    if key is None or not visible(admin, key.agency):
+    if key is None:
         raise NotFound(f"no API key with id {key_id}", detail={"key_id": key_id})
     return key
 
 
 @router.get("", response_model=list[KeyPublic], summary="Every key (never the secrets)")
 def list_keys(admin: AdminKey, session: SessionDep) -> list[KeyPublic]:
-    query = select(ApiKey).order_by(ApiKey.id)
-    scope = agency_condition(admin, ApiKey.agency)
-    if scope is not None:
-        query = query.where(scope)
-    return [key_public(k) for k in session.scalars(query)]
+    return [key_public(k) for k in session.scalars(select(ApiKey).order_by(ApiKey.id))]
 
 
 @router.post("", status_code=201, response_model=KeyCreatedPublic, summary="Create a key (secret shown once)")
 def post_key(body: KeyCreate, admin: AdminKey, session: SessionDep) -> KeyCreatedPublic:
-    key, secret = create_key(session, role=body.role, name=body.name, agency=assigned_agency(admin, body.agency),
+    key, secret = create_key(session, role=body.role, name=body.name, agency=body.agency,
                              expires_at=_aware(body.expires_at))
     audit.record(session, admin, "key.create", target_type="api_key", target_id=str(key.id),
                  detail={"role": key.role, "name": key.name})
@@ -70,7 +62,7 @@ def post_key(body: KeyCreate, admin: AdminKey, session: SessionDep) -> KeyCreate
 
 @router.patch("/{key_id}", response_model=KeyPublic, summary="Change a key's expiry")
 def patch_key(key_id: int, body: KeyUpdate, admin: AdminKey, session: SessionDep) -> KeyPublic:
-    key = _load(session, key_id, admin)
+    key = _load(session, key_id)
     key.expires_at = _aware(body.expires_at)
     audit.record(session, admin, "key.update", target_type="api_key", target_id=str(key.id),
                  detail={"expires_at": key.expires_at.isoformat() if key.expires_at else None})
@@ -80,7 +72,7 @@ def patch_key(key_id: int, body: KeyUpdate, admin: AdminKey, session: SessionDep
 
 @router.delete("/{key_id}", response_model=KeyPublic, summary="Revoke a key (the row is kept)")
 def delete_key(key_id: int, admin: AdminKey, session: SessionDep) -> KeyPublic:
-    key = _load(session, key_id, admin)
+    key = _load(session, key_id)
     if key.role == "admin" and key.revoked_at is None:
         others = [k for k in session.scalars(select(ApiKey).where(
             ApiKey.role == "admin", ApiKey.revoked_at.is_(None), ApiKey.id != key.id)) if key_public(k).active]

@@ -138,6 +138,6 @@ def _owner_of(session: Session, document: Document) -> str | None:
 
 def _audit(session: Session, caller: Caller, document: Document, owner: str | None, action: str,
            number: int) -> None:
-    audit.record(session, caller.key, action, target_type="document", target_id=document.id, owner_id=owner,
+    audit.record(session, caller.principal, action, target_type="document", target_id=document.id, owner_id=owner,
                  purpose=caller.purpose, result_count=1, detail={"page": number})
     session.commit()

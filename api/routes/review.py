@@ -11,13 +11,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.access import filters_detail, scope_of
+from api.access import filters_detail
 from api.deps import Caller, OfficerCaller, SessionDep
 from api.records_view import RecordContext, field_summary
 from api.schemas_lists import FlaggedPagePublic, ReviewItemPublic, ReviewLinks, ReviewListPublic
 from sohoa.core.vocab import ReviewReason
 from sohoa.domain import audit
 from sohoa.domain.catalog import MAX_PAGE_SIZE, Paging, ReviewFilters, ReviewItem, review_queue
+from sohoa.domain.scope import Scope
 
 router = APIRouter(prefix="/api/v1/review", tags=["review"])
 
@@ -39,10 +40,10 @@ def list_review(
     one audit event per call."""
     filters = ReviewFilters(agency_code=agency_code, batch_id=batch_id, reason=reason,
                             uploaded_from=uploaded_from, uploaded_to=uploaded_to)
-    found = review_queue(session, filters, Paging(page, size), scope_of(caller.key))
+    found = review_queue(session, filters, Paging(page, size), Scope.of(caller.principal))
     ctx = RecordContext(session, [i.record for i in found.items if i.record is not None])
     items = [_item(i, caller, ctx) for i in found.items]
-    audit.record(session, caller.key, "review.list", target_type="document", purpose=caller.purpose,
+    audit.record(session, caller.principal, "review.list", target_type="document", purpose=caller.purpose,
                  result_count=len(items), detail={"filters": filters_detail(filters),
                                                   "document_ids": [i.document_id for i in items]})
     session.commit()

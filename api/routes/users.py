@@ -2,8 +2,8 @@
 
 There is no delete: audit events and corrections name users, so an account that must stop
 working is disabled (its sessions end at once). New and reset accounts get a one-time
-password, returned once. An admin with an agency manages only users of that agency
-(``sohoa.domain.scope``). The last active admin without an agency cannot be disabled,
+password, returned once. Admins manage every agency's users (an admin is never scoped,
+``sohoa.domain.scope``). The last active admin without an agency cannot be disabled,
 demoted or given an agency (409 ``last_admin``), whoever asks, themselves included.
 """
 
@@ -35,16 +35,16 @@ def _audit(session: Session, admin: Principal, action: str, user: User, **detail
                  detail={"username": user.username, **detail})
 
 
-@router.get("", response_model=list[UserPublic], summary="Every user (of your agency, if you have one)")
+@router.get("", response_model=list[UserPublic], summary="Every user")
 def get_users(admin: AdminKey, session: SessionDep) -> list[UserPublic]:
-    return [user_public(u) for u in list_users(session, by=admin)]
+    return [user_public(u) for u in list_users(session)]
 
 
 @router.post("", status_code=201, response_model=OneTimePasswordPublic,
              summary="Create a user (one-time password shown once)")
 def post_user(body: UserCreate, admin: AdminKey, session: SessionDep) -> OneTimePasswordPublic:
     user, password = create_user(session, username=body.username, display_name=body.display_name,
-                                 role=body.role, agency=body.agency, by=admin)
+                                 role=body.role, agency=body.agency)
     _audit(session, admin, "user.create", user, role=user.role, agency=user.agency)
     session.commit()
     return OneTimePasswordPublic(user=user_public(user), password=password)
@@ -52,13 +52,13 @@ def post_user(body: UserCreate, admin: AdminKey, session: SessionDep) -> OneTime
 
 @router.get("/{user_id}", response_model=UserPublic, summary="One user")
 def get_user(user_id: int, admin: AdminKey, session: SessionDep) -> UserPublic:
-    return user_public(find_user(session, user_id=user_id, by=admin))
+    return user_public(find_user(session, user_id=user_id))
 
 
 @router.patch("/{user_id}", response_model=UserPublic, summary="Change display name, role, agency; disable or enable")
 def patch_user(user_id: int, body: UserUpdate, admin: AdminKey, session: SessionDep) -> UserPublic:
-    user = find_user(session, user_id=user_id, by=admin)
-    changed = update_user(session, user, body.model_dump(include=body.model_fields_set), by=admin, now=utcnow())
+    user = find_user(session, user_id=user_id)
+    changed = update_user(session, user, body.model_dump(include=body.model_fields_set), now=utcnow())
     _audit(session, admin, "user.update", user, changed=changed)
     session.commit()
     return user_public(user)
@@ -67,7 +67,7 @@ def patch_user(user_id: int, body: UserUpdate, admin: AdminKey, session: Session
 @router.post("/{user_id}/reset-password", response_model=OneTimePasswordPublic,
              summary="Give a user a new one-time password (ends their sessions, lifts a lock)")
 def post_reset_password(user_id: int, admin: AdminKey, session: SessionDep) -> OneTimePasswordPublic:
-    user = find_user(session, user_id=user_id, by=admin)
+    user = find_user(session, user_id=user_id)
     password = reset_password(session, user, now=utcnow())
     _audit(session, admin, "user.password_reset", user)
     session.commit()

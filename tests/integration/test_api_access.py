@@ -84,7 +84,8 @@ class Route:
     @property
     def template(self) -> str:
         return (self.path.split("?")[0].replace("{batch}", "{batch_id}").replace("{doc}", "{document_id}")
-                .replace("{record}", "{record_id}").replace("{key}", "{key_id}").replace("{user}", "{user_id}"))
+                .replace("{record}", "{record_id}").replace("{key}", "{key_id}").replace("{user}", "{user_id}")
+                .replace("/pages/1/", "/pages/{number}/"))
 
     def url(self, w: World, *, as_user: bool) -> str:
         return self.path.format(batch=w.user_batch if as_user else w.batch, doc=w.doc, record=w.record,
@@ -101,9 +102,14 @@ def _r(method: str, path: str, allowed: set[str] | frozenset[str], events: int,
 
 ROUTES = [
     _r("post", "/api/v1/batches", {CLERK}, 1, _files("x.png")),
+    _r("get", "/api/v1/batches", {CLERK}, 0),
     _r("get", "/api/v1/batches/{batch}", {CLERK}, 0),
     _r("post", "/api/v1/batches/{batch}/files", {CLERK}, 1, _files("y.png")),
+    _r("get", "/api/v1/documents", {OFFICER}, 1),
     _r("get", "/api/v1/documents/{doc}", {OFFICER}, 1),
+    _r("get", "/api/v1/documents/{doc}/pages/1/image", {OFFICER, PORTAL}, 1),
+    _r("get", "/api/v1/documents/{doc}/pages/1/words", {OFFICER}, 1),
+    _r("get", "/api/v1/review", {OFFICER}, 1),
     _r("get", "/api/v1/documents/{doc}/original", {OFFICER, PORTAL}, 1),
     _r("get", "/api/v1/documents/{doc}/searchable.pdf", {OFFICER, PORTAL}, 1),
     _r("get", "/api/v1/search?q=Lộc", {OFFICER}, 1),
@@ -128,10 +134,10 @@ ROUTES = [
        lambda w: {"json": {"current_password": PASSWORD, "new_password": "một mật khẩu mới"}}),
 ]
 # Anyone: health, signing in (it makes the session), signing out (always 204: ending an
-# ended session or none is not an error), the web page, the API docs.
+# ended session or none is not an error), the web page, the API docs (and their files).
 PUBLIC = {("get", "/healthz"), ("post", "/api/v1/session"), ("delete", "/api/v1/session"), ("get", "/"),
           ("mount", "/web"), ("get", "/docs"), ("get", "/docs/oauth2-redirect"), ("get", "/redoc"),
-          ("get", "/openapi.json")}
+          ("get", "/openapi.json"), ("mount", "/static-offline-docs")}
 
 
 def app_routes(app) -> set[tuple[str, str]]:
@@ -174,7 +180,7 @@ def _expect(route: Route, role: str, response, session_factory, before: int, *, 
     assert audit_count(session_factory) == before + route.events, role
     if route.events:
         event = last_event(session_factory)
-        reads = route.path.startswith(("/api/v1/records", "/api/v1/documents", "/api/v1/search"))
+        reads = route.path.startswith(("/api/v1/records", "/api/v1/documents", "/api/v1/search", "/api/v1/review"))
         assert (event.role, event.purpose) == (role, PURPOSE if reads else None)
         assert (event.user_id is not None, event.key_id is not None) == (signed_in, not signed_in)
 

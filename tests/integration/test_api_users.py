@@ -11,7 +11,7 @@ import re
 from sqlalchemy import select
 
 from sohoa.core.db import session_scope
-from sohoa.core.models import AuditEvent, SignInFailure
+from sohoa.core.models import AuditEvent, Batch, SignInFailure
 from sohoa.domain.keys import create_key
 from tests import filegen
 from tests.conftest import PASSWORD
@@ -87,36 +87,25 @@ def test_the_last_admin_cannot_be_taken_away(api, people, session_factory, keys)
     assert api.get("/api/v1/users", headers=admin).json()["error"]["code"] == "invalid_session"  # ended at once
 
 
-def test_an_admin_with_an_agency_manages_only_that_agency(api, people, keys, session_factory, password_hash):
+def test_an_admin_with_an_agency_still_manages_every_agency(api, people, keys, session_factory, password_hash):
     _, token = add_user(session_factory, password_hash, "admin-a", "admin", agency="UBND-A")
     admin_a = session_headers(token)
-    made = api.post("/api/v1/users", headers=admin_a, json={"username": "lan", "display_name": "Lan", "role": "clerk"})
-    assert made.status_code == 201 and made.json()["user"]["agency"] == "UBND-A"
-    lan = made.json()["user"]["id"]
-    refusals = [
-        api.post("/api/v1/users", headers=admin_a,
-                 json={"username": "binh", "display_name": "B", "role": "clerk", "agency": "UBND-B"}),
-        api.patch(f"/api/v1/users/{lan}", headers=admin_a, json={"agency": None}),  # unscoped: not theirs to give
-        api.post("/api/v1/keys", headers=admin_a, json={"role": "portal", "name": "p", "agency": "UBND-B"}),
-    ]
-    assert [(r.status_code, r.json()["error"]["code"]) for r in refusals] == [(403, "agency_mismatch")] * 3
-    assert api.get(f"/api/v1/users/{people.ids['clerk']}", headers=admin_a).status_code == 404
-    assert {u["username"] for u in api.get("/api/v1/users", headers=admin_a).json()} == {"admin-a", "lan"}
-
-    key = api.post("/api/v1/keys", headers=admin_a, json={"role": "portal", "name": "p"}).json()["key"]
-    assert key["agency"] == "UBND-A"
-    assert [k["id"] for k in api.get("/api/v1/keys", headers=admin_a).json()] == [key["id"]]
-    with session_scope(session_factory) as session:
-        unscoped_key = create_key(session, role="clerk", name="c")[0].id
-    assert api.delete(f"/api/v1/keys/{unscoped_key}", headers=admin_a).status_code == 404
-    actions = {e["action"] for e in api.get("/api/v1/audit", headers=admin_a).json()["events"]}
-    assert actions == {"user.create", "key.create"}  # their own agency's events only
-    assert "session.sign_in" not in actions
+    made = api.post("/api/v1/users", headers=admin_a,
+                    json={"username": "binh", "display_name": "B", "role": "clerk", "agency": "UBND-B"})
+    assert made.status_code == 201 and made.json()["user"]["agency"] == "UBND-B"
+    assert api.get(f"/api/v1/users/{people.ids['clerk']}", headers=admin_a).status_code == 200
+    assert len(api.get("/api/v1/users", headers=admin_a).json()) == 5
+    key = api.post("/api/v1/keys", headers=admin_a, json={"role": "portal", "name": "p", "agency": "UBND-B"})
+    assert key.status_code == 201 and key.json()["key"]["agency"] == "UBND-B"
+    upload = api.post("/api/v1/batches", headers=admin_a, data={"agency_code": "UBND-B"},
+                      files=[("files", ("a.png", filegen.png("a")))])
+    assert upload.status_code == 202
+    assert api.get("/api/v1/batches", headers=admin_a).json()["total"] == 1
 
 
 def test_an_agency_limits_batches_the_same_for_users_and_keys(api, people, keys, session_factory, password_hash):
-    _, clerk_a = add_user(session_factory, password_hash, "clerk-a", "clerk", agency="UBND-A")
-    _, clerk_b = add_user(session_factory, password_hash, "clerk-b", "clerk", agency="UBND-B")
+    clerk_a_id, clerk_a = add_user(session_factory, password_hash, "clerk-a", "clerk", agency="UBND-A")
+    clerk_b_id, clerk_b = add_user(session_factory, password_hash, "clerk-b", "clerk", agency="UBND-B")
     with session_scope(session_factory) as session:
         key_a = create_key(session, role="clerk", name="a", agency="UBND-A")[1]
         key_b = create_key(session, role="clerk", name="b", agency="UBND-B")[1]
@@ -146,6 +135,19 @@ def test_an_agency_limits_batches_the_same_for_users_and_keys(api, people, keys,
     # Same agency but not its creator: refused; another agency: not found; the creator: yes.
     assert [add({"Authorization": f"Bearer {key_a}"}), add(session_headers(clerk_b)),
             add(session_headers(clerk_a))] == [403, 404, 202]
+
+    # The lists apply the same rules, and name the person who uploaded.
+    listed = api.get("/api/v1/batches", headers=session_headers(clerk_a)).json()["batches"]
+    assert [(b["id"], b["created_by_user_id"], b["created_by_key_id"], b["created_by_name"]) for b in listed] == [
+        (batch, clerk_a_id, None, "Clerk-A")]
+    assert api.get("/api/v1/batches", headers=session_headers(clerk_b)).json()["total"] == 0
+    mine = api.get(f"/api/v1/batches?created_by_user_id={clerk_a_id}", headers=people.auth("admin")).json()
+    assert [b["id"] for b in mine["batches"]] == [batch]
+    with session_scope(session_factory) as session:  # a batch of no agency that clerk-b uploaded (before scoping)
+        session.add(Batch(id="legacy", created_by_user_id=clerk_b_id))
+    assert [b["id"] for b in api.get("/api/v1/batches", headers=session_headers(clerk_b)).json()["batches"]] == [
+        "legacy"]
+    assert api.get("/api/v1/batches/legacy", headers=session_headers(clerk_a)).status_code == 404
 
 
 def test_audit_events_name_the_person_and_filter_by_them(api, people, keys, session_factory):

@@ -15,7 +15,7 @@ from sohoa.core.vocab import PrincipalKind
 from sohoa.domain.accounts import PasswordPolicy, ThrottleRules, csrf_matches, csrf_token, normalize_username
 from sohoa.domain.accounts.passwords import MAX_LENGTH, hash_password, one_time_password, verify_password
 from sohoa.domain.principal import Principal
-from sohoa.domain.scope import agency_condition, assigned_agency, visible
+from sohoa.domain.scope import Scope, assigned_agency, scoped
 
 
 @pytest.mark.parametrize(("password", "code"), [
@@ -80,15 +80,22 @@ def test_a_principal_names_its_kind_and_never_confuses_ids() -> None:
 
 
 def test_the_agency_scope() -> None:
-    everywhere = Principal(kind=PrincipalKind.USER, role="admin", agency=None, name="root", user_id=1)
-    agency_a = Principal(kind=PrincipalKind.KEY, role="clerk", agency="UBND-A", name="a", key_id=2)
-    assert visible(everywhere, None) and visible(everywhere, "UBND-B")
-    assert visible(agency_a, "UBND-A") and not visible(agency_a, "UBND-B") and not visible(agency_a, None)
-    assert agency_condition(everywhere, Batch.agency_code) is None
-    condition = agency_condition(agency_a, Batch.agency_code)
-    assert condition is not None and "agency_code" in str(select(Batch).where(condition))
-    assert assigned_agency(everywhere, " UBND-B ") == "UBND-B" and assigned_agency(everywhere, "") is None
-    assert assigned_agency(agency_a, None) == assigned_agency(agency_a, "UBND-A") == "UBND-A"
+    admin_a = Principal(kind=PrincipalKind.USER, role="admin", agency="UBND-A", name="boss", user_id=1)
+    nowhere = Principal(kind=PrincipalKind.KEY, role="clerk", agency=None, name="k", key_id=3)
+    clerk_a = Principal(kind=PrincipalKind.KEY, role="clerk", agency="UBND-A", name="a", key_id=2)
+    officer_a = Principal(kind=PrincipalKind.USER, role="officer", agency="UBND-A", name="o", user_id=7)
+    assert Scope.of(admin_a) == Scope.of(nowhere) == Scope()  # admins and callers without an agency: all
+    assert Scope.of(clerk_a) == Scope(agency="UBND-A", key_id=2)
+    assert Scope.of(officer_a) == Scope(agency="UBND-A", user_id=7)
+    scope = Scope.of(officer_a)
+    assert scope.sees("UBND-A") and not scope.sees("UBND-B") and not scope.sees(None)
+    assert scope.sees(None, created_by_user_id=7) and not scope.sees(None, created_by_key_id=7)
+    assert str(select(Batch).where(scoped(Batch.agency_code, Scope()))).endswith("WHERE true")
+    where = str(select(Batch).where(scoped(Batch.agency_code, scope, created_by_user=Batch.created_by_user_id,
+                                           created_by_key=Batch.created_by_key_id))).split("WHERE")[1]
+    assert where.strip() == "batches.agency_code = :agency_code_1 OR batches.created_by_user_id = :created_by_user_id_1"
+    assert assigned_agency(admin_a, " UBND-B ") == "UBND-B" and assigned_agency(nowhere, "") is None
+    assert assigned_agency(clerk_a, None) == assigned_agency(clerk_a, "UBND-A") == "UBND-A"
     with pytest.raises(Forbidden) as refused:
-        assigned_agency(agency_a, "UBND-B")
+        assigned_agency(clerk_a, "UBND-B")
     assert refused.value.code == "agency_mismatch"

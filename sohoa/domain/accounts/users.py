@@ -1,8 +1,8 @@
 """People's accounts: create, change, disable, reset a password; the last-admin guard.
 
-Used by the admin routes (``by`` = the admin's ``Principal``, scoped by its agency) and by
-``sohoa users`` on the server (``by=None``: the operator, unscoped). A new or reset account
-gets a one-time password and must choose its own at first sign-in.
+Used by the admin routes and by ``sohoa users`` on the server; admins manage every agency's
+accounts (``sohoa.domain.scope``: admins are never scoped). A new or reset account gets a
+one-time password and must choose its own at first sign-in.
 """
 
 from __future__ import annotations
@@ -15,13 +15,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sohoa.core.clock import utcnow
-from sohoa.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from sohoa.core.errors import BadRequest, Conflict, NotFound
 from sohoa.core.models import User
 from sohoa.core.vocab import USER_ROLES, Role, SessionEnd
 from sohoa.domain.accounts import sessions, throttle
 from sohoa.domain.accounts.passwords import hash_password, one_time_password
-from sohoa.domain.principal import Principal
-from sohoa.domain.scope import assigned_agency, visible
 from sohoa.domain.vntext import nfc, normalize
 
 USERNAME_MAX = 64
@@ -57,31 +55,27 @@ def _role(role: str) -> str:
     return role
 
 
-def find_user(session: Session, *, user_id: int | None = None, username: str | None = None,
-              by: Principal | None = None) -> User:
-    """The user by id or username; one outside ``by``'s agency is not found (404)."""
+def find_user(session: Session, *, user_id: int | None = None, username: str | None = None) -> User:
+    """The user by id or username (404 when there is none)."""
     if user_id is not None:
         user = session.get(User, user_id)
     else:
         user = session.scalar(select(User).where(User.username == normalize_username(username or "")))
-    if user is None or (by is not None and not visible(by, user.agency)):
+    if user is None:
         ident: Any = user_id if user_id is not None else username
         raise NotFound(f"no user {ident!r}", detail={"user": ident})
     return user
 
 
-def list_users(session: Session, *, by: Principal | None = None) -> list[User]:
-    query = select(User).order_by(User.username)
-    if by is not None and by.agency is not None:
-        query = query.where(User.agency == by.agency)
-    return list(session.scalars(query))
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.username)))
 
 
-def create_user(session: Session, *, username: str, display_name: str, role: str, agency: str | None = None,
-                by: Principal | None = None) -> tuple[User, str]:
+def create_user(session: Session, *, username: str, display_name: str, role: str,
+                agency: str | None = None) -> tuple[User, str]:
     """A new account with a one-time password (returned, never stored in clear)."""
     name = _valid_username(username)
-    agency = _agency(by, agency)
+    agency = _agency(agency)
     if session.scalar(select(User.id).where(User.username == name)) is not None:
         raise Conflict(f"the username {name!r} is taken", code="username_taken", detail={"username": name})
     password = one_time_password()
@@ -92,17 +86,19 @@ def create_user(session: Session, *, username: str, display_name: str, role: str
     return user, password
 
 
-def _agency(by: Principal | None, requested: str | None) -> str | None:
-    if by is None:
-        return (requested or "").strip() or None
-    return assigned_agency(by, requested)
+def _agency(requested: str | None) -> str | None:
+    agency = (requested or "").strip() or None
+    if agency is not None and len(agency) > 128:
+        raise BadRequest("an agency code has at most 128 characters", code="invalid_value",
+                         detail={"field": "agency"})
+    return agency
 
 
-def update_user(session: Session, user: User, changes: dict[str, Any], *, by: Principal | None = None,
+def update_user(session: Session, user: User, changes: dict[str, Any], *,
                 now: datetime | None = None) -> dict[str, Any]:
     """Apply ``changes`` (a subset of ``EDITABLE``); returns what actually changed. Disabling
     ends the user's sessions at once. Refuses to take away the last admin (409 ``last_admin``)."""
-    clean = _clean_changes(changes, by)
+    clean = _clean_changes(changes)
     changed = {k: v for k, v in clean.items() if getattr(user, k) != v}
     after = (changed.get("role", user.role), changed.get("agency", user.agency), changed.get("disabled", user.disabled))
     if _manages_everything(user.role, user.agency, user.disabled) and not _manages_everything(*after):
@@ -114,8 +110,8 @@ def update_user(session: Session, user: User, changes: dict[str, Any], *, by: Pr
     return changed
 
 
-def _clean_changes(changes: dict[str, Any], by: Principal | None) -> dict[str, Any]:
-    """The requested values, checked (400/403 before anything is touched)."""
+def _clean_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    """The requested values, checked (400 before anything is touched)."""
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         raise BadRequest(f"cannot change {', '.join(unknown)}", code="invalid_field", detail={"fields": unknown})
@@ -125,10 +121,7 @@ def _clean_changes(changes: dict[str, Any], by: Principal | None) -> dict[str, A
     if "role" in changes:
         clean["role"] = _role(changes["role"])
     if "agency" in changes:
-        clean["agency"] = (changes["agency"] or "").strip() or None
-        if by is not None and not visible(by, clean["agency"]):  # e.g. null: every agency
-            raise Forbidden(f"you act for agency {by.agency!r} and can give no other", code="agency_mismatch",
-                            detail={"agency": by.agency, "requested": clean["agency"]})
+        clean["agency"] = _agency(changes["agency"])
     if "disabled" in changes:
         if not isinstance(changes["disabled"], bool):
             raise BadRequest("disabled is true or false", code="invalid_value", detail={"field": "disabled"})

@@ -1,4 +1,5 @@
-"""What the lists share: paging, Vietnam calendar days as UTC bounds, who sees what."""
+"""What the lists share: paging, Vietnam calendar days as UTC bounds. Who sees what is
+``sohoa.domain.scope`` (``Scope``, ``scoped``), the one definition for users and keys."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from sohoa.core.clock import VN_TZ
 from sohoa.core.errors import BadRequest
+from sohoa.domain.scope import Scope, scoped
+
+__all__ = ["MAX_PAGE_SIZE", "ListPage", "Paging", "Scope", "count_of", "day_bounds", "in_range", "scoped"]
 
 MAX_PAGE_SIZE = 100
 MAX_OFFSET = 100_000  # deeper than this is never a person paging a list: filter instead
@@ -41,15 +45,6 @@ class Paging:
 
 
 @dataclass(frozen=True)
-class Scope:
-    """Which agency's rows a caller sees: ``agency`` None = every agency (admins, and keys
-    without an agency). A scoped caller also sees the batches it created itself."""
-
-    agency: str | None = None
-    key_id: int | None = None
-
-
-@dataclass(frozen=True)
 class ListPage(Generic[T]):
     total: int
     items: list[T]
@@ -74,15 +69,6 @@ def in_range(column: InstrumentedAttribute[Any], first: date | None, last: date 
     if end is not None:
         clauses.append(column < end)
     return clauses
-
-
-def scoped(agency_column: InstrumentedAttribute[Any], scope: Scope,
-           creator_column: InstrumentedAttribute[Any] | None = None) -> ColumnElement[bool]:
-    if scope.agency is None:
-        return true()
-    if creator_column is not None and scope.key_id is not None:
-        return or_(agency_column == scope.agency, creator_column == scope.key_id)
-    return agency_column == scope.agency
 
 
 def count_of(session: Session, query: Select[*tuple[Any, ...]]) -> int:

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, Select, distinct, exists, func, select
 from sqlalchemy.orm import Session
 
-from sohoa.core.models import ApiKey, Batch, BatchItem, Document, Page
+from sohoa.core.models import ApiKey, Batch, BatchItem, Document, Page, User
 from sohoa.core.vocab import BatchStatus, DocumentStatus
 from sohoa.domain.catalog._common import ListPage, Paging, Scope, count_of, in_range, scoped
 
@@ -23,6 +23,7 @@ _BUSY = (DocumentStatus.QUEUED, DocumentStatus.PROCESSING)
 @dataclass(frozen=True)
 class BatchFilters:
     created_by_key_id: int | None = None
+    created_by_user_id: int | None = None
     agency_code: str | None = None
     created_from: date | None = None  # Vietnam calendar days, inclusive
     created_to: date | None = None
@@ -37,7 +38,8 @@ class BatchSummary:
     procedure_code: str | None
     note: str | None
     created_by_key_id: int | None
-    created_by_name: str | None
+    created_by_user_id: int | None
+    created_by_name: str | None  # the person's display name, or the key's name
     counts: dict[str, int] = field(default_factory=dict)  # document status → files
     pages_needing_review: int = 0
 
@@ -59,24 +61,26 @@ def busy_clause() -> ColumnElement[bool]:
 
 def visible(scope: Scope) -> ColumnElement[bool]:
     """The batches a caller of ``scope`` may see (its agency's, and those it created)."""
-    return scoped(Batch.agency_code, scope, Batch.created_by_key_id)
+    return scoped(Batch.agency_code, scope, created_by_user=Batch.created_by_user_id,
+                  created_by_key=Batch.created_by_key_id)
 
 
 def may_see(batch: Batch, scope: Scope) -> bool:
     """``visible`` for one loaded batch."""
-    return scope.agency is None or batch.agency_code == scope.agency or (
-        scope.key_id is not None and batch.created_by_key_id == scope.key_id)
+    return scope.sees(batch.agency_code, created_by_user_id=batch.created_by_user_id,
+                      created_by_key_id=batch.created_by_key_id)
 
 
 def list_batches(session: Session, filters: BatchFilters, paging: Paging, scope: Scope) -> ListPage[BatchSummary]:
-    query = _filtered(select(Batch, ApiKey.name).outerjoin(ApiKey, ApiKey.id == Batch.created_by_key_id),
-                      filters, scope)
+    creator = func.coalesce(User.display_name, ApiKey.name)
+    query = _filtered(select(Batch, creator).outerjoin(ApiKey, ApiKey.id == Batch.created_by_key_id)
+                      .outerjoin(User, User.id == Batch.created_by_user_id), filters, scope)
     total = count_of(session, query)
     rows = session.execute(query.order_by(Batch.created_at.desc(), Batch.id.desc())
                            .limit(paging.size).offset(paging.offset)).all()
     summaries = [BatchSummary(id=b.id, created_at=b.created_at, agency_code=b.agency_code,
                               procedure_code=b.procedure_code, note=b.note, created_by_key_id=b.created_by_key_id,
-                              created_by_name=name) for b, name in rows]
+                              created_by_user_id=b.created_by_user_id, created_by_name=name) for b, name in rows]
     _count_documents(session, summaries)
     return ListPage(total=total, items=summaries)
 
@@ -85,6 +89,8 @@ def _filtered(query: Select[Batch, str], f: BatchFilters, scope: Scope) -> Selec
     query = query.where(visible(scope), *in_range(Batch.created_at, f.created_from, f.created_to))
     if f.created_by_key_id is not None:
         query = query.where(Batch.created_by_key_id == f.created_by_key_id)
+    if f.created_by_user_id is not None:
+        query = query.where(Batch.created_by_user_id == f.created_by_user_id)
     if f.agency_code is not None:
         query = query.where(Batch.agency_code == f.agency_code)
     if f.status == BatchStatus.PROCESSING:
