@@ -38,9 +38,9 @@ def _public(outcome: RetryOutcome) -> RetryPublic:
 @router.post("/documents/{document_id}/retry", response_model=RetryPublic, status_code=202,
              responses={404: {"description": "No such document"}, 409: {"description": "The document is not failed"}},
              summary="Queue a failed document again")
-async def retry_document(document_id: str, key: AdminKey, services: ServicesDep) -> RetryPublic:
+async def retry_document(document_id: str, admin: AdminKey, services: ServicesDep) -> RetryPublic:
     outcome = await run_in_threadpool(retry_documents, services, RetryFilter(document_ids=[document_id]),
-                                      key=key, via="api")
+                                      who=admin, via="api")
     if not outcome.retried:
         with services.sessions() as session:
             doc = session.get(Document, document_id)
@@ -54,7 +54,7 @@ async def retry_document(document_id: str, key: AdminKey, services: ServicesDep)
 @router.post("/retry", response_model=RetryPublic, status_code=202,
              responses={400: {"description": "No filter given"}},
              summary="Queue failed documents again: by ids, batch, error code, or all failed")
-async def retry_many(body: RetryRequest, key: AdminKey, services: ServicesDep) -> RetryPublic:
+async def retry_many(body: RetryRequest, admin: AdminKey, services: ServicesDep) -> RetryPublic:
     wanted = RetryFilter(document_ids=body.document_ids, batch_id=body.batch_id, error_code=body.error_code,
                          all_failed=body.all_failed)
-    return _public(await run_in_threadpool(retry_documents, services, wanted, key=key, via="api"))
+    return _public(await run_in_threadpool(retry_documents, services, wanted, who=admin, via="api"))

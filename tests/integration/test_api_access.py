@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 from fastapi.routing import iter_route_contexts
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.routing import Mount
 
 from sohoa.core.db import session_scope
-from sohoa.core.models import AuditEvent, Page, Record, StoredFile, User
+from sohoa.core.models import AuditEvent, Document, Page, Record, StoredFile, User
 from sohoa.core.vocab import ROLES, USER_ROLES
 from sohoa.domain.keys import create_key
 from sohoa.domain.records import refresh_from_document
@@ -35,6 +36,14 @@ class World:
     record: str
     key: int  # a throwaway key for the key-management routes
     user: int  # a throwaway user for the user-management routes
+    sessions: sessionmaker[Session]
+
+    def failed(self) -> dict[str, Any]:
+        """Make the document failed (so a retry route has something to retry); no request kwargs."""
+        with session_scope(self.sessions) as session:
+            session.execute(update(Document).where(Document.id == self.doc).values(status="failed",
+                                                                                  error_code="page_unreadable"))
+        return {}
 
 
 @pytest.fixture
@@ -61,7 +70,8 @@ def world(api, keys, people, session_factory, settings, services, password_hash)
         session.flush()
         user = spare.id
     index_document(services, doc)
-    return World(batch=batch, user_batch=user_batch, doc=doc, record=record, key=key, user=user)
+    return World(batch=batch, user_batch=user_batch, doc=doc, record=record, key=key, user=user,
+                 sessions=session_factory)
 
 
 ADMIN, CLERK, OFFICER, PORTAL = "admin", "clerk", "officer", "portal"
@@ -129,6 +139,8 @@ ROUTES = [
     _r("delete", "/api/v1/keys/{key}", set(), 1),
     _r("get", "/api/v1/audit", set(), 1),
     _r("get", "/api/v1/audit/export", set(), 1),
+    _r("post", "/api/v1/documents/{doc}/retry", set(), 1, lambda w: w.failed()),
+    _r("post", "/api/v1/retry", set(), 0, lambda w: {"json": {"error_code": "none_such"}}),
     _r("get", "/api/v1/session", SIGNED_IN, 0),
     _r("put", "/api/v1/session/password", SIGNED_IN, 1,
        lambda w: {"json": {"current_password": PASSWORD, "new_password": "một mật khẩu mới"}}),
@@ -180,7 +192,8 @@ def _expect(route: Route, role: str, response, session_factory, before: int, *, 
     assert audit_count(session_factory) == before + route.events, role
     if route.events:
         event = last_event(session_factory)
-        reads = route.path.startswith(("/api/v1/records", "/api/v1/documents", "/api/v1/search", "/api/v1/review"))
+        reads = route.path.startswith(("/api/v1/records", "/api/v1/documents", "/api/v1/search", "/api/v1/review")) \
+            and not route.path.endswith("/retry")
         assert (event.role, event.purpose) == (role, PURPOSE if reads else None)
         assert (event.user_id is not None, event.key_id is not None) == (signed_in, not signed_in)
 

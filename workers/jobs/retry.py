@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from sohoa.core.db import changed_rows, session_scope
 from sohoa.core.errors import BadRequest
-from sohoa.core.models import ApiKey, BatchItem, Document, Page
+from sohoa.core.models import BatchItem, Document, Page
 from sohoa.core.vocab import DocumentStatus, IndexState, PageStatus
 from sohoa.domain import audit
+from sohoa.domain.principal import Principal
 from sohoa.services import Services
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ class RetryOutcome:
     enqueued: bool = True  # False when Redis was unreachable: the reconciler queues them
 
 
-def retry_documents(services: Services, wanted: RetryFilter, *, key: ApiKey | None = None,
+def retry_documents(services: Services, wanted: RetryFilter, *, who: Principal | None = None,
                     via: str = "cli") -> RetryOutcome:
     if wanted.is_empty():
         raise BadRequest("say which documents to retry: ids, a batch, an error code, or all failed",
@@ -61,7 +62,7 @@ def retry_documents(services: Services, wanted: RetryFilter, *, key: ApiKey | No
                 outcome.retried.append(document_id)
         outcome.not_failed = [d for d in wanted.document_ids if d not in set(outcome.retried)]
         if outcome.retried:
-            audit.record(session, key, "document.retry", target_type="document",
+            audit.record(session, who, "document.retry", target_type="document",
                          target_id=outcome.retried[0] if len(outcome.retried) == 1 else None,
                          result_count=len(outcome.retried),
                          detail={"via": via, "batch_id": wanted.batch_id, "error_code": wanted.error_code,

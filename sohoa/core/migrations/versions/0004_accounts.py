@@ -1,7 +1,7 @@
 """accounts for people: users, sign-in sessions, failed sign-ins; who did it, user or key
 
 Revision ID: 0004
-Revises: 0006
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
