@@ -30,8 +30,9 @@ from sohoa.domain import audit
 from sohoa.domain.records import normalize_id
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
-COLUMNS = ("id", "at", "user_id", "key_id", "role", "agency", "action", "target_type", "target_id", "owner_id",
-           "purpose", "result_count", "detail")
+# user_id last: the columns before it are where CSV readers written before people could sign in expect them.
+COLUMNS = ("id", "at", "key_id", "role", "agency", "action", "target_type", "target_id", "owner_id",
+           "purpose", "result_count", "detail", "user_id")
 
 
 class AuditFilters:

@@ -1,8 +1,9 @@
 """Failed sign-ins: slowed, then locked for a while, per username and per client address.
 
 Each attempt first inserts a row and commits it (a reservation), then counts the rows of
-the last ``lock`` minutes including concurrent ones: N requests sent at once are counted as
-N, on SQLite and PostgreSQL alike, without row locks. A success deletes the username's rows;
+the last ``lock`` minutes including concurrent ones, and withdraws when that is over the
+limit: however many requests are sent at once, at most the limit of passwords are checked
+per lock time, on SQLite and PostgreSQL alike, without row locks. A success deletes the username's rows;
 a failure keeps its row, and the one that reaches a limit is flagged: that username or
 address is locked until the flagged row is ``lock`` minutes old. Attempts refused while
 locked are not counted, so hammering does not keep a person locked out for ever.
@@ -27,6 +28,7 @@ from sohoa.core.models import SignInFailure
 from sohoa.core.vocab import ThrottleScope
 
 MAX_DELAY_SECONDS = 8.0
+IN_FLIGHT_WAIT = timedelta(seconds=10)  # what to wait when concurrent attempts hold the places
 
 
 @dataclass(frozen=True)
@@ -111,9 +113,11 @@ def reserve(session: Session, rules: ThrottleRules, username: str, address: str,
     session.commit()
     for scope, subject, limit in _limits(rules, username, address):
         if _count(session, rules, scope, subject, now) > limit:
+            # Other attempts in flight already use the limit: this one is not counted, and may
+            # come back as soon as they are answered (they lock, or free their places).
             session.execute(delete(SignInFailure).where(SignInFailure.id == row.id))
             session.commit()
-            raise AccountLocked(now + rules.lock, now)
+            raise AccountLocked(now + IN_FLIGHT_WAIT, now)
     return row.id
 
 
