@@ -113,12 +113,6 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 KeyDep = PrincipalDep  # the name from when every caller was a key
 
 
-def principal_id(key: ApiKey) -> str:
-    """The caller's identity where something is kept per caller (resumable uploads and their
-    quota): ``key:<id>`` for an API key; the one place to name a signed-in person instead."""
-    return f"key:{key.id}"
-
-
 def require_roles(*roles: str) -> Any:
     """A dependency admitting admins and the given roles (403 for any other role);
     ``Any`` like the ``Depends(...)`` it returns, to sit in ``Annotated``."""

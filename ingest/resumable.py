@@ -62,10 +62,12 @@ TERMINAL_STATES = (UploadState.DONE, UploadState.FAILED, UploadState.EXPIRED, Up
 
 @dataclass(frozen=True)
 class Uploader:
-    """Who calls: ``owner`` is their identity for access and quota (``key:<id>`` today)."""
+    """Who calls: ``owner`` is their identity for access and quota (``Principal.ref``:
+    ``user:<id>`` for a person, ``key:<id>`` for an API key)."""
 
     owner: str
     key_id: int | None
+    user_id: int | None = None
     is_admin: bool = False
 
 
@@ -147,7 +149,8 @@ def create_upload(settings: Settings, session_factory: sessionmaker[Session], ca
     if same is not None:
         return same
     now = utcnow()
-    row = Upload(id=new_id(), owner=caller.owner, created_by_key_id=caller.key_id, state=UploadState.RECEIVING,
+    row = Upload(id=new_id(), owner=caller.owner, created_by_key_id=caller.key_id, created_by_user_id=caller.user_id,
+                 state=UploadState.RECEIVING,
                  length=length, offset=0, filename=meta.filename, upload_metadata=meta.raw,
                  batch_id=meta.batch_id or new_id(), creates_batch=meta.batch_id is None,
                  agency_code=meta.batch.agency_code, procedure_code=meta.batch.procedure_code, note=meta.batch.note,

@@ -35,9 +35,10 @@ from sohoa.core.clock import utcnow
 from sohoa.core.config import Settings
 from sohoa.core.db import changed_rows, session_scope
 from sohoa.core.errors import NotFound, SohoaError, TooLarge
-from sohoa.core.models import ApiKey, BatchItem, Upload, new_id
+from sohoa.core.models import BatchItem, Upload, new_id
 from sohoa.core.vocab import DocumentStatus, UploadState
 from sohoa.domain import audit
+from sohoa.domain.principal import creator
 from sohoa.storage.archive import ArchiveStore, sha256_file
 
 log = logging.getLogger(__name__)
@@ -115,7 +116,7 @@ def _register(settings: Settings, session_factory: sessionmaker[Session], archiv
         raise _CannotJoin(SohoaError("the file that arrived does not match the sha256 sent with it; send it "
                                      "again", code="checksum_mismatch", detail={"sha256": sha256}))
     spooled = SpooledUpload(row.filename, _hand_over(source), sha256, row.length, upload_id=row.id)
-    meta = BatchMeta(row.agency_code, row.procedure_code, row.note, row.created_by_key_id)
+    meta = BatchMeta(row.agency_code, row.procedure_code, row.note, row.created_by_key_id, row.created_by_user_id)
     try:
         if row.creates_batch:
             create_batch(session_factory, meta, row.batch_id)
@@ -149,9 +150,9 @@ def _mark(session_factory: sessionmaker[Session], row: Upload, state: UploadStat
         session.execute(update(Upload).where(Upload.id == row.id).values(
             state=state, claimed_at=None, updated_at=now, error_code=error.code if error else None,
             error_message=error.message if error else None))
-        key = session.get(ApiKey, row.created_by_key_id) if row.created_by_key_id is not None else None
+        who = creator(session, user_id=row.created_by_user_id, key_id=row.created_by_key_id)
         action = "batch.create" if row.creates_batch else "batch.add_files"
-        audit.record(session, key, action, target_type="batch", target_id=row.batch_id, result_count=1,
+        audit.record(session, who, action, target_type="batch", target_id=row.batch_id, result_count=1,
                      detail={"upload_id": row.id, "state": str(state)})
 
 

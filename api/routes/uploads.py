@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import UTC
 from email.utils import format_datetime
 
@@ -20,7 +21,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from api.deps import ClerkKey, ServicesDep, principal_id
+from api.deps import ClerkKey, ServicesDep
 from api.routes.batches import check_may_add
 from api.schemas import ErrorInfo, UploadedDocumentPublic, UploadPublic
 from api.tus import UPLOADS_PREFIX, Interrupted, UploadWriters, body_pieces, require_tus_version
@@ -36,8 +37,9 @@ from ingest.resumable import (
 from ingest.resumable_finish import finish_upload, upload_result
 from ingest.tus_protocol import CHECKSUM_ALGORITHMS, TUS_EXTENSIONS, TUS_VERSION, parse_checksum, read_upload_meta
 from sohoa.core.errors import BadRequest, UnsupportedType
-from sohoa.core.models import ApiKey
-from sohoa.core.vocab import Role, UploadState
+from sohoa.core.vocab import UploadState
+from sohoa.domain.principal import Principal
+from sohoa.domain.scope import assigned_agency
 from sohoa.services import Services
 
 log = logging.getLogger(__name__)
@@ -47,8 +49,9 @@ CHUNK_CONTENT_TYPE = "application/offset+octet-stream"
 WRITE_BYTES = 1024 * 1024  # body pieces are gathered up to this before a write in the thread pool
 
 
-def _uploader(key: ApiKey) -> Uploader:
-    return Uploader(owner=principal_id(key), key_id=key.id, is_admin=key.role == Role.ADMIN)
+def _uploader(who: Principal) -> Uploader:
+    """The caller as ingest knows it: ``owner`` (``user:3`` / ``key:5``) keys access and quota."""
+    return Uploader(owner=who.ref, key_id=who.key_id, user_id=who.user_id, is_admin=who.is_admin)
 
 
 def _int_header(request: Request, name: str, *, required: bool) -> int | None:
@@ -89,6 +92,8 @@ async def create(request: Request, key: ClerkKey, services: ServicesDep) -> Resp
     length = _int_header(request, "upload-length", required=True)
     assert length is not None
     meta = read_upload_meta(request.headers.get("upload-metadata"))
+    if meta.batch_id is None:  # a new batch belongs to a scoped caller's agency (sohoa.domain.scope)
+        meta = replace(meta, batch=replace(meta.batch, agency_code=assigned_agency(key, meta.batch.agency_code)))
     if meta.batch_id is not None:
         await run_in_threadpool(check_may_add, services.sessions, key, meta.batch_id)
     status = await run_in_threadpool(create_upload, services.settings, services.sessions, _uploader(key), length,

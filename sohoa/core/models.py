@@ -156,7 +156,7 @@ class Upload(Base):
 
     ``offset`` is the last acknowledged byte count, written only after those bytes were
     fsynced, so it never runs ahead of the file. ``owner`` is the caller's identity
-    (``key:<id>`` today) for access and quota. ``batch_id`` is the batch the file joins:
+    (``user:<id>`` or ``key:<id>``, ``Principal.ref``) for access and quota. ``batch_id`` is the batch the file joins:
     an existing one, or one this upload creates (``creates_batch``) with that id, when it
     completes. ``claimed_at`` marks a registration in progress (one at a time).
     """
@@ -167,6 +167,7 @@ class Upload(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     owner: Mapped[str] = mapped_column(String(64))
     created_by_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     state: Mapped[str] = mapped_column(String(16), default=UploadState.RECEIVING)
     length: Mapped[int] = mapped_column(BigInteger)
     offset: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from sohoa.core.models import ApiKey, User
 from sohoa.core.vocab import PrincipalKind, Role
 
@@ -47,3 +49,13 @@ class Principal:
         if self.kind == PrincipalKind.USER:
             return self.user_id is not None and self.user_id == user_id
         return self.key_id is not None and self.key_id == key_id
+
+
+def creator(session: Session, *, user_id: int | None, key_id: int | None) -> Principal | None:
+    """The principal recorded as ``created_by_user_id`` / ``created_by_key_id`` of a row, for
+    work finished later on its behalf (a resumable upload completed by the reconciler)."""
+    user = session.get(User, user_id) if user_id is not None else None
+    if user is not None:
+        return Principal.of_user(user)
+    key = session.get(ApiKey, key_id) if key_id is not None else None
+    return Principal.of_key(key) if key is not None else None

@@ -11,11 +11,12 @@ import re
 from sqlalchemy import select
 
 from sohoa.core.db import session_scope
-from sohoa.core.models import AuditEvent, Batch, SignInFailure
+from sohoa.core.models import AuditEvent, Batch, SignInFailure, Upload
 from sohoa.domain.keys import create_key
 from tests import filegen
 from tests.conftest import PASSWORD
 from tests.integration.accounts_support import add_user, events, session_headers, sign_in
+from tests.integration.upload_support import TUS, UPLOADS, metadata
 
 ONE_TIME = re.compile(r"^[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}$")
 
@@ -167,3 +168,32 @@ def test_audit_events_name_the_person_and_filter_by_them(api, people, keys, sess
     query = events(session_factory, "audit.query")
     assert query[-1].user_id == people.ids["admin"] and (query[-1].detail or {})["user_id"] == officer
 
+
+
+def test_a_persons_resumable_upload_is_theirs_and_joins_their_agency(api, session_factory, password_hash):
+    clerk_a_id, clerk_a = add_user(session_factory, password_hash, "clerk-a", "clerk", agency="UBND-A")
+    _, clerk_b = add_user(session_factory, password_hash, "clerk-b", "clerk", agency="UBND-B")
+    data = filegen.png("tus")
+    mine = {**TUS, **session_headers(clerk_a)}
+    refused = api.post(UPLOADS, headers={**mine, "Upload-Length": str(len(data)),
+                                         "Upload-Metadata": metadata(filename="a.png", agency_code="UBND-B")})
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "agency_mismatch")
+    created = api.post(UPLOADS, headers={**mine, "Upload-Length": str(len(data)),
+                                         "Upload-Metadata": metadata(filename="a.png")})
+    assert created.status_code == 201, created.text
+    url = created.headers["location"]
+    assert api.head(url, headers={**TUS, **session_headers(clerk_b)}).status_code == 404  # someone else's
+    chunk = {**TUS, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}
+    no_token = api.patch(url, content=data, headers={**chunk, **session_headers(clerk_a, csrf=False)})
+    assert (no_token.status_code, no_token.json()["error"]["code"]) == (403, "csrf_failed")
+    assert api.patch(url, content=data, headers={**chunk, **session_headers(clerk_a)}).status_code == 204
+    result = api.get(url, headers=session_headers(clerk_a)).json()
+    assert result["state"] == "done" and result["document"]["id"]
+    with session_factory() as session:
+        batch = session.get(Batch, result["batch_id"])
+        upload = session.get(Upload, url.rsplit("/", 1)[1])
+        assert batch is not None and upload is not None
+        assert (batch.created_by_user_id, batch.created_by_key_id, batch.agency_code) == (clerk_a_id, None, "UBND-A")
+        assert upload.owner == f"user:{clerk_a_id}"  # the quota and access are the person's
+    [event] = events(session_factory, "batch.create")
+    assert (event.user_id, event.key_id, event.agency) == (clerk_a_id, None, "UBND-A")

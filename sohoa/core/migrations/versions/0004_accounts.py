@@ -1,7 +1,7 @@
 """accounts for people: users, sign-in sessions, failed sign-ins; who did it, user or key
 
 Revision ID: 0004
-Revises: 0007
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0007"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
@@ -77,9 +77,15 @@ def upgrade() -> None:
     with op.batch_alter_table("record_corrections") as batch_op:
         batch_op.add_column(sa.Column("user_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key("fk_record_corrections_user_id", "users", ["user_id"], ["id"])
+    with op.batch_alter_table("uploads") as batch_op:
+        batch_op.add_column(sa.Column("created_by_user_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key("fk_uploads_created_by_user_id", "users", ["created_by_user_id"], ["id"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("uploads") as batch_op:
+        batch_op.drop_constraint("fk_uploads_created_by_user_id", type_="foreignkey")
+        batch_op.drop_column("created_by_user_id")
     with op.batch_alter_table("record_corrections") as batch_op:
         batch_op.drop_constraint("fk_record_corrections_user_id", type_="foreignkey")
         batch_op.drop_column("user_id")
