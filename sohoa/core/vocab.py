@@ -168,6 +168,43 @@ class RecordKind(StrEnum):
     DOSSIER_COMPONENT = "dossier_component"
 
 
+class PartKind(StrEnum):
+    """What a part of an uploaded file is: a result (it gets a record) or a dossier component
+    (form, application, copy of an ID card), linked to the result it came with."""
+
+    RESULT = "result"
+    COMPONENT = "component"
+
+
+class PartSource(StrEnum):
+    """Who drew a part's boundaries: the detector, or an officer (then never re-detected)."""
+
+    DETECTED = "detected"
+    OFFICER = "officer"
+
+
+class BoundaryReason(StrEnum):
+    """Why a part starts where it does (stable codes, kept on the part and sent by the API)."""
+
+    FIRST_PAGE = "first_page"
+    SEPARATOR_SHEET = "separator_sheet"
+    NATIONAL_HEADING = "national_heading"
+    ISSUING_BODY = "issuing_body"
+    TITLE = "title"
+    DOC_NUMBER = "doc_number"
+    ISSUE_DATE = "issue_date"
+    PAGE_NUMBERING = "page_numbering"
+    OFFICER = "officer"
+
+
+class PartAction(StrEnum):
+    """An officer's change to a document's parts (kept in ``part_changes``)."""
+
+    MOVE = "move"
+    MERGE = "merge"
+    SPLIT = "split"
+
+
 class LegalStatus(StrEnum):
     """A result's legal standing; only ``in_force`` can be valid. ``expired`` means ended by
     a decision, not by its validity period running out (that is ``ValidityReason.PAST_END``)."""
