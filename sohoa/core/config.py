@@ -101,6 +101,8 @@ class Settings(BaseSettings):
     ocr_languages: str = "vie"
     ocr_default_dpi: int = Field(300, ge=50, le=1200)
     ocr_low_confidence: float = Field(60.0, ge=0, le=100, description="Pages below are flagged for review.")
+    separator_barcode: str = Field("SOHOA-TACH", max_length=200, description="Text of the barcode or QR code "
+                                   "of a separator sheet (a page that starts a new part); 'off' = none.")
 
     # Workers
     workers: int = Field(0, ge=0, description="Worker processes for `sohoa run`; 0 = one per core.")
@@ -136,6 +138,12 @@ class Settings(BaseSettings):
     def opensearch_urls(self) -> list[str]:
         """``opensearch_url`` split at commas: every node the client may send a request to."""
         return [url.strip() for url in self.opensearch_url.split(",") if url.strip()]
+
+    @property
+    def separator_code(self) -> str | None:
+        """The separator sheets' code, or None when they are switched off."""
+        code = self.separator_barcode.strip()
+        return None if code.casefold() in ("", "off", "none", "false", "0") else code
 
     @property
     def worker_count(self) -> int:
