@@ -41,10 +41,11 @@ class RecordContext:
         for rid, name in session.execute(select(RecordCorrection.record_id, RecordCorrection.field)
                                          .where(RecordCorrection.record_id.in_(ids))):
             self.corrected[rid].add(name)
-        self.chosen: dict[str, list[ExtractedFieldRow]] = defaultdict(list)
+        self.chosen: dict[str, list[ExtractedFieldRow]] = defaultdict(list)  # by part
+        parts = [r.part_id for r in records if r.part_id]
         for row in session.scalars(select(ExtractedFieldRow).where(
-                ExtractedFieldRow.document_id.in_(docs), ExtractedFieldRow.chosen.is_(True))):
-            self.chosen[row.document_id].append(row)
+                ExtractedFieldRow.part_id.in_(parts), ExtractedFieldRow.chosen.is_(True))):
+            self.chosen[row.part_id or ""].append(row)
         self.pdfs = set(session.scalars(select(StoredFile.document_id).where(
             StoredFile.document_id.in_(docs), StoredFile.kind == "searchable_pdf")))
 
@@ -72,7 +73,7 @@ def _field(record: Record, column: str, ctx: RecordContext, shown: str | None) -
         return FieldPublic(value=text, confidence=1.0, source="officer")
     if value is None:
         return FieldPublic(value=None, confidence=None, source="none")
-    rows = ctx.chosen[record.document_id]
+    rows = ctx.chosen[record.part_id or ""]
     row, source = _evidence(rows, record, column), "extracted"
     if row is None and column == "valid_from":
         row, source = _evidence(rows, record, "issue_date"), "derived"

@@ -67,7 +67,7 @@ def get_record(
     candidates = None
     if caller.role != "portal":
         candidates = list(session.scalars(select(ExtractedFieldRow).where(
-            ExtractedFieldRow.document_id == record.document_id).order_by(ExtractedFieldRow.id)))
+            ExtractedFieldRow.part_id == record.part_id).order_by(ExtractedFieldRow.id)))
     body = record_public(record, caller, RecordContext(session, [record]), day=valid_on or today_vn(),
                          asked=asked, candidates=candidates)
     audit.record(session, caller.principal, "record.read", target_type="record", target_id=record.id,

@@ -65,7 +65,7 @@ def world(api, keys, people, session_factory, settings, services, password_hash)
         session.add(StoredFile(document_id=doc, kind="searchable_pdf", path=pdf.path, sha256=pdf.sha256,
                                size_bytes=pdf.size_bytes))
         session.flush()
-        record = refresh_from_document(session, doc).id
+        record = refresh_from_document(session, doc)[0].id
         key = create_key(session, role="clerk", name="spare")[0].id
         spare = User(username="spare", display_name="Spare", role="clerk", password_hash=password_hash)
         session.add(spare)

@@ -10,8 +10,13 @@ import numpy as np
 import pytest
 import zxingcpp
 from PIL import Image, ImageDraw, ImageFont
+from sqlalchemy import select
 
 from sohoa.core.config import Settings
+from sohoa.core.db import session_scope
+from sohoa.core.models import Page, Part
+from tests.integration import workers_support as ws
+from workers.jobs.document import process_document
 from workers.ocr.pipeline import process_page, top_lines
 from workers.ocr.separator import find_codes, is_separator
 from workers.ocr.sources import open_source
@@ -116,3 +121,21 @@ def test_top_lines_are_the_lines_printed_in_the_top_third_in_page_order() -> Non
              word("CỘNG", 200, 900, 2), word("HÒA", 200, 990, 2)]
     assert top_lines(words, 3000) == "CỘNG HÒA\nĐộc lập"
     assert top_lines([], 3000) is None
+
+
+def test_a_scanned_stack_with_a_separator_sheet_becomes_two_parts(worker_settings, session_factory) -> None:
+    first = ws.page_image(["ỦY BAN NHÂN DÂN XÃ TRÀ ĐỐC", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                           "GIẤY PHÉP XÂY DỰNG", "Cấp cho: Ông Đỗ Quang Khánh"])
+    second = ws.page_image(["Trà Đốc, ngày 02 tháng 3 năm 2023", "Họ và tên: Lê Thị Lan"])  # no heading
+    frames = [first, sheet("SOHOA-TACH", dpi=150), second]
+    buf = io.BytesIO()
+    frames[0].save(buf, "TIFF", save_all=True, append_images=frames[1:], compression="tiff_deflate", dpi=(300, 300))
+    doc = ws.add_document(worker_settings, session_factory, buf.getvalue(), "image/tiff", "stack.tiff")
+    process_document(doc)
+    with session_scope(session_factory) as session:
+        parts = session.scalars(select(Part).where(Part.document_id == doc).order_by(Part.position)).all()
+        assert [(p.first_page, p.last_page, p.reasons[0]) for p in parts] == [(1, 1, "first_page"),
+                                                                               (3, 3, "separator_sheet")]
+        pages = session.scalars(select(Page).where(Page.document_id == doc).order_by(Page.number)).all()
+        assert [p.separator for p in pages] == [False, True, False]
+        assert "CỘNG HÒA" in (pages[0].top_text or "")

@@ -1,0 +1,98 @@
+"""A document's parts in the database: drawn by the detector, kept when an officer drew them.
+
+Part rows are reused wherever a page range survives (same range first, else the one it
+overlaps most), so a record keeps its id and its corrections when its part's boundaries
+move; parts left over are deleted with their records (the database cascades).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sohoa.core.models import Page, Part
+from sohoa.core.vocab import PageStatus, PartSource
+from sohoa.domain.parts import DetectedPart, PageInput, detect_parts
+
+Span = tuple[int, int]
+
+
+def page_inputs(session: Session, document_id: str) -> list[PageInput]:
+    """Every page of the document in order (a page not read is blank: numbers stay aligned)."""
+    rows = session.execute(select(Page.number, Page.text, Page.status, Page.separator, Page.top_text)
+                           .where(Page.document_id == document_id)).all()
+    total = max((row.number for row in rows), default=0)
+    pages = [PageInput("")] * total
+    for row in rows:
+        done = row.status == PageStatus.DONE
+        pages[row.number - 1] = PageInput(row.text or "" if done else "", row.top_text if done else None,
+                                          bool(row.separator) and done)
+    return pages
+
+
+def document_parts(session: Session, document_id: str) -> list[Part]:
+    return list(session.scalars(select(Part).where(Part.document_id == document_id).order_by(Part.position)))
+
+
+def sync_detected_parts(session: Session, document_id: str, pages: Sequence[PageInput]) -> list[Part]:
+    """The document's parts: as an officer drew them, else as detected on ``pages`` now."""
+    existing = document_parts(session, document_id)
+    if any(p.source == PartSource.OFFICER for p in existing):
+        return existing
+    detected = detect_parts(pages)
+    parts = place_parts(session, document_id, existing, [(d.first, d.last) for d in detected])
+    for part, found in zip(parts, detected, strict=True):
+        _describe(part, found)
+    session.flush()
+    return parts
+
+
+def _describe(part: Part, found: DetectedPart) -> None:
+    part.reasons, part.confidence = list(found.reasons), found.confidence
+    part.doc_type, part.kind, part.source = found.doc_type, found.kind, PartSource.DETECTED
+
+
+def match_spans(old: Sequence[Span], new: Sequence[Span]) -> list[int | None]:
+    """For each new span, the index of the old span it takes over (None: a new part).
+
+    Identical ranges first; then, in page order, the free old span overlapping most.
+    """
+    taken: set[int] = set()
+    out: list[int | None] = [None] * len(new)
+    for i, span in enumerate(new):
+        if span in old and old.index(span) not in taken:
+            out[i] = old.index(span)
+            taken.add(old.index(span))
+    for i, (first, last) in enumerate(new):
+        if out[i] is not None:
+            continue
+        best: tuple[int, int] | None
+        overlaps = [(min(last, b) - max(first, a) + 1, j) for j, (a, b) in enumerate(old) if j not in taken]
+        best = max((o for o in overlaps if o[0] > 0), default=None)  # (pages shared, old index)
+        if best is not None:
+            out[i] = best[1]
+            taken.add(best[1])
+    return out
+
+
+def place_parts(session: Session, document_id: str, existing: list[Part], spans: Sequence[Span]) -> list[Part]:
+    """Part rows for ``spans`` in order, reusing ``existing`` ones (see ``match_spans``)."""
+    matches = match_spans([(p.first_page, p.last_page) for p in existing], spans)
+    kept = {k for k in matches if k is not None}
+    for k, old in enumerate(existing):
+        if k not in kept:
+            session.delete(old)
+    for old in existing:  # free every position first: (document, position) is unique
+        old.position = -1 - old.position - len(existing)
+    session.flush()
+    parts: list[Part] = []
+    for i, ((first, last), match) in enumerate(zip(spans, matches, strict=True)):
+        part = existing[match] if match is not None else Part(document_id=document_id, reasons=[], confidence=1.0)
+        if match is None:
+            session.add(part)
+        part.position, part.first_page, part.last_page = i, first, last
+        parts.append(part)
+    session.flush()
+    return parts
