@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import Caller
-from api.schemas_records import CandidatePublic, FieldPublic, RecordLinks, RecordPublic, SubjectPublic
-from sohoa.core.models import ExtractedFieldRow, Record, RecordCorrection, RecordSubject, StoredFile
+from api.schemas_records import CandidatePublic, FieldPublic, PageRange, RecordLinks, RecordPublic, SubjectPublic
+from sohoa.core.models import ExtractedFieldRow, Part, Record, RecordCorrection, RecordSubject, StoredFile
 from sohoa.core.vocab import ReviewState
 from sohoa.domain.records import as_text, mask_id, mask_in_text, validity_input
 from sohoa.domain.records.build import PLAIN_COLUMNS
@@ -46,6 +46,8 @@ class RecordContext:
         for row in session.scalars(select(ExtractedFieldRow).where(
                 ExtractedFieldRow.part_id.in_(parts), ExtractedFieldRow.chosen.is_(True))):
             self.chosen[row.part_id or ""].append(row)
+        self.parts: dict[str, Part] = {part.id: part for part in session.scalars(
+            select(Part).where(Part.id.in_(parts)))}
         self.pdfs = set(session.scalars(select(StoredFile.document_id).where(
             StoredFile.document_id.in_(docs), StoredFile.kind == "searchable_pdf")))
 
@@ -91,8 +93,10 @@ def record_public(record: Record, caller: Caller, ctx: RecordContext, *, day: da
     verdict = check_validity(validity_input(record), day)
     owner = _mask(caller, record.owner_id, asked)
     base = f"/api/v1/documents/{record.document_id}"
+    part = ctx.parts.get(record.part_id or "")
     return RecordPublic(
-        id=record.id, document_id=record.document_id, kind=record.kind, owner_id=owner,
+        id=record.id, document_id=record.document_id, part_id=record.part_id,
+        pages=PageRange(first=part.first_page, last=part.last_page) if part else None, kind=record.kind, owner_id=owner,
         owner_id_type=record.owner_id_type, owner_name=record.owner_name, doc_type=record.doc_type,
         procedure_code=record.procedure_code, doc_number=record.doc_number, issuing_body=record.issuing_body,
         issue_date=record.issue_date, valid_from=record.valid_from, valid_until=record.valid_until,
