@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import Caller
 from api.schemas_records import CandidatePublic, FieldPublic, PageRange, RecordLinks, RecordPublic, SubjectPublic
-from sohoa.core.models import ExtractedFieldRow, Part, Record, RecordCorrection, RecordSubject, StoredFile
+from sohoa.core.models import Document, ExtractedFieldRow, Part, Record, RecordCorrection, RecordSubject, StoredFile
 from sohoa.core.vocab import ReviewState
 from sohoa.domain.records import as_text, mask_id, mask_in_text, validity_input
 from sohoa.domain.records.build import PLAIN_COLUMNS
@@ -48,6 +48,8 @@ class RecordContext:
             self.chosen[row.part_id or ""].append(row)
         self.parts: dict[str, Part] = {part.id: part for part in session.scalars(
             select(Part).where(Part.id.in_(parts)))}
+        self.pages_total: dict[str, int] = {row.id: row.pages_total for row in session.execute(
+            select(Document.id, Document.pages_total).where(Document.id.in_(docs)))}
         self.pdfs = set(session.scalars(select(StoredFile.document_id).where(
             StoredFile.document_id.in_(docs), StoredFile.kind == "searchable_pdf")))
 
@@ -92,7 +94,6 @@ def record_public(record: Record, caller: Caller, ctx: RecordContext, *, day: da
                   candidates: list[ExtractedFieldRow] | None = None) -> RecordPublic:
     verdict = check_validity(validity_input(record), day)
     owner = _mask(caller, record.owner_id, asked)
-    base = f"/api/v1/documents/{record.document_id}"
     part = ctx.parts.get(record.part_id or "")
     return RecordPublic(
         id=record.id, document_id=record.document_id, part_id=record.part_id,
@@ -106,10 +107,21 @@ def record_public(record: Record, caller: Caller, ctx: RecordContext, *, day: da
         subjects=[SubjectPublic(role=s.role, person_id=_mask(caller, s.person_id, asked), id_type=s.id_type,
                                 name=s.name) for s in ctx.subjects[record.id]],
         fields={c: _field(record, c, ctx, owner) for c in _SHOWN},
-        links=RecordLinks(original=f"{base}/original", self=f"/api/v1/records/{record.id}",
-                          searchable_pdf=f"{base}/searchable.pdf" if record.document_id in ctx.pdfs else None),
+        links=_links(record, part, ctx),
         candidates=None if candidates is None else [_candidate(r, caller, asked) for r in candidates],
     )
+
+
+def _links(record: Record, part: Part | None, ctx: RecordContext) -> RecordLinks:
+    """The files of the record's paper document: the whole file's when the part is the whole
+    file, else the part's pages only (a stack holds other people's documents)."""
+    base = f"/api/v1/documents/{record.document_id}"
+    whole = part is None or (part.first_page == 1 and part.last_page >= ctx.pages_total.get(record.document_id, 0))
+    if not whole:
+        assert part is not None
+        base = f"/api/v1/parts/{part.id}"
+    return RecordLinks(original=f"{base}/original", self=f"/api/v1/records/{record.id}",
+                       searchable_pdf=f"{base}/searchable.pdf" if record.document_id in ctx.pdfs else None)
 
 
 def _candidate(row: ExtractedFieldRow, caller: Caller, asked: str | None) -> CandidatePublic:

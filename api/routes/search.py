@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Caller, OfficerCaller, ServicesDep, SessionDep
+from api.parts_view import page_parts, part_of_page
 from api.schemas import FacetBucketPublic, SearchHitPublic, SearchResultPublic
 from search import SearchBackend, SearchFilters, SearchQuery, SearchResult
 from search.query import parse_sort_key
@@ -98,9 +99,10 @@ async def search(
                             needs_review=needs_review)
     query = SearchQuery(q=q, filters=filters, page=page, size=size, search_after=after, facets=facets)
     result = await run_in_threadpool(run_search, services.search, query)
+    parts = await run_in_threadpool(page_parts, session, [h.document_id for h in result.hits])
     hits = [
         SearchHitPublic(document_id=h.document_id, page=h.page, score=h.score, snippet=h.snippet, filename=h.filename,
-                        search_after=encode_cursor(h.sort))
+                        search_after=encode_cursor(h.sort), part=part_of_page(parts.get(h.document_id), h.page))
         for h in result.hits
     ]
     await run_in_threadpool(_audit_search, session, caller, q, result.total, owner)

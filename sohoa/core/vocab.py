@@ -82,6 +82,8 @@ class FileKind(StrEnum):
     PAGE_WORDS = "page_words"
     PAGE_PDF = "page_pdf"
     SEARCHABLE_PDF = "searchable_pdf"
+    PART_ORIGINAL = "part_original"  # the pages of one part cut from the original (cached on demand)
+    PART_PDF = "part_searchable_pdf"  # the pages of one part cut from the searchable PDF
     PAGE_IMAGE = "page_image"  # a page rendered upright for a screen (a cache: rebuilt when missing)
 
 

@@ -57,7 +57,9 @@ def _describe(part: Part, found: DetectedPart) -> None:
 def match_spans(old: Sequence[Span], new: Sequence[Span]) -> list[int | None]:
     """For each new span, the index of the old span it takes over (None: a new part).
 
-    Identical ranges first; then, in page order, the free old span overlapping most.
+    Identical ranges first; then, in page order, the free old span overlapping most (on a
+    tie the one starting on the same page, else the earlier one: a merge keeps the first
+    part's record).
     """
     taken: set[int] = set()
     out: list[int | None] = [None] * len(new)
@@ -68,12 +70,13 @@ def match_spans(old: Sequence[Span], new: Sequence[Span]) -> list[int | None]:
     for i, (first, last) in enumerate(new):
         if out[i] is not None:
             continue
-        best: tuple[int, int] | None
-        overlaps = [(min(last, b) - max(first, a) + 1, j) for j, (a, b) in enumerate(old) if j not in taken]
-        best = max((o for o in overlaps if o[0] > 0), default=None)  # (pages shared, old index)
+        best: tuple[int, bool, int] | None
+        overlaps = [(min(last, b) - max(first, a) + 1, a == first, -j) for j, (a, b) in enumerate(old)
+                    if j not in taken]
+        best = max((o for o in overlaps if o[0] > 0), default=None)  # (pages shared, same start, -old index)
         if best is not None:
-            out[i] = best[1]
-            taken.add(best[1])
+            out[i] = -best[2]
+            taken.add(-best[2])
     return out
 
 
