@@ -141,6 +141,9 @@ def paginate(g: Gen, text: str, component: bool) -> list[str]:
     first, sign = lines[:sign_at], lines[sign_at:]
     style = g.pick("trang", "trang", "slash", "none", "none")
     pages = [first] + [g.rng.sample(_MORE_BODY, 4) for _ in range(pages_n - 1)]
+    for body in pages[1:]:  # a capitalised line atop a continuation page is no new document
+        if g.rng.random() < 0.3:
+            body.insert(0, g.pick("QUYẾT ĐỊNH:", "DANH SÁCH KÈM THEO", "ĐIỀU 4. TỔ CHỨC THỰC HIỆN", "NƠI NHẬN:"))
     pages[-1] += sign
     out = []
     for k, body in enumerate(pages, start=1):
