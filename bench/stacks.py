@@ -100,15 +100,17 @@ def form(g: Gen, person: tuple[str, str | None], issued: date) -> tuple[str, dic
                    "ĐƠN ĐỀ NGHỊ CẤP LẠI BẢN CHÍNH")
     d = issued - timedelta(days=g.rng.randint(2, 20))
     pid = pid or Person(g.rng).cccd
+    id_label = g.pick("Số CMND: ", "Giấy tờ tùy thân: CMND số ") if len(pid) == 9 else \
+        g.pick("Số định danh cá nhân: ", "Số CCCD: ", "Giấy tờ tùy thân: CCCD số ")
     lines = [MOTTO, MOTTO2, g.pick("", "---------------"), title,
              f"Kính gửi: {g.pick('Ủy ban nhân dân xã', 'Bộ phận tiếp nhận và trả kết quả', 'Phòng Tư pháp')}",
              f"{g.name_label('người đề nghị')}{g.show(name)}",
-             f"{g.pick('Số định danh cá nhân: ', 'Số CCCD: ', 'Giấy tờ tùy thân: CCCD số ')}{pid}",
+             f"{id_label}{pid}",
              f"Nơi cư trú: thôn {g.rng.randint(1, 9)}", "Đề nghị cơ quan có thẩm quyền giải quyết theo quy định.",
              f"{g.pick('Trà Đốc', 'Bắc Mê', 'Yên Phú')}, {g.formal(d)}", "NGƯỜI ĐỀ NGHỊ", name]
     kind = "to_khai" if title.startswith("TỜ KHAI") else "don_de_nghi"
     return "\n".join(line for line in lines if line) + "\n", {"kind": kind, "doc_class": "component",
-                                                               "name": name, "cccd": pid}
+                                                               "name": name, **_id_truth(pid)}
 
 
 def id_copy(g: Gen, person: tuple[str, str | None]) -> tuple[str, dict]:
@@ -128,7 +130,11 @@ def id_copy(g: Gen, person: tuple[str, str | None]) -> tuple[str, dict]:
     if g.rng.random() < 0.5:
         lines.insert(0, g.pick("BẢN SAO Y BẢN CHÍNH", "SAO Y BẢN CHÍNH"))
     return "\n".join(lines) + "\n", {"kind": "giay_to_tuy_than", "doc_class": "component", "name": name,
-                                     "cccd": pid}
+                                     **_id_truth(pid)}
+
+
+def _id_truth(pid: str) -> dict[str, str | None]:
+    return {"cccd": None, "cmnd": pid} if len(pid) == 9 else {"cccd": pid, "cmnd": None}
 
 
 def paginate(g: Gen, text: str, component: bool) -> list[str]:

@@ -167,3 +167,9 @@ def test_components_go_to_the_result_sharing_an_id_else_a_name_else_the_one_befo
     assert link_components(parts) == {1: 2, 3: 0, 4: 2}
     assert link_components([PartPeople("component"), PartPeople("result")]) == {0: 1}
     assert link_components([PartPeople("component")]) == {}
+
+
+def test_an_old_id_card_copy_is_a_component() -> None:
+    card = HEADING + "GIẤY CHỨNG MINH NHÂN DÂN\nSỐ 088911254\nHọ tên: LÊ VĂN AN\n"
+    parts = detect_parts([PageInput(decision()), PageInput(card)])
+    assert [(p.first, p.doc_type, p.kind) for p in parts][1] == (2, "giay_to_tuy_than", "component")
