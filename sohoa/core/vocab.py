@@ -199,6 +199,20 @@ class BoundaryReason(StrEnum):
     OFFICER = "officer"
 
 
+class SeparatorFormat(StrEnum):
+    """Barcode formats a separator sheet may carry (zxing-cpp's names). Linear codes cost
+    more to look for on every page than a QR code (``workers/ocr/separator.py``)."""
+
+    QR_CODE = "QRCode"
+    MICRO_QR_CODE = "MicroQRCode"
+    DATA_MATRIX = "DataMatrix"
+    AZTEC = "Aztec"
+    PDF417 = "PDF417"
+    CODE_128 = "Code128"
+    CODE_39 = "Code39"
+    CODE_93 = "Code93"
+
+
 class PartAction(StrEnum):
     """An officer's change to a document's parts (kept in ``part_changes``)."""
 

@@ -18,7 +18,7 @@ from sohoa.core.models import Page, Part
 from tests.integration import workers_support as ws
 from workers.jobs.document import process_document
 from workers.ocr.pipeline import process_page, top_lines
-from workers.ocr.separator import find_codes, is_separator
+from workers.ocr.separator import Separator, find_codes, is_separator
 from workers.ocr.sources import open_source
 from workers.ocr.tesseract import OcrResult, OcrWord, ocr_image
 
@@ -70,7 +70,11 @@ def test_another_code_or_no_code_is_no_separator() -> None:
 
 
 def test_a_code_128_separator_is_found_too() -> None:
-    assert is_separator(sheet("SOHOA-TACH", fmt=zxingcpp.BarcodeFormat.Code128, cm=8), 300, "SOHOA-TACH")
+    page = sheet("SOHOA-TACH", fmt=zxingcpp.BarcodeFormat.Code128, cm=8)
+    assert not is_separator(page, 300, "SOHOA-TACH")  # QR codes only, by default
+    assert is_separator(page, 300, Separator("SOHOA-TACH", "QRCode,Code128"))
+    with pytest.raises(ValueError, match="separator_formats"):
+        Settings(_env_file=None, separator_formats="QRCode,Bogus")
 
 
 def test_the_pipeline_drops_a_separator_without_an_ocr_pass(tmp_path: Path) -> None:

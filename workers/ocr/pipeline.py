@@ -29,6 +29,7 @@ from sohoa.core.vocab import PageStatus, TextSource
 from sohoa.domain.vntext import nfc
 from workers.ocr.imaging import looks_misoriented, prepare_page, rotate_image
 from workers.ocr.imaging.display import restore_original_image
+from workers.ocr.separator import Separator
 from workers.ocr.sources import PageSource, RasterPage
 from workers.ocr.tesseract import OcrEngine, OcrResult, OcrWord
 
@@ -86,7 +87,7 @@ def _read_page(source: PageSource, number: int, *, settings: Settings, engine: O
         return text_layer_outcome(number, layer)
     timeout = float(settings.page_timeout_seconds)
     original = source.rasterize(number, workdir)
-    prepared = prepare_page(original, workdir, timeout=timeout, separator=settings.separator_code)
+    prepared = prepare_page(original, workdir, timeout=timeout, separator=Separator.from_settings(settings))
     if prepared.separator:
         return separator_outcome(number, original)
     raster = prepared.raster

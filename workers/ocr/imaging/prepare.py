@@ -27,7 +27,7 @@ from workers.ocr.imaging.deskew import (
     straighten,
 )
 from workers.ocr.imaging.orientation import detect_rotation, turn
-from workers.ocr.separator import is_separator
+from workers.ocr.separator import Separator, is_separator
 from workers.ocr.sources import RasterPage
 
 
@@ -40,10 +40,11 @@ class PreparedPage:
     separator: bool = False  # the page is a separator sheet: nothing to read on it
 
 
-def prepare_page(raster: RasterPage, workdir: Path, *, timeout: float, separator: str | None = None) -> PreparedPage:
+def prepare_page(raster: RasterPage, workdir: Path, *, timeout: float,
+                 separator: Separator | None = None) -> PreparedPage:
     """The page as Tesseract should see it. The caller checked the pixel limit.
 
-    With ``separator`` (the separator sheets' code), a page carrying that code is reported
+    With ``separator`` (the separator sheets' code and formats), a page carrying that code is reported
     as a separator sheet before anything else is done to it: the image is decoded here
     anyway, so looking for the code costs only the scan of a shrunk copy.
     """
