@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from api.deps import Caller
@@ -41,17 +41,26 @@ class RecordContext:
         for rid, name in session.execute(select(RecordCorrection.record_id, RecordCorrection.field)
                                          .where(RecordCorrection.record_id.in_(ids))):
             self.corrected[rid].add(name)
-        self.chosen: dict[str, list[ExtractedFieldRow]] = defaultdict(list)  # by part
+        self.chosen: dict[str, list[ExtractedFieldRow]] = defaultdict(list)  # by ``evidence_key``
         parts = [r.part_id for r in records if r.part_id]
         for row in session.scalars(select(ExtractedFieldRow).where(
-                ExtractedFieldRow.part_id.in_(parts), ExtractedFieldRow.chosen.is_(True))):
-            self.chosen[row.part_id or ""].append(row)
+                candidates_of_records(records), ExtractedFieldRow.chosen.is_(True))):
+            self.chosen[row.part_id or f"document:{row.document_id}"].append(row)
         self.parts: dict[str, Part] = {part.id: part for part in session.scalars(
             select(Part).where(Part.id.in_(parts)))}
         self.pages_total: dict[str, int] = {row.id: row.pages_total for row in session.execute(
             select(Document.id, Document.pages_total).where(Document.id.in_(docs)))}
         self.pdfs = set(session.scalars(select(StoredFile.document_id).where(
             StoredFile.document_id.in_(docs), StoredFile.kind == "searchable_pdf")))
+
+
+def candidates_of_records(records: Sequence[Record]) -> ColumnElement[bool]:
+    """The extracted candidates of these records: their parts' (a record made before parts,
+    or by hand, has none: then its document's candidates that belong to no part)."""
+    parts = [r.part_id for r in records if r.part_id]
+    whole = [r.document_id for r in records if not r.part_id]
+    return or_(ExtractedFieldRow.part_id.in_(parts),
+               and_(ExtractedFieldRow.part_id.is_(None), ExtractedFieldRow.document_id.in_(whole)))
 
 
 def _mask(caller: Caller, value: str | None, asked: str | None) -> str | None:
@@ -77,7 +86,7 @@ def _field(record: Record, column: str, ctx: RecordContext, shown: str | None) -
         return FieldPublic(value=text, confidence=1.0, source="officer")
     if value is None:
         return FieldPublic(value=None, confidence=None, source="none")
-    rows = ctx.chosen[record.part_id or ""]
+    rows = ctx.chosen[record.part_id or f"document:{record.document_id}"]
     row, source = _evidence(rows, record, column), "extracted"
     if row is None and column == "valid_from":
         row, source = _evidence(rows, record, "issue_date"), "derived"

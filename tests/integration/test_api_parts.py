@@ -11,8 +11,9 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select, update
 
+from sohoa.core.clock import utcnow
 from sohoa.core.db import session_scope
-from sohoa.core.models import AuditEvent, Page, Record, StoredFile
+from sohoa.core.models import AuditEvent, Document, Page, Record, StoredFile
 from sohoa.domain.records import refresh_from_document
 from sohoa.storage.archive import ArchiveStore
 from tests import filegen
@@ -165,3 +166,21 @@ def test_bad_boundary_changes_are_refused_and_change_nothing(api, keys, stack: S
     assert api.post(f"{url}/0/merge", json={}, headers=portal(keys)).status_code == 403
     body = api.get(url, headers=officer).json()
     assert body["history"] == [] and [p["id"] for p in body["parts"]] == [p["id"] for p in stack.parts]
+
+
+def test_the_review_queue_points_at_each_parts_pages_and_the_list_shows_the_file_once(api, keys, stack,
+                                                                                     session_factory) -> None:
+    officer = keys.auth("officer")
+    with session_scope(session_factory) as session:  # read, and page 3 (the HKD certificate) poorly
+        session.execute(update(Page).where(Page.document_id == stack.doc, Page.number == 3)
+                        .values(needs_review=True, confidence=41.0))
+        session.execute(update(Document).where(Document.id == stack.doc)
+                        .values(status="indexed", processed_at=utcnow()))
+    items = api.get("/api/v1/review", headers=officer).json()["items"]
+    mine = [i for i in items if i["document_id"] == stack.doc]
+    assert [(i["record_id"], i["part_pages"], i["open_page"]) for i in mine] == [
+        (p["record_id"], {"first": p["first_page"], "last": p["last_page"]}, p["first_page"]) for p in stack.parts]
+    assert [[f["number"] for f in i["pages"]] for i in mine] == [[], [3], [], []]
+    assert "low_confidence" in mine[1]["reasons"] and "low_confidence" not in mine[0]["reasons"]
+    listed = api.get("/api/v1/documents", headers=officer).json()["documents"]
+    assert [d["id"] for d in listed].count(stack.doc) == 1

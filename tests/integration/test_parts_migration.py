@@ -19,7 +19,6 @@ from sohoa.core.db import MIGRATIONS_DIR
 from tests.pg import database_backends
 
 
-
 def alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
