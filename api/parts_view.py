@@ -22,7 +22,7 @@ def parts_public(session: Session, document_id: str) -> list[PartPublic]:
 def history_public(session: Session, document_id: str) -> list[PartChangePublic]:
     rows = session.scalars(select(PartChange).where(PartChange.document_id == document_id).order_by(PartChange.id))
     return [PartChangePublic(action=c.action, before=c.before, after=c.after, detail=c.detail, key_id=c.key_id,
-                             at=c.at, note=c.note) for c in rows]
+                             user_id=c.user_id, at=c.at, note=c.note) for c in rows]
 
 
 def page_parts(session: Session, document_ids: Iterable[str]) -> dict[str, list[PartRefPublic]]:

@@ -193,6 +193,7 @@ class PartChangePublic(BaseModel):
     after: list[list[int]]
     detail: dict[str, Any] | None = Field(description="Records removed by the change, with their corrections.")
     key_id: int | None
+    user_id: int | None
     at: UtcDatetime
     note: str | None
 

@@ -51,7 +51,7 @@ def _send_part(session: Session, services: ServicesDep, archive: ArchiveDep, cal
     if not path.is_file():
         raise ServiceUnavailable("the part's file is missing from the archive", code="archive_unavailable",
                                  detail={"part_id": part.id})
-    audit.record(session, caller.key, action, target_type="part", target_id=part.id,
+    audit.record(session, caller.principal, action, target_type="part", target_id=part.id,
                  owner_id=record.owner_id if record else None, purpose=caller.purpose, result_count=1,
                  detail={"document_id": part.document_id, "pages": [part.first_page, part.last_page]})
     session.commit()
@@ -93,7 +93,7 @@ async def _change(services: ServicesDep, session: Session, caller: Caller, docum
         if session.get(Document, document_id) is None:
             raise NotFound(f"no document with id {document_id}", detail={"document_id": document_id})
         apply(session)
-        audit.record(session, caller.key, f"parts.{action}", target_type="document", target_id=document_id,
+        audit.record(session, caller.principal, f"parts.{action}", target_type="document", target_id=document_id,
                      purpose=caller.purpose, result_count=1)
         session.commit()
         return DocumentPartsPublic(document_id=document_id, parts=parts_public(session, document_id),
@@ -109,7 +109,7 @@ async def _change(services: ServicesDep, session: Session, caller: Caller, docum
 async def split(document_id: str, index: Index, body: SplitPart, caller: OfficerCaller, session: SessionDep,
                 services: ServicesDep) -> DocumentPartsPublic:
     return await _change(services, session, caller, document_id, "split", lambda s: split_part(
-        s, document_id, index, body.at_page, key_id=caller.key.id, note=body.note))
+        s, document_id, index, body.at_page, who=caller.principal, note=body.note))
 
 
 @router.post("/documents/{document_id}/parts/{index}/merge", response_model=DocumentPartsPublic,
@@ -117,7 +117,7 @@ async def split(document_id: str, index: Index, body: SplitPart, caller: Officer
 async def merge(document_id: str, index: Index, body: MergeParts, caller: OfficerCaller, session: SessionDep,
                 services: ServicesDep) -> DocumentPartsPublic:
     return await _change(services, session, caller, document_id, "merge", lambda s: merge_parts(
-        s, document_id, index, key_id=caller.key.id, note=body.note))
+        s, document_id, index, who=caller.principal, note=body.note))
 
 
 @router.post("/documents/{document_id}/parts/{index}/move", response_model=DocumentPartsPublic,
@@ -125,4 +125,4 @@ async def merge(document_id: str, index: Index, body: MergeParts, caller: Office
 async def move(document_id: str, index: Index, body: MovePart, caller: OfficerCaller, session: SessionDep,
                services: ServicesDep) -> DocumentPartsPublic:
     return await _change(services, session, caller, document_id, "move", lambda s: move_boundary(
-        s, document_id, index, body.first_page, key_id=caller.key.id, note=body.note))
+        s, document_id, index, body.first_page, who=caller.principal, note=body.note))

@@ -262,6 +262,7 @@ class PartChange(Base):
     after: Mapped[list[list[int]]] = mapped_column(JSON)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, doc="e.g. records removed with their corrections.")
     key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     note: Mapped[str | None] = mapped_column(Text)
 

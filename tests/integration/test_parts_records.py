@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sohoa.core.db import session_scope
 from sohoa.core.models import ExtractedFieldRow, Page, Part, Record, RecordCorrection
 from sohoa.domain.keys import create_key
+from sohoa.domain.principal import Principal
 from sohoa.domain.records import apply_changes, lookup_records, refresh_from_document, refresh_parts
 from tests.records_support import BIRTH, CHILD_ID, HKD, HKD_ID, MOTTO, PERMIT, PERMIT_ID, add_document
 from workers.jobs.indexing import build_indexed_document
@@ -53,7 +54,7 @@ def test_a_stack_gives_one_part_and_one_record_per_document(session_factory) -> 
 
 def test_reprocessing_keeps_part_and_record_ids_and_an_officers_correction(session_factory) -> None:
     with session_scope(session_factory) as session:
-        key, _ = create_key(session, role="officer", name="o")
+        key = Principal.of_key(create_key(session, role="officer", name="o")[0])
         doc = add_document(session, STACK)
         first = refresh_from_document(session, doc)
         parts = [p.id for p in parts_of(session, doc)]

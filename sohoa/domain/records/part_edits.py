@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 from sohoa.core.errors import BadRequest, NotFound
 from sohoa.core.models import Part, PartChange, Record, RecordCorrection
 from sohoa.core.vocab import BoundaryReason, PartAction, PartSource
+from sohoa.domain.principal import Principal
 from sohoa.domain.records.build import refresh_parts
 from sohoa.domain.records.parts import Span, document_parts, match_spans, place_parts
 
 
-def split_part(session: Session, document_id: str, index: int, at_page: int, *, key_id: int | None,
+def split_part(session: Session, document_id: str, index: int, at_page: int, *, who: Principal,
                note: str | None = None) -> list[Part]:
     """Part ``index`` becomes two: pages up to ``at_page - 1`` and from ``at_page`` on."""
     spans, part = _spans_and_part(session, document_id, index)
@@ -30,10 +31,10 @@ def split_part(session: Session, document_id: str, index: int, at_page: int, *, 
         raise BadRequest(f"at_page must be within pages {part.first_page + 1}-{part.last_page} of part {index}",
                          code="invalid_boundary", detail={"index": index, "at_page": at_page})
     spans[index:index + 1] = [(part.first_page, at_page - 1), (at_page, part.last_page)]
-    return _apply(session, document_id, spans, PartAction.SPLIT, key_id, note)
+    return _apply(session, document_id, spans, PartAction.SPLIT, who, note)
 
 
-def merge_parts(session: Session, document_id: str, index: int, *, key_id: int | None,
+def merge_parts(session: Session, document_id: str, index: int, *, who: Principal,
                 note: str | None = None) -> list[Part]:
     """Part ``index`` and the one after it become one part."""
     spans, part = _spans_and_part(session, document_id, index)
@@ -41,10 +42,10 @@ def merge_parts(session: Session, document_id: str, index: int, *, key_id: int |
         raise BadRequest(f"part {index} is the last part: nothing after it to merge with",
                          code="invalid_boundary", detail={"index": index})
     spans[index:index + 2] = [(part.first_page, spans[index + 1][1])]
-    return _apply(session, document_id, spans, PartAction.MERGE, key_id, note)
+    return _apply(session, document_id, spans, PartAction.MERGE, who, note)
 
 
-def move_boundary(session: Session, document_id: str, index: int, first_page: int, *, key_id: int | None,
+def move_boundary(session: Session, document_id: str, index: int, first_page: int, *, who: Principal,
                   note: str | None = None) -> list[Part]:
     """Part ``index`` (not the first) starts at ``first_page``; the part before it ends just before."""
     spans, part = _spans_and_part(session, document_id, index)
@@ -57,7 +58,7 @@ def move_boundary(session: Session, document_id: str, index: int, first_page: in
                          f"{part.first_page}", code="invalid_boundary",
                          detail={"index": index, "first_page": first_page})
     spans[index - 1], spans[index] = (before[0], first_page - 1), (first_page, part.last_page)
-    return _apply(session, document_id, spans, PartAction.MOVE, key_id, note)
+    return _apply(session, document_id, spans, PartAction.MOVE, who, note)
 
 
 def _spans_and_part(session: Session, document_id: str, index: int) -> tuple[list[Span], Part]:
@@ -69,7 +70,7 @@ def _spans_and_part(session: Session, document_id: str, index: int) -> tuple[lis
     return [(p.first_page, p.last_page) for p in parts], parts[index]
 
 
-def _apply(session: Session, document_id: str, spans: list[Span], action: PartAction, key_id: int | None,
+def _apply(session: Session, document_id: str, spans: list[Span], action: PartAction, who: Principal,
            note: str | None) -> list[Part]:
     existing = document_parts(session, document_id)
     old = [(p.first_page, p.last_page) for p in existing]
@@ -81,7 +82,8 @@ def _apply(session: Session, document_id: str, spans: list[Span], action: PartAc
     for part in changed:  # one officer part is enough: the file's boundaries are never re-detected
         part.source, part.reasons, part.confidence = PartSource.OFFICER, [str(BoundaryReason.OFFICER)], 1.0
     session.add(PartChange(document_id=document_id, action=action, before=[list(s) for s in old],
-                           after=[list(s) for s in spans], detail=detail, key_id=key_id, note=note))
+                           after=[list(s) for s in spans], detail=detail, key_id=who.key_id, user_id=who.user_id,
+                           note=note))
     session.flush()
     refresh_parts(session, document_id, changed)
     return parts
@@ -95,4 +97,5 @@ def _snapshot(session: Session, part: Part) -> dict[str, object]:
                                   .order_by(RecordCorrection.id))
     return {"part": [part.first_page, part.last_page], "record_id": record.id, "review_state": record.review_state,
             "corrections": [{"field": c.field, "old_value": c.old_value, "new_value": c.new_value,
-                             "key_id": c.key_id, "at": c.at.isoformat(), "note": c.note} for c in corrections]}
+                             "key_id": c.key_id, "user_id": c.user_id, "at": c.at.isoformat(), "note": c.note}
+                            for c in corrections]}

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -54,10 +54,12 @@ def upgrade() -> None:
         sa.Column("after", sa.JSON(), nullable=False),
         sa.Column("detail", sa.JSON(), nullable=True),
         sa.Column("key_id", sa.Integer(), nullable=True),
+        sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(["document_id"], ["documents.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["key_id"], ["api_keys.id"]),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_part_changes_document_id", "part_changes", ["document_id"])
