@@ -8,6 +8,7 @@ import io
 from dataclasses import dataclass
 
 import pytest
+from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select, update
 
@@ -30,15 +31,13 @@ class Stack:
     parts: list[dict]
 
 
-@pytest.fixture
-def stack(api, keys, session_factory, settings, services) -> Stack:
-    """A 5-page PDF upload whose pages read as a birth extract (2 pages), a household business
-    certificate, a building-permit application and the permit; its searchable PDF stored."""
-    data = filegen.pdf(pages=5, text="trang")
-    response = api.post("/api/v1/batches", files=[("files", ("ho-so.pdf", data))], headers=keys.auth("clerk"))
+def upload_stack(api, keys, session_factory, settings, services, filename: str, data: bytes) -> Stack:
+    """An upload whose 5 pages read as a birth extract (2 pages), a household business
+    certificate, a building-permit application and the permit; a searchable PDF stored."""
+    response = api.post("/api/v1/batches", files=[("files", (filename, data))], headers=keys.auth("clerk"))
     assert response.status_code == 202
     doc = response.json()["documents"][0]["id"]
-    pdf = ArchiveStore(settings.archive_root).put_derived(doc, "searchable.pdf", data)
+    pdf = ArchiveStore(settings.archive_root).put_derived(doc, "searchable.pdf", filegen.pdf(pages=5, text="trang"))
     with session_scope(session_factory) as session:
         session.add_all(Page(document_id=doc, number=n, status="done", source="ocr", text=t)
                         for n, t in enumerate(STACK, 1))
@@ -49,6 +48,12 @@ def stack(api, keys, session_factory, settings, services) -> Stack:
     index_document(services, doc)
     body = api.get(f"/api/v1/documents/{doc}", headers=keys.auth("officer")).json()
     return Stack(doc, body["parts"])
+
+
+@pytest.fixture
+def stack(api, keys, session_factory, settings, services) -> Stack:
+    """The 5-page stack uploaded as one PDF."""
+    return upload_stack(api, keys, session_factory, settings, services, "ho-so.pdf", filegen.pdf(pages=5, text="trang"))
 
 
 def portal(keys) -> dict[str, str]:
@@ -184,3 +189,21 @@ def test_the_review_queue_points_at_each_parts_pages_and_the_list_shows_the_file
     assert "low_confidence" in mine[1]["reasons"] and "low_confidence" not in mine[0]["reasons"]
     listed = api.get("/api/v1/documents", headers=officer).json()["documents"]
     assert [d["id"] for d in listed].count(stack.doc) == 1
+
+
+def test_a_tiff_stacks_part_is_its_own_frames_copied_losslessly(api, keys, session_factory, settings, services):
+    data = filegen.tiff(pages=5, text="khung")
+    tiff = upload_stack(api, keys, session_factory, settings, services, "ho-so.tiff", data)
+    birth, hkd = tiff.parts[0], tiff.parts[1]
+    for part, frames in ((birth, [1, 2]), (hkd, [3])):
+        got = api.get(f"/api/v1/parts/{part['id']}/original", headers=portal(keys))
+        assert got.status_code == 200 and got.headers["content-type"] == "image/tiff"
+        assert f"-p{frames[0]}-{frames[-1]}.tiff" in got.headers["content-disposition"]
+        with Image.open(io.BytesIO(got.content)) as cut, Image.open(io.BytesIO(data)) as whole:
+            assert cut.n_frames == len(frames)
+            for k, frame in enumerate(frames):
+                cut.seek(k)
+                whole.seek(frame - 1)
+                assert cut.convert("L").tobytes() == whole.convert("L").tobytes()  # the pixels as scanned
+    pdf = api.get(f"/api/v1/parts/{hkd['id']}/searchable.pdf", headers=portal(keys))
+    assert pdf.status_code == 200 and pages_of(pdf.content) == 1
