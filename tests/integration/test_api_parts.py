@@ -187,6 +187,8 @@ def test_the_review_queue_points_at_each_parts_pages_and_the_list_shows_the_file
         (p["record_id"], {"first": p["first_page"], "last": p["last_page"]}, p["first_page"]) for p in stack.parts]
     assert [[f["number"] for f in i["pages"]] for i in mine] == [[], [3], [], []]
     assert "low_confidence" in mine[1]["reasons"] and "low_confidence" not in mine[0]["reasons"]
+    flagged = api.get("/api/v1/review", params={"reason": "low_confidence"}, headers=officer).json()["items"]
+    assert [i["record_id"] for i in flagged if i["document_id"] == stack.doc] == [stack.parts[1]["record_id"]]
     listed = api.get("/api/v1/documents", headers=officer).json()["documents"]
     assert [d["id"] for d in listed].count(stack.doc) == 1
 

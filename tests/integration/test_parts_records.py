@@ -91,3 +91,28 @@ def test_a_one_document_file_is_one_part_and_a_file_with_nothing_read_has_none(s
         assert (part.first_page, part.last_page, part.position, record.part_id) == (1, 2, 0, part.id)
         empty = add_document(session, [])
         assert refresh_from_document(session, empty) == [] and parts_of(session, empty) == []
+
+
+def test_a_reread_that_would_drop_a_corrected_part_keeps_the_stored_boundaries(session_factory) -> None:
+    with session_scope(session_factory) as session:
+        key = Principal.of_key(create_key(session, role="officer", name="o")[0])
+        doc = add_document(session, STACK)
+        records = refresh_from_document(session, doc)
+        session.add_all(apply_changes(records[1], key, changes={"owner_name": "Đỗ Thu Tuấn"}))
+        session.flush()
+        # page 3 (the HKD certificate) is read again as a plain continuation page: re-detection
+        # would fold it into the birth extract and drop the corrected record
+        session.execute(update(Page).where(Page.document_id == doc, Page.number == 3)
+                        .values(text="Điều 3. Giao Văn phòng thực hiện.\n"))
+        again = refresh_from_document(session, doc)
+        assert [r.id for r in again] == [r.id for r in records]
+        assert [(p.first_page, p.last_page) for p in parts_of(session, doc)] == [(1, 2), (3, 3), (4, 4), (5, 5)]
+        assert session.scalar(select(RecordCorrection.new_value).where(
+            RecordCorrection.record_id == records[1].id)) == "Đỗ Thu Tuấn"
+        # without an officer's work, the same re-read redraws the parts
+        plain = add_document(session, STACK)
+        refresh_from_document(session, plain)
+        session.execute(update(Page).where(Page.document_id == plain, Page.number == 3)
+                        .values(text="Điều 3. Giao Văn phòng thực hiện.\n"))
+        refresh_from_document(session, plain)
+        assert [(p.first_page, p.last_page) for p in parts_of(session, plain)] == [(1, 3), (4, 4), (5, 5)]

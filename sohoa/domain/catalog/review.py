@@ -85,6 +85,13 @@ def review_queue(session: Session, filters: ReviewFilters, paging: Paging, scope
     return ListPage(total=total, items=items)
 
 
+def _flagged_in_part() -> ColumnElement[bool]:
+    """A page of the item's part (of the file, for an item without a part) is flagged."""
+    return and_(flagged_pages(), or_(Part.id.is_(None), exists().where(
+        Page.document_id == Document.id, Page.needs_review.is_(True),
+        Page.number.between(Part.first_page, Part.last_page))))
+
+
 def _filtered(query: Select[Document, Record, Part], f: ReviewFilters) -> Select[Document, Record, Part]:
     query = query.where(*in_range(Document.created_at, f.uploaded_from, f.uploaded_to))
     if f.agency_code is not None:
@@ -92,7 +99,7 @@ def _filtered(query: Select[Document, Record, Part], f: ReviewFilters) -> Select
     if f.batch_id is not None:
         query = query.where(exists().where(BatchItem.batch_id == f.batch_id, BatchItem.document_id == Document.id))
     if f.reason == ReviewReason.LOW_CONFIDENCE:
-        query = query.where(flagged_pages())
+        query = query.where(_flagged_in_part())
     elif f.reason == ReviewReason.UNCONFIRMED:
         query = query.where(Record.id.is_not(None))
     return query

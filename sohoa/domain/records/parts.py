@@ -2,18 +2,20 @@
 
 Part rows are reused wherever a page range survives (same range first, else the one it
 overlaps most), so a record keeps its id and its corrections when its part's boundaries
-move; parts left over are deleted with their records (the database cascades).
+move; parts left over are deleted with their records (the database cascades), unless one of
+those records carries an officer's correction or confirmation: then the boundaries already
+stored are kept (an officer may redraw them; nothing they did disappears on a re-read).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from sohoa.core.models import Page, Part
-from sohoa.core.vocab import PageStatus, PartSource
+from sohoa.core.models import Page, Part, Record, RecordCorrection
+from sohoa.core.vocab import PageStatus, PartSource, ReviewState
 from sohoa.domain.parts import DetectedPart, PageInput, detect_parts
 
 Span = tuple[int, int]
@@ -42,11 +44,26 @@ def sync_detected_parts(session: Session, document_id: str, pages: Sequence[Page
     if any(p.source == PartSource.OFFICER for p in existing):
         return existing
     detected = detect_parts(pages)
-    parts = place_parts(session, document_id, existing, [(d.first, d.last) for d in detected])
+    spans = [(d.first, d.last) for d in detected]
+    if _would_lose_officer_work(session, existing, spans):
+        return existing  # the pages read differently now, but an officer's work is never dropped silently
+    parts = place_parts(session, document_id, existing, spans)
     for part, found in zip(parts, detected, strict=True):
         _describe(part, found)
     session.flush()
     return parts
+
+
+def _would_lose_officer_work(session: Session, existing: list[Part], spans: Sequence[Span]) -> bool:
+    """Some part the new boundaries leave out has a record an officer corrected or confirmed."""
+    kept = set(match_spans([(p.first_page, p.last_page) for p in existing], spans))
+    dropped = [p.id for k, p in enumerate(existing) if k not in kept]
+    if not dropped:
+        return False
+    touched = select(Record.id).where(Record.part_id.in_(dropped), or_(
+        Record.review_state == ReviewState.CONFIRMED,
+        exists().where(RecordCorrection.record_id == Record.id)))
+    return session.scalar(touched.limit(1)) is not None
 
 
 def _describe(part: Part, found: DetectedPart) -> None:
