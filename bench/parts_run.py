@@ -352,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{before['later_asked']}")
     if args.speed_files:
         figures = _timed("speed", lambda: speed(args.dir, truth, args.procs, args.speed_files, args.rounds))
-        print(f"speed on {figures['pages']} pages ({figures['files']} files without separator sheets, "
+        print(f"speed on {figures['pages']} page reads a mode ({figures['files']} files without separator sheets, "
               f"{args.rounds} rounds): splitting off {figures['off_pages_per_min']:.1f} pages/min, "
               f"on {figures['on_pages_per_min']:.1f} pages/min, on/off = {figures['on_over_off']:.3f}; cpu a page "
               f"off {figures['off_cpu_ms_per_page']:.0f} ms, on {figures['on_cpu_ms_per_page']:.0f} ms, "
