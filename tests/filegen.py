@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import struct
+import subprocess
+import tempfile
 import zlib
+from pathlib import Path
 
 from PIL import Image, ImageDraw, TiffImagePlugin
 from pypdf import PdfReader, PdfWriter
@@ -120,6 +123,19 @@ def encrypted_pdf(user_password: str = "secret") -> bytes:
     buf = io.BytesIO()
     writer.write(buf)
     return buf.getvalue()
+
+
+def qpdf_encrypted(data: bytes, *, user_password: str = "", bits: int = 256) -> bytes:
+    """``data`` (a PDF) encrypted by qpdf: AES-256 (R6) by default, AES-128 with ``bits=128``;
+    an empty user password makes it owner-password-only (anyone can open it, as most
+    scanners' "protected" PDFs)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        plain, locked = Path(tmp, "plain.pdf"), Path(tmp, "locked.pdf")
+        plain.write_bytes(data)
+        aes = ["--use-aes=y"] if bits == 128 else []
+        subprocess.run(["qpdf", "--encrypt", user_password, "owner-secret", str(bits), *aes, "--",
+                        str(plain), str(locked)], check=True, capture_output=True)
+        return locked.read_bytes()
 
 
 def truncated(data: bytes) -> bytes:

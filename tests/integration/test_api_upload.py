@@ -60,6 +60,7 @@ def test_each_supported_type_is_accepted_stored_and_enqueued(api, keys, settings
     ("big.pdf", b"%PDF-1.4" + b"0" * 5000, "file_too_large", 413),
     ("long.tif", filegen.tiff(4), "too_many_pages", 413),
     ("locked.pdf", filegen.encrypted_pdf(), "encrypted_pdf", 422),
+    ("locked-aes.pdf", filegen.qpdf_encrypted(filegen.pdf(1), user_password="open-me"), "encrypted_pdf", 422),
     ("broken.pdf", filegen.truncated(filegen.pdf(2)), "corrupt_file", 422),
     ("empty.png", b"", "empty_file", 422),
 ])

@@ -14,6 +14,7 @@ from sohoa.core.db import session_scope
 from sohoa.core.models import Document, Page, StoredFile
 from sohoa.core.vocab import DocumentStatus, IndexState, PageStatus
 from sohoa.domain.vntext import nfc
+from tests import filegen
 from tests.integration import workers_support as ws
 from workers.jobs.document import process_document
 from workers.ocr.tesseract import OcrResult, TesseractTimeout, ocr_image
@@ -103,6 +104,26 @@ def test_image_pdf_page_is_rasterized_at_native_dpi(worker_settings, session_fac
     doc, pages = load(session_factory, doc_id)
     assert doc.status == DocumentStatus.INDEXED and pages[0].source == "ocr" and pages[0].dpi == 300
     assert "Bến Nghé" in text(pages[0])
+
+
+def test_owner_password_only_aes256_pdf_is_read_like_any_other(worker_settings, session_factory) -> None:
+    """A scanner's "protected" PDF (AES-256, owner password only) opens for everyone: its
+    scanned page is OCR'd, its born-digital page read from the text layer, the searchable PDF
+    made (pypdf needs its crypto extra for AES; poppler and qpdf read it as is)."""
+    scan = filegen.qpdf_encrypted(ws.image_pdf_bytes([ws.LINES[2]]))
+    born = filegen.qpdf_encrypted(ws.text_pdf_bytes(ws.LINES[:1]))
+    ids = [ws.add_document(worker_settings, session_factory, data, "application/pdf", name)
+           for data, name in ((scan, "scan.pdf"), (born, "born.pdf"))]
+    for doc_id in ids:
+        process_document(doc_id)
+    (scan_doc, scan_pages), (born_doc, born_pages) = (load(session_factory, i) for i in ids)
+    assert (scan_doc.status, born_doc.status) == (DocumentStatus.INDEXED, DocumentStatus.INDEXED)
+    assert scan_pages[0].source == "ocr" and "Bến Nghé" in text(scan_pages[0])
+    assert born_pages[0].source == "text_layer" and "Nguyễn Thị Hồng Nhung" in text(born_pages[0])
+    with session_scope(session_factory) as session:
+        kinds = set(session.scalars(select(StoredFile.kind).where(StoredFile.document_id.in_(ids))))
+    assert "searchable_pdf" in kinds
+    assert search_ids(worker_settings, "ben nghe") == [ids[0]]
 
 
 def failing_on_page_two(image: Path, **kwargs) -> OcrResult:

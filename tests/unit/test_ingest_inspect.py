@@ -109,6 +109,21 @@ def test_owner_password_only_pdf_is_readable_so_accepted(tmp_path):
     assert info.pages == 1
 
 
+@pytest.mark.parametrize("bits", [256, 128])
+def test_aes_pdf_with_only_an_owner_password_is_accepted(tmp_path, bits):
+    """AES-256 needs pypdf's crypto extra: without it every such PDF was ``corrupt_file``."""
+    data = filegen.qpdf_encrypted(filegen.pdf(2), bits=bits)
+    assert inspect_file(write(tmp_path, data), max_pages=10, max_pixels=10**8).pages == 2
+
+
+@pytest.mark.parametrize("bits", [256, 128])
+def test_aes_pdf_with_a_user_password_is_encrypted_not_corrupt(tmp_path, bits):
+    data = filegen.qpdf_encrypted(filegen.pdf(1), user_password="open-me", bits=bits)
+    with pytest.raises(SohoaError) as info:
+        inspect_file(write(tmp_path, data), max_pages=10, max_pixels=10**8)
+    assert (info.value.code, info.value.status) == ("encrypted_pdf", 422)
+
+
 @pytest.mark.parametrize("data", [filegen.pdf(3), filegen.tiff(3)])
 def test_page_limit(tmp_path, data):
     with pytest.raises(SohoaError) as info:
