@@ -14,6 +14,7 @@ from sqlalchemy.orm import configure_mappers
 
 from api.csrf import CsrfMiddleware
 from api.errors import install_error_handlers
+from api.inputs import RefuseNul
 from api.openapi import install_openapi
 from api.routes import (
     audit,
@@ -66,6 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
         swagger_ui_parameters={"validatorUrl": None},  # no call to the public validator
     )
     install_error_handlers(app)
+    app.add_middleware(RefuseNul)  # innermost: a refused CSRF never gets its body read
     app.add_middleware(CsrfMiddleware)
     app.add_middleware(TusHeaders)  # outside: CSRF refusals carry Tus-Resumable too
     app.state.upload_writers = UploadWriters()

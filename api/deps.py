@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -67,6 +67,11 @@ def get_session(services: ServicesDep) -> Iterator[Session]:
 def get_archive(services: ServicesDep) -> ArchiveStore:
     return services.archive
 
+
+# Integer ids (users, keys, audit events) are 32-bit on PostgreSQL: a larger one in a path or
+# filter is refused by the schema (422) instead of failing in the database (500).
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
 SessionDep = Annotated[Session, Depends(get_session)]

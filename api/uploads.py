@@ -19,6 +19,7 @@ from starlette.requests import Request
 from ingest import Spool, SpooledUpload, upload_tmp_dir
 from sohoa.core.config import Settings
 from sohoa.core.errors import BadRequest, TooLarge
+from sohoa.core.inputs import refuse_nul
 
 if TYPE_CHECKING:  # this TypedDict exists for type checkers only
     from python_multipart.multipart import MultipartCallbacks
@@ -93,6 +94,7 @@ class _Collector:
                 raise TooLarge(f"a batch may hold at most {self.settings.max_files_per_batch} files",
                                code="too_many_files", detail={"max_files": self.settings.max_files_per_batch})
             filename = options[b"filename"].decode(self.charset, "replace")
+            refuse_nul(filename, "filename")
             self._spool = Spool(upload_tmp_dir(self.settings), self.settings.max_file_bytes, filename)
             self.spools.append(self._spool)
 
@@ -106,7 +108,9 @@ class _Collector:
 
     def on_part_end(self) -> None:
         if self._spool is None and self._name in TEXT_FIELDS:
-            self.form.fields[self._name] = self._text.decode(self.charset, "replace")
+            text = self._text.decode(self.charset, "replace")
+            refuse_nul(text, self._name)
+            self.form.fields[self._name] = text
 
 
 def _write_pending(pending: list[tuple[Spool, bytes]]) -> None:

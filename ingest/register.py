@@ -25,6 +25,7 @@ from ingest.spool import SpooledUpload, spool_stream
 from sohoa.core.config import Settings
 from sohoa.core.db import session_scope
 from sohoa.core.errors import BadRequest, NotFound, SohoaError, TooLarge
+from sohoa.core.inputs import refuse_nul
 from sohoa.core.models import Batch, BatchItem, Document, StoredFile
 from sohoa.core.vocab import DocumentStatus
 from sohoa.storage.archive import ArchiveStore
@@ -73,12 +74,14 @@ def upload_tmp_dir(settings: Settings) -> Path:
 def check_meta(meta: BatchMeta) -> BatchMeta:
     """Blank codes become None; over-long ones are a 400 before anything is stored."""
     def clean(name: str, value: str | None) -> str | None:
+        refuse_nul(value, name)
         value = (value or "").strip() or None
         if value is not None and len(value) > MAX_CODE_CHARS:
             raise BadRequest(f"{name} is longer than {MAX_CODE_CHARS} characters", code="invalid_field",
                              detail={"field": name})
         return value
 
+    refuse_nul(meta.note, "note")
     note = (meta.note or "").strip() or None
     return BatchMeta(clean("agency_code", meta.agency_code), clean("procedure_code", meta.procedure_code),
                      note, meta.created_by_key_id, meta.created_by_user_id)

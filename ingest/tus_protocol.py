@@ -26,6 +26,7 @@ from typing import Any
 from ingest.register import BatchMeta, check_meta
 from ingest.spool import sanitize_filename
 from sohoa.core.errors import BadRequest
+from sohoa.core.inputs import refuse_nul
 from sohoa.core.vocab import ChecksumAlgorithm
 
 TUS_VERSION = "1.0.0"
@@ -78,6 +79,8 @@ def parse_metadata(header: str | None) -> dict[str, str]:
             pairs[key] = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError) as exc:
             raise invalid(f"the metadata value of {key!r} is not base64 of UTF-8 text", key) from exc
+        refuse_nul(key, "Upload-Metadata")
+        refuse_nul(pairs[key], key)
     return pairs
 
 

@@ -142,8 +142,8 @@ def filter_sql(filters: SearchFilters | None, version: int) -> tuple[str, list[A
         )
         params += [f.valid_on.isoformat()] * 2
     if f.issue_year is not None:
-        clauses.append("d.issue_date >= ? AND d.issue_date < ?")
-        params += [f"{f.issue_year:04d}-01-01", f"{f.issue_year + 1:04d}-01-01"]
+        clauses.append("d.issue_date >= ? AND d.issue_date <= ?")  # ISO days: 9999 has no next year
+        params += [f"{f.issue_year:04d}-01-01", f"{f.issue_year:04d}-12-31"]
     if f.needs_review is not None:
         clauses.append("p.needs_review = ?")
         params.append(int(f.needs_review))

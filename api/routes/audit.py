@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Literal
@@ -21,14 +22,16 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.deps import AdminKey, SessionDep, SessionFactoryDep
+from api.deps import MAX_ROW_ID, AdminKey, SessionDep, SessionFactoryDep
 from api.schemas_records import AuditEventPublic, AuditPagePublic
-from sohoa.core.clock import VN_TZ
+from sohoa.core.clock import VN_TZ, as_utc
 from sohoa.core.errors import BadRequest
 from sohoa.core.models import AuditEvent
 from sohoa.domain import audit
+from sohoa.domain.principal import Principal
 from sohoa.domain.records import normalize_id
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 # user_id last: the columns before it are where CSV readers written before people could sign in expect them.
 COLUMNS = ("id", "at", "key_id", "role", "agency", "action", "target_type", "target_id", "owner_id",
@@ -41,15 +44,16 @@ class AuditFilters:
     def __init__(
         self,
         owner_id: Annotated[str | None, Query(max_length=40)] = None,
-        key_id: int | None = None,
-        user_id: int | None = None,
+        key_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
+        user_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
         action: Annotated[str | None, Query(max_length=64)] = None,
         from_: Annotated[datetime | None, Query(alias="from", description="Inclusive; no zone = Vietnam")] = None,
         to: Annotated[datetime | None, Query(description="Exclusive; no zone = Vietnam")] = None,
     ) -> None:
         self.owner_id = normalize_id(owner_id) if owner_id else None
         self.key_id, self.user_id, self.action = key_id, user_id, action
-        self.start, self.end = _zoned(from_), _zoned(to)
+        self.start = as_utc(from_, naive=VN_TZ, field="from") if from_ is not None else None
+        self.end = as_utc(to, naive=VN_TZ, field="to") if to is not None else None
         if self.start and self.end and self.start >= self.end:
             raise BadRequest("from must be before to", code="invalid_date_range")
 
@@ -74,10 +78,6 @@ class AuditFilters:
                 "to": self.end.isoformat() if self.end else None}
 
 
-def _zoned(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=VN_TZ) if value is not None and value.tzinfo is None else value
-
-
 def event_public(event: AuditEvent) -> AuditEventPublic:
     return AuditEventPublic.model_validate({c: getattr(event, c) for c in COLUMNS})
 
@@ -87,7 +87,7 @@ def query_audit(
     admin: AdminKey,
     session: SessionDep,
     filters: Annotated[AuditFilters, Depends()],
-    before_id: int | None = None,
+    before_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AuditPagePublic:
     query = filters.apply(select(AuditEvent))
@@ -114,26 +114,71 @@ def export_audit(
     filters: Annotated[AuditFilters, Depends()],
     format: Literal["csv", "jsonl"] = "csv",
 ) -> StreamingResponse:
-    audit.record(session, admin, "audit.export", owner_id=filters.owner_id, detail=filters.as_dict())
-    session.commit()
+    """The query runs before the export is logged and before the answer starts: a query that
+    fails is a plain error response and leaves no ``audit.export`` event. Should the stream
+    break off after that (the database gone mid-way), an ``audit.export_aborted`` event says
+    how many rows had been sent."""
     query = filters.apply(select(AuditEvent)).order_by(AuditEvent.id)
-    rows = _stream(session_factory, query, format)
+    export = _Export(session_factory, query, format, admin)
+    try:
+        audit.record(session, admin, "audit.export", owner_id=filters.owner_id, detail=filters.as_dict())
+        session.commit()
+    except BaseException:
+        export.close()
+        raise
     media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
     name = f"audit.{format}"
-    return StreamingResponse(rows, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return StreamingResponse(export.rows(), media_type=media,
+                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def _stream(session_factory: sessionmaker[Session], query: Select[AuditEvent], format: str) -> Iterator[str]:
-    """Rows in chunks of 500 from a session of its own (the request's is closed by then)."""
-    with session_factory() as session:
-        if format == "csv":
-            yield ",".join(COLUMNS) + "\r\n"
-        for event in session.scalars(query.execution_options(yield_per=500)):
-            data = event_public(event).model_dump(mode="json")
-            if format == "jsonl":
-                yield json.dumps(data, ensure_ascii=False) + "\n"
-                continue
-            out = io.StringIO()
-            data["detail"] = json.dumps(data["detail"], ensure_ascii=False) if data["detail"] is not None else ""
-            csv.writer(out).writerow(["" if data[c] is None else data[c] for c in COLUMNS])
-            yield out.getvalue()
+class _Export:
+    """The export's query, already running in a session of its own (the request's is closed
+    by the time the rows are sent), read 500 rows at a time."""
+
+    def __init__(self, session_factory: sessionmaker[Session], query: Select[AuditEvent], format: str,
+                 who: Principal) -> None:
+        self.session_factory, self.format, self.who = session_factory, format, who
+        self.session = session_factory()
+        try:
+            self.result = self.session.scalars(query.execution_options(yield_per=500))
+        except BaseException:
+            self.session.close()
+            raise
+
+    def close(self) -> None:
+        self.result.close()
+        self.session.close()
+
+    def rows(self) -> Iterator[str]:
+        sent = 0
+        try:
+            if self.format == "csv":
+                yield ",".join(COLUMNS) + "\r\n"
+            for event in self.result:
+                yield _line(event, self.format)
+                sent += 1
+        except Exception as exc:
+            self._aborted(sent, exc)
+            raise
+        finally:
+            self.close()
+
+    def _aborted(self, sent: int, exc: Exception) -> None:
+        try:
+            with self.session_factory() as session:
+                audit.record(session, self.who, "audit.export_aborted", result_count=sent,
+                             detail={"error": type(exc).__name__})
+                session.commit()
+        except Exception:  # the database is likely what broke; the export's own error is raised below
+            log.exception("could not record the aborted audit export")
+
+
+def _line(event: AuditEvent, format: str) -> str:
+    data = event_public(event).model_dump(mode="json")
+    if format == "jsonl":
+        return json.dumps(data, ensure_ascii=False) + "\n"
+    out = io.StringIO()
+    data["detail"] = json.dumps(data["detail"], ensure_ascii=False) if data["detail"] is not None else ""
+    csv.writer(out).writerow(["" if data[c] is None else data[c] for c in COLUMNS])
+    return out.getvalue()

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.orm.interfaces import ORMOption
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import ClerkKey, ServicesDep, SessionDep
+from api.deps import MAX_ROW_ID, ClerkKey, ServicesDep, SessionDep
 from api.schemas import (
     BatchCounts,
     BatchCreatedPublic,
@@ -33,7 +33,7 @@ from sohoa.core.errors import Forbidden, NotFound
 from sohoa.core.models import Batch, BatchItem, Page
 from sohoa.core.vocab import BatchStatus, DocumentStatus, IndexState
 from sohoa.domain import audit
-from sohoa.domain.catalog import MAX_PAGE_SIZE, BatchFilters, Paging, list_batches, may_see
+from sohoa.domain.catalog import MAX_OFFSET, MAX_PAGE_SIZE, BatchFilters, Paging, list_batches, may_see
 from sohoa.domain.principal import Principal
 from sohoa.domain.scope import Scope, assigned_agency
 
@@ -121,13 +121,15 @@ def _audit_upload(session_factory: sessionmaker[Session], who: Principal, outcom
 def list_batches_route(
     who: ClerkKey,
     session: SessionDep,
-    created_by_key_id: Annotated[int | None, Query(description="Only batches this key uploaded")] = None,
-    created_by_user_id: Annotated[int | None, Query(description="Only batches this person uploaded")] = None,
+    created_by_key_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID,
+                                                   description="Only batches this key uploaded")] = None,
+    created_by_user_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID,
+                                                    description="Only batches this person uploaded")] = None,
     agency_code: Annotated[str | None, Query(max_length=64)] = None,
     created_from: Annotated[date | None, Query(description="Vietnam calendar day, inclusive")] = None,
     created_to: Annotated[date | None, Query(description="Vietnam calendar day, inclusive")] = None,
     status: BatchStatus | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_OFFSET)] = 1,
     size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
 ) -> BatchListPublic:
     """A clerk (person or key) with an agency sees that agency's batches and the ones it

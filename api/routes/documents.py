@@ -21,7 +21,7 @@ from sohoa.core.errors import NotFound
 from sohoa.core.models import BatchItem, Document, Page, Record, StoredFile
 from sohoa.core.vocab import DocumentSort, DocumentStatus, FileKind, SortOrder
 from sohoa.domain import audit
-from sohoa.domain.catalog import MAX_PAGE_SIZE, DocumentFilters, DocumentRow, Paging, list_documents
+from sohoa.domain.catalog import MAX_OFFSET, MAX_PAGE_SIZE, DocumentFilters, DocumentRow, Paging, list_documents
 from sohoa.domain.scope import Scope
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
@@ -50,7 +50,7 @@ def list_documents_route(
     uploaded_to: Annotated[date | None, Query(description="Vietnam calendar day, inclusive")] = None,
     sort: DocumentSort = DocumentSort.UPLOADED_AT,
     order: SortOrder = SortOrder.DESC,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_OFFSET)] = 1,
     size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
 ) -> DocumentListPublic:
     """Scoped to the caller's agency when its key has one. Documents without an issue

@@ -7,15 +7,15 @@ revoked, so the service is never left without anyone able to manage keys.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fastapi import APIRouter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.deps import AdminKey, SessionDep
+from api.deps import AdminKey, RowId, SessionDep
 from api.schemas_records import KeyCreate, KeyCreatedPublic, KeyPublic, KeyUpdate
-from sohoa.core.clock import utcnow
+from sohoa.core.clock import as_utc, utcnow
 from sohoa.core.errors import Conflict, NotFound
 from sohoa.core.models import ApiKey
 from sohoa.domain import audit
@@ -25,9 +25,8 @@ router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
 
 
 def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    """An expiry as UTC (naive = UTC); 400 ``date_out_of_range`` past what UTC can hold."""
+    return as_utc(value, field="expires_at") if value is not None else None
 
 
 def key_public(key: ApiKey) -> KeyPublic:
@@ -61,7 +60,7 @@ def post_key(body: KeyCreate, admin: AdminKey, session: SessionDep) -> KeyCreate
 
 
 @router.patch("/{key_id}", response_model=KeyPublic, summary="Change a key's expiry")
-def patch_key(key_id: int, body: KeyUpdate, admin: AdminKey, session: SessionDep) -> KeyPublic:
+def patch_key(key_id: RowId, body: KeyUpdate, admin: AdminKey, session: SessionDep) -> KeyPublic:
     key = _load(session, key_id)
     key.expires_at = _aware(body.expires_at)
     audit.record(session, admin, "key.update", target_type="api_key", target_id=str(key.id),
@@ -71,7 +70,7 @@ def patch_key(key_id: int, body: KeyUpdate, admin: AdminKey, session: SessionDep
 
 
 @router.delete("/{key_id}", response_model=KeyPublic, summary="Revoke a key (the row is kept)")
-def delete_key(key_id: int, admin: AdminKey, session: SessionDep) -> KeyPublic:
+def delete_key(key_id: RowId, admin: AdminKey, session: SessionDep) -> KeyPublic:
     key = _load(session, key_id)
     if key.role == "admin" and key.revoked_at is None:
         others = [k for k in session.scalars(select(ApiKey).where(

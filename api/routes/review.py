@@ -18,7 +18,7 @@ from api.schemas_lists import FlaggedPagePublic, ReviewItemPublic, ReviewLinks, 
 from api.schemas_records import PageRange
 from sohoa.core.vocab import ReviewReason
 from sohoa.domain import audit
-from sohoa.domain.catalog import MAX_PAGE_SIZE, Paging, ReviewFilters, ReviewItem, review_queue
+from sohoa.domain.catalog import MAX_OFFSET, MAX_PAGE_SIZE, Paging, ReviewFilters, ReviewItem, review_queue
 from sohoa.domain.scope import Scope
 
 router = APIRouter(prefix="/api/v1/review", tags=["review"])
@@ -34,7 +34,7 @@ def list_review(
                                                              "records; both by default")] = None,
     uploaded_from: Annotated[date | None, Query(description="Vietnam calendar day, inclusive")] = None,
     uploaded_to: Annotated[date | None, Query(description="Vietnam calendar day, inclusive")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_OFFSET)] = 1,
     size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
 ) -> ReviewListPublic:
     """Scoped to the caller's agency when its key has one. Shows owners' names and IDs:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
-from api.deps import AdminKey, SessionDep
+from api.deps import AdminKey, RowId, SessionDep
 from api.schemas_accounts import OneTimePasswordPublic, UserCreate, UserPublic, UserUpdate
 from sohoa.core.clock import utcnow
 from sohoa.core.models import User
@@ -51,12 +51,12 @@ def post_user(body: UserCreate, admin: AdminKey, session: SessionDep) -> OneTime
 
 
 @router.get("/{user_id}", response_model=UserPublic, summary="One user")
-def get_user(user_id: int, admin: AdminKey, session: SessionDep) -> UserPublic:
+def get_user(user_id: RowId, admin: AdminKey, session: SessionDep) -> UserPublic:
     return user_public(find_user(session, user_id=user_id))
 
 
 @router.patch("/{user_id}", response_model=UserPublic, summary="Change display name, role, agency; disable or enable")
-def patch_user(user_id: int, body: UserUpdate, admin: AdminKey, session: SessionDep) -> UserPublic:
+def patch_user(user_id: RowId, body: UserUpdate, admin: AdminKey, session: SessionDep) -> UserPublic:
     user = find_user(session, user_id=user_id)
     changed = update_user(session, user, body.model_dump(include=body.model_fields_set), now=utcnow())
     _audit(session, admin, "user.update", user, changed=changed)
@@ -66,7 +66,7 @@ def patch_user(user_id: int, body: UserUpdate, admin: AdminKey, session: Session
 
 @router.post("/{user_id}/reset-password", response_model=OneTimePasswordPublic,
              summary="Give a user a new one-time password (ends their sessions, lifts a lock)")
-def post_reset_password(user_id: int, admin: AdminKey, session: SessionDep) -> OneTimePasswordPublic:
+def post_reset_password(user_id: RowId, admin: AdminKey, session: SessionDep) -> OneTimePasswordPublic:
     user = find_user(session, user_id=user_id)
     password = reset_password(session, user, now=utcnow())
     _audit(session, admin, "user.password_reset", user)

@@ -52,14 +52,14 @@ def filter_clauses(filters: SearchFilters | None) -> list[dict[str, Any]]:
     uploaded: dict[str, str] = {}
     if f.uploaded_from is not None:
         uploaded["gte"] = _local_midnight(f.uploaded_from)
-    if f.uploaded_to is not None:
+    if f.uploaded_to is not None and f.uploaded_to < date.max:  # 9999-12-31 bounds nothing
         uploaded["lt"] = _local_midnight(f.uploaded_to + timedelta(days=1))
     if uploaded:
         out.append({"range": {"uploaded_at": uploaded}})
     if f.valid_on is not None:
         out.extend(_valid_on(f.valid_on))
     if f.issue_year is not None:
-        year = {"gte": f"{f.issue_year:04d}-01-01", "lt": f"{f.issue_year + 1:04d}-01-01"}
+        year = {"gte": f"{f.issue_year:04d}-01-01", "lte": f"{f.issue_year:04d}-12-31"}
         out.append({"range": {"issue_date": year}})
     if f.needs_review is not None:
         out.append({"term": {"needs_review": f.needs_review}})

@@ -33,6 +33,12 @@ class InvalidQuery(BadRequest):
     code = "invalid_query"
 
 
+class NulCharacter(BadRequest):
+    """Text holding U+0000: PostgreSQL cannot store it, and no name or code needs it."""
+
+    code = "nul_character"
+
+
 class Unauthorized(SohoaError):
     code, status = "unauthorized", 401
 

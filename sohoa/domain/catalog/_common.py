@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from sohoa.core.clock import VN_TZ
+from sohoa.core.clock import vn_day_end, vn_day_start
 from sohoa.core.errors import BadRequest
 from sohoa.domain.scope import Scope, scoped
 
@@ -56,9 +56,7 @@ def day_bounds(first: date | None, last: date | None) -> tuple[datetime | None, 
     if first and last and first > last:
         raise BadRequest("the start day is after the end day", code="invalid_date_range",
                          detail={"from": first.isoformat(), "to": last.isoformat()})
-    start = datetime.combine(first, time(0), VN_TZ) if first else None
-    end = datetime.combine(last + timedelta(days=1), time(0), VN_TZ) if last else None
-    return start, end
+    return (vn_day_start(first) if first else None), (vn_day_end(last) if last else None)
 
 
 def in_range(column: InstrumentedAttribute[Any], first: date | None, last: date | None) -> list[ColumnElement[bool]]:
