@@ -1,7 +1,8 @@
 """Streaming ``multipart/form-data`` parser for batch uploads.
 
 Starlette's ``request.form()`` would first copy every file to its own temp file and only
-then let us look at it. Here each ``files`` part goes straight into an ``ingest.Spool``
+then let us look at it. A body must end with its closing boundary: one cut off before it
+(the last file's tail possibly missing) is refused whole, nothing kept. Here each ``files`` part goes straight into an ``ingest.Spool``
 (hashing as it writes, dropping bytes past the size limit), and the file count is
 enforced while parsing, so an oversized batch is refused before it is all read.
 """
@@ -65,12 +66,16 @@ class _Collector:
         self._spool: Spool | None = None
         self._name: str | None = None
         self._text = bytearray()
+        self.ended = False  # the closing boundary arrived
 
     def callbacks(self) -> MultipartCallbacks:
         return {"on_part_begin": self.on_part_begin, "on_part_data": self.on_part_data,
                 "on_part_end": self.on_part_end, "on_header_field": self.on_header_field,
                 "on_header_value": self.on_header_value, "on_header_end": self.on_header_end,
-                "on_headers_finished": self.on_headers_finished}
+                "on_headers_finished": self.on_headers_finished, "on_end": self.on_end}
+
+    def on_end(self) -> None:
+        self.ended = True
 
     def on_part_begin(self) -> None:
         self._disposition, self._spool, self._name, self._text = b"", None, None, bytearray()
@@ -133,6 +138,9 @@ async def read_batch_form(request: Request, settings: Settings) -> BatchForm:
                 await run_in_threadpool(_write_pending, collector.pending)
                 collector.pending = []
         parser.finalize()
+        if not collector.ended:  # python-multipart's finalize() does not check it
+            raise BadRequest("the multipart body ends without its closing boundary (cut off?)",
+                             code="invalid_multipart")
     except BaseException as exc:
         for spool in collector.spools:
             spool.abort()

@@ -122,6 +122,37 @@ def test_upload_without_files_is_a_400(api, keys):
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_multipart"
 
 
+def _multipart(*parts: tuple[str, bytes], closing: bytes = b"--XyZ--\r\n") -> bytes:
+    body = b""
+    for name, data in parts:
+        body += (f'--XyZ\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n'
+                 "Content-Type: application/octet-stream\r\n\r\n").encode() + data + b"\r\n"
+    return body + closing
+
+
+@pytest.mark.parametrize("cut", [b"", b"--XyZ", b"--XyZ-"], ids=["no closing boundary", "boundary without --",
+                                                                  "half the --"])
+def test_a_body_without_its_closing_boundary_is_400_and_stores_nothing(api, keys, settings, session_factory, cut):
+    """A body cut off before its end (the last file possibly missing its tail) is refused
+    whole: python-multipart's finalize() does not check that the closing boundary came."""
+    body = _multipart(("a.png", filegen.png("a")), ("b.png", filegen.png("b")), closing=cut)
+    response = api.post("/api/v1/batches", content=body, headers={
+        **keys.auth("clerk"), "Content-Type": "multipart/form-data; boundary=XyZ"})
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_multipart"
+    assert archive_files(settings) == []
+    with session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(Batch)) == 0
+    assert list((settings.var_dir / "tmp" / "uploads").iterdir()) == []
+
+
+def test_a_complete_hand_written_multipart_body_is_accepted(api, keys):
+    for closing in (b"--XyZ--\r\n", b"--XyZ--", b"--XyZ--\r\nan epilogue"):
+        body = _multipart(("a.png", filegen.png("hand")), closing=closing)
+        response = api.post("/api/v1/batches", content=body, headers={
+            **keys.auth("clerk"), "Content-Type": "multipart/form-data; boundary=XyZ"})
+        assert response.status_code == 202 and response.json()["documents"][0]["error"] is None, closing
+
+
 def test_redis_down_still_accepts_and_leaves_documents_queued(keys, settings, session_factory):
     no_redis = settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
     with TestClient(create_app(no_redis), raise_server_exceptions=False) as api:
