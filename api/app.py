@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.orm import configure_mappers
 
+from api.access_log import install_access_log_mask
 from api.csrf import CsrfMiddleware
 from api.errors import install_error_handlers
 from api.inputs import RefuseNul
@@ -67,6 +68,7 @@ def create_app(settings: Settings) -> FastAPI:
         swagger_ui_parameters={"validatorUrl": None},  # no call to the public validator
     )
     install_error_handlers(app)
+    install_access_log_mask(log_queries=settings.log_queries)
     app.add_middleware(RefuseNul)  # innermost: a refused CSRF never gets its body read
     app.add_middleware(CsrfMiddleware)
     app.add_middleware(TusHeaders)  # outside: CSRF refusals carry Tus-Resumable too

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sohoa.core.errors import SohoaError
+from sohoa.core.faults import transient_code
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,13 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    """A dependency or resource that is away right now (no space, the database or Redis
+    gone...) is a 503 with its stable code (``sohoa.core.faults``), anything else a 500."""
+    fault = transient_code(exc)
+    if fault is not None:
+        log.warning("%s %s: %s (%s)", request.method, request.url.path, fault, exc)
+        return error_response(503, fault.value, "a service sohoa depends on is unavailable right now "
+                              f"({fault.value}); try again later", None, {"Retry-After": "30"})
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal_error", "an unexpected error occurred; it has been logged")
 

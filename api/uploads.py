@@ -1,10 +1,11 @@
 """Streaming ``multipart/form-data`` parser for batch uploads.
 
 Starlette's ``request.form()`` would first copy every file to its own temp file and only
-then let us look at it. A body must end with its closing boundary: one cut off before it
-(the last file's tail possibly missing) is refused whole, nothing kept. Here each ``files`` part goes straight into an ``ingest.Spool``
+then let us look at it. Here each ``files`` part goes straight into an ``ingest.Spool``
 (hashing as it writes, dropping bytes past the size limit), and the file count is
-enforced while parsing, so an oversized batch is refused before it is all read.
+enforced while parsing, so an oversized batch is refused before it is all read. A body
+must end with its closing boundary: one cut off before it (the last file's tail possibly
+missing) is refused whole, nothing kept.
 """
 
 from __future__ import annotations

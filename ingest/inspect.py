@@ -33,6 +33,7 @@ from PIL import Image, JpegImagePlugin, PngImagePlugin, TiffImagePlugin
 from pypdf import PdfReader
 
 from sohoa.core.errors import CorruptFile, EncryptedPdf, ImageTooLarge, SohoaError, TooManyPages, UnsupportedType
+from sohoa.core.redact import without_paths
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ def _pdf_pages(path: Path) -> int:
     except SohoaError:
         raise
     except Exception as exc:  # pypdf raises many types for broken files
-        raise CorruptFile("the PDF cannot be read", detail={"reason": str(exc)[:200]}) from exc
+        raise CorruptFile("the PDF cannot be read", detail={"reason": without_paths(str(exc))[:200]}) from exc
     if pages == 0:
         raise CorruptFile("the PDF has no pages")
     return pages
@@ -146,7 +147,7 @@ def _image_pages(path: Path, mime: str, max_pixels: int) -> int:
     except SohoaError:
         raise
     except Exception as exc:
-        raise CorruptFile("the image cannot be read", detail={"reason": str(exc)[:200]}) from exc
+        raise CorruptFile("the image cannot be read", detail={"reason": without_paths(str(exc))[:200]}) from exc
     return frames
 
 

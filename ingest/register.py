@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,10 +25,12 @@ from ingest.spool import SpooledUpload, spool_stream
 from sohoa.core.config import Settings
 from sohoa.core.db import session_scope
 from sohoa.core.errors import BadRequest, NotFound, SohoaError, TooLarge
+from sohoa.core.faults import TransientFault, transient_code
 from sohoa.core.inputs import refuse_nul
 from sohoa.core.models import Batch, BatchItem, Document, StoredFile
 from sohoa.core.vocab import DocumentStatus
 from sohoa.storage.archive import ArchiveStore
+from sohoa.storage.space import require_space
 
 log = logging.getLogger(__name__)
 
@@ -107,25 +109,56 @@ def ingest_batch(
 ) -> BatchOutcome:
     """Register a new batch from spooled files, or add them to ``batch_id`` (its codes
     apply, positions continue after its last file); consumes (deletes) their temp files."""
+    new = batch_id is None
     try:
         if batch_id is None:
             check_file_count(settings, len(uploads))
             meta = check_meta(meta)
+            require_space(settings, [archive.root])
             batch_id, first = create_batch(session_factory, meta), 0
         else:
             meta, first = _continue_batch(settings, session_factory, batch_id, len(uploads))
+            require_space(settings, [archive.root])
         queue = _Enqueuer(enqueue)
         outcomes: dict[int, FileOutcome] = {}
-        for pos in largest_first(uploads):  # each is queued as soon as it is registered
-            outcomes[pos] = _ingest_one(settings, session_factory, archive, batch_id, first + pos,
-                                        uploads[pos], meta)
-            document_id = outcomes[pos].document_id
-            if document_id is not None and not outcomes[pos].duplicate:
-                queue.put(document_id)
+        try:
+            for pos in largest_first(uploads):  # each is queued as soon as it is registered
+                outcomes[pos] = _ingest_one(settings, session_factory, archive, batch_id, first + pos,
+                                            uploads[pos], meta)
+                document_id = outcomes[pos].document_id
+                if document_id is not None and not outcomes[pos].duplicate:
+                    queue.put(document_id)
+        except Exception as exc:
+            _stopped_by_fault(session_factory, batch_id, new, outcomes, exc)
+            raise
     finally:
         for upload in uploads:
             upload.discard()
     return BatchOutcome(batch_id, [outcomes[pos] for pos in sorted(outcomes)], queue.ok)
+
+
+def _stopped_by_fault(session_factory: sessionmaker[Session], batch_id: str, new: bool,
+                      outcomes: dict[int, FileOutcome], exc: Exception) -> None:
+    """A disk that filled up (or a database that went away) in the middle of a batch: each
+    file registered so far is whole (stored atomically, one transaction each) and stays; a
+    new batch that got none is removed, so no empty batch is left that the client never
+    learns of. Raises the fault as a ``TransientFault`` (503) naming what was kept."""
+    code = transient_code(exc)
+    if code is None:
+        return
+    kept = sum(1 for o in outcomes.values() if o.document_id is not None)
+    if new and kept == 0:
+        try:
+            with session_scope(session_factory) as session:
+                session.execute(delete(BatchItem).where(BatchItem.batch_id == batch_id))
+                session.execute(delete(Batch).where(Batch.id == batch_id))
+        except Exception:  # noqa: BLE001 - the database itself may be what is gone; the fault is raised below
+            log.warning("could not remove the empty batch %s after %s", batch_id, code)
+    log.warning("batch %s stopped by %s after %d file(s) registered: %s", batch_id, code, kept, exc)
+    detail = {"batch_id": batch_id if (not new or kept) else None, "registered": kept}
+    raise TransientFault(code, f"the upload stopped ({code}); the files registered so far are kept "
+                         "whole, send the batch again later (they are linked, not stored twice)", detail=detail,
+                         headers={"Retry-After": "60"}) from exc
 
 
 def create_batch(session_factory: sessionmaker[Session], meta: BatchMeta, batch_id: str | None = None) -> str:

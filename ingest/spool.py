@@ -22,17 +22,24 @@ from sohoa.core.errors import SohoaError, TooLarge, UnprocessableFile
 CHUNK = 1024 * 1024
 SPOOL_PREFIX = "upload-"
 MAX_NAME_CHARS = 255
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Never in a display name: controls (Cc), format characters (Cf: the bidi overrides and
+# isolates that make "hoso\u202efdp.exe" read "hosoexe.pdf", zero-width spaces and joiners,
+# the BOM, soft hyphens), surrogates and private use, line and paragraph separators.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
+_SPACES = re.compile(r"\s+")
 
 
 def sanitize_filename(name: str | None) -> str:
-    """A display name only: last path component, NFC, no control characters, bounded.
+    """A display name only: last path component, NFC, no control, bidi or zero-width
+    characters, runs of white space as one space, bounded.
 
-    Client names are never used to build paths; this just keeps them printable.
+    Client names are never used to build paths; this keeps them printable and honest
+    (what a clerk sees in a list or a download's Content-Disposition is what it says).
     """
     text = unicodedata.normalize("NFC", name or "")
     text = text.replace("\\", "/").rsplit("/", 1)[-1]
-    text = _CONTROL.sub("", text).strip()
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in _INVISIBLE)
+    text = _SPACES.sub(" ", text).strip()
     if text in {"", ".", ".."}:
         return "unnamed"
     if len(text) > MAX_NAME_CHARS:

@@ -28,7 +28,7 @@ from api.schemas import (
 )
 from api.schemas_lists import BatchListPublic, BatchSummaryPublic
 from api.uploads import BATCH_REQUEST_BODY, read_batch_form
-from ingest import BatchMeta, BatchOutcome, ingest_batch
+from ingest import BatchMeta, BatchOutcome, ingest_batch, upload_tmp_dir
 from sohoa.core.errors import Forbidden, NotFound
 from sohoa.core.models import Batch, BatchItem, Page
 from sohoa.core.vocab import BatchStatus, DocumentStatus, IndexState
@@ -36,6 +36,7 @@ from sohoa.domain import audit
 from sohoa.domain.catalog import MAX_OFFSET, MAX_PAGE_SIZE, BatchFilters, Paging, list_batches, may_see
 from sohoa.domain.principal import Principal
 from sohoa.domain.scope import Scope, assigned_agency
+from sohoa.storage.space import require_space
 
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"])
 
@@ -44,8 +45,10 @@ router = APIRouter(prefix="/api/v1/batches", tags=["batches"])
              openapi_extra={"requestBody": BATCH_REQUEST_BODY},
              summary="Upload a batch of scans (multipart field `files`, one or many)")
 async def create_batch(request: Request, who: ClerkKey, services: ServicesDep) -> BatchCreatedPublic:
-    """Each file is accepted or rejected on its own; 202 once the originals are durable."""
+    """Each file is accepted or rejected on its own; 202 once the originals are durable.
+    503 ``disk_full`` before anything is read when the archive or spool disk is (nearly) full."""
     settings, session_factory = services.settings, services.sessions
+    await run_in_threadpool(require_space, settings, [services.archive.root, upload_tmp_dir(settings)])
     form = await read_batch_form(request, settings)
     meta = BatchMeta(agency_code=assigned_agency(who, form.fields.get("agency_code")),
                      procedure_code=form.fields.get("procedure_code"), note=form.fields.get("note"),
@@ -66,6 +69,7 @@ async def add_files(batch_id: str, request: Request, who: ClerkKey, services: Se
     response lists the files of this request. Same per-file rules as the first upload."""
     settings, session_factory = services.settings, services.sessions
     await run_in_threadpool(check_may_add, session_factory, who, batch_id)
+    await run_in_threadpool(require_space, settings, [services.archive.root, upload_tmp_dir(settings)])
     form = await read_batch_form(request, settings)
     outcome = await run_in_threadpool(ingest_batch, settings, session_factory, services.archive, form.uploads,
                                       BatchMeta(created_by_key_id=who.key_id, created_by_user_id=who.user_id),

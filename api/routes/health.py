@@ -7,7 +7,9 @@ retry after a transient fault, or the fixity check found damaged or missing file
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
@@ -19,9 +21,10 @@ from api.deps import ServicesDep, SessionDep
 from api.schemas import ComponentHealth, HealthPublic
 from ingest import upload_tmp_dir
 from sohoa.core.models import Document
+from sohoa.core.redact import without_paths
 from sohoa.core.vocab import DocumentStatus, HealthStatus
 from sohoa.services import Services
-from sohoa.storage.space import free_space, low_space, watched_paths
+from sohoa.storage.space import free_space, low_space
 from workers.jobs.fixity import fixity_problems, fixity_summary
 
 router = APIRouter(tags=["health"])
@@ -31,7 +34,7 @@ def _check(probe: Callable[[], object]) -> ComponentHealth:
     try:
         ok = probe()
     except Exception as exc:  # noqa: BLE001 - any failure of a component is its health
-        return ComponentHealth(status=HealthStatus.ERROR, error=f"{type(exc).__name__}: {exc}"[:300])
+        return ComponentHealth(status=HealthStatus.ERROR, error=without_paths(f"{type(exc).__name__}: {exc}")[:300])
     if isinstance(ok, ComponentHealth):
         return ok
     if ok is False:
@@ -40,10 +43,13 @@ def _check(probe: Callable[[], object]) -> ComponentHealth:
 
 
 def _disk(services: Services) -> ComponentHealth:
-    paths = [*watched_paths(services.settings), upload_tmp_dir(services.settings)]
-    reason = low_space(services.settings, paths)
-    detail = {str(p): round(free_space(p).free_mb) for p in paths}
-    return ComponentHealth(status=HealthStatus.DEGRADED if reason else HealthStatus.OK, error=reason,
+    """Free space by role (archive, temp, uploads), never by server path: /healthz needs no key."""
+    named = {"archive": services.settings.archive_root, "temp": Path(tempfile.gettempdir()),
+             "uploads": upload_tmp_dir(services.settings)}
+    reason = low_space(services.settings, list(named.values()))
+    detail = {name: round(free_space(p).free_mb) for name, p in named.items()}
+    return ComponentHealth(status=HealthStatus.DEGRADED if reason else HealthStatus.OK,
+                           error=without_paths(reason) if reason else None,
                            detail={"free_mb": detail, "min_free_mb": services.settings.min_free_disk_mb})
 
 
@@ -51,10 +57,11 @@ def _workers(services: Services, session: Session) -> ComponentHealth:
     paused = services.queue.paused_workers()
     waiting = session.scalar(select(func.count()).select_from(Document).where(
         Document.status == DocumentStatus.QUEUED, Document.retry_at.is_not(None))) or 0
-    reasons = [f"{len(paused)} worker(s) paused: {next(iter(paused.values()))}"] if paused else []
+    reasons = [f"{len(paused)} worker(s) paused: {without_paths(next(iter(paused.values())))}"] if paused else []
     if waiting:
         reasons.append(f"{waiting} document(s) wait for a retry after a transient fault")
-    detail: dict[str, Any] = {"paused": paused, "waiting_retry": waiting}
+    detail: dict[str, Any] = {"paused": {name: without_paths(why) for name, why in paused.items()},
+                              "waiting_retry": waiting}
     return ComponentHealth(status=HealthStatus.DEGRADED if reasons else HealthStatus.OK,
                            error="; ".join(reasons) or None, detail=detail)
 

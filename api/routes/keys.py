@@ -2,7 +2,8 @@
 
 Keys are stored hashed (``sohoa.domain.keys``); the secret is in the creation response only.
 Revoking keeps the row (the audit log refers to it). The last active admin key cannot be
-revoked, so the service is never left without anyone able to manage keys.
+revoked, nor given an expiry that has already passed (the same as revoking it), so the
+service is never left without a key able to manage keys (409 ``last_admin_key``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from api.schemas_records import KeyCreate, KeyCreatedPublic, KeyPublic, KeyUpdat
 from sohoa.core.clock import as_utc, utcnow
 from sohoa.core.errors import Conflict, NotFound
 from sohoa.core.models import ApiKey
+from sohoa.core.vocab import Role
 from sohoa.domain import audit
 from sohoa.domain.keys import create_key, revoke_key
 
@@ -62,7 +64,10 @@ def post_key(body: KeyCreate, admin: AdminKey, session: SessionDep) -> KeyCreate
 @router.patch("/{key_id}", response_model=KeyPublic, summary="Change a key's expiry")
 def patch_key(key_id: RowId, body: KeyUpdate, admin: AdminKey, session: SessionDep) -> KeyPublic:
     key = _load(session, key_id)
-    key.expires_at = _aware(body.expires_at)
+    expires_at = _aware(body.expires_at)
+    if expires_at is not None and expires_at <= utcnow():
+        _guard_last_admin_key(session, key)
+    key.expires_at = expires_at
     audit.record(session, admin, "key.update", target_type="api_key", target_id=str(key.id),
                  detail={"expires_at": key.expires_at.isoformat() if key.expires_at else None})
     session.commit()
@@ -72,12 +77,20 @@ def patch_key(key_id: RowId, body: KeyUpdate, admin: AdminKey, session: SessionD
 @router.delete("/{key_id}", response_model=KeyPublic, summary="Revoke a key (the row is kept)")
 def delete_key(key_id: RowId, admin: AdminKey, session: SessionDep) -> KeyPublic:
     key = _load(session, key_id)
-    if key.role == "admin" and key.revoked_at is None:
-        others = [k for k in session.scalars(select(ApiKey).where(
-            ApiKey.role == "admin", ApiKey.revoked_at.is_(None), ApiKey.id != key.id)) if key_public(k).active]
-        if not others:
-            raise Conflict("this is the last active admin key; create another first", code="last_admin_key")
+    _guard_last_admin_key(session, key)
     revoke_key(session, key.id)
     audit.record(session, admin, "key.revoke", target_type="api_key", target_id=str(key.id))
     session.commit()
     return key_public(key)
+
+
+def _guard_last_admin_key(session: Session, key: ApiKey) -> None:
+    """409 ``last_admin_key`` when ending ``key`` (revoking it, or expiring it now) would
+    leave no active admin key."""
+    if key.role != Role.ADMIN or not key_public(key).active:
+        return
+    others = [k for k in session.scalars(select(ApiKey).where(
+        ApiKey.role == Role.ADMIN, ApiKey.revoked_at.is_(None), ApiKey.id != key.id)) if key_public(k).active]
+    if not others:
+        raise Conflict("this is the last active admin key; create another first", code="last_admin_key",
+                       detail={"key_id": key.id})

@@ -25,6 +25,7 @@ from api.deps import ClerkKey, ServicesDep
 from api.routes.batches import check_may_add
 from api.schemas import ErrorInfo, UploadedDocumentPublic, UploadPublic
 from api.tus import UPLOADS_PREFIX, Interrupted, UploadWriters, body_pieces, require_tus_version
+from ingest import upload_tmp_dir
 from ingest.resumable import (
     ChunkWriter,
     Uploader,
@@ -41,6 +42,7 @@ from sohoa.core.vocab import UploadState
 from sohoa.domain.principal import Principal
 from sohoa.domain.scope import assigned_agency
 from sohoa.services import Services
+from sohoa.storage.space import require_space
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix=UPLOADS_PREFIX, tags=["uploads"])
@@ -96,6 +98,8 @@ async def create(request: Request, key: ClerkKey, services: ServicesDep) -> Resp
         meta = replace(meta, batch=replace(meta.batch, agency_code=assigned_agency(key, meta.batch.agency_code)))
     if meta.batch_id is not None:
         await run_in_threadpool(check_may_add, services.sessions, key, meta.batch_id)
+    await run_in_threadpool(require_space, services.settings, [services.archive.root,
+                                                               upload_tmp_dir(services.settings)])
     status = await run_in_threadpool(create_upload, services.settings, services.sessions, _uploader(key), length,
                                      meta)
     log.info("upload %s created: %r, %d bytes, batch %s", status.id, status.filename, length, status.batch_id)

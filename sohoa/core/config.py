@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     # HTTP
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    log_queries: bool = Field(False, description="Write search text to the access log in clear (debugging "
+                              "only); citizen IDs are masked there whatever this says.")
     trusted_proxies: str = Field("", description="Comma-separated addresses of reverse proxies whose "
                                  "X-Forwarded-For/-Proto headers are believed (client address, https); "
                                  "empty = none, '*' = any.")

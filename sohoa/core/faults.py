@@ -19,6 +19,7 @@ import errno
 from collections.abc import Iterator
 
 from sohoa.core.errors import ServiceUnavailable, SohoaError
+from sohoa.core.redact import without_paths
 from sohoa.core.vocab import FaultCode
 
 # errno values meaning "this disk is full" and "this storage is not there right now"
@@ -50,8 +51,9 @@ class TransientFault(SohoaError):
 
     code, status = FaultCode.SERVICE_UNAVAILABLE.value, 503
 
-    def __init__(self, code: FaultCode, message: str, *, detail: object = None) -> None:
-        super().__init__(message, code=code.value, detail=detail)
+    def __init__(self, code: FaultCode, message: str, *, detail: object = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message, code=code.value, detail=detail, headers=headers)
         self.fault = code
 
 
@@ -78,7 +80,8 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def describe(exc: BaseException, limit: int = 500) -> str:
-    return f"{type(exc).__name__}: {exc}"[:limit]
+    """One line for a stored reason (``last_fault``, shown by the API): no server paths."""
+    return without_paths(f"{type(exc).__name__}: {exc}")[:limit]
 
 
 def is_disk_full(exc: BaseException) -> bool:

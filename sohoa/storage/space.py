@@ -2,7 +2,8 @@
 
 A worker checks it before taking a job and pauses while either is below
 ``min_free_disk_mb`` (writing into a full disk only turns healthy documents into failures);
-``/healthz`` reports the same check as ``degraded`` with the reason.
+``/healthz`` reports the same check as ``degraded`` with the reason. An upload is refused
+up front by the same rule (``require_space``: 503 ``disk_full``, nothing stored).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sohoa.core.config import Settings
+from sohoa.core.faults import TransientFault
+from sohoa.core.vocab import FaultCode
 
 MB = 1024 * 1024
 
@@ -58,4 +61,19 @@ def low_space(settings: Settings, paths: list[Path] | None = None) -> str | None
     return None
 
 
-__all__ = ["DiskSpace", "free_space", "low_space", "watched_paths"]
+def require_space(settings: Settings, paths: list[Path]) -> None:
+    """503 ``disk_full`` (Retry-After) when a path has less than ``min_free_disk_mb`` free:
+    an upload is refused before a byte of it is stored or a batch is made. The answer names
+    no server path (it goes to clients), only the figures."""
+    if settings.min_free_disk_mb <= 0:
+        return
+    for path in paths:
+        space = free_space(path)
+        if space.free_bytes < settings.min_free_disk_mb * MB:
+            raise TransientFault(FaultCode.DISK_FULL, "the archive has too little free disk space to store uploads "
+                                 "now; nothing was stored, send again later",
+                                 detail={"free_mb": round(space.free_mb), "min_free_mb": settings.min_free_disk_mb},
+                                 headers={"Retry-After": "60"})
+
+
+__all__ = ["DiskSpace", "free_space", "low_space", "require_space", "watched_paths"]

@@ -166,6 +166,9 @@ def test_spool_rejects_empty_files(tmp_path):
     ("", "unnamed"),
     ("Nguye\u0302\u0303n.pdf", "Nguyễn.pdf"),
     ("x" * 300 + ".pdf", "x" * 251 + ".pdf"),
+    ("hoso\u202efdp.exe", "hosofdp.exe"),  # RTL override: would read "hosoexe.pdf" (issue 14, finding 11)
+    ("Hồ\u200b sơ\u2066\u2069\ufeff\u200d.pdf", "Hồ sơ.pdf"),  # zero-width, isolates, BOM, joiner
+    ("a\u2028b\u00ad\ue000  \t c.pdf", "ab c.pdf"),  # line separator, soft hyphen, private use, spaces
 ])
 def test_client_file_names_become_display_names_only(raw, shown):
     assert sanitize_filename(raw) == shown

@@ -25,6 +25,7 @@ from sohoa.core.db import changed_rows, session_scope
 from sohoa.core.errors import SohoaError, TooManyPages
 from sohoa.core.faults import TransientFault, WorkerShutdown, is_transient, transient_code
 from sohoa.core.models import Document, Page, StoredFile
+from sohoa.core.redact import without_paths
 from sohoa.core.vocab import DocumentStatus, FailureCode, FaultCode, FileKind, IndexState, PageStatus
 from sohoa.domain.records import refresh_from_document
 from sohoa.storage.space import low_space
@@ -259,5 +260,5 @@ def extract_record(ctx: JobContext, document_id: str) -> None:
 
 def fail_document(session: Session, document_id: str, code: str, message: str) -> None:
     session.execute(update(Document).where(Document.id == document_id).values(
-        status=DocumentStatus.FAILED, error_code=code, error_message=message[:2000], lease_expires_at=None,
-        processed_at=utcnow()))
+        status=DocumentStatus.FAILED, error_code=code, error_message=without_paths(message)[:2000],
+        lease_expires_at=None, processed_at=utcnow()))

@@ -25,6 +25,7 @@ from pathlib import Path
 from sohoa.core.config import Settings
 from sohoa.core.errors import SohoaError
 from sohoa.core.faults import is_transient
+from sohoa.core.redact import without_paths
 from sohoa.core.vocab import PageStatus, TextSource
 from sohoa.domain.vntext import nfc
 from workers.ocr.imaging import looks_misoriented, prepare_page, rotate_image
@@ -186,4 +187,4 @@ def _keep(path: Path) -> Path:
 
 
 def _failed(number: int, code: str, message: str) -> PageOutcome:
-    return PageOutcome(number, PageStatus.FAILED, error_code=code, error_message=message[:2000])
+    return PageOutcome(number, PageStatus.FAILED, error_code=code, error_message=without_paths(message)[:2000])
