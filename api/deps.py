@@ -26,6 +26,7 @@ from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.params import PURPOSE_PATTERN
 from sohoa.core.clock import utcnow
 from sohoa.core.errors import BadRequest, Forbidden, Unauthorized
 from sohoa.core.models import UserSession
@@ -160,8 +161,10 @@ class Caller:
 
 
 def read_purpose(
-    x_purpose: Annotated[str | None, Header(alias="X-Purpose", description="Dossier code the read serves")] = None,
-    purpose: Annotated[str | None, Query(description="Dossier code (instead of the X-Purpose header)")] = None,
+    x_purpose: Annotated[str | None, Header(alias="X-Purpose", description="Dossier code the read serves",
+                                            json_schema_extra={"pattern": PURPOSE_PATTERN})] = None,
+    purpose: Annotated[str | None, Query(description="Dossier code (instead of the X-Purpose header)",
+                                         json_schema_extra={"pattern": PURPOSE_PATTERN})] = None,
 ) -> str | None:
     raw = (x_purpose or purpose or "").strip()
     if not raw:

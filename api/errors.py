@@ -7,6 +7,7 @@ routes, wrong methods) and unexpected exceptions are mapped here, in one place.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -19,6 +20,7 @@ from sohoa.core.faults import transient_code
 
 log = logging.getLogger(__name__)
 
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 413: "too_large",
@@ -45,11 +47,27 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "validation_error", "the request is not valid", problems)
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-    return error_response(exc.status_code, code, message, None, dict(exc.headers or {}) or None)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return error_response(exc.status_code, code, message, None, headers or None)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the API documents at this path. Starlette's 405 names only those of the
+    first route that matched the path, but FastAPI makes one route per method (``GET`` and
+    ``POST /api/v1/keys`` are two), so its ``Allow`` left the others out (RFC 9110 15.5.6).
+    The OpenAPI document is the one list of them that FastAPI offers publicly."""
+    path = request.url.path
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)), path):
+            methods |= {m.upper() for m in operations if m.upper() in _METHODS}
+    return sorted(methods)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

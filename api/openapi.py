@@ -4,8 +4,12 @@
 Filled in once, when the schema is first built, for every route of the app (also routes
 added later, by whoever adds them): every operation may answer 422 (validation) and 500;
 one with parameters or a body 400; one behind a key 401 and 403; one with a path
-parameter 404; and any other 4xx/5xx a route declares gets the same body. FastAPI's own
-``HTTPValidationError`` is replaced: our 422 is the one shape too.
+parameter 404; every one 503 (a dependency away: ``sohoa.core.faults``); and any other
+4xx/5xx a route declares gets the same body. FastAPI's own ``HTTPValidationError`` is
+replaced: our 422 is the one shape too. Every free-text string (no pattern, format or enum
+of its own) says it holds no NUL character, which the app refuses everywhere (400
+``nul_character``, ``api/inputs.py``): a client generating requests from the spec, as
+Schemathesis does, is told what is accepted.
 """
 
 from __future__ import annotations
@@ -27,7 +31,10 @@ DESCRIPTIONS = {
     404: "Not found (not_found, or a more specific code)",
     422: "The request is not valid (validation_error) or a file cannot be read",
     500: "Unexpected error (internal_error); it has been logged",
+    503: "A dependency is unavailable right now (disk_full, database_unavailable, redis_unavailable, "
+         "search_unavailable...): try again later (Retry-After)",
 }
+NO_NUL = "^[^\\u0000]*$"
 _FRAMEWORK_SCHEMAS = ("HTTPValidationError", "ValidationError")
 
 
@@ -56,14 +63,45 @@ def with_error_shape(schema: dict[str, Any]) -> dict[str, Any]:
     for path, operations in schema.get("paths", {}).items():
         for operation in operations.values():
             _document_errors(path, operation)
+            _no_null_parameters(operation)
     for name in _FRAMEWORK_SCHEMAS:
         components.pop(name, None)
+    _no_nul(schema)
     return schema
+
+
+def _no_null_parameters(operation: dict[str, Any]) -> None:
+    """A query, header or cookie value is text or absent, never JSON null: ``str | None``
+    becomes its ``str`` schema (with the outer keywords such as a pattern), so a client
+    does not send the word ``null`` (``X-Purpose: null``) where the app wants a code."""
+    for parameter in operation.get("parameters", []):
+        schema = parameter.get("schema", {})
+        branches = schema.get("anyOf")
+        if not branches:
+            continue
+        kept = [b for b in branches if b.get("type") != "null"]
+        if len(kept) == 1 and len(kept) < len(branches):
+            outer = {k: v for k, v in schema.items() if k != "anyOf"}
+            parameter["schema"] = {**kept[0], **outer}
+
+
+def _no_nul(node: Any) -> None:
+    """``pattern: ^[^\\u0000]*$`` on every string schema without a pattern, format or enum."""
+    if isinstance(node, dict):
+        if node.get("type") == "string" and not {"pattern", "format", "enum", "const"} & node.keys():
+            node["pattern"] = NO_NUL
+        if node.get("type") == "object" and node.get("additionalProperties") not in (None, False):
+            node.setdefault("propertyNames", {"pattern": NO_NUL})  # keys of a JSON object are text too
+        for value in node.values():
+            _no_nul(value)
+    elif isinstance(node, list):
+        for value in node:
+            _no_nul(value)
 
 
 def _document_errors(path: str, operation: dict[str, Any]) -> None:
     responses = operation.setdefault("responses", {})
-    statuses = {422, 500}
+    statuses = {422, 500, 503}
     if operation.get("parameters") or operation.get("requestBody"):
         statuses.add(400)
     if operation.get("security"):

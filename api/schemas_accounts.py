@@ -62,11 +62,15 @@ class UserPublic(BaseModel):
     last_sign_in_at: UtcDatetime | None
 
 
+# The app's own checks (400 with their codes) in the spec's words: not only white space, no NUL.
+NOT_BLANK = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+
+
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: str = Field(min_length=1, max_length=64, description="2-64 letters, digits or . _ - @; "
-                          "case does not matter.")
-    display_name: str = Field(min_length=1, max_length=128)
+                          "case does not matter.", json_schema_extra={"pattern": r"^\s*\w[\w.@-]{1,63}\s*$"})
+    display_name: str = Field(min_length=1, max_length=128, json_schema_extra={"pattern": NOT_BLANK})
     role: UserRole
     agency: str | None = Field(None, max_length=128, description="Agency code the person works for "
                                "(limits a clerk's or officer's batches and lists); null = every agency.")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.params import IsoDatetime
 from api.schemas import UtcDatetime
 
 
@@ -133,7 +134,7 @@ class KeyCreate(BaseModel):
     role: Literal["admin", "clerk", "officer", "portal"]
     name: str = Field(min_length=1, max_length=128)
     agency: str | None = Field(None, max_length=128)
-    expires_at: datetime | None = None
+    expires_at: IsoDatetime | None = None
 
 
 class KeyCreatedPublic(BaseModel):
@@ -143,7 +144,7 @@ class KeyCreatedPublic(BaseModel):
 
 class KeyUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    expires_at: datetime | None = Field(description="New expiry; null = never expires.")
+    expires_at: IsoDatetime | None = Field(description="New expiry; null = never expires.")
 
 
 class AuditEventPublic(BaseModel):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -44,6 +45,29 @@ class TusHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+# What the spec says of every tus request but OPTIONS: the version header, and 412 without it.
+TUS_OPENAPI: dict[str, Any] = {
+    "parameters": [{"name": "Tus-Resumable", "in": "header", "required": True,
+                    "schema": {"type": "string", "enum": [TUS_VERSION]}, "description": "The tus version spoken"}],
+    "responses": {"412": {"description": "No or another `Tus-Resumable` version (unsupported_tus_version)"}},
+}
+
+
+def tus_openapi(*, parameters: tuple[dict[str, Any], ...] = (), responses: dict[str, Any] | None = None,
+                body: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``TUS_OPENAPI`` with an operation's own headers, answers and body."""
+    extra: dict[str, Any] = {"parameters": [*TUS_OPENAPI["parameters"], *parameters],
+                             "responses": {**TUS_OPENAPI["responses"], **(responses or {})}}
+    if body is not None:
+        extra["requestBody"] = body
+    return extra
+
+
+def int_header(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "header", "required": True, "description": description,
+            "schema": {"type": "integer", "minimum": 0}}
 
 
 def require_tus_version(request: Request) -> None:

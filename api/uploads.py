@@ -30,13 +30,24 @@ FILE_FIELD = "files"
 TEXT_FIELDS = ("agency_code", "procedure_code", "note")
 MAX_TEXT_BYTES = 64 * 1024
 
+FILES_REQUEST_BODY = {  # adding to a batch: its own codes apply, text fields are not read
+    "required": True,
+    "content": {"multipart/form-data": {"schema": {
+        "type": "object",
+        "required": [FILE_FIELD],
+        "properties": {
+            FILE_FIELD: {"type": "array", "items": {"type": "string", "format": "binary"}, "minItems": 1,
+                         "description": "One or many PDF, TIFF, JPEG or PNG files."},
+        },
+    }}},
+}
 BATCH_REQUEST_BODY = {
     "required": True,
     "content": {"multipart/form-data": {"schema": {
         "type": "object",
         "required": [FILE_FIELD],
         "properties": {
-            FILE_FIELD: {"type": "array", "items": {"type": "string", "format": "binary"},
+            FILE_FIELD: {"type": "array", "items": {"type": "string", "format": "binary"}, "minItems": 1,
                          "description": "One or many PDF, TIFF, JPEG or PNG files."},
             "agency_code": {"type": "string", "maxLength": 64},
             "procedure_code": {"type": "string", "maxLength": 64},

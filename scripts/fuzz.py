@@ -3,8 +3,10 @@
 Starts a throwaway stack of its own (SQLite and the embedded search index in a temp dir, a
 redis-server on a free port, `sohoa serve` on a free port, an admin key), then runs
 `schemathesis run` against /openapi.json with that key, every check, for FUZZ_SECONDS
-(default 300). Exit code: Schemathesis' (non-zero when it found a server error, a response
-not matching the spec, an undocumented status code...). Reports in var/fuzz/.
+(default 300), with the hooks of scripts/fuzz_hooks.py (tus chunks sent as bytes; the run
+never revokes or expires its own key). Exit code: Schemathesis' (non-zero when it found a
+server error, a response not matching the spec, an undocumented status code...). Reports
+in var/fuzz/.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ def main() -> int:
     migrate(url)
     engine = make_engine(url)
     with session_scope(make_session_factory(engine)) as session:
-        _, key = create_key(session, role="admin", name="fuzz")
+        own, key = create_key(session, role="admin", name="fuzz")
+        own_id = own.id
     engine.dispose()
     redis = subprocess.Popen(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
                               "--appendonly", "no", "--dir", str(work)], stdout=subprocess.DEVNULL)
@@ -63,7 +66,9 @@ def main() -> int:
                    "--workers", "2", "--report", "junit", "--report-dir", str(reports),
                    "--continue-on-failure", *sys.argv[1:]]
         print("$", " ".join(c if "Bearer" not in c else "Authorization: Bearer …" for c in command), flush=True)
-        return subprocess.call(command, cwd=ROOT)
+        hooks = {"SCHEMATHESIS_HOOKS": "fuzz_hooks", "FUZZ_KEY_ID": str(own_id),
+                 "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "scripts"), os.environ.get("PYTHONPATH")]))}
+        return subprocess.call(command, cwd=ROOT, env={**os.environ, **hooks})
     finally:
         api.terminate()
         api.wait(timeout=30)

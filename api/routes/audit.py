@@ -14,7 +14,6 @@ import io
 import json
 import logging
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -23,6 +22,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.deps import MAX_ROW_ID, AdminKey, SessionDep, SessionFactoryDep
+from api.params import IsoDatetime
 from api.schemas_records import AuditEventPublic, AuditPagePublic
 from sohoa.core.clock import VN_TZ, as_utc
 from sohoa.core.errors import BadRequest
@@ -47,15 +47,15 @@ class AuditFilters:
         key_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
         user_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
         action: Annotated[str | None, Query(max_length=64)] = None,
-        from_: Annotated[datetime | None, Query(alias="from", description="Inclusive; no zone = Vietnam")] = None,
-        to: Annotated[datetime | None, Query(description="Exclusive; no zone = Vietnam")] = None,
+        from_: Annotated[IsoDatetime | None, Query(alias="from", description="Inclusive; no zone = Vietnam")] = None,
+        to: Annotated[IsoDatetime | None, Query(description="Exclusive; no zone = Vietnam")] = None,
     ) -> None:
         self.owner_id = normalize_id(owner_id) if owner_id else None
         self.key_id, self.user_id, self.action = key_id, user_id, action
         self.start = as_utc(from_, naive=VN_TZ, field="from") if from_ is not None else None
         self.end = as_utc(to, naive=VN_TZ, field="to") if to is not None else None
-        if self.start and self.end and self.start >= self.end:
-            raise BadRequest("from must be before to", code="invalid_date_range")
+        if self.start and self.end and self.start > self.end:  # equal: an empty range, not a mistake
+            raise BadRequest("from is after to", code="invalid_date_range")
 
     def apply(self, query: Select[AuditEvent]) -> Select[AuditEvent]:
         if self.owner_id:

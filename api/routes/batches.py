@@ -8,7 +8,6 @@ add files to a batch.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -18,6 +17,7 @@ from sqlalchemy.orm.interfaces import ORMOption
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import MAX_ROW_ID, ClerkKey, ServicesDep, SessionDep
+from api.params import IsoDate
 from api.schemas import (
     BatchCounts,
     BatchCreatedPublic,
@@ -27,7 +27,7 @@ from api.schemas import (
     UploadedDocumentPublic,
 )
 from api.schemas_lists import BatchListPublic, BatchSummaryPublic
-from api.uploads import BATCH_REQUEST_BODY, read_batch_form
+from api.uploads import BATCH_REQUEST_BODY, FILES_REQUEST_BODY, read_batch_form
 from ingest import BatchMeta, BatchOutcome, ingest_batch, upload_tmp_dir
 from sohoa.core.errors import Forbidden, NotFound
 from sohoa.core.models import Batch, BatchItem, Page
@@ -60,7 +60,7 @@ async def create_batch(request: Request, who: ClerkKey, services: ServicesDep) -
 
 
 @router.post("/{batch_id}/files", status_code=202, response_model=BatchCreatedPublic,
-             openapi_extra={"requestBody": BATCH_REQUEST_BODY},
+             openapi_extra={"requestBody": FILES_REQUEST_BODY},
              summary="Add more scans to a batch (multipart field `files`)")
 async def add_files(batch_id: str, request: Request, who: ClerkKey, services: ServicesDep) -> BatchCreatedPublic:
     """For uploads in several requests (``sohoa ingest`` sends a big folder this way, so
@@ -130,8 +130,8 @@ def list_batches_route(
     created_by_user_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID,
                                                     description="Only batches this person uploaded")] = None,
     agency_code: Annotated[str | None, Query(max_length=64)] = None,
-    created_from: Annotated[date | None, Query(description="Vietnam calendar day, inclusive")] = None,
-    created_to: Annotated[date | None, Query(description="Vietnam calendar day, inclusive")] = None,
+    created_from: Annotated[IsoDate | None, Query(description="Vietnam calendar day, inclusive")] = None,
+    created_to: Annotated[IsoDate | None, Query(description="Vietnam calendar day, inclusive")] = None,
     status: BatchStatus | None = None,
     page: Annotated[int, Query(ge=1, le=MAX_OFFSET)] = 1,
     size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,

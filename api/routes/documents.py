@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from api.access import filters_detail, load_for
 from api.deps import ArchiveDep, OfficerCaller, ReaderCaller, SessionDep
 from api.downloads import clean_filename, etag_matches, send_archived
+from api.params import IsoDate
 from api.parts_view import parts_public
 from api.schemas import DocumentPublic, ErrorInfo, PagePublic
 from api.schemas_lists import DocumentLinks, DocumentListItemPublic, DocumentListPublic
@@ -46,8 +46,8 @@ def list_documents_route(
     status: DocumentStatus | None = None,
     needs_review: Annotated[bool | None, Query(description="true: with pages below the OCR confidence "
                                                            "threshold; false: without")] = None,
-    uploaded_from: Annotated[date | None, Query(description="Vietnam calendar day, inclusive")] = None,
-    uploaded_to: Annotated[date | None, Query(description="Vietnam calendar day, inclusive")] = None,
+    uploaded_from: Annotated[IsoDate | None, Query(description="Vietnam calendar day, inclusive")] = None,
+    uploaded_to: Annotated[IsoDate | None, Query(description="Vietnam calendar day, inclusive")] = None,
     sort: DocumentSort = DocumentSort.UPLOADED_AT,
     order: SortOrder = SortOrder.DESC,
     page: Annotated[int, Query(ge=1, le=MAX_OFFSET)] = 1,

@@ -61,7 +61,8 @@ def post_key(body: KeyCreate, admin: AdminKey, session: SessionDep) -> KeyCreate
     return KeyCreatedPublic(key=key_public(key), secret=secret)
 
 
-@router.patch("/{key_id}", response_model=KeyPublic, summary="Change a key's expiry")
+@router.patch("/{key_id}", response_model=KeyPublic, summary="Change a key's expiry",
+              responses={409: {"description": "Would leave no active admin key (last_admin_key)"}})
 def patch_key(key_id: RowId, body: KeyUpdate, admin: AdminKey, session: SessionDep) -> KeyPublic:
     key = _load(session, key_id)
     expires_at = _aware(body.expires_at)
@@ -74,7 +75,8 @@ def patch_key(key_id: RowId, body: KeyUpdate, admin: AdminKey, session: SessionD
     return key_public(key)
 
 
-@router.delete("/{key_id}", response_model=KeyPublic, summary="Revoke a key (the row is kept)")
+@router.delete("/{key_id}", response_model=KeyPublic, summary="Revoke a key (the row is kept)",
+               responses={409: {"description": "Would leave no active admin key (last_admin_key)"}})
 def delete_key(key_id: RowId, admin: AdminKey, session: SessionDep) -> KeyPublic:
     key = _load(session, key_id)
     _guard_last_admin_key(session, key)

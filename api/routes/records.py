@@ -6,7 +6,6 @@ purpose; a portal must send one (``X-Purpose`` or ``purpose``, a dossier code).
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Caller, OfficerCaller, ReaderCaller, ServicesDep, SessionDep
+from api.params import IsoDate, owner_id_query
 from api.records_view import RecordContext, candidates_of_records, record_public
 from api.schemas_records import CorrectionPublic, HistoryPublic, RecordListPublic, RecordPatch, RecordPublic
 from sohoa.core.clock import today_vn
@@ -31,10 +31,10 @@ router = APIRouter(prefix="/api/v1/records", tags=["records"])
 def list_records(
     caller: ReaderCaller,
     session: SessionDep,
-    owner_id: Annotated[str | None, Query(max_length=40, description="Personal ID, ID card or enterprise code")] = None,
+    owner_id: Annotated[str | None, owner_id_query("Personal ID, ID card or enterprise code")] = None,
     doc_type: Annotated[str | None, Query(max_length=64)] = None,
     procedure_code: Annotated[str | None, Query(max_length=64)] = None,
-    valid_on: Annotated[date | None, Query(description="Default: today in Asia/Ho_Chi_Minh")] = None,
+    valid_on: Annotated[IsoDate | None, Query(description="Default: today in Asia/Ho_Chi_Minh")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> RecordListPublic:
     asked = parse_owner_id(owner_id) if owner_id is not None else None
@@ -59,8 +59,8 @@ def get_record(
     record_id: str,
     caller: ReaderCaller,
     session: SessionDep,
-    owner_id: Annotated[str | None, Query(max_length=40, description="The ID the portal asks about")] = None,
-    valid_on: date | None = None,
+    owner_id: Annotated[str | None, owner_id_query("The ID the portal asks about")] = None,
+    valid_on: IsoDate | None = None,
 ) -> RecordPublic:
     record = find_record(session, record_id)
     asked = parse_owner_id(owner_id) if owner_id is not None else None

@@ -6,13 +6,13 @@ the OCR was of them). Confirming the record (``PATCH /records/{id}``) takes it o
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from api.access import filters_detail
 from api.deps import Caller, OfficerCaller, SessionDep
+from api.params import IsoDate
 from api.records_view import RecordContext, field_summary
 from api.schemas_lists import FlaggedPagePublic, ReviewItemPublic, ReviewLinks, ReviewListPublic
 from api.schemas_records import PageRange
@@ -32,8 +32,8 @@ def list_review(
     batch_id: Annotated[str | None, Query(max_length=64)] = None,
     reason: Annotated[ReviewReason | None, Query(description="Only low_confidence pages, or only unconfirmed "
                                                              "records; both by default")] = None,
-    uploaded_from: Annotated[date | None, Query(description="Vietnam calendar day, inclusive")] = None,
-    uploaded_to: Annotated[date | None, Query(description="Vietnam calendar day, inclusive")] = None,
+    uploaded_from: Annotated[IsoDate | None, Query(description="Vietnam calendar day, inclusive")] = None,
+    uploaded_to: Annotated[IsoDate | None, Query(description="Vietnam calendar day, inclusive")] = None,
     page: Annotated[int, Query(ge=1, le=MAX_OFFSET)] = 1,
     size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
 ) -> ReviewListPublic:

@@ -6,7 +6,6 @@ import base64
 import binascii
 import json
 import logging
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Caller, OfficerCaller, ServicesDep, SessionDep
+from api.params import IsoDate, owner_id_query
 from api.parts_view import page_parts, part_of_page
 from api.schemas import FacetBucketPublic, SearchHitPublic, SearchResultPublic
 from search import SearchBackend, SearchFilters, SearchQuery, SearchResult
@@ -73,18 +73,18 @@ async def search(
     batch_id: Annotated[str | None, Query(max_length=64)] = None,
     agency_code: Annotated[str | None, Query(max_length=64)] = None,
     procedure_code: Annotated[str | None, Query(max_length=64)] = None,
-    uploaded_from: date | None = None,
-    uploaded_to: date | None = None,
+    uploaded_from: IsoDate | None = None,
+    uploaded_to: IsoDate | None = None,
     status: DocumentStatus | None = None,
-    owner_id: Annotated[str | None, Query(max_length=40, description="Owner or subject ID of the record")] = None,
+    owner_id: Annotated[str | None, owner_id_query("Owner or subject ID of the record")] = None,
     doc_type: Annotated[str | None, Query(max_length=64)] = None,
-    valid_on: Annotated[date | None, Query(description="Only records valid that day")] = None,
+    valid_on: Annotated[IsoDate | None, Query(description="Only records valid that day")] = None,
     issue_year: Annotated[int | None, Query(ge=1, le=9999, description="Records issued that year")] = None,
     needs_review: Annotated[bool | None, Query(description="Pages below the OCR confidence threshold "
                                                            "(true) or not (false)")] = None,
     facets: Annotated[bool, Query(description="Also count all matching pages by doc_type, agency_code, "
                                               "procedure_code, issue_year, status and needs_review")] = False,
-    search_after: Annotated[str | None, Query(max_length=MAX_CURSOR_CHARS, description="Deep paging: the "
+    search_after: Annotated[str | None, Query(min_length=1, max_length=MAX_CURSOR_CHARS, description="Deep paging: the "
                                               "next_search_after of the previous answer (then page stays 1)")] = None,
 ) -> SearchResultPublic:
     if uploaded_from and uploaded_to and uploaded_from > uploaded_to:

@@ -24,7 +24,16 @@ from starlette.requests import ClientDisconnect
 from api.deps import ClerkKey, ServicesDep
 from api.routes.batches import check_may_add
 from api.schemas import ErrorInfo, UploadedDocumentPublic, UploadPublic
-from api.tus import UPLOADS_PREFIX, Interrupted, UploadWriters, body_pieces, require_tus_version
+from api.tus import (
+    TUS_OPENAPI,
+    UPLOADS_PREFIX,
+    Interrupted,
+    UploadWriters,
+    body_pieces,
+    int_header,
+    require_tus_version,
+    tus_openapi,
+)
 from ingest import upload_tmp_dir
 from ingest.resumable import (
     ChunkWriter,
@@ -81,7 +90,13 @@ def discover(services: ServicesDep) -> Response:
         "Tus-Max-Size": str(services.settings.max_file_bytes), "Tus-Checksum-Algorithm": CHECKSUM_ALGORITHMS})
 
 
-@router.post("", status_code=201, summary="Start a resumable upload (tus creation)",
+@router.post("", status_code=201, summary="Start a resumable upload (tus creation)", openapi_extra=tus_openapi(
+    parameters=(int_header("Upload-Length", "The file's size in bytes"),
+                {"name": "Upload-Metadata", "in": "header", "required": True, "schema": {
+                    "type": "string", "pattern": r"^(.*,)?\s*filename [A-Za-z0-9+/]+={0,2}\s*(,.*)?$"},
+                 "description": "tus metadata: `filename` (base64), optional batch_id, agency_code, ..."}),
+    responses={"409": {"description": "The batch cannot take it (too_many_files) or the quota is used up"},
+               "413": {"description": "Larger than SOHOA_MAX_FILE_BYTES (too_large)"}}),
              responses={201: {"description": "Created; its URL is in `Location`."}})
 async def create(request: Request, key: ClerkKey, services: ServicesDep) -> Response:
     """``Upload-Length`` (at most ``SOHOA_MAX_FILE_BYTES``) and ``Upload-Metadata``
@@ -106,7 +121,7 @@ async def create(request: Request, key: ClerkKey, services: ServicesDep) -> Resp
     return Response(status_code=201, headers={"Location": f"{UPLOADS_PREFIX}/{status.id}", **_upload_headers(status)})
 
 
-@router.head("/{upload_id}", summary="The stored offset of an upload (tus core)")
+@router.head("/{upload_id}", summary="The stored offset of an upload (tus core)", openapi_extra=TUS_OPENAPI)
 async def offset(upload_id: str, request: Request, key: ClerkKey, services: ServicesDep) -> Response:
     require_tus_version(request)
     status = await run_in_threadpool(upload_status, services.sessions, _uploader(key), upload_id)
@@ -116,7 +131,15 @@ async def offset(upload_id: str, request: Request, key: ClerkKey, services: Serv
     return Response(status_code=200, headers=headers)
 
 
-@router.patch("/{upload_id}", status_code=204, summary="Append a chunk at the stored offset (tus core, checksum)")
+@router.patch("/{upload_id}", status_code=204, summary="Append a chunk at the stored offset (tus core, checksum)",
+              openapi_extra=tus_openapi(
+                  parameters=(int_header("Upload-Offset", "Where this chunk starts: the stored offset"),),
+                  responses={"409": {"description": "Upload-Offset is not the stored offset (offset_mismatch)"},
+                             "415": {"description": "Not application/offset+octet-stream (invalid_content_type)"},
+                             "423": {"description": "Another request is writing this upload"},
+                             "460": {"description": "The chunk does not match Upload-Checksum"}},
+                  body={"required": True, "content": {CHUNK_CONTENT_TYPE: {"schema": {"type": "string",
+                                                                                     "format": "binary"}}}}))
 async def append(upload_id: str, request: Request, key: ClerkKey, services: ServicesDep) -> Response:
     """``Upload-Offset`` must equal the stored offset (else ``409 offset_mismatch``); the
     chunk is stored only whole and matching its ``Upload-Checksum`` (``460``) when one is
@@ -178,7 +201,8 @@ async def _finish(services: Services, upload_id: str) -> None:
         log.exception("upload %s is complete but could not be registered yet; it will be retried", upload_id)
 
 
-@router.delete("/{upload_id}", status_code=204, summary="Cancel an unfinished upload (tus termination)")
+@router.delete("/{upload_id}", status_code=204, summary="Cancel an unfinished upload (tus termination)",
+               openapi_extra=TUS_OPENAPI)
 async def cancel(upload_id: str, request: Request, key: ClerkKey, services: ServicesDep) -> Response:
     require_tus_version(request)
     await run_in_threadpool(terminate_upload, services.settings, services.sessions, _uploader(key), upload_id)

@@ -41,7 +41,8 @@ def get_users(admin: AdminKey, session: SessionDep) -> list[UserPublic]:
 
 
 @router.post("", status_code=201, response_model=OneTimePasswordPublic,
-             summary="Create a user (one-time password shown once)")
+             summary="Create a user (one-time password shown once)",
+             responses={409: {"description": "The username is taken (username_taken)"}})
 def post_user(body: UserCreate, admin: AdminKey, session: SessionDep) -> OneTimePasswordPublic:
     user, password = create_user(session, username=body.username, display_name=body.display_name,
                                  role=body.role, agency=body.agency)
@@ -55,7 +56,8 @@ def get_user(user_id: RowId, admin: AdminKey, session: SessionDep) -> UserPublic
     return user_public(find_user(session, user_id=user_id))
 
 
-@router.patch("/{user_id}", response_model=UserPublic, summary="Change display name, role, agency; disable or enable")
+@router.patch("/{user_id}", response_model=UserPublic, summary="Change display name, role, agency; disable or enable",
+              responses={409: {"description": "Would leave no active admin without an agency (last_admin)"}})
 def patch_user(user_id: RowId, body: UserUpdate, admin: AdminKey, session: SessionDep) -> UserPublic:
     user = find_user(session, user_id=user_id)
     changed = update_user(session, user, body.model_dump(include=body.model_fields_set), now=utcnow())

@@ -4,6 +4,7 @@ app, real database (SQLite and PostgreSQL) and, for the full disk, a real tmpfs.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
 
 import pytest
@@ -147,3 +148,37 @@ def test_the_access_log_masks_citizen_ids_and_query_text(settings, caplog, log_q
     assert mask_target("/api/v1/records?owner_id=0123456789-001&purpose=000.00.14.H56-230415-0012") == (
         "/api/v1/records?owner_id=0123********01&purpose=000.00.14.H56-230415-0012")
     assert mask_target("/api/v1/batches/abc") == "/api/v1/batches/abc"
+
+
+# The spec says what the app does (Schemathesis, `make fuzz`)
+
+def test_a_405_names_every_method_of_the_path(api, keys):
+    response = api.put("/api/v1/keys", headers=keys.auth("admin"))
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, POST"
+    assert api.put("/api/v1/users/1", headers=keys.auth("admin")).headers["Allow"] == "GET, PATCH"
+
+
+@pytest.mark.parametrize("url", ["/api/v1/records?valid_on=0", "/api/v1/documents?uploaded_to=0.5",
+                                 "/api/v1/audit?to=1700000000"])
+def test_a_number_is_no_date_or_instant(api, keys, url):
+    response = api.get(url, headers={**keys.auth("admin"), "X-Purpose": "000.00.14.H56-230415-0012"})
+    assert response.status_code == 422 and response.json()["error"]["code"] == "validation_error", response.text
+
+
+def test_an_empty_audit_range_is_no_error(api, keys):
+    when = "2026-01-01T00:00:00Z"
+    response = api.get("/api/v1/audit", params={"from": when, "to": when}, headers=keys.auth("admin"))
+    assert response.status_code == 200 and response.json()["events"] == []
+
+
+def test_the_spec_documents_what_the_app_answers(api):
+    spec = api.get("/openapi.json").json()
+    tus = spec["paths"]["/api/v1/uploads"]["post"]
+    assert "412" in tus["responses"] and "503" in tus["responses"]
+    assert {"name": "Tus-Resumable", "in": "header", "required": True}.items() <= tus["parameters"][0].items()
+    records = {p["name"]: p["schema"] for p in spec["paths"]["/api/v1/records"]["get"]["parameters"]}
+    assert "anyOf" not in records["purpose"] and records["purpose"]["type"] == "string"  # never "null"
+    assert re.match(records["owner_id"]["pattern"], "001 085.000 111")
+    assert not re.match(records["owner_id"]["pattern"], "0" * 40)
+    assert not re.match(records["doc_type"]["pattern"], "a\x00b") and re.match(records["doc_type"]["pattern"], "QĐ")

@@ -31,8 +31,15 @@ def test_a_key_without_a_value_is_empty_and_a_filename_is_still_required() -> No
 
 
 def test_a_filename_is_a_display_name_only() -> None:
-    meta = read_upload_meta(encode_metadata({"filename": "../../etc/pass\x00wd"}))
+    meta = read_upload_meta(encode_metadata({"filename": "../../etc/pass\u202ewd"}))
     assert meta.filename == "passwd"
+
+
+def test_a_nul_in_a_filename_is_refused() -> None:
+    """Issue 14, finding 11: PostgreSQL cannot store it; 400 ``nul_character``, not a 500."""
+    with pytest.raises(BadRequest) as refused:
+        read_upload_meta(encode_metadata({"filename": "pass\x00wd"}))
+    assert (refused.value.code, refused.value.status) == ("nul_character", 400)
 
 
 def test_checksums_name_a_supported_algorithm_and_a_digest_of_its_size() -> None:
