@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from api.schemas import UtcDatetime
 from sohoa.core.vocab import Role
@@ -80,10 +81,12 @@ class UserUpdate(BaseModel):
     """Only the fields sent change; ``agency: null`` makes the user unscoped."""
 
     model_config = ConfigDict(extra="forbid")
-    display_name: str | None = Field(None, min_length=1, max_length=128)
-    role: UserRole | None = None
+    # Left out = unchanged; null is no value for these (the spec says so: SkipJsonSchema).
+    display_name: str | SkipJsonSchema[None] = Field(None, min_length=1, max_length=128,
+                                                     json_schema_extra={"pattern": NOT_BLANK})
+    role: UserRole | SkipJsonSchema[None] = None
     agency: str | None = Field(None, max_length=128)
-    disabled: bool | None = Field(None, description="true ends the user's sessions at once.")
+    disabled: bool | SkipJsonSchema[None] = Field(None, description="true ends the user's sessions at once.")
 
 
 class OneTimePasswordPublic(BaseModel):

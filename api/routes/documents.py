@@ -24,6 +24,8 @@ from sohoa.domain import audit
 from sohoa.domain.catalog import MAX_OFFSET, MAX_PAGE_SIZE, DocumentFilters, DocumentRow, Paging, list_documents
 from sohoa.domain.scope import Scope
 
+ORIGINAL_TYPES = ("application/pdf", "image/tiff", "image/jpeg", "image/png")  # what ingest accepts
+
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 
 
@@ -127,7 +129,8 @@ def _page_public(page: Page) -> PagePublic:
 
 
 @router.get("/{document_id}/original", summary="The original file, byte for byte",
-            response_class=FileResponse, responses={200: {"content": {"application/octet-stream": {}}}})
+            response_class=FileResponse, responses={200: {"content": {
+                t: {"schema": {"type": "string", "format": "binary"}} for t in ORIGINAL_TYPES}}})
 def get_original(document_id: str, caller: ReaderCaller, session: SessionDep, archive: ArchiveDep,
                  request: Request) -> Response:
     document, owner = load_for(session, document_id, caller)

@@ -83,7 +83,8 @@ def _upload_headers(status: UploadStatus) -> dict[str, str]:
     return headers
 
 
-@router.options("", status_code=204, summary="What this tus server supports (no key needed)")
+@router.options("", status_code=204, summary="What this tus server supports (no key needed)",
+                response_class=Response)
 def discover(services: ServicesDep) -> Response:
     return Response(status_code=204, headers={
         "Tus-Version": TUS_VERSION, "Tus-Extension": TUS_EXTENSIONS,
@@ -97,7 +98,7 @@ def discover(services: ServicesDep) -> Response:
                  "description": "tus metadata: `filename` (base64), optional batch_id, agency_code, ..."}),
     responses={"409": {"description": "The batch cannot take it (too_many_files) or the quota is used up"},
                "413": {"description": "Larger than SOHOA_MAX_FILE_BYTES (too_large)"}}),
-             responses={201: {"description": "Created; its URL is in `Location`."}})
+             response_class=Response, responses={201: {"description": "Created; its URL is in `Location`."}})
 async def create(request: Request, key: ClerkKey, services: ServicesDep) -> Response:
     """``Upload-Length`` (at most ``SOHOA_MAX_FILE_BYTES``) and ``Upload-Metadata``
     (``filename``; ``batch_id`` to join a batch, else a new batch with optional
@@ -121,7 +122,8 @@ async def create(request: Request, key: ClerkKey, services: ServicesDep) -> Resp
     return Response(status_code=201, headers={"Location": f"{UPLOADS_PREFIX}/{status.id}", **_upload_headers(status)})
 
 
-@router.head("/{upload_id}", summary="The stored offset of an upload (tus core)", openapi_extra=TUS_OPENAPI)
+@router.head("/{upload_id}", summary="The stored offset of an upload (tus core)", openapi_extra=TUS_OPENAPI,
+             response_class=Response)
 async def offset(upload_id: str, request: Request, key: ClerkKey, services: ServicesDep) -> Response:
     require_tus_version(request)
     status = await run_in_threadpool(upload_status, services.sessions, _uploader(key), upload_id)
@@ -132,7 +134,7 @@ async def offset(upload_id: str, request: Request, key: ClerkKey, services: Serv
 
 
 @router.patch("/{upload_id}", status_code=204, summary="Append a chunk at the stored offset (tus core, checksum)",
-              openapi_extra=tus_openapi(
+              response_class=Response, openapi_extra=tus_openapi(
                   parameters=(int_header("Upload-Offset", "Where this chunk starts: the stored offset"),),
                   responses={"409": {"description": "Upload-Offset is not the stored offset (offset_mismatch)"},
                              "415": {"description": "Not application/offset+octet-stream (invalid_content_type)"},
@@ -202,7 +204,7 @@ async def _finish(services: Services, upload_id: str) -> None:
 
 
 @router.delete("/{upload_id}", status_code=204, summary="Cancel an unfinished upload (tus termination)",
-               openapi_extra=TUS_OPENAPI)
+               response_class=Response, openapi_extra=TUS_OPENAPI)
 async def cancel(upload_id: str, request: Request, key: ClerkKey, services: ServicesDep) -> Response:
     require_tus_version(request)
     await run_in_threadpool(terminate_upload, services.settings, services.sessions, _uploader(key), upload_id)
