@@ -6,7 +6,7 @@ creates them; no schema returns a hash.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
@@ -82,8 +82,8 @@ class UserUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     # Left out = unchanged; null is no value for these (the spec says so: SkipJsonSchema).
-    display_name: str | SkipJsonSchema[None] = Field(None, min_length=1, max_length=128,
-                                                     json_schema_extra={"pattern": NOT_BLANK})
+    display_name: Annotated[str, Field(min_length=1, max_length=128,
+                                       json_schema_extra={"pattern": NOT_BLANK})] | SkipJsonSchema[None] = None
     role: UserRole | SkipJsonSchema[None] = None
     agency: str | None = Field(None, max_length=128)
     disabled: bool | SkipJsonSchema[None] = Field(None, description="true ends the user's sessions at once.")

@@ -182,3 +182,10 @@ def test_the_spec_documents_what_the_app_answers(api):
     assert re.match(records["owner_id"]["pattern"], "001 085.000 111")
     assert not re.match(records["owner_id"]["pattern"], "0" * 40)
     assert not re.match(records["doc_type"]["pattern"], "a\x00b") and re.match(records["doc_type"]["pattern"], "QĐ")
+
+
+def test_a_null_in_a_user_change_is_a_400_not_a_500(api, people):
+    """Found by `make fuzz`: ``display_name: null`` met the length check of a string."""
+    for change in ({"display_name": None}, {"role": None}, {"disabled": None}):
+        response = api.patch(f"/api/v1/users/{people.ids['clerk']}", headers=people.auth("admin"), json=change)
+        assert response.status_code == 400, (change, response.text)
