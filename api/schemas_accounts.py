@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from pydantic.json_schema import SkipJsonSchema
 
 from api.schemas import UtcDatetime
@@ -86,7 +86,7 @@ class UserUpdate(BaseModel):
                                        json_schema_extra={"pattern": NOT_BLANK})] | SkipJsonSchema[None] = None
     role: UserRole | SkipJsonSchema[None] = None
     agency: str | None = Field(None, max_length=128)
-    disabled: bool | SkipJsonSchema[None] = Field(None, description="true ends the user's sessions at once.")
+    disabled: StrictBool | SkipJsonSchema[None] = Field(None, description="true ends the user's sessions at once.")
 
 
 class OneTimePasswordPublic(BaseModel):

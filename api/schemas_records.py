@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from api.params import IsoDatetime
 from api.schemas import UtcDatetime
@@ -95,7 +95,7 @@ class RecordPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     fields: dict[str, Any] = Field(default_factory=dict, description="owner_id, issue_date, permanent, ...")
-    confirm: bool = False
+    confirm: StrictBool = False
     legal_status: Literal["in_force", "expired", "revoked", "cancelled", "replaced"] | None = None
     replaced_by: str | None = Field(None, description="Id of the replacing record (legal_status=replaced).")
     note: str | None = Field(None, max_length=2000)

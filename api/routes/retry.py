@@ -7,7 +7,7 @@ its failure cleared, failed pages read again, pages already read kept.
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import AdminKey, ServicesDep
@@ -22,7 +22,7 @@ class RetryRequest(BaseModel):
     document_ids: list[str] = Field(default_factory=list, max_length=1000)
     batch_id: str | None = Field(None, max_length=64)
     error_code: str | None = Field(None, max_length=64, description="e.g. too_many_attempts")
-    all_failed: bool = False
+    all_failed: StrictBool = False
 
 
 class RetryPublic(BaseModel):
