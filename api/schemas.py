@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field
@@ -137,6 +137,13 @@ class SearchHitPublic(BaseModel):
     snippet: str = Field(description="HTML-escaped text with <mark> around matches.")
     filename: str | None = None
     search_after: str | None = Field(None, description="Opaque: pass as search_after for the hits after this one.")
+    thumbnail: str = Field(description="Image of the hit's page at thumbnail size.")
+    record_id: str | None = Field(None, description="The record read from the document (its first, when several).")
+    owner_name: str | None = None
+    doc_type: str | None = None
+    doc_number: str | None = None
+    issue_date: date | None = None
+    issuing_body: str | None = None
 
 
 class FacetBucketPublic(BaseModel):

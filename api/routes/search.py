@@ -10,14 +10,16 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Caller, OfficerCaller, ServicesDep, SessionDep
 from api.schemas import FacetBucketPublic, SearchHitPublic, SearchResultPublic
-from search import SearchBackend, SearchFilters, SearchQuery, SearchResult
+from search import SearchBackend, SearchFilters, SearchHit, SearchQuery, SearchResult
 from search.query import parse_sort_key
 from sohoa.core.errors import BadRequest, InvalidQuery, ServiceUnavailable, SohoaError
+from sohoa.core.models import Record
 from sohoa.core.vocab import DocumentStatus
 from sohoa.domain import audit
 from sohoa.domain.records import parse_owner_id
@@ -98,11 +100,8 @@ async def search(
                             needs_review=needs_review)
     query = SearchQuery(q=q, filters=filters, page=page, size=size, search_after=after, facets=facets)
     result = await run_in_threadpool(run_search, services.search, query)
-    hits = [
-        SearchHitPublic(document_id=h.document_id, page=h.page, score=h.score, snippet=h.snippet, filename=h.filename,
-                        search_after=encode_cursor(h.sort))
-        for h in result.hits
-    ]
+    records = await run_in_threadpool(_records_of, session, [h.document_id for h in result.hits])
+    hits = [_hit(h, records.get(h.document_id)) for h in result.hits]
     await run_in_threadpool(_audit_search, session, caller, q, result.total, owner)
     return SearchResultPublic(
         total=result.total, page=page, size=size, hits=hits,
@@ -110,6 +109,27 @@ async def search(
         facets=None if result.facets is None else {
             name: [FacetBucketPublic(value=b.value, count=b.count) for b in buckets]
             for name, buckets in result.facets.items()})
+
+
+def _records_of(session: Session, document_ids: list[str]) -> dict[str, Record]:
+    """The record of each hit's document, in one query (the first by id when a document
+    holds several), for the fields a result line shows."""
+    found: dict[str, Record] = {}
+    if document_ids:
+        for record in session.scalars(select(Record).where(Record.document_id.in_(set(document_ids)))
+                                      .order_by(Record.id)):
+            found.setdefault(record.document_id, record)
+    return found
+
+
+def _hit(hit: SearchHit, record: Record | None) -> SearchHitPublic:
+    return SearchHitPublic(
+        document_id=hit.document_id, page=hit.page, score=hit.score, snippet=hit.snippet, filename=hit.filename,
+        search_after=encode_cursor(hit.sort),
+        thumbnail=f"/api/v1/documents/{hit.document_id}/pages/{hit.page}/image?size=thumb",
+        record_id=record.id if record else None, owner_name=record.owner_name if record else None,
+        doc_type=record.doc_type if record else None, doc_number=record.doc_number if record else None,
+        issue_date=record.issue_date if record else None, issuing_body=record.issuing_body if record else None)
 
 
 def _audit_search(session: Session, caller: Caller, q: str, total: int, owner: str | None) -> None:
