@@ -27,8 +27,10 @@ PERMIT = [
     "UBND HUYỆN BẮC TRÀ MY", "Số: 389/GPXD", *HEADING,
     "Bắc Trà My, ngày 12 tháng 03 năm 2023",
     "GIẤY PHÉP XÂY DỰNG",
-    f"Cấp cho: Ông {OWNER}, số định danh cá nhân {CCCD}",
-    "Giấy phép có hiệu lực trong thời hạn 12 tháng kể từ ngày cấp.",
+    f"Cấp cho: Ông {OWNER}",
+    f"Số định danh cá nhân: {CCCD}",
+    "Giấy phép có hiệu lực trong thời hạn",  # lines kept short: a page is 1500 px wide
+    "12 tháng kể từ ngày cấp.",
 ]
 XSS_NAME = "<img src=x onerror=alert(1)>.png"
 

@@ -3,6 +3,7 @@ reconciler, its own Redis) in a temporary directory on free ports, one per test 
 
 from __future__ import annotations
 
+import ctypes
 import os
 import re
 import signal
@@ -16,6 +17,13 @@ import httpx
 from tests.ports import free_port
 
 READY = "Ctrl-C stops everything"
+PR_SET_PDEATHSIG = 1
+
+
+def _stop_with_parent() -> None:
+    """In the child before exec: Linux sends SIGINT (sohoa run's clean stop) when the test
+    process dies, however it dies, so no stack outlives an interrupted run."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGINT)
 
 
 class Stack:
@@ -35,7 +43,7 @@ class Stack:
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen([sys.executable, "-m", "sohoa", "run", "--grace", "5"], cwd=self.root,
                                          env=self.env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
+                                         start_new_session=True, preexec_fn=_stop_with_parent)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             text = self.log.read_text(errors="replace")

@@ -54,8 +54,8 @@ function renderFrame() {
   const nav = document.getElementById("nav");
   const user = state.me && state.me.user;
   const brand = h("a", { href: "/", class: "brand" }, S.app.name);
-  if (!user || user.must_change_password) {
-    fill(top, brand, user ? signOutButton() : null);
+  if (!user) {
+    fill(top, brand);
     fill(nav);
     nav.hidden = true;
     return;
@@ -65,8 +65,13 @@ function renderFrame() {
     h("strong", { id: "who-name" }, user.display_name), " · ",
     h("span", { id: "who-role" }, label("roles", user.role)), " · ",
     h("span", { id: "who-agency" }, user.agency ? t("app.agency", { agency: user.agency }) : t("app.all_agencies"))),
-  h("div", { class: "who-actions" }, h("a", { href: "/doi-mat-khau", class: "button button-quiet" }, S.app.change_password),
-    signOutButton()));
+  h("div", { class: "who-actions" }, user.must_change_password ? null
+    : h("a", { href: "/doi-mat-khau", class: "button button-quiet" }, S.app.change_password), signOutButton()));
+  if (user.must_change_password) {  // nothing else opens until a password of one's own is chosen
+    fill(nav);
+    nav.hidden = true;
+    return;
+  }
   nav.hidden = false;
   nav.setAttribute("aria-label", S.app.nav_label);
   fill(nav, h("ul", {}, MENU.filter((p) => mayOpen(user.role, p)).map((p) =>
