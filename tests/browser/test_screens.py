@@ -53,7 +53,7 @@ def screens(sample: dict[str, str]) -> list[Screen]:
         Screen("Đăng nhập", "/dang-nhap", "#signin-message", signed_in=False),
         Screen("Đổi mật khẩu", "/doi-mat-khau", "#password-message"),
         Screen("Tải lên", "/tai-len", "#file-count"),
-        Screen("Lô hồ sơ", "/lo", "#batch-list li"),
+        Screen("Lô hồ sơ", "/lo?ai=agency", "#batch-list li"),
         Screen("Chi tiết lô", f"/lo/{batch}", "#batch-docs li"),
         Screen("Tra cứu", "/tra-cuu?q=nguyen+van+binh", "#results li img.thumb"),
         Screen("Xem hồ sơ", f"/ho-so/{doc}?trang=1&q=nguyen+van+binh", "#hit-count"),
@@ -94,7 +94,11 @@ def open_cold(browser: Browser, stack: Stack, made: list[BrowserContext], screen
     start = time.monotonic()
     page.goto(screen.path)
     page.wait_for_selector(screen.ready, state="attached", timeout=60_000)
-    page.wait_for_function("[...document.images].every((i) => i.complete)", timeout=60_000)
+    # Polled from here: wait_for_function evaluates a string in the page, which the CSP refuses.
+    deadline = time.monotonic() + 60
+    while not page.evaluate("[...document.images].every((i) => i.complete)"):
+        assert time.monotonic() < deadline, f"{screen.name}: images still loading after 60 s"
+        time.sleep(0.05)
     ready = time.monotonic() - start
     page.wait_for_load_state("networkidle")
     return page, sum(received.values()), ready

@@ -1,7 +1,7 @@
 """batches opened by a client key (the web app opens a batch, then sends its files over tus)
 
-Revision ID: 0009
-Revises: 0005
+Revision ID: 0011
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0005"
+revision = "0011"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
