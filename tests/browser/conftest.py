@@ -74,18 +74,23 @@ def _choose_password(base: str, username: str, one_time: str, password: str) -> 
         assert changed.status_code == 200, changed.text
 
 
+def add_person(stack: Stack, username: str, display_name: str, role: str, agency: str | None = AGENCY) -> Person:
+    """A new account (through the admin API) whose one-time password is already replaced."""
+    with stack.client() as api:
+        created = api.post("/api/v1/users", json={"username": username, "display_name": display_name, "role": role,
+                                                  "agency": agency})
+    assert created.status_code == 201, created.text
+    _choose_password(stack.base, username, created.json()["password"], PASSWORD)
+    return Person(username, PASSWORD, display_name, role)
+
+
 @pytest.fixture(scope="session")
 def people(stack: Stack) -> dict[str, Person]:
     """The first admin (its one-time password replaced) and a clerk and an officer of one agency."""
     _choose_password(stack.base, "admin", stack.admin_password, PASSWORD)
     found = {"admin": Person("admin", PASSWORD, "Quản trị viên", "admin")}
-    with stack.client() as api:
-        for role, name in (("clerk", "Lò Thị Mai"), ("officer", "Hà Văn Tùng")):
-            created = api.post("/api/v1/users", json={"username": f"{role}1", "display_name": name, "role": role,
-                                                      "agency": AGENCY})
-            assert created.status_code == 201, created.text
-            _choose_password(stack.base, f"{role}1", created.json()["password"], PASSWORD)
-            found[role] = Person(f"{role}1", PASSWORD, name, role)
+    for role, name in (("clerk", "Lò Thị Mai"), ("officer", "Hà Văn Tùng")):
+        found[role] = add_person(stack, f"{role}1", name, role)
     return found
 
 
