@@ -19,7 +19,7 @@ function lookup(path) {
 export function t(path, vars = {}) {
   const template = lookup(path);
   if (typeof template !== "string") return path;
-  return template.replace(/\{(\w+)\}/g, (all, name) => (vars[name] ?? vars[name] === 0 ? String(vars[name]) : all));
+  return template.replace(/\{(\w+)\}/g, (all, name) => (vars[name] != null ? String(vars[name]) : all));
 }
 
 // A label from a table of values (roles, statuses, document types), the value itself otherwise.
