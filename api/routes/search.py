@@ -20,7 +20,7 @@ from search import SearchBackend, SearchFilters, SearchHit, SearchQuery, SearchR
 from search.query import parse_sort_key
 from sohoa.core.errors import BadRequest, InvalidQuery, ServiceUnavailable, SohoaError
 from sohoa.core.models import Record
-from sohoa.core.vocab import DocumentStatus
+from sohoa.core.vocab import DocumentStatus, SearchSort
 from sohoa.domain import audit
 from sohoa.domain.records import parse_owner_id
 
@@ -87,6 +87,9 @@ async def search(
                                               "procedure_code, issue_year, status and needs_review")] = False,
     search_after: Annotated[str | None, Query(max_length=MAX_CURSOR_CHARS, description="Deep paging: the "
                                               "next_search_after of the previous answer (then page stays 1)")] = None,
+    sort: Annotated[SearchSort, Query(description="relevance (default), or issue_date: newest issue date "
+                                                  "first, pages without one last (paged by page only)")]
+    = SearchSort.RELEVANCE,
 ) -> SearchResultPublic:
     if uploaded_from and uploaded_to and uploaded_from > uploaded_to:
         raise BadRequest("uploaded_from is after uploaded_to", code="invalid_date_range")
@@ -98,7 +101,7 @@ async def search(
                             uploaded_from=uploaded_from, uploaded_to=uploaded_to, status=status,
                             owner_id=owner, doc_type=doc_type, valid_on=valid_on, issue_year=issue_year,
                             needs_review=needs_review)
-    query = SearchQuery(q=q, filters=filters, page=page, size=size, search_after=after, facets=facets)
+    query = SearchQuery(q=q, filters=filters, page=page, size=size, search_after=after, facets=facets, sort=sort)
     result = await run_in_threadpool(run_search, services.search, query)
     records = await run_in_threadpool(_records_of, session, [h.document_id for h in result.hits])
     hits = [_hit(h, records.get(h.document_id)) for h in result.hits]

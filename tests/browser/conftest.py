@@ -16,15 +16,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, ViewportSize, sync_playwright
 
 from tests.browser.stack import Stack
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                   "--no-first-run"]
-DESKTOP = {"width": 1366, "height": 768}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1366, "height": 768}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 AGENCY = "UBND-BACME"
 PASSWORD = "mật khẩu thử trình duyệt"
 # Collects CSP violations and uncaught errors of every page, before any of its scripts runs.
@@ -112,7 +112,7 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 PROBLEMS: dict[int, list[str]] = {}  # id(context) → what its pages reported
 
 
-def new_context(browser: Browser, stack: Stack, viewport: dict[str, int] = DESKTOP) -> BrowserContext:
+def new_context(browser: Browser, stack: Stack, viewport: ViewportSize = DESKTOP) -> BrowserContext:
     """A context whose pages report CSP violations, script errors and alert() calls to
     ``problems_of(context)`` (an exposed function: it survives navigations and reloads)."""
     context = browser.new_context(base_url=stack.base, viewport=viewport, locale="vi-VN",

@@ -43,7 +43,9 @@ class Stack:
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen([sys.executable, "-m", "sohoa", "run", "--grace", "5"], cwd=self.root,
                                          env=self.env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                         start_new_session=True, preexec_fn=_stop_with_parent)
+                                         start_new_session=True,
+                                         # only preexec_fn can set PR_SET_PDEATHSIG; it runs prctl alone
+                                         preexec_fn=_stop_with_parent)  # noqa: PLW1509 - see above
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             text = self.log.read_text(errors="replace")

@@ -174,12 +174,14 @@ def test_a_working_day(context: BrowserContext, page: Page, stack: Stack, people
     name_box.press("Enter")
     expect(page.locator("#status")).to_contain_text("Đã lưu hồ sơ")
     with stack.client() as api:
-        record_id = api.get("/api/v1/records", params={"owner_id": CCCD, "doc_type": "gcn_hkd"}).json()["records"][0]["id"]
+        found = api.get("/api/v1/records", params={"owner_id": CCCD, "doc_type": "gcn_hkd"}).json()
+        record_id = found["records"][0]["id"]
         history = api.get(f"/api/v1/records/{record_id}/history").json()["corrections"]
         record = api.get(f"/api/v1/records/{record_id}").json()
     assert [(c["field"], c["old_value"], c["new_value"]) for c in history if c["field"] == "owner_name"] == [
         ("owner_name", before, "Nguyễn Văn Bính")]
-    assert before.upper() == OWNER and record["review_state"] == "confirmed" and record["owner_name"] == "Nguyễn Văn Bính"
+    assert before.upper() == OWNER
+    assert record["review_state"] == "confirmed" and record["owner_name"] == "Nguyễn Văn Bính"
 
     # --- Tra cứu theo số định danh: one valid result, one expired ----------------------------
     page.get_by_role("link", name="Tra cứu theo số định danh").click()

@@ -70,7 +70,8 @@ def test_a_role_sees_only_its_screens_and_never_an_api_key(page: Page, stack: St
             page.goto(path)  # typed by hand: the server sends the person home
             expect(page).to_have_url(re.compile(home))
             expect(page.locator("#who-name")).to_have_text(person.display_name)
-        stored = page.evaluate("JSON.stringify({...localStorage}) + JSON.stringify({...sessionStorage}) + document.cookie")
+        stored = page.evaluate(
+            "JSON.stringify({...localStorage}) + JSON.stringify({...sessionStorage}) + document.cookie")
         assert "sohoa_" not in stored and stack.admin_key not in page.content()
         cookies = {c["name"]: c for c in page.context.cookies()}
         assert all(c["httpOnly"] for c in cookies.values() if "session" in c["name"]), cookies
@@ -130,7 +131,7 @@ def test_the_admin_manages_accounts_keys_and_reads_the_audit_log(page: Page, sta
     expect(page.locator("#audit tr")).to_contain_text("user.password_reset")
     with page.expect_download() as download:
         page.get_by_role("link", name="Tải CSV").click()
-    rows = list(csv.DictReader(io.StringIO(open(download.value.path(), encoding="utf-8-sig").read())))
+    rows = list(csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8-sig"))))
     assert [r["action"] for r in rows] == ["user.password_reset"], rows
 
 

@@ -13,15 +13,17 @@ from dataclasses import dataclass
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
 
 from tests.browser.conftest import DESKTOP, PHONE, Person, new_context, problems_of
 from tests.browser.scans import CCCD, CERTIFICATE, scan_png
 from tests.browser.stack import Stack
 
 BUDGET_BYTES = 200 * 1024
-SLOW_LINE = {"offline": False, "latency": 400, "downloadThroughput": 50_000, "uploadThroughput": 50_000}  # 400 kbit/s
-TARGETS = "button:visible, select:visible, input:not([type=checkbox]):visible, nav a:visible, .button:visible, .chip:visible"
+SLOW_LINE: dict[str, object] = {"offline": False, "latency": 400,  # 400 kbit/s = 50 000 bytes/s each way
+                                "downloadThroughput": 50_000, "uploadThroughput": 50_000}
+TARGETS = ("button:visible, select:visible, input:not([type=checkbox]):visible, nav a:visible, .button:visible, "
+           ".chip:visible")
 FIGURES: list[str] = []
 
 
@@ -77,12 +79,13 @@ def cold(browser: Browser, stack: Stack) -> Iterator[list[BrowserContext]]:
 
 
 def open_cold(browser: Browser, stack: Stack, made: list[BrowserContext], screen: Screen, person: Person,
-              viewport: dict[str, int], line: dict[str, object] | None = None) -> tuple[Page, int, float]:
+              viewport: ViewportSize, line: dict[str, object] | None = None) -> tuple[Page, int, float]:
     """Open ``screen`` in a new context; (page, bytes on the wire, seconds to ready)."""
     context = new_context(browser, stack, viewport)
     made.append(context)
     if screen.signed_in:
-        signed = context.request.post("/api/v1/session", data={"username": person.username, "password": person.password})
+        signed = context.request.post("/api/v1/session",
+                                      data={"username": person.username, "password": person.password})
         assert signed.status == 201, signed.text()
     page = context.new_page()
     cdp = context.new_cdp_session(page)
@@ -114,11 +117,12 @@ def test_every_screen_is_light_fits_a_phone_and_passes_axe(browser: Browser, sta
         assert weight <= BUDGET_BYTES, f"{screen.name}: {weight} bytes"
         wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert wide <= 0, f"{screen.name} scrolls sideways by {wide}px at 390×844"
-        small = page.eval_on_selector_all(TARGETS, """els => els.map(e => [e.outerHTML.slice(0, 80), e.getBoundingClientRect()])
+        small = page.eval_on_selector_all(TARGETS, """els => els
+            .map(e => [e.outerHTML.slice(0, 80), e.getBoundingClientRect()])
             .filter(([, r]) => r.width > 1 && (r.height < 40 || r.width < 40)).map(([h]) => h)""")
         assert small == [], f"{screen.name}: touch targets under 40 px: {small}"
-        page.screenshot(path=f"/tmp/sohoa-webapp-phone-{screen.path.strip('/').split('?')[0].replace('/', '-') or 'home'}.png",
-                        full_page=True)
+        shot = screen.path.strip("/").split("?")[0].replace("/", "-") or "home"
+        page.screenshot(path=f"/tmp/sohoa-webapp-phone-{shot}.png", full_page=True)
         found = axe.run(page).response["violations"]
         serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in found
                    if v["impact"] in ("serious", "critical")]
