@@ -52,14 +52,15 @@ class Person:
     role: str
 
 
+# Pages below 99 % mean OCR confidence are flagged for review here (every clean generated
+# page too), so the review screens have work; failed sign-ins answer without delay.
+STACK_ENV = {"SOHOA_OCR_LOW_CONFIDENCE": "99", "SOHOA_SIGNIN_FAILURE_DELAY_SECONDS": "0",
+             "SOHOA_SIGNIN_MAX_FAILURES": "3", "SOHOA_SIGNIN_MAX_FAILURES_PER_ADDRESS": "100"}
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Pages below 99 % mean OCR confidence are flagged for review here (every clean generated
-    page too), so the review screens have work; failed sign-ins answer without delay."""
-    running = Stack(tmp_path_factory.mktemp("webapp"), {"SOHOA_OCR_LOW_CONFIDENCE": "99",
-                                                        "SOHOA_SIGNIN_FAILURE_DELAY_SECONDS": "0",
-                                                        "SOHOA_SIGNIN_MAX_FAILURES": "3",
-                                                        "SOHOA_SIGNIN_MAX_FAILURES_PER_ADDRESS": "100"})
+    running = Stack(tmp_path_factory.mktemp("webapp"), STACK_ENV)
     running.start()
     yield running
     running.stop()
@@ -86,6 +87,10 @@ def add_person(stack: Stack, username: str, display_name: str, role: str, agency
 
 @pytest.fixture(scope="session")
 def people(stack: Stack) -> dict[str, Person]:
+    return make_people(stack)
+
+
+def make_people(stack: Stack) -> dict[str, Person]:
     """The first admin (its one-time password replaced) and a clerk and an officer of one agency."""
     _choose_password(stack.base, "admin", stack.admin_password, PASSWORD)
     found = {"admin": Person("admin", PASSWORD, "Quản trị viên", "admin")}
@@ -104,9 +109,14 @@ def playwright() -> Iterator[Playwright]:
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not shutil.which(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (scripts/install-system.sh test)")
-    launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+    launched = launch(playwright)
     yield launched
     launched.close()
+
+
+def launch(playwright: Playwright) -> Browser:
+    """Debian's Chromium, headless: Playwright never downloads a browser here."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
 
 
 PROBLEMS: dict[int, list[str]] = {}  # id(context) → what its pages reported
