@@ -5,6 +5,7 @@ click opens one batch; the procedure codes the office already used are offered."
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -102,3 +103,19 @@ def test_cancel_then_retry_a_file_and_a_double_click_opens_one_batch(context: Br
     batch = batch_of(page, stack)
     assert batch["procedure_code"] == "1.004227"
     assert sorted(d["filename"] for d in batch["documents"]) == sorted([slow.name, small.name]), batch
+
+
+def test_files_dropped_on_the_zone_join_the_list_once(page: Page, people: dict[str, Person]) -> None:
+    sign_in(page, people["clerk"])
+    drop = page.evaluate_handle("""() => {
+        const dt = new DataTransfer();
+        for (const name of ["to-khai.pdf", "ban-sao.png", ".DS_Store"]) dt.items.add(new File(["x"], name));
+        return dt; }""")
+    zone = page.locator("#drop-zone")
+    zone.dispatch_event("dragenter", {"dataTransfer": drop})
+    expect(zone).to_have_class(re.compile("drop-active"))
+    zone.dispatch_event("drop", {"dataTransfer": drop})
+    expect(page.locator("#file-count")).to_contain_text("2 tệp")  # the hidden file is left out
+    zone.dispatch_event("drop", {"dataTransfer": drop})  # the same files again: not listed twice
+    expect(page.locator("#file-list li")).to_have_count(2)
+    expect(zone).not_to_have_class(re.compile("drop-active"))
