@@ -12,12 +12,12 @@ from dataclasses import fields
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.deps import Caller
-from sohoa.core.errors import NotFound
-from sohoa.core.models import Document, Record
+from sohoa.core.errors import Forbidden, NotFound
+from sohoa.core.models import Document, Part, Record
 from sohoa.core.vocab import Role
 
 
@@ -29,13 +29,20 @@ def load_document(session: Session, document_id: str) -> Document:
 
 
 def load_for(session: Session, document_id: str, caller: Caller) -> tuple[Document, str | None]:
-    """The document and its record's owner; a portal only reaches documents that are records
-    an office approved (anything else is a 404 to it, as if it did not exist)."""
+    """The document and its first record's owner; a portal only reaches documents that are
+    records an office approved (anything else is a 404 to it, as if it did not exist), and
+    only files holding one paper document: of a stack it gets the part's files
+    (``/api/v1/parts/{id}/…``, the record's links), never other people's papers."""
     document = load_document(session, document_id)
-    record = session.scalar(select(Record).where(Record.document_id == document_id))
-    if caller.role == Role.PORTAL and (record is None or not record.approved):
-        raise NotFound(f"no document with id {document_id}", detail={"document_id": document_id})
-    return document, record.owner_id if record else None
+    records = list(session.scalars(select(Record).where(Record.document_id == document_id)
+                                   .order_by(Record.created_at, Record.id)))
+    if caller.role == Role.PORTAL:
+        if not any(r.approved for r in records):
+            raise NotFound(f"no document with id {document_id}", detail={"document_id": document_id})
+        if (session.scalar(select(func.count()).select_from(Part).where(Part.document_id == document_id)) or 0) > 1:
+            raise Forbidden("this file holds several documents: use the part's files (the record's links)",
+                            code="part_only", detail={"document_id": document_id})
+    return document, records[0].owner_id if records else None
 
 
 def filters_detail(filters: Any) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from api.routes import (
     health,
     keys,
     pages,
+    parts,
     records,
     retry,
     review,
@@ -65,8 +66,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(CsrfMiddleware)
     app.add_middleware(TusHeaders)  # outside: CSRF refusals carry Tus-Resumable too
     app.state.upload_writers = UploadWriters()
-    for module in (session, batches, uploads, documents, pages, retry, review, search, records, users, keys, audit,
-                   health):
+    for module in (session, batches, uploads, documents, parts, pages, retry, review, search, records, users, keys,
+                   audit, health):
         app.include_router(module.router)
     install_openapi(app)
     install_webapp(app, settings)

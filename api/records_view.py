@@ -12,12 +12,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from api.deps import Caller
-from api.schemas_records import CandidatePublic, FieldPublic, RecordLinks, RecordPublic, SubjectPublic
-from sohoa.core.models import ExtractedFieldRow, Record, RecordCorrection, RecordSubject, StoredFile
+from api.schemas_records import CandidatePublic, FieldPublic, PageRange, RecordLinks, RecordPublic, SubjectPublic
+from sohoa.core.models import Document, ExtractedFieldRow, Part, Record, RecordCorrection, RecordSubject, StoredFile
 from sohoa.core.vocab import ReviewState
 from sohoa.domain.records import as_text, mask_id, mask_in_text, validity_input
 from sohoa.domain.records.build import PLAIN_COLUMNS
@@ -41,12 +41,26 @@ class RecordContext:
         for rid, name in session.execute(select(RecordCorrection.record_id, RecordCorrection.field)
                                          .where(RecordCorrection.record_id.in_(ids))):
             self.corrected[rid].add(name)
-        self.chosen: dict[str, list[ExtractedFieldRow]] = defaultdict(list)
+        self.chosen: dict[str, list[ExtractedFieldRow]] = defaultdict(list)  # by ``evidence_key``
+        parts = [r.part_id for r in records if r.part_id]
         for row in session.scalars(select(ExtractedFieldRow).where(
-                ExtractedFieldRow.document_id.in_(docs), ExtractedFieldRow.chosen.is_(True))):
-            self.chosen[row.document_id].append(row)
+                candidates_of_records(records), ExtractedFieldRow.chosen.is_(True))):
+            self.chosen[row.part_id or f"document:{row.document_id}"].append(row)
+        self.parts: dict[str, Part] = {part.id: part for part in session.scalars(
+            select(Part).where(Part.id.in_(parts)))}
+        self.pages_total: dict[str, int] = {row.id: row.pages_total for row in session.execute(
+            select(Document.id, Document.pages_total).where(Document.id.in_(docs)))}
         self.pdfs = set(session.scalars(select(StoredFile.document_id).where(
             StoredFile.document_id.in_(docs), StoredFile.kind == "searchable_pdf")))
+
+
+def candidates_of_records(records: Sequence[Record]) -> ColumnElement[bool]:
+    """The extracted candidates of these records: their parts' (a record made before parts,
+    or by hand, has none: then its document's candidates that belong to no part)."""
+    parts = [r.part_id for r in records if r.part_id]
+    whole = [r.document_id for r in records if not r.part_id]
+    return or_(ExtractedFieldRow.part_id.in_(parts),
+               and_(ExtractedFieldRow.part_id.is_(None), ExtractedFieldRow.document_id.in_(whole)))
 
 
 def _mask(caller: Caller, value: str | None, asked: str | None) -> str | None:
@@ -72,7 +86,7 @@ def _field(record: Record, column: str, ctx: RecordContext, shown: str | None) -
         return FieldPublic(value=text, confidence=1.0, source="officer")
     if value is None:
         return FieldPublic(value=None, confidence=None, source="none")
-    rows = ctx.chosen[record.document_id]
+    rows = ctx.chosen[record.part_id or f"document:{record.document_id}"]
     row, source = _evidence(rows, record, column), "extracted"
     if row is None and column == "valid_from":
         row, source = _evidence(rows, record, "issue_date"), "derived"
@@ -89,9 +103,10 @@ def record_public(record: Record, caller: Caller, ctx: RecordContext, *, day: da
                   candidates: list[ExtractedFieldRow] | None = None) -> RecordPublic:
     verdict = check_validity(validity_input(record), day)
     owner = _mask(caller, record.owner_id, asked)
-    base = f"/api/v1/documents/{record.document_id}"
+    part = ctx.parts.get(record.part_id or "")
     return RecordPublic(
-        id=record.id, document_id=record.document_id, kind=record.kind, owner_id=owner,
+        id=record.id, document_id=record.document_id, part_id=record.part_id,
+        pages=PageRange(first=part.first_page, last=part.last_page) if part else None, kind=record.kind, owner_id=owner,
         owner_id_type=record.owner_id_type, owner_name=record.owner_name, doc_type=record.doc_type,
         procedure_code=record.procedure_code, doc_number=record.doc_number, issuing_body=record.issuing_body,
         issue_date=record.issue_date, valid_from=record.valid_from, valid_until=record.valid_until,
@@ -101,10 +116,21 @@ def record_public(record: Record, caller: Caller, ctx: RecordContext, *, day: da
         subjects=[SubjectPublic(role=s.role, person_id=_mask(caller, s.person_id, asked), id_type=s.id_type,
                                 name=s.name) for s in ctx.subjects[record.id]],
         fields={c: _field(record, c, ctx, owner) for c in _SHOWN},
-        links=RecordLinks(original=f"{base}/original", self=f"/api/v1/records/{record.id}",
-                          searchable_pdf=f"{base}/searchable.pdf" if record.document_id in ctx.pdfs else None),
+        links=_links(record, part, ctx),
         candidates=None if candidates is None else [_candidate(r, caller, asked) for r in candidates],
     )
+
+
+def _links(record: Record, part: Part | None, ctx: RecordContext) -> RecordLinks:
+    """The files of the record's paper document: the whole file's when the part is the whole
+    file, else the part's pages only (a stack holds other people's documents)."""
+    base = f"/api/v1/documents/{record.document_id}"
+    whole = part is None or (part.first_page == 1 and part.last_page >= ctx.pages_total.get(record.document_id, 0))
+    if not whole:
+        assert part is not None
+        base = f"/api/v1/parts/{part.id}"
+    return RecordLinks(original=f"{base}/original", self=f"/api/v1/records/{record.id}",
+                       searchable_pdf=f"{base}/searchable.pdf" if record.document_id in ctx.pdfs else None)
 
 
 def _candidate(row: ExtractedFieldRow, caller: Caller, asked: str | None) -> CandidatePublic:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from sohoa.core.vocab import UploadState
 
@@ -107,6 +107,35 @@ class PagePublic(BaseModel):
     error: ErrorInfo | None = None
 
 
+class PartPublic(BaseModel):
+    """One paper document inside the file: a page range, why it starts there, what it is."""
+
+    id: str
+    index: int = Field(description="0-based order in the file.")
+    first_page: int
+    last_page: int
+    kind: str = Field(description="result | component (form, application, ID-card copy)")
+    doc_type: str | None
+    reasons: list[str] = Field(description="Why the part starts here: first_page, separator_sheet, "
+                               "national_heading, issuing_body, title, doc_number, issue_date, page_numbering, "
+                               "officer.")
+    confidence: float = Field(description="0-1: how sure the boundary is (1.0 first page or officer).")
+    source: str = Field(description="detected | officer")
+    result_part_id: str | None = Field(description="For a component: the result part it came with.")
+    record_id: str | None
+
+
+class PartRefPublic(BaseModel):
+    """Which part of its file a search hit falls in."""
+
+    id: str
+    index: int
+    first_page: int
+    last_page: int
+    kind: str
+    record_id: str | None
+
+
 class DocumentPublic(BaseModel):
     id: str
     filename: str
@@ -127,6 +156,7 @@ class DocumentPublic(BaseModel):
     processed_at: UtcDatetime | None
     indexed_at: UtcDatetime | None
     batch_ids: list[str]
+    parts: list[PartPublic] = Field(description="The paper documents in the file, in page order.")
     pages: list[PagePublic]
 
 
@@ -137,6 +167,7 @@ class SearchHitPublic(BaseModel):
     snippet: str = Field(description="HTML-escaped text with <mark> around matches.")
     filename: str | None = None
     search_after: str | None = Field(None, description="Opaque: pass as search_after for the hits after this one.")
+    part: PartRefPublic | None = Field(None, description="The part of the file the page belongs to.")
     thumbnail: str = Field(description="Image of the hit's page at thumbnail size.")
     record_id: str | None = Field(None, description="The record read from the document (its first, when several).")
     owner_name: str | None = None
@@ -161,6 +192,40 @@ class SearchResultPublic(BaseModel):
                                           "(no page limit); null when this page is the last.")
     facets: dict[str, list[FacetBucketPublic]] | None = Field(
         None, description="With facets=true: per field, the 20 most frequent values among all matching pages.")
+
+
+class PartChangePublic(BaseModel):
+    action: str = Field(description="move | merge | split")
+    before: list[list[int]] = Field(description="[[first, last], ...] before the change")
+    after: list[list[int]]
+    detail: dict[str, Any] | None = Field(description="Records removed by the change, with their corrections.")
+    key_id: int | None
+    user_id: int | None
+    at: UtcDatetime
+    note: str | None
+
+
+class DocumentPartsPublic(BaseModel):
+    document_id: str
+    parts: list[PartPublic]
+    history: list[PartChangePublic] = Field(default_factory=list)
+
+
+class SplitPart(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    at_page: int = Field(ge=2, description="The first page of the new part.")
+    note: str | None = Field(None, max_length=2000)
+
+
+class MovePart(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    first_page: int = Field(ge=2, description="The part's new first page (the part before ends before it).")
+    note: str | None = Field(None, max_length=2000)
+
+
+class MergeParts(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str | None = Field(None, max_length=2000)
 
 
 class ComponentHealth(BaseModel):

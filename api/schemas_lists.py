@@ -8,7 +8,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas import BatchCounts, ErrorInfo, UtcDatetime
-from api.schemas_records import FieldPublic
+from api.schemas_records import FieldPublic, PageRange
 
 
 class ListMeta(BaseModel):
@@ -115,8 +115,11 @@ class ReviewItemPublic(BaseModel):
     reasons: list[str] = Field(description="low_confidence (flagged pages) and/or unconfirmed (a record no "
                                            "officer confirmed).")
     pages: list[FlaggedPagePublic] = Field(description="Pages below the OCR confidence threshold.")
-    open_page: int = Field(description="The page to show first: the first flagged one, else 1.")
+    open_page: int = Field(description="The page to show first: the first flagged one of the part, else the "
+                                       "part's first page (1 without a part).")
     record_id: str | None
+    part_id: str | None = Field(None, description="The part of the file the record is (one paper document).")
+    part_pages: PageRange | None = Field(None, description="The part's pages; flagged pages are those of the part.")
     review_state: str | None
     fields: dict[str, FieldPublic] = Field(description="The record's key fields with confidence and the page "
                                                        "and span they were read from.")

@@ -40,6 +40,11 @@ class SubjectPublic(BaseModel):
     name: str | None
 
 
+class PageRange(BaseModel):
+    first: int = Field(description="First page of the part in the file (1-based).")
+    last: int = Field(description="Last page, inclusive.")
+
+
 class RecordLinks(BaseModel):
     original: str
     searchable_pdf: str | None = Field(description="Null until the searchable PDF has been produced.")
@@ -49,6 +54,8 @@ class RecordLinks(BaseModel):
 class RecordPublic(BaseModel):
     id: str
     document_id: str
+    part_id: str | None = Field(description="The part of the file this record is (one paper document).")
+    pages: PageRange | None = Field(description="The part's pages in the file.")
     kind: str = Field(description="result | dossier_component")
     owner_id: str | None = Field(description="Masked (0021******82) unless the caller may see it.")
     owner_id_type: str | None

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from api.access import filters_detail, load_for
 from api.deps import ArchiveDep, OfficerCaller, ReaderCaller, SessionDep
 from api.downloads import clean_filename, etag_matches, send_archived
+from api.parts_view import parts_public
 from api.schemas import DocumentPublic, ErrorInfo, PagePublic
 from api.schemas_lists import DocumentLinks, DocumentListItemPublic, DocumentListPublic
 from sohoa.core.errors import NotFound
@@ -102,7 +103,7 @@ def get_document(document_id: str, caller: OfficerCaller, session: SessionDep) -
         agency_code=document.agency_code, procedure_code=document.procedure_code,
         created_at=document.created_at, updated_at=document.updated_at,
         processed_at=document.processed_at, indexed_at=document.indexed_at,
-        batch_ids=batch_ids, pages=[_page_public(p) for p in document.pages],
+        batch_ids=batch_ids, parts=parts_public(session, document.id), pages=[_page_public(p) for p in document.pages],
     )
     audit.record(session, caller.principal, "document.read", target_type="document", target_id=document.id,
                  owner_id=_owner(session, document.id), purpose=caller.purpose, result_count=1)
@@ -111,7 +112,9 @@ def get_document(document_id: str, caller: OfficerCaller, session: SessionDep) -
 
 
 def _owner(session: Session, document_id: str) -> str | None:
-    return session.scalar(select(Record.owner_id).where(Record.document_id == document_id))
+    """The owner of the file's first record (the audit event names one person)."""
+    return session.scalar(select(Record.owner_id).where(Record.document_id == document_id)
+                          .order_by(Record.owner_id.is_(None), Record.created_at, Record.id).limit(1))
 
 
 def _page_public(page: Page) -> PagePublic:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Caller, OfficerCaller, ReaderCaller, ServicesDep, SessionDep
-from api.records_view import RecordContext, record_public
+from api.records_view import RecordContext, candidates_of_records, record_public
 from api.schemas_records import CorrectionPublic, HistoryPublic, RecordListPublic, RecordPatch, RecordPublic
 from sohoa.core.clock import today_vn
 from sohoa.core.errors import BadRequest, Forbidden
@@ -77,7 +77,7 @@ def get_record(
     candidates = None
     if caller.role != "portal":
         candidates = list(session.scalars(select(ExtractedFieldRow).where(
-            ExtractedFieldRow.document_id == record.document_id).order_by(ExtractedFieldRow.id)))
+            candidates_of_records([record])).order_by(ExtractedFieldRow.id)))
     body = record_public(record, caller, RecordContext(session, [record]), day=valid_on or today_vn(),
                          asked=asked, candidates=candidates)
     audit.record(session, caller.principal, "record.read", target_type="record", target_id=record.id,

@@ -15,6 +15,7 @@ from api.access import filters_detail
 from api.deps import Caller, OfficerCaller, SessionDep
 from api.records_view import RecordContext, field_summary
 from api.schemas_lists import FlaggedPagePublic, ReviewItemPublic, ReviewLinks, ReviewListPublic
+from api.schemas_records import PageRange
 from sohoa.core.vocab import ReviewReason
 from sohoa.domain import audit
 from sohoa.domain.catalog import MAX_PAGE_SIZE, Paging, ReviewFilters, ReviewItem, review_queue
@@ -51,14 +52,16 @@ def list_review(
 
 
 def _item(item: ReviewItem, caller: Caller, ctx: RecordContext) -> ReviewItemPublic:
-    d, r = item.document, item.record
-    open_page = item.pages[0].number if item.pages else 1
+    d, r, part = item.document, item.record, item.part
+    open_page = item.pages[0].number if item.pages else (part.first_page if part else 1)
     base = f"/api/v1/documents/{d.id}"
     return ReviewItemPublic(
         document_id=d.id, filename=d.filename, agency_code=d.agency_code, procedure_code=d.procedure_code,
         batch_id=d.first_batch_id, uploaded_at=d.created_at, reasons=[str(x) for x in item.reasons],
         pages=[FlaggedPagePublic(number=p.number, confidence=p.confidence) for p in item.pages],
         open_page=open_page, record_id=r.id if r else None, review_state=r.review_state if r else None,
+        part_id=part.id if part else None,
+        part_pages=PageRange(first=part.first_page, last=part.last_page) if part else None,
         fields=field_summary(r, caller, ctx) if r else {},
         links=ReviewLinks(document=base, image=f"{base}/pages/{open_page}/image",
                           record=f"/api/v1/records/{r.id}" if r else None),

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Caller, OfficerCaller, ServicesDep, SessionDep
-from api.schemas import FacetBucketPublic, SearchHitPublic, SearchResultPublic
+from api.parts_view import page_parts, part_of_page
+from api.schemas import FacetBucketPublic, PartRefPublic, SearchHitPublic, SearchResultPublic
 from search import SearchBackend, SearchFilters, SearchHit, SearchQuery, SearchResult
 from search.query import parse_sort_key
 from sohoa.core.errors import BadRequest, InvalidQuery, ServiceUnavailable, SohoaError
@@ -103,8 +104,10 @@ async def search(
                             needs_review=needs_review)
     query = SearchQuery(q=q, filters=filters, page=page, size=size, search_after=after, facets=facets, sort=sort)
     result = await run_in_threadpool(run_search, services.search, query)
+    parts = await run_in_threadpool(page_parts, session, [h.document_id for h in result.hits])
     records = await run_in_threadpool(_records_of, session, [h.document_id for h in result.hits])
-    hits = [_hit(h, records.get(h.document_id)) for h in result.hits]
+    hits = [_hit(h, part_of_page(parts.get(h.document_id), h.page), records.get(h.document_id, {}))
+            for h in result.hits]
     await run_in_threadpool(_audit_search, session, caller, q, result.total, owner)
     return SearchResultPublic(
         total=result.total, page=page, size=size, hits=hits,
@@ -114,21 +117,25 @@ async def search(
             for name, buckets in result.facets.items()})
 
 
-def _records_of(session: Session, document_ids: list[str]) -> dict[str, Record]:
-    """The record of each hit's document, in one query (the first by id when a document
-    holds several), for the fields a result line shows."""
-    found: dict[str, Record] = {}
+def _records_of(session: Session, document_ids: list[str]) -> dict[str, dict[str | None, Record]]:
+    """The records of each hit's document by id, in one query, for the fields a result line
+    shows (the record of the hit's part; key None: the document's first, when the page is
+    in no part with a record)."""
+    found: dict[str, dict[str | None, Record]] = {}
     if document_ids:
         for record in session.scalars(select(Record).where(Record.document_id.in_(set(document_ids)))
                                       .order_by(Record.id)):
-            found.setdefault(record.document_id, record)
+            of_document = found.setdefault(record.document_id, {})
+            of_document.setdefault(None, record)
+            of_document[record.id] = record
     return found
 
 
-def _hit(hit: SearchHit, record: Record | None) -> SearchHitPublic:
+def _hit(hit: SearchHit, part: PartRefPublic | None, records: dict[str | None, Record]) -> SearchHitPublic:
+    record = records.get(part.record_id if part else None) or records.get(None)
     return SearchHitPublic(
         document_id=hit.document_id, page=hit.page, score=hit.score, snippet=hit.snippet, filename=hit.filename,
-        search_after=encode_cursor(hit.sort),
+        search_after=encode_cursor(hit.sort), part=part,
         thumbnail=f"/api/v1/documents/{hit.document_id}/pages/{hit.page}/image?size=thumb",
         record_id=record.id if record else None, owner_name=record.owner_name if record else None,
         doc_type=record.doc_type if record else None, doc_number=record.doc_number if record else None,

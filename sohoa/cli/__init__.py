@@ -203,6 +203,19 @@ def reindex() -> None:
     click.echo(f"{count} documents indexed")
 
 
+@main.command("separator-sheet")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True), default="trang-tach.pdf")
+def separator_sheet(out: str) -> None:
+    """Write a printable separator sheet (PDF) carrying SOHOA_SEPARATOR_BARCODE."""
+    from workers.ocr.separator import separator_sheet as sheet
+
+    code = load_settings().separator_code
+    if code is None:
+        raise CliError("separator sheets are off (SOHOA_SEPARATOR_BARCODE=off)", exit_code=2)
+    sheet(code).save(out, "PDF", resolution=150)
+    echo_line(f"wrote {out}: print it and put it between two documents of a stack")
+
+
 main.add_command(keys)  # each group of sub-commands lives in its own module
 main.add_command(users)
 main.add_command(ingest)

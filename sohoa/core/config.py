@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from sohoa.core.vocab import CookieSecure, SearchBackendName
+from sohoa.core.vocab import CookieSecure, SearchBackendName, SeparatorFormat
 
 
 class Settings(BaseSettings):
@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     ocr_languages: str = "vie"
     ocr_default_dpi: int = Field(300, ge=50, le=1200)
     ocr_low_confidence: float = Field(60.0, ge=0, le=100, description="Pages below are flagged for review.")
+    separator_barcode: str = Field("SOHOA-TACH", max_length=200, description="Text of the barcode or QR code "
+                                   "of a separator sheet (a page that starts a new part); 'off' = none.")
+    separator_formats: str = Field("QRCode", description="Comma-separated barcode formats looked for: "
+                                   + ", ".join(SeparatorFormat) + ".")
 
     # Workers
     workers: int = Field(0, ge=0, description="Worker processes for `sohoa run`; 0 = one per core.")
@@ -108,6 +112,15 @@ class Settings(BaseSettings):
                                  "(gives memory back); 0 = never.")
     worker_max_memory_mb: int = Field(1536, ge=0, description="A worker restarts after a job that left it "
                                       "using more memory than this; 0 = no limit.")
+
+    @field_validator("separator_formats")
+    @classmethod
+    def _known_formats(cls, value: str) -> str:
+        names = [n.strip() for n in value.split(",") if n.strip()]
+        unknown = [n for n in names if n not in tuple(SeparatorFormat)]
+        if not names or unknown:
+            raise ValueError(f"separator_formats must be a comma-separated list of {', '.join(SeparatorFormat)}")
+        return ",".join(names)
 
     @field_validator("ocr_languages")
     @classmethod
@@ -136,6 +149,12 @@ class Settings(BaseSettings):
     def opensearch_urls(self) -> list[str]:
         """``opensearch_url`` split at commas: every node the client may send a request to."""
         return [url.strip() for url in self.opensearch_url.split(",") if url.strip()]
+
+    @property
+    def separator_code(self) -> str | None:
+        """The separator sheets' code, or None when they are switched off."""
+        code = self.separator_barcode.strip()
+        return None if code.casefold() in ("", "off", "none", "false", "0") else code
 
     @property
     def worker_count(self) -> int:

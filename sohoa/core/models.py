@@ -32,6 +32,8 @@ from sohoa.core.vocab import (
     IndexState,
     LegalStatus,
     PageStatus,
+    PartKind,
+    PartSource,
     RecordKind,
     ReviewState,
     UploadState,
@@ -133,6 +135,9 @@ class Document(Base):
         back_populates="document", order_by="Page.number", cascade="all, delete-orphan"
     )
     files: Mapped[list[StoredFile]] = relationship(back_populates="document", cascade="all, delete-orphan")
+    parts: Mapped[list[Part]] = relationship(
+        back_populates="document", order_by="Part.position", cascade="all, delete-orphan"
+    )
 
 
 class BatchItem(Base):
@@ -214,8 +219,56 @@ class Page(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    separator: Mapped[bool] = mapped_column(Boolean, default=False, doc="A separator sheet: in no part.")
+    top_text: Mapped[str | None] = mapped_column(Text, doc="Lines printed in the page's top third (word boxes).")
 
     document: Mapped[Document] = relationship(back_populates="pages")
+
+
+class Part(Base):
+    """One paper document inside an uploaded file: pages ``first_page``..``last_page``.
+
+    A result part has one record; a dossier component (form, application, ID-card copy)
+    has none and points at the result it came with. ``reasons``/``confidence`` say why the
+    part starts where it does; ``source`` is ``officer`` once an officer drew it (then it is
+    never re-detected).
+    """
+
+    __tablename__ = "parts"
+    __table_args__ = (UniqueConstraint("document_id", "position", name="uq_parts_document_position"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, doc="0-based order in the file (the API's `index`).")
+    first_page: Mapped[int] = mapped_column(Integer)
+    last_page: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16), default=PartKind.RESULT)
+    doc_type: Mapped[str | None] = mapped_column(String(64))
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    confidence: Mapped[float] = mapped_column(Float, default=1.0)
+    source: Mapped[str] = mapped_column(String(16), default=PartSource.DETECTED)
+    result_part_id: Mapped[str | None] = mapped_column(ForeignKey("parts.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+    document: Mapped[Document] = relationship(back_populates="parts")
+
+
+class PartChange(Base):
+    """Append-only history of an officer's boundary changes (move, merge, split)."""
+
+    __tablename__ = "part_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    before: Mapped[list[list[int]]] = mapped_column(JSON, doc="[[first, last], ...] before the change.")
+    after: Mapped[list[list[int]]] = mapped_column(JSON)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, doc="e.g. records removed with their corrections.")
+    key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class StoredFile(Base):
@@ -388,19 +441,27 @@ class ExtractedFieldRow(Base):
     valid: Mapped[bool] = mapped_column(Boolean, default=True)
     problems: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    segment: Mapped[int] = mapped_column(Integer, default=0, doc="Document inside the file, from 0.")
+    segment: Mapped[int] = mapped_column(Integer, default=0, doc="Document inside the part, from 0.")
     chosen: Mapped[bool] = mapped_column(Boolean, default=False, doc="The candidate the record uses.")
+    part_id: Mapped[str | None] = mapped_column(ForeignKey("parts.id", ondelete="CASCADE"), index=True)
 
 
 class Record(Base):
-    """A result (or dossier component) that can be reused: who it is about and whether it holds."""
+    """A result that can be reused: who it is about and whether it holds. One per result part
+    (``part_id``); ``document_id`` is the file the part is in."""
 
     __tablename__ = "records"
-    __table_args__ = (Index("ix_records_owner", "owner_id"), Index("ix_records_doc_type", "doc_type"),
-                      Index("ix_records_issue_date", "issue_date"))
+    __table_args__ = (
+        Index("ix_records_owner", "owner_id"),
+        Index("ix_records_doc_type", "doc_type"),
+        Index("ix_records_issue_date", "issue_date"),
+        Index("ix_records_document", "document_id"),
+        UniqueConstraint("part_id", name="uq_records_part"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), unique=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    part_id: Mapped[str | None] = mapped_column(ForeignKey("parts.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32), default=RecordKind.RESULT)
     owner_id: Mapped[str | None] = mapped_column(String(32), doc="Citizen ID or enterprise code.")
     owner_id_type: Mapped[str | None] = mapped_column(String(16), doc="cccd | cmnd | enterprise")

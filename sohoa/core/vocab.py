@@ -82,6 +82,8 @@ class FileKind(StrEnum):
     PAGE_WORDS = "page_words"
     PAGE_PDF = "page_pdf"
     SEARCHABLE_PDF = "searchable_pdf"
+    PART_ORIGINAL = "part_original"  # the pages of one part cut from the original (cached on demand)
+    PART_PDF = "part_searchable_pdf"  # the pages of one part cut from the searchable PDF
     PAGE_IMAGE = "page_image"  # a page rendered upright for a screen (a cache: rebuilt when missing)
 
 
@@ -166,6 +168,57 @@ class KeyState(StrEnum):
 class RecordKind(StrEnum):
     RESULT = "result"
     DOSSIER_COMPONENT = "dossier_component"
+
+
+class PartKind(StrEnum):
+    """What a part of an uploaded file is: a result (it gets a record) or a dossier component
+    (form, application, copy of an ID card), linked to the result it came with."""
+
+    RESULT = "result"
+    COMPONENT = "component"
+
+
+class PartSource(StrEnum):
+    """Who drew a part's boundaries: the detector, or an officer (then never re-detected)."""
+
+    DETECTED = "detected"
+    OFFICER = "officer"
+
+
+class BoundaryReason(StrEnum):
+    """Why a part starts where it does (stable codes, kept on the part and sent by the API)."""
+
+    FIRST_PAGE = "first_page"
+    SEPARATOR_SHEET = "separator_sheet"
+    NATIONAL_HEADING = "national_heading"
+    ISSUING_BODY = "issuing_body"
+    TITLE = "title"
+    DOC_NUMBER = "doc_number"
+    ISSUE_DATE = "issue_date"
+    PAGE_NUMBERING = "page_numbering"
+    OFFICER = "officer"
+
+
+class SeparatorFormat(StrEnum):
+    """Barcode formats a separator sheet may carry (zxing-cpp's names). Linear codes cost
+    more to look for on every page than a QR code (``workers/ocr/separator.py``)."""
+
+    QR_CODE = "QRCode"
+    MICRO_QR_CODE = "MicroQRCode"
+    DATA_MATRIX = "DataMatrix"
+    AZTEC = "Aztec"
+    PDF417 = "PDF417"
+    CODE_128 = "Code128"
+    CODE_39 = "Code39"
+    CODE_93 = "Code93"
+
+
+class PartAction(StrEnum):
+    """An officer's change to a document's parts (kept in ``part_changes``)."""
+
+    MOVE = "move"
+    MERGE = "merge"
+    SPLIT = "split"
 
 
 class LegalStatus(StrEnum):

@@ -40,6 +40,7 @@ class World:
     upload: str  # a resumable upload the clerk key started
     user_upload: str  # one the clerk user started: an upload is its starter's (or an admin's)
     sessions: sessionmaker[Session]
+    part: str
 
     def failed(self) -> dict[str, Any]:
         """Make the document failed (so a retry route has something to retry); no request kwargs."""
@@ -66,7 +67,9 @@ def world(api, keys, people, session_factory, settings, services, password_hash)
         session.add(StoredFile(document_id=doc, kind="searchable_pdf", path=pdf.path, sha256=pdf.sha256,
                                size_bytes=pdf.size_bytes))
         session.flush()
-        record = refresh_from_document(session, doc).id
+        first = refresh_from_document(session, doc)[0]
+        record, part = first.id, first.part_id
+        assert part is not None
         key = create_key(session, role="clerk", name="spare")[0].id
         spare = User(username="spare", display_name="Spare", role="clerk", password_hash=password_hash)
         session.add(spare)
@@ -76,7 +79,7 @@ def world(api, keys, people, session_factory, settings, services, password_hash)
     uploads = [api.post("/api/v1/uploads", headers={**auth, **TUS_NEW}).headers["location"].rsplit("/", 1)[1]
                for auth in (keys.auth("clerk"), people.auth("clerk"))]
     return World(batch=batch, user_batch=user_batch, doc=doc, record=record, key=key, user=user,
-                 upload=uploads[0], user_upload=uploads[1], sessions=session_factory)
+                 upload=uploads[0], user_upload=uploads[1], sessions=session_factory, part=part)
 
 
 TUS = {"Tus-Resumable": "1.0.0"}
@@ -105,11 +108,12 @@ class Route:
     def template(self) -> str:
         return (self.path.split("?")[0].replace("{batch}", "{batch_id}").replace("{doc}", "{document_id}")
                 .replace("{record}", "{record_id}").replace("{key}", "{key_id}").replace("{user}", "{user_id}")
-                .replace("/pages/1/", "/pages/{number}/").replace("{upload}", "{upload_id}"))
+                .replace("/pages/1/", "/pages/{number}/").replace("{upload}", "{upload_id}")
+                .replace("{part}", "{part_id}").replace("/parts/0/", "/parts/{index}/"))
 
     def url(self, w: World, *, as_user: bool) -> str:
         return self.path.format(batch=w.user_batch if as_user else w.batch, doc=w.doc, record=w.record,
-                                key=w.key, user=w.user, upload=w.user_upload if as_user else w.upload)
+                                key=w.key, user=w.user, upload=w.user_upload if as_user else w.upload, part=w.part)
 
     def call(self, api, url: str, headers: dict[str, str], w: World):
         extra = self.body(w) if self.body else {}
@@ -135,6 +139,9 @@ ROUTES = [
     _r("get", "/api/v1/review", {OFFICER}, 1),
     _r("get", "/api/v1/documents/{doc}/original", {OFFICER, PORTAL}, 1),
     _r("get", "/api/v1/documents/{doc}/searchable.pdf", {OFFICER, PORTAL}, 1),
+    _r("get", "/api/v1/documents/{doc}/parts", {OFFICER}, 0),
+    _r("get", "/api/v1/parts/{part}/original", {OFFICER, PORTAL}, 1),
+    _r("get", "/api/v1/parts/{part}/searchable.pdf", {OFFICER, PORTAL}, 1),
     _r("get", "/api/v1/search?q=Lộc", {OFFICER}, 1),
     _r("get", f"/api/v1/records?owner_id={CHILD_ID}", {OFFICER, PORTAL}, 1),
     _r("get", "/api/v1/records/{record}", {OFFICER, PORTAL}, 1),
@@ -172,6 +179,26 @@ PUBLIC = {("get", "/healthz"), ("options", "/api/v1/uploads"), ("post", "/api/v1
           ("get", "/openapi.json"), ("mount", "/static-offline-docs")}
 
 
+# An officer's boundary changes: the world's one-page file cannot be split or merged, so an
+# allowed caller gets 400 invalid_boundary (tests/integration/test_api_parts.py makes them).
+PART_EDITS = [_r("post", "/api/v1/documents/{doc}/parts/0/split", {OFFICER}, 0, lambda w: {"json": {"at_page": 2}}),
+              _r("post", "/api/v1/documents/{doc}/parts/0/merge", {OFFICER}, 0, lambda w: {"json": {}}),
+              _r("post", "/api/v1/documents/{doc}/parts/0/move", {OFFICER}, 0, lambda w: {"json": {"first_page": 2}})]
+
+
+@pytest.mark.parametrize("route", PART_EDITS, ids=[r.path for r in PART_EDITS])
+def test_only_officers_change_parts(api, keys, people, world, session_factory, route):
+    assert route.call(api, route.url(world, as_user=False), {}, world).status_code == 401
+    for auth, roles in ((keys, ROLES), (people, USER_ROLES)):
+        for role in roles:
+            before = audit_count(session_factory)
+            response = route.call(api, route.url(world, as_user=auth is people),
+                                  {**auth.auth(role), "X-Purpose": PURPOSE}, world)
+            expected = (400, "invalid_boundary") if role in route.allowed else (403, "forbidden")
+            assert (response.status_code, response.json()["error"]["code"]) == expected, role
+            assert audit_count(session_factory) == before
+
+
 def app_routes(app) -> set[tuple[str, str]]:
     """Every (method, path) the app answers, from its routing table (OpenAPI leaves some out)."""
     found: set[tuple[str, str]] = set()
@@ -187,9 +214,9 @@ def app_routes(app) -> set[tuple[str, str]]:
 
 def test_the_table_covers_every_route(api):
     """A route added without a row here fails this test: say who may call it."""
-    listed = {(r.method, r.template) for r in ROUTES} | PUBLIC
+    listed = {(r.method, r.template) for r in ROUTES + PART_EDITS} | PUBLIC
     assert app_routes(api.app) == listed
-    assert len(listed) == len(ROUTES) + len(PUBLIC)  # no route listed twice
+    assert len(listed) == len(ROUTES) + len(PART_EDITS) + len(PUBLIC)  # no route listed twice
 
 
 def audit_count(session_factory) -> int:
@@ -214,8 +241,8 @@ def _expect(route: Route, role: str, response, session_factory, before: int, *, 
     assert audit_count(session_factory) == before + route.events, role
     if route.events:
         event = last_event(session_factory)
-        reads = route.path.startswith(("/api/v1/records", "/api/v1/documents", "/api/v1/search", "/api/v1/review")) \
-            and not route.path.endswith("/retry")
+        reads = route.path.startswith(("/api/v1/records", "/api/v1/documents", "/api/v1/search", "/api/v1/review",
+                                       "/api/v1/parts")) and not route.path.endswith("/retry")
         assert (event.role, event.purpose) == (role, PURPOSE if reads else None)
         assert (event.user_id is not None, event.key_id is not None) == (signed_in, not signed_in)
 

@@ -29,7 +29,7 @@ def permit(api, keys, session_factory, services) -> str:
     with session_scope(session_factory) as session:
         session.add(Page(document_id=doc, number=1, status="done", source="ocr", text=PERMIT))
         session.flush()
-        record = refresh_from_document(session, doc).id
+        record = refresh_from_document(session, doc)[0].id
     index_document(services, doc)
     return record
 

@@ -33,7 +33,7 @@ from workers.jobs.indexing import build_indexed_document
 def test_birth_extract_is_the_childs_record_with_every_person_as_subject(session_factory):
     with session_scope(session_factory) as session:
         doc = add_document(session, [BIRTH], procedure_code="1.001193")
-        record = refresh_from_document(session, doc)
+        [record] = refresh_from_document(session, doc)
         assert (record.owner_id, record.owner_id_type, record.owner_name) == (CHILD_ID, "cccd", "Võ Minh Lộc")
         assert (record.doc_type, record.kind, record.doc_number) == ("trich_luc_khai_sinh", "result", "195/2023")
         assert record.issue_date == record.valid_from == date(2023, 3, 14) and record.permanent is True
@@ -51,10 +51,10 @@ def test_birth_extract_is_the_childs_record_with_every_person_as_subject(session
 
 def test_lookup_filters_by_type_procedure_and_day(session_factory):
     with session_scope(session_factory) as session:
-        permit = refresh_from_document(
+        [permit] = refresh_from_document(
             session, add_document(session, [PERMIT], procedure_code="1.009972.000.00.14.H56")
         )
-        hkd = refresh_from_document(session, add_document(session, [HKD]))
+        [hkd] = refresh_from_document(session, add_document(session, [HKD]))
         assert permit.valid_until == date(2024, 3, 12) and permit.permanent is False
         assert hkd.owner_id == HKD_ID and hkd.doc_type == "gcn_hkd"
         ids = lambda **kw: [r.id for r in lookup_records(session, **kw)]  # noqa: E731 - a shorthand for the asserts
@@ -122,13 +122,13 @@ def test_reextraction_keeps_officer_values_and_confirmation_protects_all(session
     with session_scope(session_factory) as session:
         officer = Principal.of_key(create_key(session, role="officer", name="o")[0])
         doc = add_document(session, [PERMIT])
-        record = refresh_from_document(session, doc)
+        [record] = refresh_from_document(session, doc)
         rows = apply_changes(
             record, officer, changes={"doc_number": "390/GPXD", "valid_until": date(2024, 9, 1)}, note="đọc sai số"
         )
         session.add_all(rows)
         session.flush()
-        record = refresh_from_document(session, doc)
+        [record] = refresh_from_document(session, doc)
         assert record.doc_number == "390/GPXD" and record.valid_until == date(2024, 9, 1)
         assert record.issuing_body == "ỦY BAN NHÂN DÂN HUYỆN BẮC TRÀ MY"  # not corrected: re-extracted
         record.issuing_body = "changed by a bad migration"
@@ -160,7 +160,7 @@ def test_invalid_corrections_change_nothing(session_factory):
 
     with session_scope(session_factory) as session:
         officer = Principal.of_key(create_key(session, role="officer", name="o")[0])
-        record = refresh_from_document(session, add_document(session, [PERMIT]))
+        [record] = refresh_from_document(session, add_document(session, [PERMIT]))
         cases: list[tuple[dict[str, Any], str]] = [
             ({"changes": {"owner_id": "12345"}}, "invalid_owner_id"),
             ({"changes": {"sha256": "x"}}, "invalid_field"),

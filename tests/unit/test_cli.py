@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,6 +19,7 @@ from sohoa.cli.ingest_client import IngestError, collect_files
 from sohoa.core.db import make_engine, make_session_factory, session_scope
 from sohoa.core.errors import Unauthorized
 from sohoa.domain.keys import authenticate
+from workers.ocr.separator import is_separator
 
 
 @pytest.fixture
@@ -248,3 +251,14 @@ def test_archive_gc_lists_then_deletes_an_unreferenced_original(env: dict[str, s
     assert "1 unreferenced original(s), 0 temp file(s), 0.0 MB to free" in listed.output and orphan.exists()
     done = invoke(env, "archive-gc")
     assert done.exit_code == 0 and "deleted originals/ab/cd/abcd" in done.output and not orphan.exists()
+
+
+def test_separator_sheet_carries_the_chosen_code(env: dict[str, str], tmp_path: Path) -> None:
+    result = invoke({**env, "SOHOA_SEPARATOR_BARCODE": "TACH-01"}, "separator-sheet", str(tmp_path / "t.pdf"))
+    assert result.exit_code == 0, result.output
+    subprocess.run(["pdftoppm", "-r", "100", "-gray", "-png", str(tmp_path / "t.pdf"), str(tmp_path / "t")],
+                   check=True)
+    with Image.open(tmp_path / "t-1.png") as page:
+        assert is_separator(page.convert("L"), 100, "TACH-01") and not is_separator(page.convert("L"), 100, "X")
+    off = invoke({**env, "SOHOA_SEPARATOR_BARCODE": "off"}, "separator-sheet", str(tmp_path / "u.pdf"))
+    assert off.exit_code == 2 and "off" in off.output and not (tmp_path / "u.pdf").exists()

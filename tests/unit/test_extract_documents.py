@@ -337,3 +337,9 @@ def test_honorific_words_in_place_names_are_not_people() -> None:
     )
     names = [f.value for f in extract_fields([text]) if f.name == "name"]
     assert names == ["Lê Văn Tám"]
+
+
+def test_a_citizen_named_in_running_text_is_the_subject() -> None:
+    text = MOTTO + "THÔNG BÁO\nXét hồ sơ của công dân Lê Xuân Nhiên, số CCCD 060088492400, thôn 3;\n"
+    summary = summarize(extract_fields([text]))
+    assert (summary["doc_type"], summary["name"], summary["cccd"]) == ("thong_bao", "Lê Xuân Nhiên", "060088492400")

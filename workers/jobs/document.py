@@ -180,7 +180,8 @@ def record_page(ctx: JobContext, document_id: str, attempt: int, outcome: PageOu
         page = session.scalars(select(Page).where(
             Page.document_id == document_id, Page.number == outcome.number)).one()
         for name in ("status", "source", "text", "confidence", "word_count", "needs_review", "width",
-                     "height", "dpi", "error_code", "error_message", "duration_ms", "rotation", "skew"):
+                     "height", "dpi", "error_code", "error_message", "duration_ms", "rotation", "skew",
+                     "separator", "top_text"):
             setattr(page, name, getattr(outcome, name))
         page.words_path = words.path if words else None
         page.processed_at = utcnow()
@@ -242,7 +243,7 @@ def make_searchable_pdf(ctx: JobContext, document_id: str) -> None:
 
 
 def extract_record(ctx: JobContext, document_id: str) -> None:
-    """Fields and the reusable record, before indexing so the index carries its facets.
+    """Parts, their fields and records, before indexing so the index carries their facets.
 
     Best effort: a failure here is logged and the document is still indexed (its text stays
     searchable); the record is rebuilt the next time the document is processed.

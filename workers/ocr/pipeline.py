@@ -29,8 +29,9 @@ from sohoa.core.vocab import PageStatus, TextSource
 from sohoa.domain.vntext import nfc
 from workers.ocr.imaging import looks_misoriented, prepare_page, rotate_image
 from workers.ocr.imaging.display import restore_original_image
+from workers.ocr.separator import Separator
 from workers.ocr.sources import PageSource, RasterPage
-from workers.ocr.tesseract import OcrEngine, OcrResult
+from workers.ocr.tesseract import OcrEngine, OcrResult, OcrWord
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,8 @@ class PageOutcome:
     rotation: int | None = None  # clockwise degrees turned to read it upright
     skew: float | None = None  # degrees of skew corrected
     pdf_path: Path | None = None  # OCR'd page as a searchable PDF (a temp file the caller stores)
+    separator: bool = False  # a separator sheet (settings.separator_barcode): not read, in no part
+    top_text: str | None = None  # the lines printed in the top part of the page (boundary detection)
 
 
 def process_page(source: PageSource, number: int, *, settings: Settings, engine: OcrEngine) -> PageOutcome:
@@ -84,7 +87,9 @@ def _read_page(source: PageSource, number: int, *, settings: Settings, engine: O
         return text_layer_outcome(number, layer)
     timeout = float(settings.page_timeout_seconds)
     original = source.rasterize(number, workdir)
-    prepared = prepare_page(original, workdir, timeout=timeout)
+    prepared = prepare_page(original, workdir, timeout=timeout, separator=Separator.from_settings(settings))
+    if prepared.separator:
+        return separator_outcome(number, original)
     raster = prepared.raster
     result = ocr(raster, settings=settings, engine=engine, workdir=workdir)
     rotation = prepared.rotation
@@ -132,6 +137,12 @@ def text_layer_outcome(number: int, text: str) -> PageOutcome:
                        word_count=len(text.split()))
 
 
+def separator_outcome(number: int, raster: RasterPage) -> PageOutcome:
+    """A separator sheet: done, nothing to read (no OCR pass is spent on it)."""
+    return PageOutcome(number, PageStatus.DONE, text="", word_count=0, width=raster.width,
+                       height=raster.height, dpi=raster.dpi, separator=True)
+
+
 def ocr_outcome(number: int, raster: RasterPage, result: OcrResult, settings: Settings) -> PageOutcome:
     confidence = result.mean_confidence
     return PageOutcome(
@@ -139,8 +150,31 @@ def ocr_outcome(number: int, raster: RasterPage, result: OcrResult, settings: Se
         word_count=len(result.words),
         needs_review=confidence is not None and confidence < settings.ocr_low_confidence,
         width=raster.width, height=raster.height, dpi=raster.dpi, words=result.words_json(),
-        pdf_path=result.pdf,
+        pdf_path=result.pdf, top_text=top_lines(result.words, raster.height),
     )
+
+
+TOP_FRACTION = 0.35  # issuing body, heading, number, date and title fit in the top third of A4
+
+
+def top_lines(words: list[OcrWord], height: int, fraction: float = TOP_FRACTION) -> str | None:
+    """The text lines whose top lies in the upper ``fraction`` of the page, top to bottom.
+
+    Tesseract's reading order may put a two-column header after the body; the word boxes
+    say where each line really is, which is what boundary detection asks ("at the top").
+    """
+    if not words or height <= 0:
+        return None
+    lines: dict[tuple[int, int, int], list[OcrWord]] = {}
+    for word in words:
+        lines.setdefault((word.block, word.par, word.line), []).append(word)
+    placed = []
+    for line_words in lines.values():
+        top = min(w.top for w in line_words)
+        if top < fraction * height:
+            left = min(w.left for w in line_words)
+            placed.append((top, left, " ".join(w.text for w in sorted(line_words, key=lambda w: w.left))))
+    return "\n".join(text for _, _, text in sorted(placed)) or None
 
 
 def _keep(path: Path) -> Path:

@@ -27,6 +27,12 @@ def run_migrations_online() -> None:
     assert url, "sohoa.core.db.migrate sets sqlalchemy.url"
     engine = make_engine(url)
     with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch migrations copy a table and DROP the old one: with foreign keys on, that
+            # drop would cascade into the rows referring to it (a record's corrections).
+            # The pragma only takes effect outside a transaction, hence the commit.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=target_metadata,

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, UnaryExpression, exists, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, UnaryExpression, exists, func, select
 from sqlalchemy.orm import Session
 
-from sohoa.core.models import BatchItem, Document, Page, Record
+from sohoa.core.models import BatchItem, Document, Page, Part, Record
 from sohoa.core.vocab import DocumentSort, SortOrder
 from sohoa.domain.catalog._common import ListPage, Paging, Scope, count_of, in_range, scoped
 
@@ -40,10 +40,18 @@ def flagged_pages() -> ColumnElement[bool]:
     return exists().where(Page.document_id == Document.id, Page.needs_review.is_(True))
 
 
+def first_record_id() -> ScalarSelect[str]:
+    """The record of the document's first part (a file of several documents is listed once,
+    shown by its first document; the others are in its ``parts``)."""
+    return (select(Record.id).outerjoin(Part, Part.id == Record.part_id).where(Record.document_id == Document.id)
+            .order_by(Part.position.is_(None), Part.position, Record.id).limit(1).correlate(Document)
+            .scalar_subquery())
+
+
 def list_documents(session: Session, filters: DocumentFilters, paging: Paging, scope: Scope, *,
                    sort: DocumentSort = DocumentSort.UPLOADED_AT,
                    order: SortOrder = SortOrder.DESC) -> ListPage[DocumentRow]:
-    query = _filtered(select(Document, Record).outerjoin(Record, Record.document_id == Document.id), filters)
+    query = _filtered(select(Document, Record).outerjoin(Record, Record.id == first_record_id()), filters)
     query = query.where(scoped(Document.agency_code, scope))
     total = count_of(session, query)
     rows = session.execute(query.order_by(*_order(sort, order)).limit(paging.size).offset(paging.offset)).all()

@@ -1,4 +1,5 @@
-"""The review queue: read documents an officer should look at, oldest upload first.
+"""The review queue: read documents an officer should look at, oldest upload first; one item
+per record, so a file of several documents gives one item per part, with its own pages.
 
 A document is in the queue while its record is not confirmed and it has something to
 check: a record extracted from OCR (``unconfirmed``: every reusable result should be
@@ -18,7 +19,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
-from sohoa.core.models import BatchItem, Document, Page, Record
+from sohoa.core.models import BatchItem, Document, Page, Part, Record
 from sohoa.core.vocab import DocumentStatus, ReviewReason, ReviewState
 from sohoa.domain.catalog._common import ListPage, Paging, Scope, count_of, in_range, scoped
 from sohoa.domain.catalog.documents import flagged_pages
@@ -41,9 +42,13 @@ class FlaggedPage:
 
 @dataclass
 class ReviewItem:
+    """One record to review (a file of several documents gives one item per part), or a
+    file without any record whose pages are flagged."""
+
     document: Document
     record: Record | None
-    pages: list[FlaggedPage] = field(default_factory=list)
+    pages: list[FlaggedPage] = field(default_factory=list)  # flagged pages of the part (of the file)
+    part: Part | None = None
 
     @property
     def reasons(self) -> list[ReviewReason]:
@@ -60,12 +65,13 @@ def _in_queue() -> ColumnElement[bool]:
 
 
 def review_queue(session: Session, filters: ReviewFilters, paging: Paging, scope: Scope) -> ListPage[ReviewItem]:
-    query = _filtered(select(Document, Record).outerjoin(Record, Record.document_id == Document.id), filters)
+    query = _filtered(select(Document, Record, Part).outerjoin(Record, Record.document_id == Document.id)
+                      .outerjoin(Part, Part.id == Record.part_id), filters)
     query = query.where(_in_queue(), scoped(Document.agency_code, scope))
     total = count_of(session, query)
-    rows = session.execute(query.order_by(Document.created_at.asc(), Document.id.asc())
+    rows = session.execute(query.order_by(Document.created_at.asc(), Document.id.asc(), Part.position.asc())
                            .limit(paging.size).offset(paging.offset)).all()
-    items = [ReviewItem(document=d, record=r) for d, r in rows]
+    items = [ReviewItem(document=d, record=r, part=p) for d, r, p in rows]
     flagged: dict[str, list[FlaggedPage]] = defaultdict(list)
     for document_id, number, confidence in session.execute(
             select(Page.document_id, Page.number, Page.confidence)
@@ -73,18 +79,27 @@ def review_queue(session: Session, filters: ReviewFilters, paging: Paging, scope
             .order_by(Page.document_id, Page.number)):
         flagged[document_id].append(FlaggedPage(number, confidence))
     for item in items:
-        item.pages = flagged[item.document.id]
+        part = item.part
+        item.pages = [f for f in flagged[item.document.id]
+                      if part is None or part.first_page <= f.number <= part.last_page]
     return ListPage(total=total, items=items)
 
 
-def _filtered(query: Select[Document, Record], f: ReviewFilters) -> Select[Document, Record]:
+def _flagged_in_part() -> ColumnElement[bool]:
+    """A page of the item's part (of the file, for an item without a part) is flagged."""
+    return and_(flagged_pages(), or_(Part.id.is_(None), exists().where(
+        Page.document_id == Document.id, Page.needs_review.is_(True),
+        Page.number.between(Part.first_page, Part.last_page))))
+
+
+def _filtered(query: Select[Document, Record, Part], f: ReviewFilters) -> Select[Document, Record, Part]:
     query = query.where(*in_range(Document.created_at, f.uploaded_from, f.uploaded_to))
     if f.agency_code is not None:
         query = query.where(Document.agency_code == f.agency_code)
     if f.batch_id is not None:
         query = query.where(exists().where(BatchItem.batch_id == f.batch_id, BatchItem.document_id == Document.id))
     if f.reason == ReviewReason.LOW_CONFIDENCE:
-        query = query.where(flagged_pages())
+        query = query.where(_flagged_in_part())
     elif f.reason == ReviewReason.UNCONFIRMED:
         query = query.where(Record.id.is_not(None))
     return query

@@ -17,7 +17,9 @@ _NAME_LABEL = re.compile(
     r"toi\s*ten\s*la|cap\s*cho)(?P<suffix>[^:\n]{0,45}?)\s*:\s*"
 )
 _NAME_LABEL_BARE = re.compile(r"(?<![\w])(?:ho\s*(?:,\s*|va\s*)?(?:chu\s*dem\s*,?\s*)?ten)\s+(?=\S)")
-_HONORIFIC = re.compile(r"(?<![\w])(?P<ctx>de\s*nghi\s*cua\s*|cua\s*|cho\s*(?:ho\s*)?)?(?:ong|ba)\s+(?!\w*\s*:)")
+_HONORIFIC = re.compile(
+    r"(?<![\w])(?P<ctx>de\s*nghi\s*cua\s*|cua\s*|cho\s*(?:ho\s*)?)?(?:ong|ba|cong\s*dan)\s+(?!\w*\s*:)"
+)
 _ROLE_SUFFIX = (
     ("requester", r"nguoi\s*(?:yeu\s*cau|de\s*nghi|di\s*dang\s*ky|di\s*khai|khai|nop|lam\s*don)|nguoi\s*dung\s*don"),
     ("mother", r"(?:nguoi\s*)?me\b"),

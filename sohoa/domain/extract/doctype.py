@@ -40,6 +40,8 @@ DOC_TYPES: tuple[tuple[str, str, str], ...] = (
     ("don_de_nghi", COMPONENT, r"don"),
     ("don_de_nghi", COMPONENT, r"giay de nghi|phieu (?:de nghi|yeu cau)"),  # request forms are applications
     ("giay_uy_quyen", COMPONENT, r"giay uy quyen|hop dong uy quyen"),
+    # a copy of an ID card filed with the dossier (the card carries the national heading too)
+    ("giay_to_tuy_than", COMPONENT, r"(?:the )?can cuoc(?: cong dan)?|(?:giay )?chung minh nhan dan"),
     ("bien_ban", COMPONENT, r"bien ban"),
 )
 _COMPILED = tuple((code, cls, re.compile(rf"^\W*(?:{pat})\b")) for code, cls, pat in DOC_TYPES)

@@ -1,4 +1,4 @@
-"""Reusable records (issue 5): a document's extracted result, who it is about, whether it holds.
+"""Reusable records (issue 5): each part's extracted result, who it is about, whether it holds.
 
 Domain services only (no web framework): building a record from extracted fields, officers'
 corrections with history, lookups by ID valid on a day, and ID masking.
@@ -6,10 +6,11 @@ corrections with history, lookups by ID valid on a day, and ID masking.
 
 from __future__ import annotations
 
-from sohoa.domain.records.build import refresh_from_document
+from sohoa.domain.records.build import refresh_from_document, refresh_parts
 from sohoa.domain.records.corrections import EDITABLE, apply_changes, as_text, find_record
 from sohoa.domain.records.facets import search_facets
 from sohoa.domain.records.ids import ID_FIELDS, id_type, mask_id, mask_in_text, normalize_id, parse_owner_id
+from sohoa.domain.records.part_edits import merge_parts, move_boundary, split_part
 from sohoa.domain.records.query import (
     LOOKUP_ROLES,
     lookup_records,
@@ -19,7 +20,25 @@ from sohoa.domain.records.query import (
 )
 
 __all__ = [
-    "EDITABLE", "ID_FIELDS", "LOOKUP_ROLES", "apply_changes", "as_text", "find_record", "id_type",
-    "lookup_records", "mask_id", "mask_in_text", "normalize_id", "owner_clause", "parse_owner_id",
-    "refresh_from_document", "search_facets", "valid_on_clause", "validity_input",
+    "EDITABLE",
+    "ID_FIELDS",
+    "LOOKUP_ROLES",
+    "apply_changes",
+    "as_text",
+    "find_record",
+    "id_type",
+    "lookup_records",
+    "mask_id",
+    "mask_in_text",
+    "merge_parts",
+    "move_boundary",
+    "normalize_id",
+    "owner_clause",
+    "parse_owner_id",
+    "refresh_from_document",
+    "refresh_parts",
+    "search_facets",
+    "split_part",
+    "valid_on_clause",
+    "validity_input",
 ]

@@ -1,8 +1,11 @@
-"""From a document's page text to its Record: candidates stored, one value chosen per field.
+"""From a document's page text to its parts' records: candidates stored, one value chosen per field.
 
 ``refresh_from_document`` runs after OCR and before indexing, and again on every
-re-processing. It replaces the extracted candidates, but never a value an officer set: a
-field with a correction keeps the officer's value, and a confirmed record keeps them all.
+re-processing: it draws the parts (``records.parts``), then per part replaces the extracted
+candidates and refreshes the part's record, but never a value an officer set: a field with
+a correction keeps the officer's value, and a confirmed record keeps them all. Each part is
+extracted on its own pages only, so a correction to one part survives a re-extraction of
+any other.
 
 Owner and subjects: the owner is the person (or enterprise) the result is about — the child
 of a birth extract, the deceased of a death extract, otherwise the person the extractor
@@ -14,6 +17,8 @@ ID matches.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -21,10 +26,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from sohoa.core.errors import NotFound
-from sohoa.core.models import Document, ExtractedFieldRow, Page, Record, RecordCorrection, RecordSubject
-from sohoa.core.vocab import IdType, PageStatus, RecordKind, ReviewState
+from sohoa.core.models import Document, ExtractedFieldRow, Part, Record, RecordCorrection, RecordSubject
+from sohoa.core.vocab import IdType, PartKind, RecordKind, ReviewState
 from sohoa.domain.extract import ExtractedField, best_fields, extract_fields, owner_role
+from sohoa.domain.parts import PageInput, PartPeople, link_components
 from sohoa.domain.records.ids import normalize_id
+from sohoa.domain.records.parts import document_parts, page_inputs, sync_detected_parts
+from sohoa.domain.vntext import folded
 
 # The person a result is about, where it differs from the extractor's choice of holder.
 _SUBJECT_ROLE = {"trich_luc_khai_sinh": "child", "giay_khai_sinh": "child",
@@ -36,51 +44,93 @@ PLAIN_COLUMNS = {"doc_type": "doc_type", "kind": "doc_class", "doc_number": "doc
 _ID_NAMES = (("cccd", IdType.CCCD), ("cmnd", IdType.CMND))
 
 
-def refresh_from_document(session: Session, document_id: str) -> Record:
-    """Extract fields from the document's done pages and create or refresh its Record.
+def refresh_from_document(session: Session, document_id: str) -> list[Record]:
+    """Draw the document's parts, extract fields per part and create or refresh one record
+    per part (in part order); link each dossier component to its result.
 
-    Flushes but does not commit: the caller's transaction covers candidates, record and
-    subjects together, so a crash never leaves a half-refreshed record.
+    Flushes but does not commit: the caller's transaction covers parts, candidates, records
+    and subjects together, so a crash never leaves a half-refreshed document.
     """
+    document = _document(session, document_id)
+    pages = page_inputs(session, document_id)
+    parts = sync_detected_parts(session, document_id, pages)
+    session.execute(delete(ExtractedFieldRow).where(ExtractedFieldRow.document_id == document_id,
+                                                    ExtractedFieldRow.part_id.is_(None)))
+    records = [refresh_part(session, document, part, pages) for part in parts]
+    link_parts(session, parts, records)
+    return records
+
+
+def refresh_parts(session: Session, document_id: str, parts: list[Part]) -> list[Record]:
+    """Re-extract only ``parts`` (an officer moved their boundaries); the others are untouched."""
+    document = _document(session, document_id)
+    pages = page_inputs(session, document_id)
+    records = [refresh_part(session, document, part, pages) for part in parts]
+    every = document_parts(session, document_id)
+    link_parts(session, every, [_record_of(session, p) for p in every])
+    return records
+
+
+def _document(session: Session, document_id: str) -> Document:
     document = session.get(Document, document_id)
     if document is None:
         raise NotFound(f"document {document_id} does not exist")
-    fields = extract_fields(_page_texts(session, document_id))
+    return document
+
+
+def _record_of(session: Session, part: Part) -> Record | None:
+    return session.scalar(select(Record).where(Record.part_id == part.id))
+
+
+def refresh_part(session: Session, document: Document, part: Part, pages: list[PageInput]) -> Record:
+    """Fields of one part's pages (separator sheets left blank) and its record."""
+    texts = ["" if pages[n - 1].separator else pages[n - 1].text for n in range(part.first_page, part.last_page + 1)]
+    shift = part.first_page - 1
+    fields = [replace(f, page=f.page + shift) for f in extract_fields(texts)]
     best = best_fields(fields, 0)
-    _store_candidates(session, document_id, fields, best)
-    record = session.scalar(select(Record).where(Record.document_id == document_id))
+    _store_candidates(session, document.id, part.id, fields, best)
+    record = _record_of(session, part)
     if record is None:
-        record = Record(document_id=document_id)
+        record = Record(document_id=document.id, part_id=part.id)
         session.add(record)
     values = extracted_values(best, document, holder_role(fields, best))
     for column in sorted(set(values) - _protected(session, record)):
         setattr(record, column, values[column])
     session.flush()
     _replace_subjects(session, record, fields, best)
+    part.doc_type = record.doc_type or part.doc_type
+    part.kind = PartKind.COMPONENT if record.kind == RecordKind.DOSSIER_COMPONENT else PartKind.RESULT
     session.flush()
     return record
 
 
-def _page_texts(session: Session, document_id: str) -> list[str]:
-    rows = session.execute(select(Page.number, Page.text, Page.status)
-                           .where(Page.document_id == document_id)).all()
-    total = max((n for n, _, _ in rows), default=0)
-    texts = [""] * total
-    for number, text, status in rows:
-        if status == PageStatus.DONE:
-            texts[number - 1] = text or ""
-    return texts
+def link_parts(session: Session, parts: Sequence[Part], records: Sequence[Record | None]) -> None:
+    """Point every component part at the result part it came with (``link_components``)."""
+    people = []
+    for part, record in zip(parts, records, strict=True):
+        ids: set[str] = set()
+        names: set[str] = set()
+        if record is not None:
+            ids |= {record.owner_id} if record.owner_id else set()
+            for subject in session.scalars(select(RecordSubject).where(RecordSubject.record_id == record.id)):
+                ids |= {subject.person_id} if subject.person_id else set()
+                names |= {folded(subject.name)} if subject.name else set()
+        people.append(PartPeople(part.kind, frozenset(ids), frozenset(names)))
+    links = link_components(people)
+    for i, part in enumerate(parts):
+        part.result_part_id = parts[links[i]].id if i in links else None
+    session.flush()
 
 
-def _store_candidates(session: Session, document_id: str, fields: list[ExtractedField],
+def _store_candidates(session: Session, document_id: str, part_id: str, fields: list[ExtractedField],
                       best: dict[str, ExtractedField]) -> None:
-    session.execute(delete(ExtractedFieldRow).where(ExtractedFieldRow.document_id == document_id))
+    session.execute(delete(ExtractedFieldRow).where(ExtractedFieldRow.part_id == part_id))
     chosen = {id(f) for f in best.values()}
     session.add_all(
-        ExtractedFieldRow(document_id=document_id, name=f.name, role=f.role, value=f.value, raw=f.raw,
-                          confidence=f.confidence, page=f.page, span_start=f.span[0], span_end=f.span[1],
-                          valid=f.valid, problems=list(f.problems) or None, segment=f.segment,
-                          chosen=id(f) in chosen)
+        ExtractedFieldRow(document_id=document_id, part_id=part_id, name=f.name, role=f.role, value=f.value,
+                          raw=f.raw, confidence=f.confidence, page=f.page, span_start=f.span[0],
+                          span_end=f.span[1], valid=f.valid, problems=list(f.problems) or None,
+                          segment=f.segment, chosen=id(f) in chosen)
         for f in fields
     )
 

@@ -16,19 +16,26 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sohoa.core.models import Record, RecordSubject
-from sohoa.core.vocab import LegalStatus
+from sohoa.core.models import Part, Record, RecordSubject
+from sohoa.core.vocab import LegalStatus, RecordKind
 from sohoa.domain.records.query import LOOKUP_ROLES
 
 
 def search_facets(session: Session, document_id: str) -> dict[str, Any]:
-    """Keyword arguments for ``search.IndexedDocument`` (empty when there is no record)."""
-    record = session.scalar(select(Record).where(Record.document_id == document_id))
-    if record is None:
+    """Keyword arguments for ``search.IndexedDocument`` (empty when there is no record).
+
+    The owner IDs are those of every part's record; type and validity are the first
+    result's (the first part when the file holds no result).
+    """
+    records = list(session.scalars(select(Record).join(Part, Part.id == Record.part_id, isouter=True)
+                                   .where(Record.document_id == document_id)
+                                   .order_by(Record.kind != RecordKind.RESULT, Part.position, Record.id)))
+    if not records:
         return {}
-    ids = [record.owner_id] if record.owner_id else []
+    record = records[0]
+    ids = [r.owner_id for r in records if r.owner_id]
     ids += session.scalars(select(RecordSubject.person_id).where(
-        RecordSubject.record_id == record.id, RecordSubject.role.in_(LOOKUP_ROLES),
+        RecordSubject.record_id.in_([r.id for r in records]), RecordSubject.role.in_(LOOKUP_ROLES),
         RecordSubject.person_id.is_not(None)))
     start = record.valid_from or record.issue_date
     can_hold = (

@@ -27,6 +27,7 @@ from workers.ocr.imaging.deskew import (
     straighten,
 )
 from workers.ocr.imaging.orientation import detect_rotation, turn
+from workers.ocr.separator import Separator, is_separator
 from workers.ocr.sources import RasterPage
 
 
@@ -36,11 +37,20 @@ class PreparedPage:
     skew: float | None  # degrees corrected; None when none was applied
     rotation: int  # clockwise degrees turned (sideways pages, by OSD)
     steps: tuple[str, ...]
+    separator: bool = False  # the page is a separator sheet: nothing to read on it
 
 
-def prepare_page(raster: RasterPage, workdir: Path, *, timeout: float) -> PreparedPage:
-    """The page as Tesseract should see it. The caller checked the pixel limit."""
+def prepare_page(raster: RasterPage, workdir: Path, *, timeout: float,
+                 separator: Separator | None = None) -> PreparedPage:
+    """The page as Tesseract should see it. The caller checked the pixel limit.
+
+    With ``separator`` (the separator sheets' code and formats), a page carrying that code is reported
+    as a separator sheet before anything else is done to it: the image is decoded here
+    anyway, so looking for the code costs only the scan of a shrunk copy.
+    """
     gray, steps = _load_gray(raster.path)
+    if separator is not None and is_separator(gray, raster.dpi, separator):
+        return PreparedPage(raster, None, 0, (), separator=True)
     points, rotation = ink_points(gray), 0
     if is_sideways(points):
         rotation = sideways_turn(points) or detect_rotation(gray, dpi=raster.dpi, workdir=workdir,

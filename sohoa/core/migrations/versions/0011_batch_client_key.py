@@ -1,7 +1,7 @@
 """batches opened by a client key (the web app opens a batch, then sends its files over tus)
 
 Revision ID: 0011
-Revises: 0004
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0004"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
