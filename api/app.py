@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
-from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.orm import configure_mappers
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from api.access_log import install_access_log_mask
 from api.csrf import CsrfMiddleware
@@ -34,12 +32,11 @@ from api.routes import (
     users,
 )
 from api.tus import TusHeaders, UploadWriters
+from api.webapp import install_webapp
 from ingest import remove_stale_spool, upload_tmp_dir
 from sohoa.core.config import Settings
 from sohoa.services import Services
 from workers.ocr.page_image import PageRenderer
-
-WEB_DIR = Path(__file__).parent / "web"
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -77,10 +74,10 @@ def create_app(settings: Settings) -> FastAPI:
                    audit, health):
         app.include_router(module.router)
     install_openapi(app)
-    app.mount("/web", StaticFiles(directory=WEB_DIR), name="web")
-
-    @app.get("/", include_in_schema=False)
-    def index() -> FileResponse:
-        return FileResponse(WEB_DIR / "index.html", media_type="text/html; charset=utf-8")
-
+    install_webapp(app, settings)
+    # Outermost: JSON, the shell and the app's files travel compressed (a slow line's
+    # budget); pictures, PDFs and originals are compressed already and go as they are.
+    app.add_middleware(GZipMiddleware, minimum_size=600,
+                       exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/pdf",
+                                              "application/octet-stream", "image/tiff"))
     return app

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -168,6 +168,13 @@ class SearchHitPublic(BaseModel):
     filename: str | None = None
     search_after: str | None = Field(None, description="Opaque: pass as search_after for the hits after this one.")
     part: PartRefPublic | None = Field(None, description="The part of the file the page belongs to.")
+    thumbnail: str = Field(description="Image of the hit's page at thumbnail size.")
+    record_id: str | None = Field(None, description="The record read from the document (its first, when several).")
+    owner_name: str | None = None
+    doc_type: str | None = None
+    doc_number: str | None = None
+    issue_date: date | None = None
+    issuing_body: str | None = None
 
 
 class FacetBucketPublic(BaseModel):

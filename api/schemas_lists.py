@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas import BatchCounts, ErrorInfo, UtcDatetime
 from api.schemas_records import FieldPublic, PageRange
@@ -35,6 +35,31 @@ class BatchSummaryPublic(BaseModel):
 
 class BatchListPublic(ListMeta):
     batches: list[BatchSummaryPublic]
+
+
+class CodeUsePublic(BaseModel):
+    value: str
+    batches: int = Field(description="Batches the caller sees with this code.")
+    last_used_at: UtcDatetime
+
+
+class BatchCodesPublic(BaseModel):
+    agency_codes: list[CodeUsePublic] = Field(description="Most recently used first (50 at most).")
+    procedure_codes: list[CodeUsePublic]
+
+
+class BatchOpen(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    client_key: str = Field(pattern=r"^[A-Za-z0-9_-]{8,64}$", description="A key the client made up for "
+                            "this batch (e.g. a UUID): the same key from the same caller opens the same batch.")
+    agency_code: str | None = Field(None, max_length=64)
+    procedure_code: str | None = Field(None, max_length=64)
+    note: str | None = Field(None, max_length=2000)
+
+
+class BatchOpenedPublic(BaseModel):
+    batch_id: str
+    created: bool = Field(description="False when the key had opened this batch before.")
 
 
 class DocumentLinks(BaseModel):
@@ -115,6 +140,9 @@ class WordPublic(BaseModel):
     block: int
     par: int
     line: int
+    start: int | None = Field(None, description="Where the word starts in the page's text (the offsets of a "
+                                                "field's span); null when the text does not hold it.")
+    end: int | None = None
 
 
 class PageWordsPublic(BaseModel):

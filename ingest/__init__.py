@@ -17,6 +17,7 @@ from ingest.register import (
     create_batch,
     ingest_batch,
     ingest_paths,
+    open_batch,
     upload_tmp_dir,
 )
 from ingest.spool import Spool, SpooledUpload, remove_stale_spool, sanitize_filename, spool_stream
@@ -36,6 +37,7 @@ __all__ = [
     "ingest_batch",
     "ingest_paths",
     "inspect_file",
+    "open_batch",
     "remove_stale_spool",
     "sanitize_filename",
     "sniff",

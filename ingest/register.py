@@ -161,6 +161,30 @@ def _stopped_by_fault(session_factory: sessionmaker[Session], batch_id: str, new
                          headers={"Retry-After": "60"}) from exc
 
 
+def open_batch(session_factory: sessionmaker[Session], meta: BatchMeta, client_key: str) -> tuple[str, bool]:
+    """The batch ``client_key`` names, created empty the first time: (its id, created now).
+    The browser opens a batch before its files go up one by one over tus; the same key
+    (a second click, a resent request, a page reload) returns the same batch."""
+    meta = check_meta(meta)
+    try:
+        with session_scope(session_factory) as session:
+            found = session.scalar(select(Batch.id).where(Batch.client_key == client_key))
+            if found is not None:
+                return found, False
+            batch = Batch(agency_code=meta.agency_code, procedure_code=meta.procedure_code, note=meta.note,
+                          created_by_key_id=meta.created_by_key_id, created_by_user_id=meta.created_by_user_id,
+                          client_key=client_key)
+            session.add(batch)
+            session.flush()
+            return batch.id, True
+    except IntegrityError:  # opened meanwhile by a concurrent request with the same key
+        with session_factory() as session:
+            found = session.scalar(select(Batch.id).where(Batch.client_key == client_key))
+        if found is None:
+            raise
+        return found, False
+
+
 def create_batch(session_factory: sessionmaker[Session], meta: BatchMeta, batch_id: str | None = None) -> str:
     """A new empty batch; with ``batch_id``, the batch of that id, created unless it exists
     (a resumable upload fixes its new batch's id up front, so a retried completion finds it)."""

@@ -7,7 +7,9 @@ set -euo pipefail
 RUN_PACKAGES=(python3 python3-venv tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils
               redis-server fonts-dejavu-core qpdf icc-profiles-free)
 # A JDK and Maven build and run the real OpenSearch node of the tests (tests/opensearch_node).
-TEST_PACKAGES=(postgresql postgresql-common openjdk-17-jdk-headless maven)
+# Chromium: the browser tests (tests/browser/) drive Debian's /usr/bin/chromium with Playwright;
+# no browser is ever downloaded (`playwright install` is not run).
+TEST_PACKAGES=(postgresql postgresql-common openjdk-17-jdk-headless maven chromium)
 
 wanted=("${RUN_PACKAGES[@]}")
 if [[ "${1:-run}" == "test" ]]; then

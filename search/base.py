@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol, runtime_checkable
 
+from sohoa.core.vocab import SearchSort
+
 FACET_SIZE = 20  # buckets per facet: the most frequent values
 
 
@@ -67,6 +69,7 @@ class SearchQuery:
     size: int = 20
     search_after: list[Any] | None = None  # deep paging; when set, ``page`` is ignored
     facets: bool = False  # count the matching pages by each ``SearchFacet`` too
+    sort: SearchSort = SearchSort.RELEVANCE  # by issue date: hits carry no ``sort`` (page paging only)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from typing import Any
 
 from search.base import SearchQuery
 from sohoa.core.errors import InvalidQuery
+from sohoa.core.vocab import SearchSort
 from sohoa.domain import vntext
 
 MAX_QUERY_CHARS = 500
@@ -133,6 +134,9 @@ def validate_paging(query: SearchQuery) -> list[Any] | None:
     """Check page/size/search_after the same way for every backend; return search_after."""
     if not 1 <= query.size <= MAX_PAGE_SIZE:
         raise InvalidQuery(f"size must be between 1 and {MAX_PAGE_SIZE}.", detail={"size": query.size})
+    if query.search_after is not None and query.sort != SearchSort.RELEVANCE:
+        raise InvalidQuery("search_after pages results in relevance order only; use page for other orders.",
+                           detail={"sort": str(query.sort)})
     if query.search_after is None:
         if query.page < 1:
             raise InvalidQuery("page must be 1 or more.", detail={"page": query.page})

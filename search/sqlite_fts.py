@@ -34,7 +34,7 @@ from search.base import (
 from search.errors import SearchUnavailable
 from search.query import ParsedQuery, index_forms, parse_query, validate_paging
 from search.snippets import make_snippet
-from sohoa.core.vocab import SearchFacet
+from sohoa.core.vocab import SearchFacet, SearchSort
 from sohoa.domain import vntext
 
 if TYPE_CHECKING:
@@ -43,6 +43,11 @@ if TYPE_CHECKING:
 BUSY_TIMEOUT_SECONDS = 30.0
 _TRANSIENT = ("locked", "busy", "disk I/O", "unable to open")
 WRITE_CHUNK = 200  # documents per write transaction: bounds how long workers wait
+# ORDER BY of each SearchSort ({t} is the table prefix); ties always end in document and page.
+ORDERS = {
+    SearchSort.RELEVANCE: "{t}score DESC, {t}document_id ASC, {t}page ASC",
+    SearchSort.ISSUE_DATE: "{t}issue_date IS NULL, {t}issue_date DESC, {t}score DESC, {t}document_id ASC, {t}page ASC",
+}
 
 
 class SqliteSearchBackend:
@@ -198,13 +203,14 @@ class SqliteSearchBackend:
             source, params = _hits_source(parsed, query.filters, version)
             where, after_params = sql.after_sql(after)
             t = sql.tables(version)
+            order = ORDERS[query.sort]
             rows = conn.execute(  # the total rides along: the full-text match runs once
                 f"WITH hits AS MATERIALIZED ({source}), "
                 f"top AS (SELECT * FROM hits WHERE {where} "
-                "ORDER BY score DESC, document_id ASC, page ASC LIMIT ? OFFSET ?) "
+                f"ORDER BY {order.format(t='')} LIMIT ? OFFSET ?) "
                 "SELECT top.document_id, top.page, top.score, p.text, d.filename, (SELECT count(*) FROM hits) "
                 f"FROM top JOIN {t['pages']} p ON p.id = top.id JOIN {t['docs']} d ON d.document_id = top.document_id "
-                "ORDER BY top.score DESC, top.document_id ASC, top.page ASC",
+                f"ORDER BY {order.format(t='top.')}",
                 [*params, *after_params, query.size, offset],
             ).fetchall()
             if rows:
@@ -215,7 +221,7 @@ class SqliteSearchBackend:
         hits = [
             SearchHit(
                 document_id=doc, page=page, score=score, snippet=make_snippet(text, parsed),
-                filename=filename, sort=[score, doc, page],
+                filename=filename, sort=[score, doc, page] if query.sort == SearchSort.RELEVANCE else None,
             )
             for doc, page, score, text, filename, _ in rows
         ]
@@ -247,7 +253,7 @@ def _hits_source(parsed: ParsedQuery, filters: SearchFilters, version: int) -> t
     """SELECT of every matching page with its score (0 for match-all)."""
     t = sql.tables(version)
     where, params = sql.filter_sql(filters, version)
-    columns = "p.id AS id, p.document_id AS document_id, p.page AS page"  # text is joined later
+    columns = "p.id AS id, p.document_id AS document_id, p.page AS page, d.issue_date AS issue_date"  # text later
     if parsed.match_all:
         return (
             f"SELECT {columns}, 0.0 AS score FROM {t['pages']} p "

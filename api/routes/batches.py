@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 from sqlalchemy.orm.interfaces import ORMOption
@@ -26,14 +26,21 @@ from api.schemas import (
     ErrorInfo,
     UploadedDocumentPublic,
 )
-from api.schemas_lists import BatchListPublic, BatchSummaryPublic
+from api.schemas_lists import (
+    BatchCodesPublic,
+    BatchListPublic,
+    BatchOpen,
+    BatchOpenedPublic,
+    BatchSummaryPublic,
+    CodeUsePublic,
+)
 from api.uploads import BATCH_REQUEST_BODY, FILES_REQUEST_BODY, read_batch_form
-from ingest import BatchMeta, BatchOutcome, ingest_batch, upload_tmp_dir
+from ingest import BatchMeta, BatchOutcome, ingest_batch, open_batch, upload_tmp_dir
 from sohoa.core.errors import Forbidden, NotFound
 from sohoa.core.models import Batch, BatchItem, Page
 from sohoa.core.vocab import BatchStatus, DocumentStatus, IndexState
 from sohoa.domain import audit
-from sohoa.domain.catalog import MAX_OFFSET, MAX_PAGE_SIZE, BatchFilters, Paging, list_batches, may_see
+from sohoa.domain.catalog import MAX_OFFSET, MAX_PAGE_SIZE, BatchFilters, Paging, batch_codes, list_batches, may_see
 from sohoa.domain.principal import Principal
 from sohoa.domain.scope import Scope, assigned_agency
 from sohoa.storage.space import require_space
@@ -57,6 +64,34 @@ async def create_batch(request: Request, who: ClerkKey, services: ServicesDep) -
                                       meta, enqueue=services.queue.enqueue)
     await run_in_threadpool(_audit_upload, session_factory, who, outcome, "batch.create")
     return _created(outcome)
+
+
+@router.post("/open", status_code=201, response_model=BatchOpenedPublic,
+             summary="Open an empty batch for resumable uploads (idempotent by client_key)",
+             responses={200: {"description": "The batch this client_key opened before", "model": BatchOpenedPublic}})
+def open_batch_route(body: BatchOpen, who: ClerkKey, services: ServicesDep, response: Response) -> BatchOpenedPublic:
+    """The web app opens its batch first, then sends each file over tus with ``batch_id``, so
+    the files go up side by side and a page reload keeps them in one batch. The key is the
+    caller's own: the same key from another user or key opens another batch."""
+    meta = BatchMeta(agency_code=assigned_agency(who, body.agency_code), procedure_code=body.procedure_code,
+                     note=body.note, created_by_key_id=who.key_id, created_by_user_id=who.user_id)
+    batch_id, created = open_batch(services.sessions, meta, f"{who.ref}:{body.client_key}")
+    if created:
+        with services.sessions() as session:
+            audit.record(session, who, "batch.open", target_type="batch", target_id=batch_id)
+            session.commit()
+    else:
+        response.status_code = 200
+    return BatchOpenedPublic(batch_id=batch_id, created=created)
+
+
+@router.get("/codes", response_model=BatchCodesPublic,
+            summary="Agency and procedure codes of the batches you see, most recent first")
+def batch_codes_route(who: ClerkKey, session: SessionDep) -> BatchCodesPublic:
+    """For the upload form's pick lists (a new code may still be typed)."""
+    found = batch_codes(session, Scope.of(who))
+    return BatchCodesPublic(**{name: [CodeUsePublic(value=c.value, batches=c.batches, last_used_at=c.last_used_at)
+                                      for c in uses] for name, uses in found.items()})
 
 
 @router.post("/{batch_id}/files", status_code=202, response_model=BatchCreatedPublic,

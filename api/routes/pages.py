@@ -32,6 +32,7 @@ from sohoa.core.errors import ServiceUnavailable
 from sohoa.core.models import Document, Page, Record
 from sohoa.core.vocab import ImageFormat, ImageSize
 from sohoa.domain import audit
+from sohoa.domain.word_offsets import word_offsets
 from sohoa.storage.archive import ArchiveStore
 from workers.ocr.page_image import (
     MEDIA_TYPES,
@@ -103,7 +104,9 @@ def page_words(document_id: str, number: PageNumber, caller: OfficerCaller, sess
         document_id=document.id, page=number, source=page.source, rotation=geometry.rotation, skew=geometry.skew,
         width=geometry.width, height=geometry.height, image_width=image[0] if image else None,
         image_height=image[1] if image else None,
-        words=[WordPublic(**_scaled(w, geometry, image)) for w in words])
+        words=[WordPublic(**_scaled(w, geometry, image), start=at[0] if at else None, end=at[1] if at else None)
+               for w, at in zip(words, word_offsets(page.text or "", [str(w.get("text", "")) for w in words]),
+                                strict=True)])
     owner = _owner_of(session, document)
     _audit(session, caller, document, owner, "document.page_words", number)
     return body

@@ -18,8 +18,9 @@ from api.params import IsoDate, owner_id_query
 from api.records_view import RecordContext, candidates_of_records, record_public
 from api.schemas_records import CorrectionPublic, HistoryPublic, RecordListPublic, RecordPatch, RecordPublic
 from sohoa.core.clock import today_vn
-from sohoa.core.errors import BadRequest
+from sohoa.core.errors import BadRequest, Forbidden
 from sohoa.core.models import ExtractedFieldRow, RecordCorrection
+from sohoa.core.vocab import Role
 from sohoa.domain import audit
 from sohoa.domain.records import apply_changes, find_record, lookup_records, parse_owner_id
 from workers.jobs.indexing import index_document
@@ -35,20 +36,29 @@ def list_records(
     doc_type: Annotated[str | None, Query(max_length=64)] = None,
     procedure_code: Annotated[str | None, Query(max_length=64)] = None,
     valid_on: Annotated[IsoDate | None, Query(description="Default: today in Asia/Ho_Chi_Minh")] = None,
+    include_invalid: Annotated[bool, Query(description="Officers: also the records NOT valid that day, each "
+                                                       "with `valid` false and its `validity_reason` (an "
+                                                       "expired one says past_end and its valid_until)")] = False,
+    document_id: Annotated[str | None, Query(max_length=64, description="Officers: the records read from "
+                                                                        "this document")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> RecordListPublic:
     asked = parse_owner_id(owner_id) if owner_id is not None else None
-    if caller.role == "portal" and asked is None:
+    if caller.role == Role.PORTAL and asked is None:
         raise BadRequest("portals look records up by owner_id", code="owner_id_required")
+    if caller.role == Role.PORTAL and (include_invalid or document_id is not None):
+        raise Forbidden("portals see the records valid on a day, by owner_id", code="forbidden",
+                        detail={"parameters": ["include_invalid", "document_id"]})
     day = valid_on or today_vn()
     records = lookup_records(session, owner_id=asked, doc_type=doc_type, procedure_code=procedure_code,
-                             valid_on=day, limit=limit)
+                             valid_on=None if include_invalid else day, document_id=document_id, limit=limit)
     ctx = RecordContext(session, records)
     body = RecordListPublic(valid_on=day, total=len(records),
                             records=[record_public(r, caller, ctx, day=day, asked=asked) for r in records])
     audit.record(session, caller.principal, "record.lookup", target_type="record", owner_id=asked,
                  purpose=caller.purpose, result_count=len(records),
                  detail={"doc_type": doc_type, "procedure_code": procedure_code, "valid_on": day.isoformat(),
+                         "include_invalid": include_invalid, "document_id": document_id,
                          "record_ids": [r.id for r in records]})
     session.commit()
     return body

@@ -9,17 +9,19 @@ import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Caller, OfficerCaller, ServicesDep, SessionDep
 from api.params import IsoDate, owner_id_query
 from api.parts_view import page_parts, part_of_page
-from api.schemas import FacetBucketPublic, SearchHitPublic, SearchResultPublic
-from search import SearchBackend, SearchFilters, SearchQuery, SearchResult
+from api.schemas import FacetBucketPublic, PartRefPublic, SearchHitPublic, SearchResultPublic
+from search import SearchBackend, SearchFilters, SearchHit, SearchQuery, SearchResult
 from search.query import parse_sort_key
 from sohoa.core.errors import BadRequest, InvalidQuery, ServiceUnavailable, SohoaError
-from sohoa.core.vocab import DocumentStatus
+from sohoa.core.models import Record
+from sohoa.core.vocab import DocumentStatus, SearchSort
 from sohoa.domain import audit
 from sohoa.domain.records import parse_owner_id
 
@@ -86,6 +88,9 @@ async def search(
                                               "procedure_code, issue_year, status and needs_review")] = False,
     search_after: Annotated[str | None, Query(min_length=1, max_length=MAX_CURSOR_CHARS, description="Deep paging: the "
                                               "next_search_after of the previous answer (then page stays 1)")] = None,
+    sort: Annotated[SearchSort, Query(description="relevance (default), or issue_date: newest issue date "
+                                                  "first, pages without one last (paged by page only)")]
+    = SearchSort.RELEVANCE,
 ) -> SearchResultPublic:
     if uploaded_from and uploaded_to and uploaded_from > uploaded_to:
         raise BadRequest("uploaded_from is after uploaded_to", code="invalid_date_range")
@@ -97,14 +102,12 @@ async def search(
                             uploaded_from=uploaded_from, uploaded_to=uploaded_to, status=status,
                             owner_id=owner, doc_type=doc_type, valid_on=valid_on, issue_year=issue_year,
                             needs_review=needs_review)
-    query = SearchQuery(q=q, filters=filters, page=page, size=size, search_after=after, facets=facets)
+    query = SearchQuery(q=q, filters=filters, page=page, size=size, search_after=after, facets=facets, sort=sort)
     result = await run_in_threadpool(run_search, services.search, query)
     parts = await run_in_threadpool(page_parts, session, [h.document_id for h in result.hits])
-    hits = [
-        SearchHitPublic(document_id=h.document_id, page=h.page, score=h.score, snippet=h.snippet, filename=h.filename,
-                        search_after=encode_cursor(h.sort), part=part_of_page(parts.get(h.document_id), h.page))
-        for h in result.hits
-    ]
+    records = await run_in_threadpool(_records_of, session, [h.document_id for h in result.hits])
+    hits = [_hit(h, part_of_page(parts.get(h.document_id), h.page), records.get(h.document_id, {}))
+            for h in result.hits]
     await run_in_threadpool(_audit_search, session, caller, q, result.total, owner)
     return SearchResultPublic(
         total=result.total, page=page, size=size, hits=hits,
@@ -112,6 +115,31 @@ async def search(
         facets=None if result.facets is None else {
             name: [FacetBucketPublic(value=b.value, count=b.count) for b in buckets]
             for name, buckets in result.facets.items()})
+
+
+def _records_of(session: Session, document_ids: list[str]) -> dict[str, dict[str | None, Record]]:
+    """The records of each hit's document by id, in one query, for the fields a result line
+    shows (the record of the hit's part; key None: the document's first, when the page is
+    in no part with a record)."""
+    found: dict[str, dict[str | None, Record]] = {}
+    if document_ids:
+        for record in session.scalars(select(Record).where(Record.document_id.in_(set(document_ids)))
+                                      .order_by(Record.id)):
+            of_document = found.setdefault(record.document_id, {})
+            of_document.setdefault(None, record)
+            of_document[record.id] = record
+    return found
+
+
+def _hit(hit: SearchHit, part: PartRefPublic | None, records: dict[str | None, Record]) -> SearchHitPublic:
+    record = records.get(part.record_id if part else None) or records.get(None)
+    return SearchHitPublic(
+        document_id=hit.document_id, page=hit.page, score=hit.score, snippet=hit.snippet, filename=hit.filename,
+        search_after=encode_cursor(hit.sort), part=part,
+        thumbnail=f"/api/v1/documents/{hit.document_id}/pages/{hit.page}/image?size=thumb",
+        record_id=record.id if record else None, owner_name=record.owner_name if record else None,
+        doc_type=record.doc_type if record else None, doc_number=record.doc_number if record else None,
+        issue_date=record.issue_date if record else None, issuing_body=record.issuing_body if record else None)
 
 
 def _audit_search(session: Session, caller: Caller, q: str, total: int, owner: str | None) -> None:

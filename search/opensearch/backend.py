@@ -27,6 +27,7 @@ from search.opensearch.bulk import PageAction, bulk_write
 from search.opensearch.client import RetryPolicy, call, client_from_settings, policy_from_settings
 from search.opensearch.mapping import page_id, page_source
 from search.query import parse_query, validate_paging
+from sohoa.core.vocab import SearchSort
 
 if TYPE_CHECKING:
     from sohoa.core.config import Settings
@@ -144,6 +145,7 @@ class OpenSearchBackend:
         body = dsl.search_body(
             parsed, query.filters, size=query.size,
             offset=(query.page - 1) * query.size, search_after=search_after, facets=query.facets,
+            by_issue_date=query.sort == SearchSort.ISSUE_DATE,
         )
         response = self._read("search", body)
         if response is None:  # no index yet

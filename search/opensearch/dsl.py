@@ -20,6 +20,7 @@ from sohoa.core.vocab import SearchFacet
 EXACT_BOOST = 3.0
 SNIPPET_CHARS = 240
 SORT = [{"_score": "desc"}, {"document_id": "asc"}, {"page": "asc"}]
+SORT_BY_ISSUE_DATE = [{"issue_date": {"order": "desc", "missing": "_last"}}, *SORT]
 MARK, UNMARK = "<mark>", "</mark>"
 
 
@@ -114,14 +115,17 @@ def search_body(
     offset: int,
     search_after: list[Any] | None,
     facets: bool = False,
+    by_issue_date: bool = False,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "query": {"bool": {"must": [text_query(parsed)], "filter": filter_clauses(filters)}},
-        "sort": SORT,
+        "sort": SORT_BY_ISSUE_DATE if by_issue_date else SORT,
         "size": size,
         "track_total_hits": True,
         "_source": ["document_id", "page", "filename"],
     }
+    if by_issue_date:
+        body["track_scores"] = True  # a score also when the first sort key is not _score
     if search_after is None:
         body["from"] = offset
     else:  # a hit's ``sort`` as the engine printed it: its float32 score parses back exactly
@@ -143,6 +147,8 @@ def to_hit(raw: dict[str, Any]) -> SearchHit:
     source = raw.get("_source", {})
     fragments = raw.get("highlight", {}).get("text") or [""]
     sort = raw.get("sort")
+    if sort is not None and len(sort) != len(SORT):  # another order: page paging only, no search_after key
+        sort = None
     score = float(raw.get("_score") or (sort[0] if sort else 0.0) or 0.0)
     return SearchHit(
         document_id=source["document_id"],

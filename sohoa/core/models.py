@@ -81,6 +81,10 @@ class Batch(Base):
     note: Mapped[str | None] = mapped_column(Text)
     created_by_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    client_key: Mapped[str | None] = mapped_column(
+        String(200), unique=True, doc="``<who.ref>:<key>`` of a batch opened by a client "
+        "(POST /batches/open): the same key opens the same batch again, so a double click or a "
+        "page reload never makes a second one.")
 
     items: Mapped[list[BatchItem]] = relationship(
         back_populates="batch", order_by="BatchItem.position", cascade="all, delete-orphan"

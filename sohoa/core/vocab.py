@@ -290,6 +290,13 @@ class DocumentSort(StrEnum):
     FILENAME = "filename"
 
 
+class SearchSort(StrEnum):
+    """Orders of search results (``GET /api/v1/search?sort=``)."""
+
+    RELEVANCE = "relevance"  # best match first; deep paging with search_after
+    ISSUE_DATE = "issue_date"  # newest issue date first (pages without one last), then relevance; pages only
+
+
 class SortOrder(StrEnum):
     ASC = "asc"
     DESC = "desc"

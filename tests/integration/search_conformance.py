@@ -22,6 +22,7 @@ import pytest
 
 from search.base import FACET_SIZE, IndexedDocument, IndexedPage, SearchBackend, SearchFilters, SearchQuery
 from sohoa.core.errors import InvalidQuery
+from sohoa.core.vocab import SearchSort
 
 FILLER = [
     "Ủy ban nhân dân phường Bến Nghé cấp giấy xác nhận tình trạng hôn nhân",
@@ -258,6 +259,22 @@ class SearchBackendConformance:
         else:
             pytest.fail(f"search_after walk did not end: {walked}")
         assert walked == full and len(full) == 25
+
+    def test_sort_by_issue_date_newest_first_undated_last_across_pages(self, backend: SearchBackend) -> None:
+        dated = {"d-old": date(2019, 5, 2), "d-new": date(2025, 3, 12), "d-mid": date(2023, 1, 9)}
+        backend.index_documents([
+            *[doc(i, f"giấy phép của Đỗ Thị Lan số {i}", issue_date=d) for i, d in dated.items()],
+            doc("d-none", "Đỗ Thị Lan nộp tờ khai Đỗ Thị Lan"), *filler_docs(),
+        ])
+        by_relevance = ids(backend, "do thi lan")
+        assert by_relevance[0] == "d-none"  # the name twice: the best match
+        walked = [h.document_id for page in (1, 2)
+                  for h in backend.search(SearchQuery(q="do thi lan", size=2, page=page,
+                                                      sort=SearchSort.ISSUE_DATE)).hits]
+        assert walked == ["d-new", "d-mid", "d-old", "d-none"]
+        assert all(h.sort is None for h in backend.search(SearchQuery(q="do thi lan", sort=SearchSort.ISSUE_DATE)).hits)
+        with pytest.raises(InvalidQuery):  # deep paging follows relevance only
+            backend.search(SearchQuery(q="do thi lan", sort=SearchSort.ISSUE_DATE, search_after=[1.0, "d-new", 1]))
 
     def test_empty_query_matches_everything_with_filters(self, backend: SearchBackend) -> None:
         backend.index_documents([doc("d-1", "a", "b", agency_code="UBND-P1"), doc("d-2", "c", agency_code="TP")])

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.routing import Mount
 
+from api.webapp import SCREENS
 from sohoa.core.db import session_scope
 from sohoa.core.models import AuditEvent, Document, Page, Record, StoredFile, User
 from sohoa.core.vocab import ROLES, USER_ROLES
@@ -127,6 +128,8 @@ def _r(method: str, path: str, allowed: set[str] | frozenset[str], events: int,
 ROUTES = [
     _r("post", "/api/v1/batches", {CLERK}, 1, _files("x.png")),
     _r("get", "/api/v1/batches", {CLERK}, 0),
+    _r("post", "/api/v1/batches/open", {CLERK}, 1, lambda w: {"json": {"client_key": f"web-key-{next(_names):04d}"}}),
+    _r("get", "/api/v1/batches/codes", {CLERK}, 0),
     _r("get", "/api/v1/batches/{batch}", {CLERK}, 0),
     _r("post", "/api/v1/batches/{batch}/files", {CLERK}, 1, _files("y.png")),
     _r("get", "/api/v1/documents", {OFFICER}, 1),
@@ -168,9 +171,10 @@ ROUTES = [
        lambda w: {"json": {"current_password": PASSWORD, "new_password": "một mật khẩu mới"}}),
 ]
 # Anyone: health, tus discovery, signing in (it makes the session), signing out (always 204:
-# ending an ended session or none is not an error), the web page, the API docs (and their files).
+# ending an ended session or none is not an error), the web app's screens (one HTML shell each,
+# no data: a signed-in role the screen is not for is sent home) and files, the API docs.
 PUBLIC = {("get", "/healthz"), ("options", "/api/v1/uploads"), ("post", "/api/v1/session"),
-          ("delete", "/api/v1/session"), ("get", "/"),
+          ("delete", "/api/v1/session"), *(("get", screen) for screen in SCREENS),
           ("mount", "/web"), ("get", "/docs"), ("get", "/docs/oauth2-redirect"), ("get", "/redoc"),
           ("get", "/openapi.json"), ("mount", "/static-offline-docs")}
 

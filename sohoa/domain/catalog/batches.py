@@ -118,3 +118,22 @@ def _count_documents(session: Session, summaries: list[BatchSummary]) -> None:
         by_id[batch_id].pages_needing_review = n
     for batch_id, summary in by_id.items():
         summary.counts = {s.value: counts[batch_id].get(s.value, 0) for s in DocumentStatus}
+
+
+@dataclass(frozen=True)
+class CodeUse:
+    value: str
+    batches: int
+    last_used_at: datetime
+
+
+def batch_codes(session: Session, scope: Scope, *, limit: int = 50) -> dict[str, list[CodeUse]]:
+    """The agency and procedure codes of the batches ``scope`` sees, most recently used
+    first: what an upload form offers to pick from, so an office types a code once."""
+    found: dict[str, list[CodeUse]] = {}
+    for name, column in (("agency_codes", Batch.agency_code), ("procedure_codes", Batch.procedure_code)):
+        last = func.max(Batch.created_at)
+        rows = session.execute(select(column, func.count(), last).where(visible(scope), column.is_not(None))
+                               .group_by(column).order_by(last.desc(), column).limit(limit))
+        found[name] = [CodeUse(value=v, batches=n, last_used_at=at) for v, n, at in rows if v is not None]
+    return found

@@ -54,9 +54,12 @@ def owner_clause(owner_id: str) -> ColumnElement[bool]:
 
 def lookup_records(session: Session, *, owner_id: str | None = None, doc_type: str | None = None,
                    procedure_code: str | None = None, valid_on: date | None = None,
-                   limit: int = MAX_LOOKUP) -> list[Record]:
-    """Records matching every given filter, newest issue first (ties by id, stable)."""
+                   document_id: str | None = None, limit: int = MAX_LOOKUP) -> list[Record]:
+    """Records matching every given filter, newest issue first (ties by id, stable);
+    ``valid_on`` None: whatever their validity."""
     query = select(Record)
+    if document_id is not None:
+        query = query.where(Record.document_id == document_id)
     if owner_id is not None:
         query = query.where(owner_clause(owner_id))
     if doc_type is not None:
