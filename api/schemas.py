@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -168,6 +168,12 @@ class SearchHitPublic(BaseModel):
     filename: str | None = None
     search_after: str | None = Field(None, description="Opaque: pass as search_after for the hits after this one.")
     part: PartRefPublic | None = Field(None, description="The part of the file the page belongs to.")
+    # Who and what the page is: its part's record (else its file's first), when fields were extracted.
+    record_id: str | None = None
+    owner_name: str | None = Field(None, description="The person (or enterprise) the record is about.")
+    doc_type: str | None = None
+    doc_number: str | None = Field(None, description="Number and symbol, e.g. 123/QĐ-UBND.")
+    issue_date: date | None = None
 
 
 class FacetBucketPublic(BaseModel):
@@ -177,7 +183,9 @@ class FacetBucketPublic(BaseModel):
 
 
 class SearchResultPublic(BaseModel):
-    total: int
+    total: int = Field(description="Matching pages; with total_is_capped, at least this many.")
+    total_is_capped: bool = Field(False, description="More pages match than are counted (1 000): show "
+                                  "\"1 000+\".")
     page: int
     size: int
     hits: list[SearchHitPublic]

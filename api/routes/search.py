@@ -15,13 +15,13 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import Caller, OfficerCaller, ServicesDep, SessionDep
 from api.params import IsoDate, owner_id_query
 from api.parts_view import page_parts, part_of_page
-from api.schemas import FacetBucketPublic, SearchHitPublic, SearchResultPublic
-from search import SearchBackend, SearchFilters, SearchQuery, SearchResult
+from api.schemas import FacetBucketPublic, PartRefPublic, SearchHitPublic, SearchResultPublic
+from search import SearchBackend, SearchFilters, SearchHit, SearchQuery, SearchResult
 from search.query import parse_sort_key
 from sohoa.core.errors import BadRequest, InvalidQuery, ServiceUnavailable, SohoaError
 from sohoa.core.vocab import DocumentStatus
 from sohoa.domain import audit
-from sohoa.domain.records import parse_owner_id
+from sohoa.domain.records import RecordSummary, parse_owner_id, record_summaries, summary_of_page
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["search"])
@@ -99,19 +99,26 @@ async def search(
                             needs_review=needs_review)
     query = SearchQuery(q=q, filters=filters, page=page, size=size, search_after=after, facets=facets)
     result = await run_in_threadpool(run_search, services.search, query)
-    parts = await run_in_threadpool(page_parts, session, [h.document_id for h in result.hits])
-    hits = [
-        SearchHitPublic(document_id=h.document_id, page=h.page, score=h.score, snippet=h.snippet, filename=h.filename,
-                        search_after=encode_cursor(h.sort), part=part_of_page(parts.get(h.document_id), h.page))
-        for h in result.hits
-    ]
+    ids = [h.document_id for h in result.hits]
+    parts = await run_in_threadpool(page_parts, session, ids)
+    records = await run_in_threadpool(record_summaries, session, ids)
+    hits = [_hit(h, part_of_page(parts.get(h.document_id), h.page), records) for h in result.hits]
     await run_in_threadpool(_audit_search, session, caller, q, result.total, owner)
     return SearchResultPublic(
-        total=result.total, page=page, size=size, hits=hits,
+        total=result.total, total_is_capped=result.total_is_capped, page=page, size=size, hits=hits,
         next_search_after=hits[-1].search_after if len(hits) == size else None,
         facets=None if result.facets is None else {
             name: [FacetBucketPublic(value=b.value, count=b.count) for b in buckets]
             for name, buckets in result.facets.items()})
+
+
+def _hit(hit: SearchHit, part: PartRefPublic | None, records: dict[str, RecordSummary]) -> SearchHitPublic:
+    record = summary_of_page(records, hit.document_id, part.record_id if part else None)
+    summary = {} if record is None else {
+        "record_id": record.record_id, "owner_name": record.owner_name, "doc_type": record.doc_type,
+        "doc_number": record.doc_number, "issue_date": record.issue_date}
+    return SearchHitPublic(document_id=hit.document_id, page=hit.page, score=hit.score, snippet=hit.snippet,
+                           filename=hit.filename, search_after=encode_cursor(hit.sort), part=part, **summary)
 
 
 def _audit_search(session: Session, caller: Caller, q: str, total: int, owner: str | None) -> None:

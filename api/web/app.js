@@ -67,7 +67,8 @@ async function runSearch(page) {
   try {
     const body = await (await call("/api/v1/search?" + params)).json();
     searchState.total = body.total;
-    $("search-info").textContent = body.total ? `Tìm thấy ${body.total} trang phù hợp.` : "Không tìm thấy kết quả.";
+    const found = body.total_is_capped ? `hơn ${body.total.toLocaleString("vi-VN")}` : String(body.total);
+    $("search-info").textContent = body.total ? `Tìm thấy ${found} trang phù hợp.` : "Không tìm thấy kết quả.";
     for (const hit of body.hits) $("results").append(renderHit(hit));
     const pages = Math.ceil(body.total / PAGE_SIZE);
     $("pager").hidden = pages <= 1;
@@ -85,6 +86,9 @@ function renderHit(hit) {
   const title = el("a", `${hit.filename || hit.document_id} — trang ${hit.page}`);
   title.href = "#";
   title.addEventListener("click", (event) => { event.preventDefault(); showDocument(hit.document_id, hit.page); });
+  const about = [hit.owner_name, hit.doc_type, hit.doc_number && `số ${hit.doc_number}`,
+    hit.issue_date && `ngày ${hit.issue_date.split("-").reverse().join("/")}`].filter(Boolean);
+  if (about.length) li.append(el("p", about.join(" · "), "who"));
   const snippet = el("p", undefined, "snippet");
   snippet.innerHTML = safeSnippet(hit.snippet);
   const open = el("a", "Mở bản gốc");
@@ -92,7 +96,8 @@ function renderHit(hit) {
   open.addEventListener("click", (event) => { event.preventDefault(); openOriginal(hit.document_id); });
   const meta = el("div", `Điểm: ${hit.score.toFixed(2)} · `, "meta");
   meta.append(open);
-  li.append(title, snippet, meta);
+  li.prepend(title);
+  li.append(snippet, meta);
   return li;
 }
 
