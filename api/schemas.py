@@ -169,10 +169,11 @@ class SearchHitPublic(BaseModel):
     search_after: str | None = Field(None, description="Opaque: pass as search_after for the hits after this one.")
     part: PartRefPublic | None = Field(None, description="The part of the file the page belongs to.")
     thumbnail: str = Field(description="Image of the hit's page at thumbnail size.")
-    record_id: str | None = Field(None, description="The record read from the document (its first, when several).")
-    owner_name: str | None = None
+    # Who and what the page is: its part's record (else its file's first), when fields were extracted.
+    record_id: str | None = None
+    owner_name: str | None = Field(None, description="The person (or enterprise) the record is about.")
     doc_type: str | None = None
-    doc_number: str | None = None
+    doc_number: str | None = Field(None, description="Number and symbol, e.g. 123/QĐ-UBND.")
     issue_date: date | None = None
     issuing_body: str | None = None
 
@@ -184,7 +185,9 @@ class FacetBucketPublic(BaseModel):
 
 
 class SearchResultPublic(BaseModel):
-    total: int
+    total: int = Field(description="Matching pages; with total_is_capped, at least this many.")
+    total_is_capped: bool = Field(False, description="More pages match than are counted (1 000): show "
+                                  "\"1 000+\".")
     page: int
     size: int
     hits: list[SearchHitPublic]

@@ -2,6 +2,7 @@
 # Installs the Debian packages sohoa needs, only those missing.
 #   scripts/install-system.sh run    -> what `make run` needs
 #   scripts/install-system.sh test   -> the above plus what the test suite needs
+#   scripts/install-system.sh bench  -> the above plus the benchmarks' load generator
 set -euo pipefail
 
 RUN_PACKAGES=(python3 python3-venv tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils
@@ -10,10 +11,14 @@ RUN_PACKAGES=(python3 python3-venv tesseract-ocr tesseract-ocr-vie tesseract-ocr
 # Chromium: the browser tests (tests/browser/) drive Debian's /usr/bin/chromium with Playwright;
 # no browser is ever downloaded (`playwright install` is not run).
 TEST_PACKAGES=(postgresql postgresql-common openjdk-17-jdk-headless maven chromium)
+BENCH_PACKAGES=(wrk)
 
 wanted=("${RUN_PACKAGES[@]}")
-if [[ "${1:-run}" == "test" ]]; then
+if [[ "${1:-run}" == "test" || "${1:-run}" == "bench" ]]; then
   wanted+=("${TEST_PACKAGES[@]}")
+fi
+if [[ "${1:-run}" == "bench" ]]; then
+  wanted+=("${BENCH_PACKAGES[@]}")
 fi
 
 missing=()

@@ -1,87 +1,109 @@
-"""SQL for the SQLite FTS5 backend: versioned tables, the MATCH expression, filters.
+"""SQL for the SQLite FTS5 backend: versioned tables, range filters, facets.
 
 Every table name carries the index version (``pages_v3``…) so a rebuild can fill a new
 set next to the one being searched and swap a pointer in ``search_meta``.
+
+Layout (schema 3): ``docs`` (one row per document, key ``k``: its order of arrival),
+``pages`` (row id ``k << 16 | page``, the text compressed once), the contentless FTS5
+table of ``_sqlite_tokens`` (same row ids), and ``doc_batches``/``doc_owners`` for
+filters without a query. FTS5 row ids in that order make "newest first" the engine's
+own descending scan, and a document's pages one row id range.
 """
 
 from __future__ import annotations
 
+import zlib
 from datetime import date, datetime
 from typing import Any
 
+from search._sqlite_tokens import TOKENIZER
 from search.base import IndexedDocument, SearchFilters
-from search.query import ParsedQuery
 from sohoa.core.clock import vn_day
 
-# unicode61 without diacritic removal: the exact column keeps them, the folded column
-# has none left (folding, incl. đ→d, is done in Python by sohoa.domain.vntext).
-TOKENIZER = "unicode61 remove_diacritics 0"
-EXACT_WEIGHT = 3.0  # bm25 column weights: an exact-diacritics hit counts 3x a folded one
-FOLDED_WEIGHT = 1.0
+META_DDL = "CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value BLOB NOT NULL)"
+SCHEMA = 3  # 3: a contentless token table, names, compressed text; older files are rebuilt
+PAGE_BITS = 16  # row id = document key << 16 | page number
+MAX_PAGE = (1 << PAGE_BITS) - 1
+DOC_COLUMNS = ("k", "document_id", "agency_code", "procedure_code", "uploaded_day", "status", "filename",
+               "doc_type", "valid_from", "valid_until", "permanent", "legal_status", "issue_date", "names", "tags")
+TABLES = ("fts", "pages", "docs", "doc_batches", "doc_owners")
 
-META_DDL = "CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
-SCHEMA = 2  # 2: docs.issue_date, pages.needs_review (for facets); older files get them added
-DOC_COLUMNS = ("document_id", "agency_code", "procedure_code", "uploaded_day", "status", "filename", "doc_type",
-               "valid_from", "valid_until", "permanent", "legal_status", "issue_date")
-# Columns added after the first schema: (table, column, definition), added to older files.
-ADDED_COLUMNS = (("docs", "issue_date", "TEXT"), ("pages", "needs_review", "INTEGER NOT NULL DEFAULT 0"))
+# Standard wording of one-stop-office papers (motto, labels, formulae). zlib starts each
+# page's stream from it, so a 1-2 KB page compresses about 2x better than alone. The copy
+# a file was built with is kept in its ``search_meta`` (``zdict``): changing this text later
+# never breaks an existing index.
+ZDICT = (
+    " ngày  tháng  năm  của  và  cho  các  có  được  theo  tại  số  xã  huyện  tỉnh  thôn  phường  quận "
+    " thành phố  ông  bà  hộ  người  Nơi cư trú: thôn , xã , huyện , tỉnh \n"
+    "Số định danh cá nhân: Căn cước công dân số Giấy tờ tùy thân: Ngày, tháng, năm sinh: Giới tính: Nam Nữ "
+    "Dân tộc: Kinh Quốc tịch: Việt Nam\nHọ, chữ đệm, tên: Họ và tên: Họ, chữ đệm, tên người yêu cầu: "
+    "Họ, chữ đệm, tên người mẹ: người cha: Nơi sinh: Trạm Y tế xã Nơi đăng ký khai sinh: Ủy ban nhân dân xã\n"
+    "TRÍCH LỤC KHAI SINH (Bản sao) Quyển số: NGƯỜI KÝ TRÍCH LỤC GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN "
+    "Tình trạng hôn nhân: đăng ký kết hôn Giấy này có giá trị sử dụng\nGIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH "
+    "Tên hộ kinh doanh: Địa điểm kinh doanh: Ngành, nghề kinh doanh: Vốn kinh doanh: đồng Họ và tên đại diện "
+    "hộ kinh doanh: Nơi thường trú: Sinh ngày: Đăng ký lần đầu:\nGIẤY PHÉP XÂY DỰNG Công trình nhà ở riêng lẻ "
+    "Địa chỉ: Được phép xây dựng công trình: Diện tích xây dựng thửa đất số tờ bản đồ số Giấy chứng nhận "
+    "quyền sử dụng đất\nQUYẾT ĐỊNH Về việc Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015; "
+    "Căn cứ Nghị định số /NĐ-CP của Chính phủ; Căn cứ Quyết định số /QĐ-UBND của Ủy ban nhân dân tỉnh "
+    "Xét đề nghị của Trưởng phòng Điều 1. Điều 2. Điều 3. Quyết định này có hiệu lực kể từ ngày ký. "
+    "Chánh Văn phòng HĐND và UBND huyện, Trưởng phòng Tài chính - Kế hoạch và các cơ quan, đơn vị có liên quan "
+    "chịu trách nhiệm thi hành Quyết định này. Nơi nhận: Như Điều 3; Lưu: VT.\nĐƠN ĐỀ NGHỊ TỜ KHAI Kính gửi: "
+    "Ủy ban nhân dân Đề nghị cơ quan cấp bản sao trích lục Số lượng bản sao yêu cầu: bản. Tôi cam đoan những "
+    "nội dung khai trên đây là đúng sự thật và chịu trách nhiệm trước pháp luật. NGƯỜI YÊU CẦU\n"
+    "hồ sơ thủ tục hành chính tiếp nhận và trả kết quả hỗ trợ kinh phí hộ nghèo hộ cận nghèo hộ gia đình "
+    "nhân khẩu danh sách bảo hiểm y tế giấy chứng nhận\nUBND HUYỆN PHÒNG TÀI CHÍNH - KẾ HOẠCH "
+    "TM. ỦY BAN NHÂN DÂN KT. CHỦ TỊCH PHÓ CHỦ TỊCH TRƯỞNG PHÒNG\nNguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ "
+    "Đặng Bùi Đỗ Hồ Ngô Dương Lý Văn Thị Hữu Đức Minh Thu Ngọc Quang Thanh Xuân Kim\n"
+    "ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+).encode()
 
 
 def tables(version: int) -> dict[str, str]:
-    return {name: f"{name}_v{version}" for name in ("fts", "pages", "docs", "doc_batches", "doc_owners")}
+    return {name: f"{name}_v{version}" for name in TABLES}
 
 
 def create_statements(version: int) -> list[str]:
     t = tables(version)
     return [
         f"""CREATE TABLE IF NOT EXISTS {t['docs']} (
-            document_id TEXT PRIMARY KEY, agency_code TEXT, procedure_code TEXT,
-            uploaded_day TEXT, status TEXT, filename TEXT, doc_type TEXT,
-            valid_from TEXT, valid_until TEXT, permanent INTEGER, legal_status TEXT, issue_date TEXT)""",
+            k INTEGER PRIMARY KEY, document_id TEXT NOT NULL UNIQUE, agency_code TEXT, procedure_code TEXT,
+            uploaded_day TEXT, status TEXT, filename TEXT, doc_type TEXT, valid_from TEXT, valid_until TEXT,
+            permanent INTEGER, legal_status TEXT, issue_date TEXT, names TEXT NOT NULL, tags TEXT NOT NULL)""",
         f"""CREATE TABLE IF NOT EXISTS {t['pages']} (
-            id INTEGER PRIMARY KEY, document_id TEXT NOT NULL, page INTEGER NOT NULL,
-            text TEXT NOT NULL, needs_review INTEGER NOT NULL DEFAULT 0, UNIQUE (document_id, page))""",
+            id INTEGER PRIMARY KEY, text BLOB NOT NULL, needs_review INTEGER NOT NULL DEFAULT 0)""",
         f"""CREATE TABLE IF NOT EXISTS {t['doc_batches']} (
-            batch_id TEXT NOT NULL, document_id TEXT NOT NULL, PRIMARY KEY (batch_id, document_id))""",
-        f"CREATE INDEX IF NOT EXISTS {t['doc_batches']}_doc ON {t['doc_batches']} (document_id)",
+            batch_id TEXT NOT NULL, k INTEGER NOT NULL, PRIMARY KEY (batch_id, k)) WITHOUT ROWID""",
+        f"CREATE INDEX IF NOT EXISTS {t['doc_batches']}_k ON {t['doc_batches']} (k)",
         f"""CREATE TABLE IF NOT EXISTS {t['doc_owners']} (
-            owner_id TEXT NOT NULL, document_id TEXT NOT NULL, PRIMARY KEY (owner_id, document_id))""",
-        f"CREATE INDEX IF NOT EXISTS {t['doc_owners']}_doc ON {t['doc_owners']} (document_id)",
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS {t['fts']} USING fts5(exact, folded, tokenize='{TOKENIZER}')",
+            owner_id TEXT NOT NULL, k INTEGER NOT NULL, PRIMARY KEY (owner_id, k)) WITHOUT ROWID""",
+        f"CREATE INDEX IF NOT EXISTS {t['doc_owners']}_k ON {t['doc_owners']} (k)",
+        # no positions, no column sizes: pair tokens stand for adjacency, and nothing reads bm25
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {t['fts']} USING fts5(t, content='', detail=none, columnsize=0, "
+        f"tokenize=\"{TOKENIZER}\")",
     ]
-
-
-def upgrade_statements(version: int, existing: dict[str, set[str]]) -> list[str]:
-    """``ALTER TABLE`` for the ``ADDED_COLUMNS`` a version's tables lack (``existing``: table
-    name → its columns). Cheap in SQLite: no row is rewritten."""
-    t = tables(version)
-    return [f"ALTER TABLE {t[table]} ADD COLUMN {column} {definition}"
-            for table, column, definition in ADDED_COLUMNS if column not in existing.get(t[table], set())]
 
 
 def drop_statements(version: int) -> list[str]:
-    t = tables(version)
-    return [f"DROP TABLE IF EXISTS {t[name]}" for name in ("fts", "pages", "docs", "doc_batches", "doc_owners")]
+    return [f"DROP TABLE IF EXISTS {name}" for name in tables(version).values()]
 
 
-def delete_statements(version: int) -> list[str]:
-    """Remove one document (parameter: document_id, once per statement)."""
-    t = tables(version)
-    return [
-        f"DELETE FROM {t['fts']} WHERE rowid IN (SELECT id FROM {t['pages']} WHERE document_id = ?)",
-        f"DELETE FROM {t['pages']} WHERE document_id = ?",
-        f"DELETE FROM {t['docs']} WHERE document_id = ?",
-        f"DELETE FROM {t['doc_batches']} WHERE document_id = ?",
-        f"DELETE FROM {t['doc_owners']} WHERE document_id = ?",
-    ]
+def compress(text: str, zdict: bytes) -> bytes:
+    packer = zlib.compressobj(6, zdict=zdict)
+    return packer.compress(text.encode("utf-8")) + packer.flush()
 
 
-def doc_row(doc: IndexedDocument) -> tuple[Any, ...]:
+def decompress(blob: bytes, zdict: bytes) -> str:
+    unpacker = zlib.decompressobj(zdict=zdict)
+    return (unpacker.decompress(blob) + unpacker.flush()).decode("utf-8")
+
+
+def doc_row(key: int | None, doc: IndexedDocument, names_json: str, tags: str) -> tuple[Any, ...]:
     """The ``DOC_COLUMNS`` of a document, in that order."""
     return (
-        doc.document_id, doc.agency_code, doc.procedure_code, local_day(doc.uploaded_at),
+        key, doc.document_id, doc.agency_code, doc.procedure_code, local_day(doc.uploaded_at),
         doc.status, doc.filename, doc.doc_type, _iso(doc.valid_from), _iso(doc.valid_until),
         None if doc.permanent is None else int(doc.permanent), doc.legal_status, _iso(doc.issue_date),
+        names_json, tags,
     )
 
 
@@ -96,40 +118,11 @@ def _iso(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _phrase(words: tuple[str, ...]) -> str:
-    """An FTS5 string literal: always quoted, so no word can act as syntax."""
-    return '"' + " ".join(words).replace('"', '""') + '"'
-
-
-def match_expression(parsed: ParsedQuery) -> str:
-    """All terms required on the folded column, plus optional exact-column phrases for rank.
-
-    ``F1 AND F2 AND (E1 OR E2 OR F1)``: the last group is always true for a row that
-    matched the folded terms (the exact set is a subset of the folded set), so it only
-    adds the exact phrases' hits to bm25, ranking exact-diacritics pages higher.
-    """
-    folded = [f"folded : {_phrase(t.folded)}" for t in parsed.terms]
-    exact = [f"exact : {_phrase(t.exact)}" for t in parsed.terms]
-    return " AND ".join(folded) + " AND (" + " OR ".join([*exact, folded[0]]) + ")"
-
-
-def filter_sql(filters: SearchFilters | None, version: int) -> tuple[str, list[Any]]:
-    """A WHERE fragment over ``p`` (pages) and ``d`` (docs) plus its parameters."""
-    t = tables(version)
+def range_sql(filters: SearchFilters | None) -> tuple[str, list[Any]]:
+    """The filters FTS5 tags cannot express (day ranges), over ``d`` (docs); "" if none."""
+    f = filters or SearchFilters()
     clauses: list[str] = []
     params: list[Any] = []
-    f = filters or SearchFilters()
-    if f.batch_id is not None:
-        clauses.append(f"p.document_id IN (SELECT document_id FROM {t['doc_batches']} WHERE batch_id = ?)")
-        params.append(f.batch_id)
-    if f.owner_id is not None:
-        clauses.append(f"p.document_id IN (SELECT document_id FROM {t['doc_owners']} WHERE owner_id = ?)")
-        params.append(f.owner_id)
-    for column in ("agency_code", "procedure_code", "status", "doc_type"):
-        value = getattr(f, column)
-        if value is not None:
-            clauses.append(f"d.{column} = ?")
-            params.append(value)
     if f.uploaded_from is not None:
         clauses.append("d.uploaded_day >= ?")
         params.append(f.uploaded_from.isoformat())
@@ -137,20 +130,43 @@ def filter_sql(filters: SearchFilters | None, version: int) -> tuple[str, list[A
         clauses.append("d.uploaded_day <= ?")
         params.append(f.uploaded_to.isoformat())
     if f.valid_on is not None:
-        clauses.append(
-            "(d.valid_from IS NULL OR d.valid_from <= ?) AND (d.permanent = 1 OR d.valid_until >= ?)"
-        )
+        clauses.append("(d.valid_from IS NULL OR d.valid_from <= ?) AND (d.permanent = 1 OR d.valid_until >= ?)")
         params += [f.valid_on.isoformat()] * 2
+    return " AND ".join(clauses), params
+
+
+def filter_sql(filters: SearchFilters | None, version: int) -> tuple[str, list[Any]]:
+    """Every filter as a WHERE fragment over ``p`` (pages) and ``d`` (docs), for listings
+    without a query and for ``count``."""
+    t = tables(version)
+    f = filters or SearchFilters()
+    clauses: list[str] = []
+    params: list[Any] = []
+    if f.batch_id is not None:
+        clauses.append(f"d.k IN (SELECT k FROM {t['doc_batches']} WHERE batch_id = ?)")
+        params.append(f.batch_id)
+    if f.owner_id is not None:
+        clauses.append(f"d.k IN (SELECT k FROM {t['doc_owners']} WHERE owner_id = ?)")
+        params.append(f.owner_id)
+    for column in ("agency_code", "procedure_code", "status", "doc_type"):
+        value = getattr(f, column)
+        if value is not None:
+            clauses.append(f"d.{column} = ?")
+            params.append(value)
     if f.issue_year is not None:
         clauses.append("d.issue_date >= ? AND d.issue_date <= ?")  # ISO days: 9999 has no next year
         params += [f"{f.issue_year:04d}-01-01", f"{f.issue_year:04d}-12-31"]
     if f.needs_review is not None:
         clauses.append("p.needs_review = ?")
         params.append(int(f.needs_review))
+    ranges, range_params = range_sql(f)
+    if ranges:
+        clauses.append(ranges)
+        params += range_params
     return (" AND ".join(clauses) or "1"), params
 
 
-# One (facet, value) row per matching page and facet, from the matching pages ``hits``.
+# One (facet, value) row per page and facet, over the pages whose ids are in ``hits``.
 _FACET_VALUES = {
     "doc_type": "d.doc_type", "agency_code": "d.agency_code", "procedure_code": "d.procedure_code",
     "issue_year": "substr(d.issue_date, 1, 4)", "status": "d.status",
@@ -159,24 +175,13 @@ _FACET_VALUES = {
 
 
 def facets_sql(version: int) -> str:
-    """Counts per (facet, value) over the CTE ``hits`` (columns id, document_id), the most
-    frequent ``?`` per facet, ties by value (the order ``search.base.top_buckets`` gives)."""
+    """Counts per (facet, value) over the CTE ``hits`` (column ``id``: page row ids), the
+    most frequent ``?`` per facet, ties by value (the order ``search.base.top_buckets`` gives)."""
     t = tables(version)
     values = " UNION ALL ".join(
         f"SELECT '{name}' AS facet, {expr} AS value FROM hits JOIN {t['pages']} p ON p.id = hits.id "
-        f"JOIN {t['docs']} d ON d.document_id = hits.document_id WHERE {expr} IS NOT NULL"
+        f"JOIN {t['docs']} d ON d.k = hits.id >> {PAGE_BITS} WHERE {expr} IS NOT NULL"
         for name, expr in _FACET_VALUES.items())
     return (f"SELECT facet, value, n FROM (SELECT facet, value, count(*) AS n, row_number() OVER "
             f"(PARTITION BY facet ORDER BY count(*) DESC, value ASC) AS rank FROM ({values}) "
             "GROUP BY facet, value) WHERE rank <= ?")
-
-
-def after_sql(search_after: list[Any] | None) -> tuple[str, list[Any]]:
-    """Rows strictly after the sort key ``[score, document_id, page]`` (score descending)."""
-    if search_after is None:
-        return "1", []
-    score, doc, page = search_after
-    return (
-        "(score < ? OR (score = ? AND (document_id > ? OR (document_id = ? AND page > ?))))",
-        [score, score, doc, doc, page],
-    )

@@ -15,6 +15,11 @@ from typing import Any, Protocol, runtime_checkable
 from sohoa.core.vocab import SearchSort
 
 FACET_SIZE = 20  # buckets per facet: the most frequent values
+# Matching pages counted exactly; beyond, a total says "at least" ("1 000+"). Counting is
+# the costliest part of a search for common words (a conjunction scanned to its end), and
+# nobody reads past a thousand results of a name search: they refine it.
+TOTAL_CAP = 1_000
+FACET_CAP = 10_000  # the embedded index's facets count at most this many matching pages
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,9 @@ class IndexedDocument:
     permanent: bool | None = None
     legal_status: str | None = None
     issue_date: date | None = None
+    # People the record names (owner, child, parents, spouses, representative, requester),
+    # as extracted or corrected: a query matching one of them ranks above running text.
+    names: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,8 @@ class SearchResult:
     # (not only this page of hits), most frequent first, ties by value; pages without the
     # field are in no bucket. None unless the query asked for facets.
     facets: dict[str, list[FacetBucket]] | None = None
+    # More pages match than were counted: ``total`` is a lower bound (``TOTAL_CAP``, "1 000+").
+    total_is_capped: bool = False
 
 
 def top_buckets(counts: dict[str, int]) -> list[FacetBucket]:
@@ -120,6 +130,9 @@ class SearchBackend(Protocol):
 
     def rebuild(self, documents: Iterable[IndexedDocument]) -> int:
         """Build a new index version from scratch, swap it in atomically, return doc count."""
+
+    def needs_rebuild(self) -> bool:
+        """The index was written in a layout this code does not read: ``rebuild`` it."""
 
     def ping(self) -> bool: ...
 

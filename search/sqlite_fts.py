@@ -1,40 +1,36 @@
 """The embedded search backend: SQLite FTS5 in its own file, safe for an API and workers.
 
-One FTS5 row per page with two indexed columns: ``exact`` (``vntext.normalize``) and
-``folded`` (``vntext.folded``). A query must match on ``folded`` (recall: typed without
-diacritics still finds the page); exact-column phrases ride along in the MATCH so bm25
-ranks pages with the diacritics as typed higher.
+Per index version: ``docs`` and ``pages`` (the text once, compressed) and one contentless
+FTS5 table of folded words, adjacent-word pairs, the record's names and filter tags
+(``_sqlite_tokens``). A query is answered stage by stage (``_sqlite_plan``): each stage is
+one descending row id scan of the FTS5 table alone, so the first page of hits costs what
+reading it costs, and only those hits are joined to ``docs``/``pages`` (``_sqlite_read``).
 
 Concurrency: WAL mode plus a busy timeout; each call opens its own short-lived
 connection (cheap, and safe across the fork RQ does), writes take ``BEGIN IMMEDIATE`` so
 two writers queue instead of deadlocking, and a search reads inside one transaction so it
 sees one consistent snapshot even while a rebuild swaps versions.
+
+An index file written by an older sohoa (schema 1-2) is not read: searches answer
+``SearchUnavailable`` and ``needs_rebuild()`` is true until ``rebuild`` (``sohoa reindex``,
+or the reconciler on its own) fills a version in the current layout.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from search import _sqlite_read as read
 from search import _sqlite_sql as sql
-from search.base import (
-    FACET_SIZE,
-    FacetBucket,
-    IndexedDocument,
-    SearchFilters,
-    SearchHit,
-    SearchQuery,
-    SearchResult,
-    top_buckets,
-)
+from search._sqlite_tokens import doc_tags, name_words, page_tokens
+from search.base import IndexedDocument, SearchFilters, SearchQuery, SearchResult
 from search.errors import SearchUnavailable
-from search.query import ParsedQuery, index_forms, parse_query, validate_paging
-from search.snippets import make_snippet
-from sohoa.core.vocab import SearchFacet, SearchSort
 from sohoa.domain import vntext
 
 if TYPE_CHECKING:
@@ -50,6 +46,12 @@ ORDERS = {
 }
 
 
+class IndexOutdated(SearchUnavailable):
+    """The file was written by an older sohoa; it is rebuilt, not read."""
+
+    code = "search_index_outdated"
+
+
 class SqliteSearchBackend:
     name = "sqlite"
 
@@ -57,6 +59,7 @@ class SqliteSearchBackend:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.zdict = sql.ZDICT
         self._init_schema()
 
     @classmethod
@@ -105,24 +108,28 @@ class SqliteSearchBackend:
                 conn.execute("COMMIT")
 
     def _init_schema(self) -> None:
-        """Create the schema once; later opens (one per API request) only read."""
+        """Create the schema once; later opens (one per process) only read it."""
         with self._connect() as conn:
             ready = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_meta'"
-            ).fetchone()
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_meta'").fetchone()
             if ready and _meta(conn, "current_version") is not None:
-                if _meta(conn, "schema") == str(sql.SCHEMA):
-                    return
-            else:
-                conn.execute("PRAGMA journal_mode = WAL")  # persistent: set once, in the file
+                self.zdict = _zdict(conn)
+                return
+            conn.execute("PRAGMA journal_mode = WAL")  # persistent: set once, in the file
         with self._write() as conn:
             conn.execute(sql.META_DDL)
             if _meta(conn, "current_version") is None:
                 for statement in sql.create_statements(1):
                     conn.execute(statement)
                 _set_meta(conn, "current_version", 1)
-            _upgrade(conn)
-            _set_meta(conn, "schema", sql.SCHEMA)
+                _set_meta(conn, "schema", sql.SCHEMA)
+                _set_meta(conn, "zdict", sql.ZDICT)
+            self.zdict = _zdict(conn)
+
+    def needs_rebuild(self) -> bool:
+        """True for a file written by an older sohoa until ``rebuild`` replaces its contents."""
+        with self._read() as conn:
+            return _outdated(conn)
 
     # -- writes ------------------------------------------------------------------------
 
@@ -131,15 +138,16 @@ class SqliteSearchBackend:
         docs = iter(documents)
         while chunk := list(islice(docs, WRITE_CHUNK)):
             with self._write() as conn:
-                for version in _live_versions(conn):
+                versions = _writable_versions(conn)
+                for version in versions:
                     for doc in chunk:
-                        _delete(conn, version, doc.document_id)
-                        _insert(conn, version, doc)
+                        _insert(conn, version, doc, self.zdict, key=_delete(conn, version, doc.document_id,
+                                                                              self.zdict))
 
     def delete_document(self, document_id: str) -> None:
         with self._write() as conn:
-            for version in _live_versions(conn):
-                _delete(conn, version, document_id)
+            for version in _writable_versions(conn):
+                _delete(conn, version, document_id, self.zdict)
 
     def rebuild(self, documents: Iterable[IndexedDocument]) -> int:
         """Fill a new table set, then swap the version pointer in one transaction.
@@ -159,6 +167,9 @@ class SqliteSearchBackend:
             for statement in sql.create_statements(new):
                 conn.execute(statement)
             _set_meta(conn, "building_version", new)
+            if _meta(conn, "zdict") is None:  # a file from before compression
+                _set_meta(conn, "zdict", sql.ZDICT)
+            self.zdict = _zdict(conn)
         try:
             count = self._fill(new, documents)
             with self._write() as conn:  # merge FTS segments before the new version serves
@@ -167,13 +178,14 @@ class SqliteSearchBackend:
             with self._write() as conn:
                 old = int(_meta(conn, "current_version") or current)
                 _set_meta(conn, "current_version", new)
+                _set_meta(conn, "schema", sql.SCHEMA)
                 conn.execute("DELETE FROM search_meta WHERE key = 'building_version'")
         except BaseException:
             with self._write() as conn:
                 _drop(conn, new)
                 conn.execute("DELETE FROM search_meta WHERE key = 'building_version'")
             raise
-        with self._write() as conn:
+        with self._write() as conn:  # an older layout used the same table names
             _drop(conn, old)
         return count
 
@@ -185,58 +197,21 @@ class SqliteSearchBackend:
             with self._write() as conn:
                 for doc in chunk:
                     present = conn.execute(
-                        f"SELECT 1 FROM {docs_table} WHERE document_id = ?", (doc.document_id,)
-                    ).fetchone()
+                        f"SELECT 1 FROM {docs_table} WHERE document_id = ?", (doc.document_id,)).fetchone()
                     if not present:
-                        _insert(conn, version, doc)
+                        _insert(conn, version, doc, self.zdict)
             count += len(chunk)
         return count
 
     # -- reads -------------------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchResult:
-        parsed = parse_query(query.q)
-        after = validate_paging(query)
-        offset = 0 if after is not None else (query.page - 1) * query.size
         with self._read() as conn:
-            version = int(_meta(conn, "current_version") or 1)
-            source, params = _hits_source(parsed, query.filters, version)
-            where, after_params = sql.after_sql(after)
-            t = sql.tables(version)
-            order = ORDERS[query.sort]
-            rows = conn.execute(  # the total rides along: the full-text match runs once
-                f"WITH hits AS MATERIALIZED ({source}), "
-                f"top AS (SELECT * FROM hits WHERE {where} "
-                f"ORDER BY {order.format(t='')} LIMIT ? OFFSET ?) "
-                "SELECT top.document_id, top.page, top.score, p.text, d.filename, (SELECT count(*) FROM hits) "
-                f"FROM top JOIN {t['pages']} p ON p.id = top.id JOIN {t['docs']} d ON d.document_id = top.document_id "
-                f"ORDER BY {order.format(t='top.')}",
-                [*params, *after_params, query.size, offset],
-            ).fetchall()
-            if rows:
-                total = rows[0][5]
-            else:
-                total = conn.execute(f"SELECT count(*) FROM ({source})", params).fetchone()[0]
-            facets = _facets(conn, version, source, params) if query.facets else None
-        hits = [
-            SearchHit(
-                document_id=doc, page=page, score=score, snippet=make_snippet(text, parsed),
-                filename=filename, sort=[score, doc, page] if query.sort == SearchSort.RELEVANCE else None,
-            )
-            for doc, page, score, text, filename, _ in rows
-        ]
-        return SearchResult(total=total, hits=hits, facets=facets)
+            return read.search(conn, _readable_version(conn), query, self.zdict)
 
     def count(self, filters: SearchFilters | None = None) -> int:
         with self._read() as conn:
-            version = int(_meta(conn, "current_version") or 1)
-            where, params = sql.filter_sql(filters, version)
-            t = sql.tables(version)
-            return conn.execute(
-                f"SELECT count(*) FROM {t['pages']} p JOIN {t['docs']} d ON d.document_id = p.document_id "
-                f"WHERE {where}",
-                params,
-            ).fetchone()[0]
+            return read.count(conn, _readable_version(conn), filters)
 
     def ping(self) -> bool:
         try:
@@ -249,65 +224,43 @@ class SqliteSearchBackend:
         """Nothing to release: connections live only for the duration of one call."""
 
 
-def _hits_source(parsed: ParsedQuery, filters: SearchFilters, version: int) -> tuple[str, list[Any]]:
-    """SELECT of every matching page with its score (0 for match-all)."""
-    t = sql.tables(version)
-    where, params = sql.filter_sql(filters, version)
-    columns = "p.id AS id, p.document_id AS document_id, p.page AS page, d.issue_date AS issue_date"  # text later
-    if parsed.match_all:
-        return (
-            f"SELECT {columns}, 0.0 AS score FROM {t['pages']} p "
-            f"JOIN {t['docs']} d ON d.document_id = p.document_id WHERE {where}",
-            params,
-        )
-    fts = t["fts"]
-    return (
-        f"SELECT {columns}, -bm25({fts}, {sql.EXACT_WEIGHT}, {sql.FOLDED_WEIGHT}) AS score "
-        f"FROM {fts} JOIN {t['pages']} p ON p.id = {fts}.rowid "
-        f"JOIN {t['docs']} d ON d.document_id = p.document_id "
-        f"WHERE {fts} MATCH ? AND {where}",
-        [sql.match_expression(parsed), *params],
-    )
-
-
-def _upgrade(conn: sqlite3.Connection) -> None:
-    """Add the columns a file written by an older version lacks (their values arrive with
-    the next ``index_documents`` of each document, or ``sohoa reindex``)."""
-    for version in _live_versions(conn):
-        existing: dict[str, set[str]] = {}
-        for table in sql.tables(version).values():
-            existing[table] = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
-        for statement in sql.upgrade_statements(version, existing):
-            conn.execute(statement)
-
-
-def _facets(conn: sqlite3.Connection, version: int, source: str, params: list[Any]) -> dict[str, list[FacetBucket]]:
-    """Every facet of the matching pages, in the search's read transaction (same snapshot)."""
-    counts: dict[str, dict[str, int]] = {facet.value: {} for facet in SearchFacet}
-    for facet, value, n in conn.execute(f"WITH hits AS MATERIALIZED ({source}) {sql.facets_sql(version)}",
-                                        [*params, FACET_SIZE]):
-        counts[facet][str(value)] = n
-    return {facet: top_buckets(values) for facet, values in counts.items()}
-
-
-def _meta(conn: sqlite3.Connection, key: str) -> str | None:
+def _meta(conn: sqlite3.Connection, key: str) -> bytes | str | None:
     row = conn.execute("SELECT value FROM search_meta WHERE key = ?", (key,)).fetchone()
     return None if row is None else row[0]
 
 
+def _zdict(conn: sqlite3.Connection) -> bytes:
+    """The compression dictionary this file's pages were written with."""
+    stored = _meta(conn, "zdict")
+    return stored if isinstance(stored, bytes) else sql.ZDICT
+
+
 def _set_meta(conn: sqlite3.Connection, key: str, value: object) -> None:
-    conn.execute(
-        "INSERT INTO search_meta (key, value) VALUES (?, ?) "
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        (key, str(value)),
-    )
+    stored = value if isinstance(value, bytes) else str(value)
+    conn.execute("INSERT INTO search_meta (key, value) VALUES (?, ?) "
+                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, stored))
 
 
-def _live_versions(conn: sqlite3.Connection) -> list[int]:
-    versions = [int(_meta(conn, "current_version") or 1)]
+def _outdated(conn: sqlite3.Connection) -> bool:
+    return int(_meta(conn, "schema") or 1) < sql.SCHEMA
+
+
+def _readable_version(conn: sqlite3.Connection) -> int:
+    if _outdated(conn):
+        raise IndexOutdated("the search index was written by an older version of sohoa and is being rebuilt; "
+                            "run `sohoa reindex` if it does not come back")
+    return int(_meta(conn, "current_version") or 1)
+
+
+def _writable_versions(conn: sqlite3.Connection) -> list[int]:
+    """Versions in the current layout that take writes (an outdated current one does not)."""
+    versions = [] if _outdated(conn) else [int(_meta(conn, "current_version") or 1)]
     building = _meta(conn, "building_version")
     if building is not None:
         versions.append(int(building))
+    if not versions:
+        raise IndexOutdated("the search index was written by an older version of sohoa; it takes writes again "
+                            "once `sohoa reindex` has rebuilt it")
     return versions
 
 
@@ -316,34 +269,51 @@ def _drop(conn: sqlite3.Connection, version: int) -> None:
         conn.execute(statement)
 
 
-def _delete(conn: sqlite3.Connection, version: int, document_id: str) -> None:
-    for statement in sql.delete_statements(version):
-        conn.execute(statement, (document_id,))
+def _delete(conn: sqlite3.Connection, version: int, document_id: str, zdict: bytes) -> int | None:
+    """Remove one document's rows; return its key (kept when it is indexed again)."""
+    t = sql.tables(version)
+    row = conn.execute(f"SELECT k, names, tags FROM {t['docs']} WHERE document_id = ?", (document_id,)).fetchone()
+    if row is None:
+        return None
+    key, names_json, tags = row
+    names = name_words(json.loads(names_json))
+    low, high = key << sql.PAGE_BITS, (key << sql.PAGE_BITS) | sql.MAX_PAGE
+    pages = conn.execute(f"SELECT id, text, needs_review FROM {t['pages']} WHERE id BETWEEN ? AND ?",
+                         (low, high)).fetchall()
+    fts = t["fts"]
+    conn.executemany(  # contentless: FTS5 is told the tokens each row was inserted with
+        f"INSERT INTO {fts} ({fts}, rowid, t) VALUES ('delete', ?, ?)",
+        [(page_id, page_tokens(sql.decompress(blob, zdict), names, tags.split(), bool(flag)))
+         for page_id, blob, flag in pages])
+    conn.execute(f"DELETE FROM {t['pages']} WHERE id BETWEEN ? AND ?", (low, high))
+    for table in ("docs", "doc_batches", "doc_owners"):
+        conn.execute(f"DELETE FROM {t[table]} WHERE k = ?", (key,))
+    return int(key)
 
 
-def _insert(conn: sqlite3.Connection, version: int, doc: IndexedDocument) -> None:
+def _insert(conn: sqlite3.Connection, version: int, doc: IndexedDocument, zdict: bytes,
+            key: int | None = None) -> None:
     t = sql.tables(version)
     numbers = [p.number for p in doc.pages]
     if len(set(numbers)) != len(numbers):
         raise ValueError(f"document {doc.document_id} lists a page number twice: {numbers}")
-    conn.execute(f"INSERT INTO {t['docs']} ({', '.join(sql.DOC_COLUMNS)}) "
-                 f"VALUES ({', '.join('?' * len(sql.DOC_COLUMNS))})", sql.doc_row(doc))
-    conn.executemany(
-        f"INSERT OR IGNORE INTO {t['doc_batches']} (batch_id, document_id) VALUES (?, ?)",
-        [(b, doc.document_id) for b in doc.batch_ids],
-    )
-    conn.executemany(
-        f"INSERT OR IGNORE INTO {t['doc_owners']} (owner_id, document_id) VALUES (?, ?)",
-        [(o, doc.document_id) for o in doc.owner_ids],
-    )
+    if any(not 1 <= n <= sql.MAX_PAGE for n in numbers):
+        raise ValueError(f"document {doc.document_id}: page numbers must be 1..{sql.MAX_PAGE}")
+    names = [vntext.nfc(n) for n in dict.fromkeys(doc.names) if n and n.strip()]
+    tags = doc_tags(doc)
+    cursor = conn.execute(f"INSERT INTO {t['docs']} ({', '.join(sql.DOC_COLUMNS)}) "
+                          f"VALUES ({', '.join('?' * len(sql.DOC_COLUMNS))})",
+                          sql.doc_row(key, doc, json.dumps(names, ensure_ascii=False), " ".join(tags)))
+    key = int(cursor.lastrowid or 0) if key is None else key
+    conn.executemany(f"INSERT OR IGNORE INTO {t['doc_batches']} (batch_id, k) VALUES (?, ?)",
+                     [(b, key) for b in doc.batch_ids])
+    conn.executemany(f"INSERT OR IGNORE INTO {t['doc_owners']} (owner_id, k) VALUES (?, ?)",
+                     [(o, key) for o in doc.owner_ids])
+    words = name_words(names)
     for page in doc.pages:
         text = vntext.nfc(page.text)
-        exact, folded = index_forms(text)
-        cursor = conn.execute(
-            f"INSERT INTO {t['pages']} (document_id, page, text, needs_review) VALUES (?, ?, ?, ?)",
-            (doc.document_id, page.number, text, int(page.needs_review)),
-        )
-        conn.execute(
-            f"INSERT INTO {t['fts']} (rowid, exact, folded) VALUES (?, ?, ?)",
-            (cursor.lastrowid, exact, folded),
-        )
+        page_id = (key << sql.PAGE_BITS) | page.number
+        conn.execute(f"INSERT INTO {t['pages']} (id, text, needs_review) VALUES (?, ?, ?)",
+                     (page_id, sql.compress(text, zdict), int(page.needs_review)))
+        conn.execute(f"INSERT INTO {t['fts']} (rowid, t) VALUES (?, ?)",
+                     (page_id, page_tokens(text, words, tags, page.needs_review)))

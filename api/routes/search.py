@@ -20,10 +20,9 @@ from api.schemas import FacetBucketPublic, PartRefPublic, SearchHitPublic, Searc
 from search import SearchBackend, SearchFilters, SearchHit, SearchQuery, SearchResult
 from search.query import parse_sort_key
 from sohoa.core.errors import BadRequest, InvalidQuery, ServiceUnavailable, SohoaError
-from sohoa.core.models import Record
 from sohoa.core.vocab import DocumentStatus, SearchSort
 from sohoa.domain import audit
-from sohoa.domain.records import parse_owner_id
+from sohoa.domain.records import RecordSummary, parse_owner_id, record_summaries, summary_of_page
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["search"])
@@ -104,42 +103,28 @@ async def search(
                             needs_review=needs_review)
     query = SearchQuery(q=q, filters=filters, page=page, size=size, search_after=after, facets=facets, sort=sort)
     result = await run_in_threadpool(run_search, services.search, query)
-    parts = await run_in_threadpool(page_parts, session, [h.document_id for h in result.hits])
-    records = await run_in_threadpool(_records_of, session, [h.document_id for h in result.hits])
-    hits = [_hit(h, part_of_page(parts.get(h.document_id), h.page), records.get(h.document_id, {}))
-            for h in result.hits]
+    ids = [h.document_id for h in result.hits]
+    parts = await run_in_threadpool(page_parts, session, ids)
+    records = await run_in_threadpool(record_summaries, session, ids)
+    hits = [_hit(h, part_of_page(parts.get(h.document_id), h.page), records) for h in result.hits]
     await run_in_threadpool(_audit_search, session, caller, q, result.total, owner)
     return SearchResultPublic(
-        total=result.total, page=page, size=size, hits=hits,
+        total=result.total, total_is_capped=result.total_is_capped, page=page, size=size, hits=hits,
         next_search_after=hits[-1].search_after if len(hits) == size else None,
         facets=None if result.facets is None else {
             name: [FacetBucketPublic(value=b.value, count=b.count) for b in buckets]
             for name, buckets in result.facets.items()})
 
 
-def _records_of(session: Session, document_ids: list[str]) -> dict[str, dict[str | None, Record]]:
-    """The records of each hit's document by id, in one query, for the fields a result line
-    shows (the record of the hit's part; key None: the document's first, when the page is
-    in no part with a record)."""
-    found: dict[str, dict[str | None, Record]] = {}
-    if document_ids:
-        for record in session.scalars(select(Record).where(Record.document_id.in_(set(document_ids)))
-                                      .order_by(Record.id)):
-            of_document = found.setdefault(record.document_id, {})
-            of_document.setdefault(None, record)
-            of_document[record.id] = record
-    return found
-
-
-def _hit(hit: SearchHit, part: PartRefPublic | None, records: dict[str | None, Record]) -> SearchHitPublic:
-    record = records.get(part.record_id if part else None) or records.get(None)
-    return SearchHitPublic(
-        document_id=hit.document_id, page=hit.page, score=hit.score, snippet=hit.snippet, filename=hit.filename,
-        search_after=encode_cursor(hit.sort), part=part,
-        thumbnail=f"/api/v1/documents/{hit.document_id}/pages/{hit.page}/image?size=thumb",
-        record_id=record.id if record else None, owner_name=record.owner_name if record else None,
-        doc_type=record.doc_type if record else None, doc_number=record.doc_number if record else None,
-        issue_date=record.issue_date if record else None, issuing_body=record.issuing_body if record else None)
+def _hit(hit: SearchHit, part: PartRefPublic | None, records: dict[str, RecordSummary]) -> SearchHitPublic:
+    record = summary_of_page(records, hit.document_id, part.record_id if part else None)
+    summary = {} if record is None else {
+        "record_id": record.record_id, "owner_name": record.owner_name, "doc_type": record.doc_type,
+        "doc_number": record.doc_number, "issue_date": record.issue_date, "issuing_body": record.issuing_body}
+    return SearchHitPublic(document_id=hit.document_id, page=hit.page, score=hit.score, snippet=hit.snippet,
+                           filename=hit.filename, search_after=encode_cursor(hit.sort), part=part,
+                           thumbnail=f"/api/v1/documents/{hit.document_id}/pages/{hit.page}/image?size=thumb",
+                           **summary)
 
 
 def _audit_search(session: Session, caller: Caller, q: str, total: int, owner: str | None) -> None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import NotFoundError, TransportError
 
-from search.base import IndexedDocument, SearchFilters, SearchQuery, SearchResult
+from search.base import TOTAL_CAP, IndexedDocument, SearchFilters, SearchQuery, SearchResult
 from search.errors import DocumentRejected, SearchUnavailable
 from search.opensearch import dsl, versions
 from search.opensearch.bulk import PageAction, bulk_write
@@ -152,8 +152,10 @@ class OpenSearchBackend:
             return SearchResult(total=0, hits=[], facets=dsl.to_facets({}) if query.facets else None)
         hits = response["hits"]
         facets = dsl.to_facets(response.get("aggregations", {})) if query.facets else None
-        return SearchResult(total=int(hits["total"]["value"]), hits=[dsl.to_hit(h) for h in hits["hits"]],
-                            facets=facets)
+        total = int(hits["total"]["value"])
+        capped = hits["total"].get("relation") == "gte"  # more match than ``TOTAL_CAP``
+        return SearchResult(total=min(total, TOTAL_CAP), hits=[dsl.to_hit(h) for h in hits["hits"]],
+                            facets=facets, total_is_capped=capped)
 
     def count(self, filters: SearchFilters | None = None) -> int:
         """Number of indexed pages matching the filters (a search without hits, so a lost
@@ -161,6 +163,10 @@ class OpenSearchBackend:
         body = {"query": {"bool": {"filter": dsl.filter_clauses(filters)}}, "size": 0, "track_total_hits": True}
         response = self._read("count", body)
         return 0 if response is None else int(response["hits"]["total"]["value"])
+
+    def needs_rebuild(self) -> bool:
+        """Never: an older version gains the fields added since in place (``versions.py``)."""
+        return False
 
     def ping(self) -> bool:
         try:

@@ -1,23 +1,36 @@
 """Turning a parsed user query and filters into an OpenSearch request, and hits back.
 
 Same semantics as the SQLite backend (pinned by the conformance suite): every term is
-required on the folded field (a phrase as ``match_phrase``), the same terms on the exact
-sub-field are optional and boosted, so exact-diacritic pages rank first. User words are
-only ever values inside ``match``/``match_phrase``, never query-string syntax.
+required, folded, on the page text or the record's names (a phrase as a phrase), without
+scoring; the score comes from optional clauses that state the ranking rules: all the words
+together in a person's name of the record (``names``; more when that name is the whole
+query, ``whole_names``), then together in the page's body
+(the text without boilerplate, ``body``), then all of them in the record's names, then two
+of them side by side (three words or more), then within a small window (``match_phrase``
+with slop), then each word in the body, its exact diacritics boosted. Words found only in the
+motto or headers add nothing. User words are only ever values inside
+``match``/``match_phrase``, never query-string syntax.
 """
 
 from __future__ import annotations
 
 import html
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import Any
 
-from search.base import FACET_SIZE, FacetBucket, SearchFilters, SearchHit, top_buckets
+from search.base import FACET_SIZE, TOTAL_CAP, FacetBucket, SearchFilters, SearchHit, top_buckets
 from search.query import ParsedQuery
 from sohoa.core.clock import VN_UTC_OFFSET
 from sohoa.core.vocab import SearchFacet
 
 EXACT_BOOST = 3.0
+# Constant scores, each above the sum of every one below it plus what word clauses add
+# (bm25, a few points each): the rules' order holds whatever the words' frequencies, as
+# the SQLite stages (names, phrase, people, near, body, rest) make it.
+NAME_BOOST, PHRASE_BOOST, PEOPLE_BOOST, NEAR_BOOST, WINDOW_BOOST = 10000.0, 3000.0, 1000.0, 300.0, 100.0
+WHOLE_NAME_BOOST = 5000.0  # inside the names tier: the whole name is the query
+WINDOW_SLOP = 4  # "within a small window": words moved by at most this many positions in all
 SNIPPET_CHARS = 240
 SORT = [{"_score": "desc"}, {"document_id": "asc"}, {"page": "asc"}]
 SORT_BY_ISSUE_DATE = [{"issue_date": {"order": "desc", "missing": "_last"}}, *SORT]
@@ -27,12 +40,38 @@ MARK, UNMARK = "<mark>", "</mark>"
 def text_query(parsed: ParsedQuery) -> dict[str, Any]:
     if parsed.match_all:
         return {"match_all": {}}
-    return {
-        "bool": {
-            "must": [_term_clause("text", term.folded) for term in parsed.terms],
-            "should": [_term_clause("text.exact", term.exact, EXACT_BOOST) for term in parsed.terms],
-        }
-    }
+    words = [w for term in parsed.terms for w in term.folded]
+    query = " ".join(words)
+    should: list[dict[str, Any]] = [_constant({"match_phrase": {"names": query}}, NAME_BOOST),
+                                    _constant({"term": {"whole_names": query}}, WHOLE_NAME_BOOST)]
+    if len(words) > 1:
+        should += [_constant({"match_phrase": {"body": query}}, PHRASE_BOOST),
+                   _constant({"match": {"names": {"query": query, "operator": "and"}}}, PEOPLE_BOOST),
+                   _constant({"match_phrase": {"body": {"query": query, "slop": WINDOW_SLOP}}}, WINDOW_BOOST)]
+    if len(words) > 2:  # some two of the words side by side, in order (the SQLite "near" stage)
+        pairs = dict.fromkeys(f"{a} {b}" for a, b in pairwise(words))
+        should.append(_constant({"bool": {"should": [{"match_phrase": {"body": p}} for p in pairs]}}, NEAR_BOOST))
+    for term in parsed.terms:
+        should += [_term_clause("body", term.folded), _term_clause("body.exact", term.exact, EXACT_BOOST),
+                   _term_clause("names.exact", term.exact, EXACT_BOOST)]
+    return {"bool": {"filter": [_anywhere(term.folded) for term in parsed.terms], "should": should}}
+
+
+def highlight_query(parsed: ParsedQuery) -> dict[str, Any] | None:
+    """The words to mark in the page text (all of it, the motto included)."""
+    if parsed.match_all:
+        return None
+    return {"bool": {"should": [_term_clause("text", term.folded) for term in parsed.terms]}}
+
+
+def _anywhere(words: tuple[str, ...]) -> dict[str, Any]:
+    """A required term: on the page (folded) or in the record's names, not scored."""
+    kind = "phrase" if len(words) > 1 else "best_fields"
+    return {"multi_match": {"query": " ".join(words), "type": kind, "fields": ["text", "names"]}}
+
+
+def _constant(query: dict[str, Any], boost: float) -> dict[str, Any]:
+    return {"constant_score": {"filter": query, "boost": boost}}
 
 
 def _term_clause(field: str, words: tuple[str, ...], boost: float = 1.0) -> dict[str, Any]:
@@ -121,7 +160,7 @@ def search_body(
         "query": {"bool": {"must": [text_query(parsed)], "filter": filter_clauses(filters)}},
         "sort": SORT_BY_ISSUE_DATE if by_issue_date else SORT,
         "size": size,
-        "track_total_hits": True,
+        "track_total_hits": TOTAL_CAP,  # counted up to the cap, like the SQLite backend
         "_source": ["document_id", "page", "filename"],
     }
     if by_issue_date:
@@ -133,6 +172,7 @@ def search_body(
     if facets:
         body["aggs"] = facet_aggs()
     body["highlight"] = {  # no_match_size: a filter-only listing still shows the page start
+        **({} if parsed.match_all else {"highlight_query": highlight_query(parsed)}),
         "pre_tags": [MARK],
         "post_tags": [UNMARK],
         "fields": {"text": {

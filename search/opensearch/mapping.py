@@ -28,7 +28,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from search.base import IndexedDocument, IndexedPage
-from sohoa.domain.vntext import canonical_tones
+from search.query import fold_word, words
+from sohoa.domain.boilerplate import split_boilerplate
+from sohoa.domain.vntext import canonical_tones, nfc
 
 TEXT_INDEX_OPTIONS = "offsets"  # postings with offsets: fast highlighting of long pages
 
@@ -80,6 +82,15 @@ INDEX_MAPPINGS: dict[str, Any] = {
                 "exact": {"type": "text", "analyzer": "vi_exact", "index_options": TEXT_INDEX_OPTIONS},
             },
         },
+        # The text without boilerplate (motto, bare headers), scored; ``text`` is matched
+        # and highlighted. The record's person names, one array value each.
+        "body": {"type": "text", "analyzer": "vi_folded",
+                 "fields": {"exact": {"type": "text", "analyzer": "vi_exact"}}},
+        "names": {"type": "text", "analyzer": "vi_folded",
+                  "fields": {"exact": {"type": "text", "analyzer": "vi_exact"}}},
+        # Each name whole, folded words joined by one space (``whole_name``): a person whose
+        # whole name is the query ranks above a longer name holding it.
+        "whole_names": {"type": "keyword"},
         "uploaded_at": {"type": "date"},
         "valid_from": {"type": "date", "format": "strict_date"},
         "valid_until": {"type": "date", "format": "strict_date"},
@@ -111,12 +122,20 @@ def prepare_text(text: str) -> str:
     return canonical_tones(text)
 
 
+def whole_name(name: str) -> str:
+    """A name as the query's folded words would spell it: ``Vương  Hồng-Minh`` → ``vuong hong minh``."""
+    return " ".join(fold_word(w) for _, _, w in words(nfc(name)))
+
+
 def page_source(doc: IndexedDocument, page: IndexedPage) -> dict[str, Any]:
     """The stored source of one page; ``None`` values are left out, never indexed as null."""
     source: dict[str, Any] = {
         "document_id": doc.document_id,
         "page": page.number,
         "text": prepare_text(page.text),
+        "body": prepare_text(split_boilerplate(nfc(page.text))[0]),
+        "names": [prepare_text(n) for n in dict.fromkeys(doc.names) if n and n.strip()],
+        "whole_names": sorted({whole_name(n) for n in doc.names if n and n.strip()}),
         "batch_ids": list(doc.batch_ids),
         "owner_ids": list(doc.owner_ids),
         "agency_code": doc.agency_code,

@@ -62,17 +62,18 @@ def run(grace: float, reconcile_interval: float) -> None:
 
 @main.command()
 def serve() -> None:
-    """The HTTP API only (SOHOA_HOST:SOHOA_PORT)."""
+    """The HTTP API only (SOHOA_HOST:SOHOA_PORT), in SOHOA_API_PROCESSES processes."""
     import uvicorn
 
-    from api.app import create_app
-
     settings = load_settings()
+    processes = settings.api_process_count
     # Behind a reverse proxy, its X-Forwarded-For/-Proto give the client's address (the
     # per-address sign-in lock counts it) and https (the cookie's Secure flag), but only
     # from the proxies named in SOHOA_TRUSTED_PROXIES: anyone else could forge them.
     proxies = settings.trusted_proxies.strip()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
+    # An import string: with several processes, each builds its own app (and Services).
+    uvicorn.run("sohoa.cli.serve:app", factory=True, workers=processes if processes > 1 else None,
+                host=settings.host, port=settings.port, log_level="info",
                 proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
 
 

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     log_queries: bool = Field(False, description="Write search text to the access log in clear (debugging "
                               "only); citizen IDs are masked there whatever this says.")
+    api_processes: int = Field(1, ge=0, description="API processes of `sohoa serve` (and `sohoa run`) "
+                               "sharing the port; 0 = one per core, at most 4.")
     trusted_proxies: str = Field("", description="Comma-separated addresses of reverse proxies whose "
                                  "X-Forwarded-For/-Proto headers are believed (client address, https); "
                                  "empty = none, '*' = any.")
@@ -161,6 +163,12 @@ class Settings(BaseSettings):
     @property
     def worker_count(self) -> int:
         return self.workers or (os.cpu_count() or 1)
+
+    @property
+    def api_process_count(self) -> int:
+        """One process serves one request's Python at a time (the GIL): lookups from many
+        portals need several; past four they only cost memory on an office machine."""
+        return self.api_processes or min(4, os.cpu_count() or 1)
 
     @property
     def upload_quota_bytes(self) -> int:

@@ -489,7 +489,8 @@ class RecordSubject(Base):
     """Every person or enterprise a record names, so a lookup by any of their IDs finds it."""
 
     __tablename__ = "record_subjects"
-    __table_args__ = (Index("ix_subjects_person", "person_id"),)
+    # person_id: lookups by ID; record_id: a record's people (every record shown), cascades
+    __table_args__ = (Index("ix_subjects_person", "person_id"), Index("ix_subjects_record", "record_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))

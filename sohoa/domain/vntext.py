@@ -5,6 +5,13 @@
   ``thúy``), so ``hoà`` and ``hòa`` compare equal after NFC.
 - ``fold``: diacritics removed and ``đ`` mapped to ``d`` (no Unicode decomposition does it),
   character for character, so offsets in the folded text are offsets in the original.
+- ``forms``: ``normalize`` and ``folded`` of a whole page at once, for indexing.
+
+Speed matters here: (re)indexing a page runs every function above over its whole text, and
+they were two thirds of indexing CPU. ``fold`` decomposes and strips marks in C (one
+``unicodedata`` call, one regex) instead of one Python step per character; tone placement
+and folding are cached per whitespace-separated token, since pages repeat a small vocabulary.
+``bench/search/scale.py --forms`` times them against the per-character versions.
 """
 
 from __future__ import annotations
@@ -18,6 +25,9 @@ _VOWELS = set("aăâeêioôơuưy")
 _HAT_VOWELS = set("ăâêôơư")  # a mark placed on these wins
 _WORD = re.compile(r"\w+", re.UNICODE)
 _D_MAP = str.maketrans({"đ": "d", "Đ": "D", "Ð": "D"})
+_MARKS = re.compile("[\u0300-\u036f]+")  # combining diacritical marks
+_TOKEN_CACHE_SIZE = 200_000
+_tokens: dict[str, tuple[str, str, str]] = {}  # token → (canonical_tones, normalize, folded)
 
 
 def nfc(text: str) -> str:
@@ -25,27 +35,64 @@ def nfc(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Remove every diacritic and map đ→d, keeping the string's length (per NFC char)."""
-    out = []
-    for ch in nfc(text):
-        base = unicodedata.normalize("NFD", ch)[0]
-        out.append(base)
-    return "".join(out).translate(_D_MAP)
+    """Remove every diacritic and map đ→d, keeping the string's length (per NFC char):
+    each character becomes the first character of its canonical decomposition."""
+    text = nfc(text)
+    stripped = _MARKS.sub("", unicodedata.normalize("NFD", text))
+    # One character out per character in, unless the text holds marks of its own or a
+    # decomposition that is not "letter + marks" (Hangul…): then the slow, exact way.
+    if len(stripped) != len(text) or _MARKS.search(text):
+        stripped = "".join(unicodedata.normalize("NFD", ch)[0] for ch in text)
+    return _strip_d(stripped)
+
+
+def _strip_d(text: str) -> str:
+    """đ→d, Đ/Ð→D: three ``replace`` scans are far faster than ``translate`` on non-ASCII text."""
+    return text.replace("đ", "d").replace("Đ", "D").replace("Ð", "D")
 
 
 def canonical_tones(text: str) -> str:
     """Move each syllable's tone mark to its canonical vowel (old-style placement)."""
-    return _WORD.sub(lambda m: _canonical_syllable(m.group(0)), nfc(text))
+    return _map_tokens(nfc(text), 0)
 
 
 def normalize(text: str) -> str:
     """The exact form used for matching: NFC, canonical tones, lower case."""
-    return canonical_tones(text).lower()
+    return _map_tokens(nfc(text), 1)
 
 
 def folded(text: str) -> str:
     """The folded form used for recall: ``normalize`` then ``fold``."""
-    return fold(normalize(text))
+    return _map_tokens(nfc(text), 2)
+
+
+def forms(text: str) -> tuple[str, str]:
+    """``(normalize(text), folded(text))`` in one pass over the text."""
+    get = _tokens.get
+    tokens = [get(t) or _token(t) for t in nfc(text).replace("\n", " \n ").split(" ")]
+    return _unsplit([t[1] for t in tokens]), _unsplit([t[2] for t in tokens])
+
+
+def _map_tokens(text: str, which: int) -> str:
+    """Join the ``which`` form of every space- and newline-separated token of NFC ``text``."""
+    get = _tokens.get
+    return _unsplit([(get(t) or _token(t))[which] for t in text.replace("\n", " \n ").split(" ")])
+
+
+def _unsplit(tokens: list[str]) -> str:
+    return " ".join(tokens).replace(" \n ", "\n")
+
+
+def _token(token: str) -> tuple[str, str, str]:
+    cached = _tokens.get(token)
+    if cached is None:
+        tones = _WORD.sub(lambda m: _canonical_syllable(m.group(0)), token)
+        lower = tones.lower()
+        cached = (tones, lower, fold(lower))
+        if len(_tokens) >= _TOKEN_CACHE_SIZE:  # identifiers and amounts keep coming: start over
+            _tokens.clear()
+        _tokens[token] = cached
+    return cached
 
 
 @lru_cache(maxsize=200_000)

@@ -209,6 +209,7 @@ def test_the_document_list_loads_a_fixed_number_of_queries(api, office, session_
     def count(conn, cursor, statement, *args) -> None:
         statements.append(statement)
 
+    listed(api, office, "officer", "/api/v1/documents", size=1)  # the key's first use is written once
     event.listen(engine, "before_cursor_execute", count)
     try:
         listed(api, office, "officer", "/api/v1/documents", size=1)

@@ -49,6 +49,22 @@ def test_birth_extract_is_the_childs_record_with_every_person_as_subject(session
         assert cccd.value == CHILD_ID and BIRTH[cccd.span_start:cccd.span_end] == CHILD_ID and cccd.page == 1
 
 
+def test_the_index_gets_every_person_the_record_names(session_factory, settings):
+    """Owner and subjects by name, so a search for any of them ranks this record's pages
+    first — the father is named on a birth extract without being what it is about."""
+    from search.sqlite_fts import SqliteSearchBackend
+
+    with session_scope(session_factory) as session:
+        doc = add_document(session, [BIRTH])
+        refresh_from_document(session, doc)
+        indexed = build_indexed_document(session, doc)
+    assert indexed.names[0] == "Võ Minh Lộc" and "Vũ Xuân Sơn" in [n.title() for n in indexed.names]
+    backend = SqliteSearchBackend(settings.var_dir / "names.sqlite3")
+    backend.index_documents([indexed])
+    hits = backend.search(SearchQuery(q="vu xuan son")).hits
+    assert [h.document_id for h in hits] == [doc] and hits[0].score >= 12  # the names stage
+
+
 def test_lookup_filters_by_type_procedure_and_day(session_factory):
     with session_scope(session_factory) as session:
         [permit] = refresh_from_document(

@@ -7,16 +7,16 @@ import multiprocessing
 import sqlite3
 import threading
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from search import open_backend
-from search.base import IndexedDocument, IndexedPage, SearchQuery
+from search.base import IndexedDocument, SearchQuery
 from search.errors import SearchUnavailable
 from search.sqlite_fts import SqliteSearchBackend
 from sohoa.core.config import Settings
+from tests.integration.legacy_index import write_legacy_index
 from tests.integration.search_conformance import SearchBackendConformance, doc
 
 
@@ -151,35 +151,45 @@ def test_opening_an_existing_index_takes_no_write_lock(tmp_path: Path) -> None:
         holder.close()
 
 
-def test_an_index_file_of_the_first_schema_gets_the_facet_columns(tmp_path: Path) -> None:
-    """A file written before facets existed: opened, it gains the new columns in place and
-    keeps serving its documents; documents indexed from then on carry the new fields."""
+def test_an_index_file_of_an_older_layout_is_rebuilt_not_read(tmp_path: Path) -> None:
+    """A file of schema 2: searches and writes say the index is unavailable (the document
+    stays pending), ``needs_rebuild`` says so, and a rebuild brings it back in the new layout."""
     path = tmp_path / "old.db"
-    with sqlite3.connect(path) as conn:
-        conn.executescript("""
-            CREATE TABLE search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            INSERT INTO search_meta VALUES ('current_version', '1');
-            CREATE TABLE docs_v1 (document_id TEXT PRIMARY KEY, agency_code TEXT, procedure_code TEXT,
-                uploaded_day TEXT, status TEXT, filename TEXT, doc_type TEXT, valid_from TEXT, valid_until TEXT,
-                permanent INTEGER, legal_status TEXT);
-            CREATE TABLE pages_v1 (id INTEGER PRIMARY KEY, document_id TEXT NOT NULL, page INTEGER NOT NULL,
-                text TEXT NOT NULL, UNIQUE (document_id, page));
-            CREATE TABLE doc_batches_v1 (batch_id TEXT NOT NULL, document_id TEXT NOT NULL,
-                PRIMARY KEY (batch_id, document_id));
-            CREATE TABLE doc_owners_v1 (owner_id TEXT NOT NULL, document_id TEXT NOT NULL,
-                PRIMARY KEY (owner_id, document_id));
-            CREATE VIRTUAL TABLE fts_v1 USING fts5(exact, folded, tokenize='unicode61 remove_diacritics 0');
-            INSERT INTO docs_v1 (document_id, status) VALUES ('d-old', 'indexed');
-            INSERT INTO pages_v1 VALUES (1, 'd-old', 1, 'hồ sơ cũ');
-            INSERT INTO fts_v1 (rowid, exact, folded) VALUES (1, 'hồ sơ cũ', 'ho so cu');
-        """)
+    write_legacy_index(path)
     engine = SqliteSearchBackend(path)
-    engine.index_documents([IndexedDocument("d-new", [IndexedPage(1, "hồ sơ mới", needs_review=True)],
-                                            issue_date=date(2024, 1, 2))])
-    result = engine.search(SearchQuery(q="ho so", facets=True))
-    assert result.total == 2
-    assert result.facets is not None
-    assert [(b.value, b.count) for b in result.facets["needs_review"]] == [("false", 1), ("true", 1)]
-    assert [(b.value, b.count) for b in result.facets["issue_year"]] == [("2024", 1)]
+    assert engine.needs_rebuild() is True
+    with pytest.raises(SearchUnavailable, match="older version"):
+        engine.search(SearchQuery(q="ho so"))
+    with pytest.raises(SearchUnavailable, match="reindex"):
+        engine.index_documents([doc("d-new", "hồ sơ mới")])
+    assert engine.rebuild([doc("d-old", "hồ sơ cũ"), doc("d-new", "hồ sơ mới", names=["Lê Văn Mới"])]) == 2
+    assert engine.needs_rebuild() is False
+    assert engine.search(SearchQuery(q="ho so")).total == 2
+    assert [h.document_id for h in engine.search(SearchQuery(q="le van moi")).hits] == ["d-new"]
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT value FROM search_meta WHERE key = 'schema'").fetchone() == ("2",)
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert not any(name.endswith("_v1") for name in tables)
+        assert conn.execute("SELECT value FROM search_meta WHERE key = 'schema'").fetchone() == ("3",)
+
+
+def test_the_text_is_stored_once_compressed_and_the_tokens_without_it(tmp_path: Path) -> None:
+    """Contentless FTS: the file holds the page text once (zlib, with the file's dictionary);
+    re-indexing and deleting a document tell FTS5 the tokens it was indexed with, so none is
+    left behind."""
+    engine = SqliteSearchBackend(tmp_path / "s.db")
+    text = "Họ, chữ đệm, tên: TRẦN THỊ BÍCH NGỌC\nNơi cư trú: thôn 5, xã Yên Phú"
+    engine.index_documents([doc("d-1", text, names=["Trần Thị Bích Ngọc"], agency_code="UBND-X")])
+    with sqlite3.connect(engine.path) as conn:
+        (blob,) = conn.execute("SELECT text FROM pages_v1").fetchone()
+        assert "TRẦN".encode() not in blob and len(blob) < len(text.encode())
+        assert conn.execute("SELECT name FROM sqlite_master WHERE name LIKE 'fts_v1_content'").fetchall() == []
+        conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, fts_v1, row)")
+        terms = {r[0] for r in conn.execute("SELECT term FROM temp.vocab")}
+    assert {"bich", "_bich", "bich_ngoc", "_bich_ngoc", "phu"} <= terms
+    engine.index_documents([doc("d-1", "nội dung khác hẳn")])
+    assert engine.search(SearchQuery(q="bich ngoc")).total == 0
+    assert engine.search(SearchQuery(q="noi dung")).total == 1
+    engine.delete_document("d-1")
+    with sqlite3.connect(engine.path) as conn:
+        conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, fts_v1, row)")
+        assert conn.execute("SELECT count(*) FROM temp.vocab").fetchone() == (0,)

@@ -23,10 +23,11 @@ from sohoa.core.vocab import DocumentStatus, IndexState
 from sohoa.services import Services
 from sohoa.services.queue import job_id_for
 from tests.integration import workers_support as ws
+from tests.integration.legacy_index import write_legacy_index
 from workers.jobs import context
 from workers.jobs.document import process_document
 from workers.jobs.indexing import reindex_all
-from workers.jobs.reconciler import reconcile_once
+from workers.jobs.reconciler import IndexUpgrade, reconcile_once
 from workers.ocr.tesseract import OcrResult, ocr_image
 
 
@@ -186,6 +187,28 @@ def test_reindex_all_rebuilds_the_index_from_the_database(qsettings, session_fac
     seen: list[tuple[int, int]] = []
     assert reindex_all(jobs(), progress=lambda done, total: seen.append((done, total))) == 3
     assert seen[0] == (0, 3) and seen[-1] == (3, 3)
+    assert search_total(qsettings, "ben nghe") == (1, [ids[2]])
+
+
+def test_the_reconciler_rebuilds_an_embedded_index_written_by_an_older_sohoa(qsettings, session_factory) -> None:
+    """An upgrade leaves an index file of an older layout: searches answer unavailable, the
+    reconciler's upgrade thread rebuilds it from the database, then documents are found."""
+
+    ids = [ws.add_document(qsettings, session_factory, ws.text_pdf_bytes([lines]), "application/pdf", f"{i}.pdf")
+           for i, lines in enumerate(ws.LINES)]
+    for doc_id in ids:
+        process_document(doc_id)
+    path = qsettings.search_sqlite_path
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    write_legacy_index(path)
+    upgrade = IndexUpgrade(jobs())
+    assert jobs().search.needs_rebuild() is True
+    assert upgrade.maybe_start() is True
+    assert upgrade.thread is not None
+    upgrade.thread.join(60)
+    assert jobs().search.needs_rebuild() is False
+    assert upgrade.maybe_start() is False  # nothing left to do
     assert search_total(qsettings, "ben nghe") == (1, [ids[2]])
 
 

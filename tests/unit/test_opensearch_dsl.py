@@ -7,24 +7,27 @@ from datetime import date
 
 import pytest
 
-from search.base import SearchFilters
+from search.base import IndexedDocument, IndexedPage, SearchFilters
 from search.opensearch import dsl
 from search.opensearch.bulk import PageAction, chunks
 from search.opensearch.client import RetryPolicy, client_from_settings
+from search.opensearch.mapping import page_source
 from search.query import parse_query
 from sohoa.core.config import Settings
 
 
 def test_user_words_only_reach_match_values() -> None:
     body = dsl.search_body(parse_query('hồ "Nguyễn Văn" text:x*'), None, size=10, offset=0, search_after=None)
-    must = body["query"]["bool"]["must"][0]["bool"]["must"]
-    assert must == [
-        {"match": {"text": {"query": "ho", "boost": 1.0}}},
-        {"match_phrase": {"text": {"query": "nguyen van", "boost": 1.0}}},
-        {"match_phrase": {"text": {"query": "text x", "boost": 1.0}}},
+    required = body["query"]["bool"]["must"][0]["bool"]["filter"]
+    assert required == [
+        {"multi_match": {"query": "ho", "type": "best_fields", "fields": ["text", "names"]}},
+        {"multi_match": {"query": "nguyen van", "type": "phrase", "fields": ["text", "names"]}},
+        {"multi_match": {"query": "text x", "type": "phrase", "fields": ["text", "names"]}},
     ]
     should = body["query"]["bool"]["must"][0]["bool"]["should"]
-    assert should[0] == {"match": {"text.exact": {"query": "hồ", "boost": dsl.EXACT_BOOST}}}
+    assert should[0] == {"constant_score": {"filter": {"match_phrase": {"names": "ho nguyen van text x"}},
+                                            "boost": dsl.NAME_BOOST}}
+    assert {"match": {"body.exact": {"query": "hồ", "boost": dsl.EXACT_BOOST}}} in should
 
 
 def test_upload_dates_are_local_calendar_days() -> None:
@@ -87,3 +90,12 @@ def test_a_cluster_is_several_urls_separated_by_commas() -> None:
         Settings(_env_file=None, search_backend="opensearch", opensearch_url="https://os1:9200,os2:9200")
     with pytest.raises(ValueError, match="one URL or several"):
         Settings(_env_file=None, search_backend="opensearch", opensearch_url=" , ")
+
+
+def test_a_person_whose_whole_name_is_the_query_gets_its_own_clause() -> None:
+    doc = IndexedDocument(document_id="d", pages=[IndexedPage(number=1, text="x")],
+                          names=["Vương  Hồng-Minh", "Vương Hồng Minh Thư", " "])
+    assert page_source(doc, doc.pages[0])["whole_names"] == ["vuong hong minh", "vuong hong minh thu"]
+    should = dsl.text_query(parse_query("Vương Hồng Minh"))["bool"]["should"]
+    assert {"constant_score": {"filter": {"term": {"whole_names": "vuong hong minh"}},
+                               "boost": dsl.WHOLE_NAME_BOOST}} in should

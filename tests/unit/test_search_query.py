@@ -7,10 +7,9 @@ from typing import TypedDict
 
 import pytest
 
-from search._sqlite_sql import match_expression
 from search.base import SearchQuery
 from search.query import MAX_QUERY_CHARS, QueryTerm, parse_query, parse_sort_key, validate_paging
-from search.snippets import make_snippet
+from search.snippets import has_phrase, has_raw_phrase, lower_fold, make_snippet
 from sohoa.core.errors import InvalidQuery
 
 
@@ -82,14 +81,6 @@ def test_malformed_queries_say_what_is_wrong(typed: str, fragment: str) -> None:
     assert info.value.code == "invalid_query" and info.value.status == 400
 
 
-def test_fts5_expression_quotes_every_word() -> None:
-    expr = match_expression(parse_query('má "Văn An" near'))
-    assert expr == (
-        'folded : "ma" AND folded : "van an" AND folded : "near" AND '
-        '(exact : "má" OR exact : "văn an" OR exact : "near" OR folded : "ma")'
-    )
-
-
 @pytest.mark.parametrize(
     "after", [[1.5, "d", 2], (0, "d", 1)],
 )
@@ -147,3 +138,18 @@ def test_index_forms_equal_whole_text_normalization(text: str) -> None:
     from sohoa.domain import vntext
 
     assert index_forms(text) == (vntext.normalize(text), vntext.folded(text))
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("Họ và tên: NGUYỄN THÀNH TÚ, sinh năm", True),
+    ("ông Nguyễn Thành  -  Tú", True),  # anything but letters between the words
+    (unicodedata.normalize("NFD", "nguyễn thành tú"), True),  # marks left uncomposed
+    ("Nguyên Thanh Tu", True),  # a tone or hat read wrong folds the same
+    ("Nguyễn Thành Tuấn", False),  # the last word whole
+    ("XNguyễn Thành Tú", False),  # the first word whole
+    ("ANguyễn Thành Tú và Nguyễn Thành Tú", True),  # a whole match after a partial one
+    ("Nguyễn Thành Tâm; Trần Thanh Tú", False),  # the pairs, but not the phrase
+])
+def test_a_phrase_is_checked_on_the_text_as_folded_words(text: str, found: bool) -> None:
+    assert has_raw_phrase(text, ("nguyen", "thanh", "tu")) is found
+    assert has_phrase(lower_fold(text), ("nguyen", "thanh", "tu")) is found  # the same on a folded copy

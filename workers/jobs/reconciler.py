@@ -31,7 +31,8 @@ from sohoa.core.models import Document
 from sohoa.core.vocab import DocumentStatus, FixityScope, IndexState
 from sohoa.services import Services
 from workers.jobs.fixity import nightly_due, run_fixity
-from workers.jobs.indexing import index_with_state
+from workers.jobs.indexing import index_with_state, reindex_all
+from workers.jobs.rebuild_lock import RebuildRunning
 
 log = logging.getLogger(__name__)
 
@@ -112,11 +113,40 @@ class NightlyFixity:
             log.exception("nightly fixity check failed")
 
 
+class IndexUpgrade:
+    """Rebuilds the search index in a thread when the backend cannot read the one it has
+    (an embedded index written by an older sohoa), so an upgraded stack heals on its own."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.thread: threading.Thread | None = None
+
+    def maybe_start(self) -> bool:
+        if self.thread is not None and self.thread.is_alive():
+            return False
+        if not self.services.search.needs_rebuild():
+            return False
+        self.thread = threading.Thread(target=self._run, name="reindex", daemon=True)
+        self.thread.start()
+        return True
+
+    def _run(self) -> None:
+        try:
+            log.info("search index rebuilt after an upgrade: %d documents", reindex_all(self.services))
+        except RebuildRunning:
+            log.info("search index: a rebuild is already running")
+        except Exception:
+            log.exception("rebuilding the search index after an upgrade failed")
+
+
 def run_reconciler(services: Services, interval_seconds: float, stop: threading.Event) -> None:
     """Reconcile every ``interval_seconds`` until ``stop`` is set; a failing pass is logged."""
     fixity = NightlyFixity(services, stop)
+    upgrade = IndexUpgrade(services)
     while not stop.is_set():
         try:
+            if upgrade.maybe_start():
+                log.warning("the search index was written by an older sohoa: rebuilding it")
             if fixity.maybe_start():
                 log.info("nightly fixity check started")
             counts = reconcile_once(services)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sohoa.domain.records.build import refresh_from_document, refresh_parts
 from sohoa.domain.records.corrections import EDITABLE, apply_changes, as_text, find_record
 from sohoa.domain.records.facets import search_facets
+from sohoa.domain.records.hits import RecordSummary, record_summaries, summary_of_page
 from sohoa.domain.records.ids import ID_FIELDS, id_type, mask_id, mask_in_text, normalize_id, parse_owner_id
 from sohoa.domain.records.part_edits import merge_parts, move_boundary, split_part
 from sohoa.domain.records.query import (
@@ -23,6 +24,7 @@ __all__ = [
     "EDITABLE",
     "ID_FIELDS",
     "LOOKUP_ROLES",
+    "RecordSummary",
     "apply_changes",
     "as_text",
     "find_record",
@@ -35,10 +37,12 @@ __all__ = [
     "normalize_id",
     "owner_clause",
     "parse_owner_id",
+    "record_summaries",
     "refresh_from_document",
     "refresh_parts",
     "search_facets",
     "split_part",
+    "summary_of_page",
     "valid_on_clause",
     "validity_input",
 ]

@@ -7,6 +7,9 @@ valid on any day (not approved, not in force, or with no known start) is indexed
 validity at all (``permanent=False``, no end), which no day matches; otherwise ``valid_from``
 is the record's start (issue date when no start is stated). ``owner_ids`` are the IDs a
 lookup matches (``query.LOOKUP_ROLES``), so search and lookup find the same records.
+``names`` are every person the record names (owner, child, parents, spouses,
+representative, requester…): search ranks a page of a record naming the person typed above
+pages that only contain the words.
 """
 
 from __future__ import annotations
@@ -37,12 +40,16 @@ def search_facets(session: Session, document_id: str) -> dict[str, Any]:
     ids += session.scalars(select(RecordSubject.person_id).where(
         RecordSubject.record_id.in_([r.id for r in records]), RecordSubject.role.in_(LOOKUP_ROLES),
         RecordSubject.person_id.is_not(None)))
+    names = [record.owner_name] if record.owner_name else []
+    names += session.scalars(select(RecordSubject.name).where(
+        RecordSubject.record_id == record.id, RecordSubject.name.is_not(None)).order_by(RecordSubject.id))
     start = record.valid_from or record.issue_date
     can_hold = (
         record.approved and (record.legal_status or LegalStatus.IN_FORCE) == LegalStatus.IN_FORCE and start is not None
     )
     return {
         "owner_ids": sorted(set(ids)),
+        "names": list(dict.fromkeys(n for n in names if n and n.strip())),
         "doc_type": record.doc_type,
         "legal_status": record.legal_status,
         "issue_date": record.issue_date,

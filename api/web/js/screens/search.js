@@ -94,7 +94,8 @@ export function render(main, ctx) {
     try {
       const body = await api("GET", "/api/v1/search", { query: { ...query, size: SIZE, facets: "true" } });
       fillFacets(body.facets);
-      fill(info, body.total ? t("search.found", { total: body.total }) : S.search.none);
+      fill(info, !body.total ? S.search.none
+        : t(body.total_is_capped ? "search.found_capped" : "search.found", { total: body.total }));
       fill(results, body.hits.map(hit));
       const page = query.page || 1;
       const pages = Math.max(1, Math.ceil(body.total / SIZE));
