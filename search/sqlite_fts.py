@@ -39,11 +39,6 @@ if TYPE_CHECKING:
 BUSY_TIMEOUT_SECONDS = 30.0
 _TRANSIENT = ("locked", "busy", "disk I/O", "unable to open")
 WRITE_CHUNK = 200  # documents per write transaction: bounds how long workers wait
-# ORDER BY of each SearchSort ({t} is the table prefix); ties always end in document and page.
-ORDERS = {
-    SearchSort.RELEVANCE: "{t}score DESC, {t}document_id ASC, {t}page ASC",
-    SearchSort.ISSUE_DATE: "{t}issue_date IS NULL, {t}issue_date DESC, {t}score DESC, {t}document_id ASC, {t}page ASC",
-}
 
 
 class IndexOutdated(SearchUnavailable):
