@@ -19,6 +19,7 @@ from api.deps import Caller
 from sohoa.core.errors import Forbidden, NotFound
 from sohoa.core.models import Document, Part, Record
 from sohoa.core.vocab import Role
+from sohoa.domain.records import served_to_portals
 
 
 def load_document(session: Session, document_id: str) -> Document:
@@ -28,16 +29,18 @@ def load_document(session: Session, document_id: str) -> Document:
     return document
 
 
-def load_for(session: Session, document_id: str, caller: Caller) -> tuple[Document, str | None]:
+def load_for(session: Session, document_id: str, caller: Caller, *,
+             serve_unconfirmed: bool) -> tuple[Document, str | None]:
     """The document and its first record's owner; a portal only reaches documents that are
-    records an office approved (anything else is a 404 to it, as if it did not exist), and
+    records it may be served (``served_to_portals``: anything else is a 404 to it, as if it
+    did not exist), and
     only files holding one paper document: of a stack it gets the part's files
     (``/api/v1/parts/{id}/…``, the record's links), never other people's papers."""
     document = load_document(session, document_id)
     records = list(session.scalars(select(Record).where(Record.document_id == document_id)
                                    .order_by(Record.created_at, Record.id)))
     if caller.role == Role.PORTAL:
-        if not any(r.approved for r in records):
+        if not served_to_portals(session, records, serve_unconfirmed=serve_unconfirmed):
             raise NotFound(f"no document with id {document_id}", detail={"document_id": document_id})
         if (session.scalar(select(func.count()).select_from(Part).where(Part.document_id == document_id)) or 0) > 1:
             raise Forbidden("this file holds several documents: use the part's files (the record's links)",

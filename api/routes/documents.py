@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from api.access import filters_detail, load_for
-from api.deps import ArchiveDep, OfficerCaller, ReaderCaller, SessionDep
+from api.deps import ArchiveDep, OfficerCaller, ReaderCaller, ServicesDep, SessionDep
 from api.downloads import clean_filename, etag_matches, send_archived
 from api.params import IsoDate
 from api.parts_view import parts_public
@@ -132,8 +132,9 @@ def _page_public(page: Page) -> PagePublic:
             response_class=FileResponse, responses={200: {"content": {
                 t: {"schema": {"type": "string", "format": "binary"}} for t in ORIGINAL_TYPES}}})
 def get_original(document_id: str, caller: ReaderCaller, session: SessionDep, archive: ArchiveDep,
-                 request: Request) -> Response:
-    document, owner = load_for(session, document_id, caller)
+                 services: ServicesDep, request: Request) -> Response:
+    document, owner = load_for(session, document_id, caller,
+                               serve_unconfirmed=services.settings.portal_serves_unconfirmed)
     etag = f'"{document.sha256}"'
     if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers={"ETag": etag})
@@ -145,9 +146,10 @@ def get_original(document_id: str, caller: ReaderCaller, session: SessionDep, ar
 @router.get("/{document_id}/searchable.pdf", summary="The searchable PDF (scan with a text layer)",
             response_class=FileResponse, responses={200: {"content": {"application/pdf": {}}}})
 def get_searchable_pdf(document_id: str, caller: ReaderCaller, session: SessionDep,
-                       archive: ArchiveDep) -> Response:
+                       archive: ArchiveDep, services: ServicesDep) -> Response:
     """404 ``not_available`` until the worker has produced it."""
-    document, owner = load_for(session, document_id, caller)
+    document, owner = load_for(session, document_id, caller,
+                               serve_unconfirmed=services.settings.portal_serves_unconfirmed)
     stored = session.scalar(select(StoredFile).where(
         StoredFile.document_id == document.id, StoredFile.kind == FileKind.SEARCHABLE_PDF)
         .order_by(StoredFile.created_at.desc(), StoredFile.id.desc()).limit(1))

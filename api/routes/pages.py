@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.access import load_document, load_for
-from api.deps import ArchiveDep, Caller, OfficerCaller, ReaderCaller, SessionDep
+from api.deps import ArchiveDep, Caller, OfficerCaller, ReaderCaller, ServicesDep, SessionDep
 from api.downloads import etag_matches
 from api.page_images import RendererDep, cache_name, cached, geometry_of, load_page, store
 from api.schemas_lists import PageWordsPublic, WordPublic
@@ -60,13 +60,14 @@ Size = Annotated[ImageSize | None, Query(description="thumb (200 px) or screen (
                 409: {"description": "page_not_ready"}, 422: {"description": "page_unrenderable"},
                 503: {"description": "archive_unavailable, render_busy or render_timeout"}})
 def page_image(document_id: str, number: PageNumber, caller: ReaderCaller, session: SessionDep,
-               archive: ArchiveDep, renderer: RendererDep, request: Request, width: Width = None,
+               services: ServicesDep, archive: ArchiveDep, renderer: RendererDep, request: Request, width: Width = None,
                size: Size = None, format: ImageFormat = ImageFormat.WEBP) -> Response:
     """WebP by default: on the 16 sample scans 0.58x the bytes of JPEG at 1200 px (68 KiB vs
     117 KiB, 1.4 s vs 2.4 s on a 400 kbit/s line) with a higher PSNR (41.0 vs 40.1 dB),
     PNG 6x (``bench/page_images.py``); ``format=jpeg`` for browsers without WebP. Rendered
     once per size and kept in the archive; the ETag is the stored image's SHA-256."""
-    document, owner = load_for(session, document_id, caller)
+    document, owner = load_for(session, document_id, caller,
+                               serve_unconfirmed=services.settings.portal_serves_unconfirmed)
     page = load_page(session, document, number)
     geometry = geometry_of(page)
     out_width = output_width(width, size, geometry)

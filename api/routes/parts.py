@@ -23,7 +23,7 @@ from sohoa.core.errors import NotFound, ServiceUnavailable
 from sohoa.core.models import Document, Part, Record
 from sohoa.core.vocab import FileKind
 from sohoa.domain import audit
-from sohoa.domain.records import merge_parts, move_boundary, split_part
+from sohoa.domain.records import merge_parts, move_boundary, served_to_portals, split_part
 from workers.jobs.indexing import index_document
 from workers.jobs.part_files import part_file
 
@@ -31,18 +31,21 @@ router = APIRouter(prefix="/api/v1", tags=["parts"])
 Index = Annotated[int, Path(ge=0, description="0-based index of the part in the file")]
 
 
-def _part_for(session: Session, part_id: str, caller: Caller) -> tuple[Part, Record | None]:
-    """The part and its record; a portal only reaches parts whose record is approved."""
+def _part_for(session: Session, part_id: str, caller: Caller, *,
+              serve_unconfirmed: bool) -> tuple[Part, Record | None]:
+    """The part and its record; a portal only reaches parts whose record it may be served."""
     part = session.get(Part, part_id)
     record = session.scalar(select(Record).where(Record.part_id == part_id)) if part else None
-    if part is None or (caller.role == "portal" and (record is None or not record.approved)):
+    if part is None or (caller.role == "portal" and (
+            record is None or not served_to_portals(session, [record], serve_unconfirmed=serve_unconfirmed))):
         raise NotFound(f"no part with id {part_id}", detail={"part_id": part_id})
     return part, record
 
 
 def _send_part(session: Session, services: ServicesDep, archive: ArchiveDep, caller: Caller, part_id: str,
                kind: FileKind, action: str, request: Request) -> Response:
-    part, record = _part_for(session, part_id, caller)
+    part, record = _part_for(session, part_id, caller,
+                             serve_unconfirmed=services.settings.portal_serves_unconfirmed)
     found = part_file(services, part.id, kind)
     etag = f'"{found.sha256}"'
     if request.headers.get("if-none-match") == etag:

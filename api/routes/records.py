@@ -18,11 +18,11 @@ from api.params import IsoDate, owner_id_query
 from api.records_view import RecordContext, candidates_of_records, record_public
 from api.schemas_records import CorrectionPublic, HistoryPublic, RecordListPublic, RecordPatch, RecordPublic
 from sohoa.core.clock import today_vn
-from sohoa.core.errors import BadRequest, Forbidden
+from sohoa.core.errors import BadRequest, Forbidden, NotFound
 from sohoa.core.models import ExtractedFieldRow, RecordCorrection
 from sohoa.core.vocab import Role
 from sohoa.domain import audit
-from sohoa.domain.records import apply_changes, find_record, lookup_records, parse_owner_id
+from sohoa.domain.records import apply_changes, find_record, lookup_records, parse_owner_id, served_to_portals
 from workers.jobs.indexing import index_document
 
 router = APIRouter(prefix="/api/v1/records", tags=["records"])
@@ -32,6 +32,7 @@ router = APIRouter(prefix="/api/v1/records", tags=["records"])
 def list_records(
     caller: ReaderCaller,
     session: SessionDep,
+    services: ServicesDep,
     owner_id: Annotated[str | None, owner_id_query("Personal ID, ID card or enterprise code")] = None,
     doc_type: Annotated[str | None, Query(max_length=64)] = None,
     procedure_code: Annotated[str | None, Query(max_length=64)] = None,
@@ -52,6 +53,8 @@ def list_records(
     day = valid_on or today_vn()
     records = lookup_records(session, owner_id=asked, doc_type=doc_type, procedure_code=procedure_code,
                              valid_on=None if include_invalid else day, document_id=document_id, limit=limit)
+    if caller.role == Role.PORTAL:
+        records = served_to_portals(session, records, serve_unconfirmed=services.settings.portal_serves_unconfirmed)
     ctx = RecordContext(session, records)
     body = RecordListPublic(valid_on=day, total=len(records),
                             records=[record_public(r, caller, ctx, day=day, asked=asked) for r in records])
@@ -69,10 +72,14 @@ def get_record(
     record_id: str,
     caller: ReaderCaller,
     session: SessionDep,
+    services: ServicesDep,
     owner_id: Annotated[str | None, owner_id_query("The ID the portal asks about")] = None,
     valid_on: IsoDate | None = None,
 ) -> RecordPublic:
     record = find_record(session, record_id)
+    if caller.role == Role.PORTAL and not served_to_portals(
+            session, [record], serve_unconfirmed=services.settings.portal_serves_unconfirmed):
+        raise NotFound(f"no record with id {record_id}", detail={"record_id": record_id})
     asked = parse_owner_id(owner_id) if owner_id is not None else None
     candidates = None
     if caller.role != "portal":

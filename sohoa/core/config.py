@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     opensearch_retries: int = Field(5, ge=1, description="Tries per request on 429/5xx/connection errors.")
     opensearch_backoff_seconds: float = Field(0.5, ge=0, description="First retry pause; doubles each try.")
 
+    # Portals (other systems looking records up by citizen ID)
+    portal_serves_unconfirmed: bool = Field(True, description="Portals also receive records no officer has "
+                                            "confirmed yet (each says review_state=extracted and its fields' "
+                                            "confidence); false: confirmed records only. A record whose ID "
+                                            "failed its check is never served unconfirmed.")
+
     # HTTP
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
