@@ -9,9 +9,9 @@ expect the right file in the top 3.
 With ``--raw-tesseract`` every round also times plain ``tesseract -l vie --psm 3`` on the
 same scanned page images with the same number of processes, right after the pipeline run,
 and prints the ratio of the two throughputs over the scanned pages (born-digital pages are
-in the pipeline's time but counted by neither side); ``--rounds N`` repeats pipeline + raw N times (a fresh stack each round, so
-nothing is a duplicate) and prints every ratio and their median, since one run on a
-shared machine varies by ±10 %.
+in the pipeline's time but counted by neither side); ``--rounds N`` repeats pipeline + raw
+N times (a fresh stack each round, so nothing is a duplicate) and prints every ratio and
+their median, since one run on a shared machine varies by ±10 %.
 
 The samples folder holds ``files/`` and ``truth.json`` (list of ``{file, pages, dpi, fields:
 {name, child_name?} or {names: [...]}}``): ``../shared/samples`` or the office mix of
@@ -219,7 +219,7 @@ def check(samples: Path, api_url: str, key: str, env: dict[str, str], top: int,
         raw_pages, raw_seconds = raw_tesseract(files, raw_processes)
         print(f"raw `tesseract -l vie --psm 3` (scanned page images at their scan resolution, {raw_processes} "
               f"processes): {raw_pages} pages in {raw_seconds:.1f}s = {raw_pages / raw_seconds * 60:.1f} pages/min")
-        ratio = (raw_pages / seconds) / (raw_pages / raw_seconds)
+        ratio = raw_seconds / seconds  # the same pages on both sides
         print(f"throughput ratio pipeline / raw on the {raw_pages} scanned pages "
               f"({pages - raw_pages} born-digital pages ride along in the pipeline's time): {ratio:.2f}x")
         if ratios is not None:

@@ -1,11 +1,13 @@
 """A held-out office mix like the one issue 16 was measured on: ``python -m bench.ocr.generate
 OUT --mix`` writes ``OUT/files/*`` and ``OUT/truth.json``.
 
-80 files, 102 pages: 92 scanned pages in 7 scan conditions plus 10 born-digital pages;
-formats JPEG-in-PDF, multi-page TIFF, JPEG and PNG; 22 files hold two documents (one page
-each). The truth has the shape of ``shared/samples/truth.json`` (file, profile, dpi, pages,
-text, fields.names), so ``bench.ocr.run`` scores it per condition and
-``bench/e2e_samples.py`` uploads it as one batch and searches each person's name.
+Pages are laid out like the sample scans (Liberation Serif, a two-column header, an italic
+place-date line; truth in that reading order). 80 files, 102 pages: 92 scanned pages in 7
+scan conditions plus 10 born-digital pages; formats JPEG-in-PDF, multi-page TIFF, JPEG and
+PNG; 22 files hold two documents (one page each). The truth has the shape of the samples'
+``truth.json`` (file, profile, dpi, pages, text, fields.names), so ``bench.ocr.run``
+scores it per condition and ``bench/e2e_samples.py`` uploads it as one batch and searches
+each person's name.
 
 | condition | pages | how it is made |
 |---|---|---|
@@ -29,11 +31,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from bench.ocr.content import Line, make_page, truth_text
+from bench.ocr.content import Line, make_page
 from bench.ocr.degrade import photocopy, skew, stamp
-from bench.ocr.render import born_digital_pdf, render_page
+from bench.ocr.render import A4_MM, born_digital_pdf
+
+# The sample scans' typeface (Debian: fonts-liberation2); DejaVu Serif where it is missing.
+LIBERATION = Path("/usr/share/fonts/truetype/liberation2")
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+FONTS = {
+    "regular": ("LiberationSerif-Regular.ttf", "DejaVuSerif.ttf"),
+    "bold": ("LiberationSerif-Bold.ttf", "DejaVuSerif-Bold.ttf"),
+    "italic": ("LiberationSerif-Italic.ttf", "DejaVuSerif-Italic.ttf"),
+}
+SIZE_PT, LEADING = 13.0, 2.0
 
 
 @dataclass(frozen=True)
@@ -80,7 +92,7 @@ def generate_mix(out: Path, seed: int) -> list[dict]:
             name = f"files/mix{serials.pop():03d}-{cond.name}.{fmt}"
             write_file(out / name, cond, fmt, pages, rng)
             truth.append({"file": name, "profile": cond.name, "dpi": cond.dpi, "pages": count,
-                          "text": "\n".join(truth_text(p) for p in pages),
+                          "text": "\n".join(reading_order(p) for p in pages),
                           "fields": {"names": [person_name(p) for p in pages]}})
     truth.sort(key=lambda e: e["file"])
     (out / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), "utf-8")
@@ -94,6 +106,65 @@ def person_name(lines: list[Line]) -> str:
         if match:
             return match.group(1).title()
     raise ValueError("no person on the page")
+
+
+def _font(style: str, size_px: float) -> ImageFont.FreeTypeFont:
+    liberation, dejavu = FONTS[style]
+    path = LIBERATION / liberation if (LIBERATION / liberation).is_file() else DEJAVU / dejavu
+    return ImageFont.truetype(str(path), round(size_px))
+
+
+def _columns(lines: list[Line]) -> tuple[list[Line], list[Line], list[Line]]:
+    """(left header column, right header column, the rest) of a ``content`` page: issuing
+    body and number on the left, national motto and place-date on the right, as printed."""
+    head, rest = lines[:6], lines[6:]
+    return [head[0], head[1], head[4]], [head[2], head[3], head[5]], rest
+
+
+def reading_order(lines: list[Line]) -> str:
+    """The truth in the order a reader (and Tesseract) takes a two-column header: the left
+    block, then the right one, then the body."""
+    left, right, rest = _columns(lines)
+    return "\n".join(line.text for line in [*left, *right, *rest])
+
+
+def render_office_page(lines: list[Line], dpi: int) -> Image.Image:
+    """An upright A4 page laid out like the sample scans: two-column header, italic
+    place-date, centred bold title, body, signature block on the right."""
+    px = dpi / 25.4
+    width, height = round(A4_MM[0] * px), round(A4_MM[1] * px)
+    image = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(image)
+    size = SIZE_PT / 72 * dpi
+    step = size * LEADING / 1.3
+    left, right, rest = _columns(lines)
+    top = 20 * px
+    for column, centre in ((left, 0.25), (right, 0.68)):
+        y = top
+        for i, line in enumerate(column):
+            style = "italic" if column is right and i == 2 else "bold" if i < 2 else "regular"
+            font = _font(style, size * 0.92)
+            draw.text((width * centre - draw.textlength(line.text, font=font) / 2, y), line.text, fill=0, font=font)
+            y += step
+    y = top + 4 * step
+    margin, avail = 30 * px, width - 50 * px
+    for line in rest:
+        style = "bold" if line.style in ("title", "header", "sign") else "regular"
+        font = _font(style, size * (1.1 if line.style == "title" else 1.0))
+        text_w = draw.textlength(line.text, font=font)
+        if text_w > avail:
+            font = _font(style, size * avail / text_w)
+            text_w = draw.textlength(line.text, font=font)
+        if line.style in ("title", "header"):
+            x = (width - text_w) / 2
+            y += step * 0.3 if line.style == "title" else 0
+        elif line.style == "sign":
+            x = width * 0.72 - text_w / 2
+        else:
+            x = margin
+        draw.text((x, y), line.text, fill=0, font=font)
+        y += step * (1.3 if line.style == "title" else 1.0)
+    return image
 
 
 def write_file(path: Path, cond: Condition, fmt: str, pages: list[list[Line]], rng: random.Random) -> None:
@@ -117,7 +188,7 @@ def write_file(path: Path, cond: Condition, fmt: str, pages: list[list[Line]], r
 def scan(cond: Condition, lines: list[Line], rng: random.Random, index: int) -> Image.Image:
     """One page as the clerk's scanner hands it over under ``cond``."""
     assert cond.dpi is not None
-    image = render_page(lines, cond.dpi)
+    image = render_office_page(lines, cond.dpi)
     nprng = np.random.default_rng(rng.randint(0, 2**31))
     if cond.name == "office200":
         image = _noisy(skew(image, rng.choice((-1, 1)) * rng.uniform(0.2, 1.2)), nprng, paper=242, ink=20, sigma=5)

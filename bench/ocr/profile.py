@@ -5,7 +5,8 @@ DIR holds ``truth.json`` (the office mix of ``python -m bench.ocr.generate DIR -
 ``../shared/samples``). For every condition the first one-page file is run through the
 worker's real job, ``workers.jobs.process_document``, in this process, on a real SQLite
 database and search index in a temp dir (Redis is not needed: the job does not enqueue),
-``--repeat`` times after one warm-up document (a worker preloads the same way). The stages
+``--repeat`` times after one warm-up document (a worker preloads the same way); where a
+condition has no one-page file, its shortest file's times are divided by its pages. The stages
 are the service's own functions wrapped with a timer (``STAGES``); a stage's time is its
 own, without the stages it calls (Tesseract's time excludes the TSV parsing it calls), and
 ``other`` is the rest of the job. ``raw tesseract`` is ``tesseract -l vie --psm 3`` on the
@@ -70,8 +71,8 @@ STAGES: list[tuple[str, str, str]] = [
     ("indexing", "workers.jobs.document", "index_document"),
 ]
 # labels whose wrapped function may contain others: their own time is what is left
-ORDER = list(dict.fromkeys(label for label, _, _ in STAGES[:14])) + [TESSERACT] + list(
-    dict.fromkeys(label for label, _, _ in STAGES[14:]))
+ORDER = [*dict.fromkeys(label for label, _, _ in STAGES[:14]), TESSERACT,
+         *dict.fromkeys(label for label, _, _ in STAGES[14:])]
 
 
 class Timer:
@@ -120,10 +121,12 @@ def instrumented(timer: Timer) -> Iterator[None]:
 
 
 def pick_pages(root: Path, truth: list[dict]) -> list[dict]:
-    """The first one-page file of each condition, in the truth's order of conditions."""
+    """Per condition its first file with the fewest pages (one, where there is one), in the
+    truth's order of conditions; times of a longer file are divided by its pages."""
     picked: dict[str, dict] = {}
     for entry in truth:
-        if entry["pages"] == 1 and entry["profile"] not in picked:
+        best = picked.get(entry["profile"])
+        if best is None or entry["pages"] < best["pages"]:
             picked[entry["profile"]] = entry
     return list(picked.values())
 
@@ -182,12 +185,12 @@ def profile(root: Path, repeat: int) -> dict[str, dict[str, float]]:
                         timer.wrap("job", process_document)(doc_id)
                         wall = time.perf_counter() - started
                     check_done(services, doc_id)
-                    cell = runs[entry["profile"]]
+                    cell, pages = runs[entry["profile"]], entry["pages"]
                     for label, seconds in timer.totals.items():
-                        cell["other" if label == "job" else label].append(seconds)
-                    cell["whole job"].append(wall)
+                        cell["other" if label == "job" else label].append(seconds / pages)
+                    cell["whole job"].append(wall / pages)
                     with tempfile.TemporaryDirectory(dir=tmp) as raw_tmp:
-                        cell["raw tesseract"].append(raw_seconds(path, Path(raw_tmp)))
+                        cell["raw tesseract"].append(raw_seconds(path, Path(raw_tmp)) / pages)
             context.clear()
     return {cond: {label: statistics.median(v + [0.0] * (repeat - len(v))) * 1000 for label, v in cells.items()}
             for cond, cells in runs.items()}
@@ -200,7 +203,8 @@ def check_done(services: Services, doc_id: str) -> None:
         if doc.status != "indexed":
             raise SystemExit(f"{doc.filename}: {doc.status} {doc.error_code} {doc.error_message}")
         rows = session.query(Page.rotation, Page.skew, Page.duration_ms).filter(Page.document_id == doc_id).all()
-        print(f"  {doc.filename}: rotation {rows[0][0]}, skew {rows[0][1]}, page {rows[0][2]} ms", file=sys.stderr)
+        shown = "; ".join(f"rotation {r}, skew {s}, {ms} ms" for r, s, ms in rows)
+        print(f"  {doc.filename}: {shown}", file=sys.stderr)
 
 
 def table(result: dict[str, dict[str, float]]) -> str:
