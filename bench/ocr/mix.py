@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from bench.ocr.content import Line, make_page
+from bench.ocr.content import Line, make_page, truth_text
 from bench.ocr.degrade import photocopy, skew, stamp
 from bench.ocr.render import A4_MM, born_digital_pdf
 
@@ -92,7 +92,8 @@ def generate_mix(out: Path, seed: int) -> list[dict]:
             name = f"files/mix{serials.pop():03d}-{cond.name}.{fmt}"
             write_file(out / name, cond, fmt, pages, rng)
             truth.append({"file": name, "profile": cond.name, "dpi": cond.dpi, "pages": count,
-                          "text": "\n".join(reading_order(p) for p in pages),
+                          "text": "\n".join(truth_text(p) if cond.dpi is None else reading_order(p)
+                                             for p in pages),
                           "fields": {"names": [person_name(p) for p in pages]}})
     truth.sort(key=lambda e: e["file"])
     (out / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), "utf-8")
@@ -122,10 +123,11 @@ def _columns(lines: list[Line]) -> tuple[list[Line], list[Line], list[Line]]:
 
 
 def reading_order(lines: list[Line]) -> str:
-    """The truth in the order a reader (and Tesseract) takes a two-column header: the left
-    block, then the right one, then the body."""
+    """The truth in the order Tesseract reads the two-column header, whose lines share their
+    baselines: row by row, left then right, then the body."""
     left, right, rest = _columns(lines)
-    return "\n".join(line.text for line in [*left, *right, *rest])
+    rows = [f"{a.text} {b.text}" for a, b in zip(left, right, strict=True)]
+    return "\n".join([*rows, *(line.text for line in rest)])
 
 
 def render_office_page(lines: list[Line], dpi: int) -> Image.Image:
@@ -210,8 +212,7 @@ def scan(cond: Condition, lines: list[Line], rng: random.Random, index: int) -> 
 
 def _noisy(image: Image.Image, nprng: np.random.Generator, *, paper: int, ink: int, sigma: float,
            speckles: float = 0.0) -> Image.Image:
-    a = np.asarray(image, dtype=np.float32)
-    a = ink + a * (paper - ink) / 255 + nprng.normal(0, sigma, a.shape)
+    a = ink + np.asarray(image, dtype=np.float64) * (paper - ink) / 255 + nprng.normal(0, sigma, image.size[::-1])
     if speckles:
         a[nprng.random(a.shape) < speckles] = 30
     return Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
