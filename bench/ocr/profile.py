@@ -10,7 +10,9 @@ condition has no one-page file, its shortest file's times are divided by its pag
 are the service's own functions wrapped with a timer (``STAGES``); a stage's time is its
 own, without the stages it calls (Tesseract's time excludes the TSV parsing it calls), and
 ``other`` is the rest of the job. ``raw tesseract`` is ``tesseract -l vie --psm 3`` on the
-page image e2e_samples hands raw Tesseract, timed in the same loop. Values are medians, ms.
+page image e2e_samples hands raw Tesseract, timed in the same loop. Values are medians, ms;
+``--cpu`` measures CPU time (this process and the programs it waited for) instead of wall
+time, which a machine busy with other work inflates.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import functools
 import hashlib
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -47,7 +50,8 @@ STAGES: list[tuple[str, str, str]] = [
     ("text layer check", "workers.ocr.sources", "PdfSource.text_layer"),
     ("image read / extraction", "workers.ocr.sources", "PdfSource.rasterize"),
     ("image read / extraction", "workers.ocr.sources", "ImageSource.rasterize"),
-    ("decode for preparation", "workers.ocr.imaging.prepare", "_load_gray"),
+    ("decode for preparation", "workers.ocr.imaging.prepare", "_load_gray"),  # before this branch
+    ("decode for preparation", "workers.ocr.imaging.prepare", "_decoded"),
     ("colour and seal", "workers.ocr.imaging.prepare", "to_gray"),
     ("ink analysis", "workers.ocr.imaging.prepare", "ink_points"),
     ("orientation", "workers.ocr.imaging.prepare", "is_sideways"),
@@ -75,22 +79,30 @@ ORDER = [*dict.fromkeys(label for label, _, _ in STAGES[:14]), TESSERACT,
          *dict.fromkeys(label for label, _, _ in STAGES[14:])]
 
 
+def cpu_clock() -> float:
+    """CPU seconds of this process and of its waited-for children (Tesseract, poppler, qpdf):
+    what a page costs on a machine other work shares, where wall time also counts waiting."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 class Timer:
     """Exclusive time per label: a frame's elapsed time minus its timed children's."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
         self.totals: dict[str, float] = defaultdict(float)
+        self.clock = clock
         self._stack: list[float] = []  # children's time of each open frame
 
     def wrap(self, label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def timed(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
+            started = self.clock()
             self._stack.append(0.0)
             try:
                 return fn(*args, **kwargs)
             finally:
-                elapsed = time.perf_counter() - started
+                elapsed = self.clock() - started
                 children = self._stack.pop()
                 self.totals[label] += elapsed - children
                 if self._stack:
@@ -150,16 +162,16 @@ def add_document(services: Services, path: Path, salt: str) -> str:
         return doc.id
 
 
-def raw_seconds(path: Path, tmp: Path) -> float:
+def raw_seconds(path: Path, tmp: Path, clock: Callable[[], float]) -> float:
     images = page_images([path], tmp)
-    started = time.perf_counter()
+    started = clock()
     for image in images:
         subprocess.run(["tesseract", str(image), "stdout", "-l", "vie", "--psm", "3"], check=True,
                        capture_output=True, env={**os.environ, "OMP_THREAD_LIMIT": "1"})
-    return time.perf_counter() - started
+    return clock() - started
 
 
-def profile(root: Path, repeat: int) -> dict[str, dict[str, float]]:
+def profile(root: Path, repeat: int, clock: Callable[[], float] = time.perf_counter) -> dict[str, dict[str, float]]:
     from workers.jobs.document import process_document
 
     truth = json.loads((root / "truth.json").read_text("utf-8"))
@@ -178,19 +190,19 @@ def profile(root: Path, repeat: int) -> dict[str, dict[str, float]]:
                 for entry in entries:
                     path = root / entry["file"]
                     doc_id = add_document(services, path, f"{round_}")
-                    timer = Timer()
+                    timer = Timer(clock)
                     context.install(services, ocr_engine=timer.wrap(TESSERACT, ocr_image))
                     with instrumented(timer):
-                        started = time.perf_counter()
+                        started = clock()
                         timer.wrap("job", process_document)(doc_id)
-                        wall = time.perf_counter() - started
+                        wall = clock() - started
                     check_done(services, doc_id)
                     cell, pages = runs[entry["profile"]], entry["pages"]
                     for label, seconds in timer.totals.items():
                         cell["other" if label == "job" else label].append(seconds / pages)
                     cell["whole job"].append(wall / pages)
                     with tempfile.TemporaryDirectory(dir=tmp) as raw_tmp:
-                        cell["raw tesseract"].append(raw_seconds(path, Path(raw_tmp)) / pages)
+                        cell["raw tesseract"].append(raw_seconds(path, Path(raw_tmp), clock) / pages)
             context.clear()
     return {cond: {label: statistics.median(v + [0.0] * (repeat - len(v))) * 1000 for label, v in cells.items()}
             for cond, cells in runs.items()}
@@ -229,8 +241,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("root", type=Path, help="folder with truth.json")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", type=Path, help="also write the medians here")
+    parser.add_argument("--cpu", action="store_true",
+                        help="CPU time (this process + its programs) instead of wall time: steadier on a busy machine")
     args = parser.parse_args(argv)
-    result = profile(args.root, args.repeat)
+    result = profile(args.root, args.repeat, cpu_clock if args.cpu else time.perf_counter)
+    print(f"{'CPU' if args.cpu else 'wall'} time per page")
     print(table(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=1), "utf-8")

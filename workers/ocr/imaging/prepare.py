@@ -4,17 +4,18 @@ deskew, optional upscale.
 One page in memory at a time: the raster is decoded once, each step replaces the previous
 image, and the result is written as an uncompressed PGM that Tesseract reads directly. A
 page that needs nothing (grey, straight, enough dpi) is passed through untouched: no
-encode round trip. The decisions (sideways? upside down? skew?) are taken on a ~1000 px
-preview of the ink (``deskew.ink_points``); a grey JPEG (most scans) is decoded for it at a
-reduced scale straight from its DCT coefficients (Pillow's ``draft``), so a page that needs
-nothing is never decoded at full size here: Tesseract reads the JPEG itself. A PNG that
-needs nothing is handed over as PGM instead: Tesseract's PDF renderer re-compresses a
-PNG's pixels (~0.1 s of CPU a 200 dpi page) where it encodes a PGM's cheaply.
+encode round trip, Tesseract reads the file itself. A PNG that needs nothing is handed over
+as PGM instead: Tesseract's PDF renderer re-compresses a PNG's pixels (~0.1 s of CPU a
+200 dpi page, ``bench/ocr/profile.py``) where it encodes a PGM's cheaply.
+
+The ink analysis is not run on a page decoded at a reduced scale from its JPEG
+coefficients (Pillow's ``draft``, ~15 ms less on a 300 dpi page): the smoother preview
+weakens the marks test, which then sent a sideways page to OSD (0.4 s) that the full
+decode turns without it.
 """
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,7 +28,6 @@ from sohoa.core.errors import CorruptFile
 from workers.ocr.imaging.colour import to_gray, upscale, upscale_factor
 from workers.ocr.imaging.deskew import (
     MIN_CORRECTION,
-    PREVIEW_WIDTH,
     ink_points,
     is_sideways,
     looks_upside_down,
@@ -59,20 +59,16 @@ def prepare_page(raster: RasterPage, workdir: Path, *, timeout: float,
     """
     with _opened(raster.path) as image:
         steps = [] if image.mode == "L" else ["gray"]
-        full = None if not steps and separator is None and _draftable(image) else _decoded(image)
-        if separator is not None and full is not None and is_separator(full, raster.dpi, separator):
+        gray = _decoded(image)
+        if separator is not None and is_separator(gray, raster.dpi, separator):
             return PreparedPage(raster, None, 0, (), separator=True)
-        preview = full if full is not None else _draft_gray(raster.path)
-        points, rotation, turned = ink_points(preview), 0, 0
+        points, rotation = ink_points(gray), 0
         if is_sideways(points):
-            if (rotation := sideways_turn(points) or 0) == 0:
-                full = preview = full if full is not None else _decoded(image)
-                rotation = detect_rotation(full, dpi=raster.dpi, workdir=workdir, timeout=timeout)
+            rotation = sideways_turn(points) or detect_rotation(gray, dpi=raster.dpi, workdir=workdir,
+                                                                timeout=timeout)
             if rotation in (90, 270):
-                preview = turn(preview, rotation)
-                if full is not None:  # the preview is the page: turned once, for good
-                    full, turned = preview, rotation
-                points = ink_points(preview)
+                gray = turn(gray, rotation)
+                points = ink_points(gray)
                 steps.append("rotate")
             else:
                 rotation = 0
@@ -89,7 +85,7 @@ def prepare_page(raster: RasterPage, workdir: Path, *, timeout: float,
             steps.append("upscale")
         if not steps and image.format != "PNG":
             return PreparedPage(raster, None, 0, ())
-        gray = full if full is not None else _decoded(image)
+    turned = rotation if rotation in (90, 270) else 0
     return _apply(gray, raster, workdir, rotation=rotation, turned=turned, skew=skew, factor=factor,
                   steps=tuple(steps))
 
@@ -131,21 +127,3 @@ def _decoded(image: Image.Image) -> Image.Image:
     gray = to_gray(image)
     gray.load()
     return gray
-
-
-def _draftable(image: Image.Image) -> bool:
-    """A grey JPEG at least twice the preview's width: decoded at a reduced scale for the
-    decisions (its DCT scaling gives a preview at least ``PREVIEW_WIDTH`` wide)."""
-    return image.format == "JPEG" and image.mode == "L" and image.width >= 2 * PREVIEW_WIDTH
-
-
-def _draft_gray(path: Path) -> Image.Image:
-    """The grey JPEG at ``path`` decoded at the smallest DCT scale still ``PREVIEW_WIDTH``
-    wide (opened apart: a drafted image cannot be decoded at full size any more). Only the
-    decisions use it: ``ink_points`` reduces it to the same ~1000 px preview it makes of the
-    full page."""
-    with _opened(path) as image:
-        scale = image.width / PREVIEW_WIDTH
-        image.draft("L", (math.ceil(image.width / scale), math.ceil(image.height / scale)))
-        image.load()
-        return image.copy()
