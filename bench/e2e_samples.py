@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import signal
 import socket
 import statistics
@@ -66,7 +67,7 @@ def own_stack(workers: int | None) -> Iterator[tuple[str, str, dict[str, str]]]:
             started = time.monotonic()
             key = _wait_for_banner(proc, log_path)
             print(f"sohoa run ready in {time.monotonic() - started:.1f}s", file=sys.stderr)
-            yield f"http://127.0.0.1:{port}", key, env
+            yield f"http://127.0.0.1:{port}", key, {**env, "E2E_STACK_PID": str(proc.pid)}
         finally:
             stopping = time.monotonic()
             proc.send_signal(signal.SIGINT)
@@ -92,11 +93,14 @@ def run_ingest(files_dir: Path, api_url: str, key: str, env: dict[str, str]) -> 
     """``sohoa ingest`` as a user runs it; returns (batch id, seconds, exit code). It polls
     every 0.2 s: the time measured ends when the client sees the batch indexed, and a
     coarser poll would add up to its interval to every run."""
-    started = time.monotonic()
+    started, used = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
     result = subprocess.run([sys.executable, "-m", "sohoa", "ingest", str(files_dir), "--api-url", api_url,
                              "--poll", "0.2"], env={**env, "SOHOA_API_KEY": key},
                             capture_output=True, text=True)
     seconds = time.monotonic() - started
+    done = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(f"  sohoa ingest (the client) used {done.ru_utime + done.ru_stime - used.ru_utime - used.ru_stime:.1f}s "
+          "of CPU")
     sys.stderr.write(result.stderr)
     lines = result.stdout.splitlines()
     for line in lines[:1] + lines[-2:]:
@@ -105,6 +109,31 @@ def run_ingest(files_dir: Path, api_url: str, key: str, env: dict[str, str]) -> 
     if not match:
         raise SystemExit(f"sohoa ingest gave no batch id (exit {result.returncode})")
     return match.group(1), seconds, result.returncode
+
+
+def stack_cpu(root: int) -> dict[str, float]:
+    """CPU seconds so far of each child of ``sohoa run`` (by its role), with the programs
+    it waited for (a worker's Tesseract, poppler, qpdf), from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used: dict[str, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+            if int(fields[1]) != root:
+                continue
+            role = (stat.parent / "cmdline").read_bytes().split(b"\0")[3].decode()  # python -m sohoa ROLE
+        except (OSError, IndexError, ValueError):
+            continue
+        seconds = sum(int(v) for v in fields[11:15]) / tick  # utime stime cutime cstime
+        used[role] = used.get(role, 0.0) + seconds
+    return used
+
+
+def print_stack_cpu(before: dict[str, float], after: dict[str, float], seconds: float) -> None:
+    """Where the 2 cores went during the upload: the workers against everything else."""
+    spent = {role: after[role] - before.get(role, 0.0) for role in after}
+    print(f"CPU during the {seconds:.1f}s upload (of {2 * seconds:.1f} core-seconds): " + ", ".join(
+        f"{role} {value:.1f}s" for role, value in sorted(spent.items())))
 
 
 def name_queries(entry: dict[str, Any]) -> list[tuple[str, str]]:
@@ -136,14 +165,14 @@ def page_images(files: list[Path], out: Path) -> list[Path]:
         if path.suffix.lower() == ".pdf":
             for page, dpi in pdf_page_dpis(path).items():
                 prefix = out / f"{path.stem}-{page}"
-                subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", "-singlefile",
+                subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-singlefile",
                                 "-f", str(page), "-l", str(page), str(path), str(prefix)], check=True)
-                images.append(prefix.with_suffix(".png"))
+                images.append(prefix.with_suffix(".pgm"))
         elif path.suffix.lower() in (".tif", ".tiff"):
             with Image.open(path) as tif:
                 for i, frame in enumerate(ImageSequence.Iterator(tif)):
-                    target = out / f"{path.stem}-{i + 1}.png"
-                    frame.save(target)
+                    target = out / f"{path.stem}-{i + 1}.pnm"  # uncompressed: quick to write, to read
+                    frame.save(target, format="PPM")
                     images.append(target)
         else:
             images.append(path)
@@ -187,7 +216,11 @@ def raw_tesseract(files: list[Path], processes: int, languages: str = "vie") -> 
 def check(samples: Path, api_url: str, key: str, env: dict[str, str], top: int,
           raw_processes: int | None = None, ratios: list[float] | None = None) -> int:
     truth = json.loads((samples / "truth.json").read_text(encoding="utf-8"))
+    stack_pid = int(env.get("E2E_STACK_PID", 0))
+    cpu_before = stack_cpu(stack_pid) if stack_pid else {}
     batch_id, seconds, ingest_code = run_ingest(samples / "files", api_url, key, env)
+    if stack_pid:
+        print_stack_cpu(cpu_before, stack_cpu(stack_pid), seconds)
     with httpx.Client(base_url=api_url, headers={"Authorization": f"Bearer {key}"}, timeout=30) as client:
         batch = client.get(f"/api/v1/batches/{batch_id}").json()
         docs = {d["filename"]: d for d in batch["documents"]}
