@@ -89,8 +89,8 @@ def _wait_for_banner(proc: subprocess.Popen[bytes], log_path: Path, timeout: flo
     raise SystemExit(f"sohoa run did not become ready in {timeout:.0f}s:\n{log_path.read_text()}")
 
 
-def run_ingest(files_dir: Path, api_url: str, key: str, env: dict[str, str]) -> tuple[str, float, int]:
-    """``sohoa ingest`` as a user runs it; returns (batch id, seconds, exit code). It polls
+def run_ingest(files_dir: Path, api_url: str, key: str, env: dict[str, str]) -> tuple[str, float, int, float]:
+    """``sohoa ingest`` as a user runs it; returns (batch id, seconds, exit code, its CPU seconds). It polls
     every 0.2 s: the time measured ends when the client sees the batch indexed, and a
     coarser poll would add up to its interval to every run."""
     started, used = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -99,8 +99,7 @@ def run_ingest(files_dir: Path, api_url: str, key: str, env: dict[str, str]) -> 
                             capture_output=True, text=True)
     seconds = time.monotonic() - started
     done = resource.getrusage(resource.RUSAGE_CHILDREN)
-    print(f"  sohoa ingest (the client) used {done.ru_utime + done.ru_stime - used.ru_utime - used.ru_stime:.1f}s "
-          "of CPU")
+    client_cpu = done.ru_utime + done.ru_stime - used.ru_utime - used.ru_stime
     sys.stderr.write(result.stderr)
     lines = result.stdout.splitlines()
     for line in lines[:1] + lines[-2:]:
@@ -108,7 +107,7 @@ def run_ingest(files_dir: Path, api_url: str, key: str, env: dict[str, str]) -> 
     match = re.search(r"batch ([0-9a-f]+):", result.stdout)
     if not match:
         raise SystemExit(f"sohoa ingest gave no batch id (exit {result.returncode})")
-    return match.group(1), seconds, result.returncode
+    return match.group(1), seconds, result.returncode, client_cpu
 
 
 def stack_cpu(root: int) -> dict[str, float]:
@@ -129,11 +128,14 @@ def stack_cpu(root: int) -> dict[str, float]:
     return used
 
 
-def print_stack_cpu(before: dict[str, float], after: dict[str, float], seconds: float) -> None:
-    """Where the 2 cores went during the upload: the workers against everything else."""
+def print_stack_cpu(before: dict[str, float], after: dict[str, float], seconds: float, client: float) -> float:
+    """Where the cores went during the upload: the workers (with their programs) against
+    everything else; returns the CPU seconds of the whole path (stack + client)."""
     spent = {role: after[role] - before.get(role, 0.0) for role in after}
-    print(f"CPU during the {seconds:.1f}s upload (of {2 * seconds:.1f} core-seconds): " + ", ".join(
-        f"{role} {value:.1f}s" for role, value in sorted(spent.items())))
+    spent["ingest client"] = client
+    print(f"CPU during the {seconds:.1f}s upload: " + ", ".join(
+        f"{role} {value:.1f}s" for role, value in sorted(spent.items())) + f"; {sum(spent.values()):.1f}s in all")
+    return sum(spent.values())
 
 
 def name_queries(entry: dict[str, Any]) -> list[tuple[str, str]]:
@@ -192,8 +194,9 @@ def pdf_page_dpis(path: Path) -> dict[int, int]:
     return dpis
 
 
-def raw_tesseract(files: list[Path], processes: int, languages: str = "vie") -> tuple[int, float]:
-    """``tesseract -l vie --psm 3`` on every page image, ``processes`` at a time; (pages, seconds)."""
+def raw_tesseract(files: list[Path], processes: int, languages: str = "vie") -> tuple[int, float, float]:
+    """``tesseract -l vie --psm 3`` on every page image, ``processes`` at a time; (pages,
+    seconds, CPU seconds)."""
     from concurrent.futures import ThreadPoolExecutor
 
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
@@ -202,7 +205,7 @@ def raw_tesseract(files: list[Path], processes: int, languages: str = "vie") -> 
         images = page_images(files, Path(tmp))  # rasterizing is not timed
         print(f"rasterized {len(images)} pages in {time.monotonic() - rasterizing:.1f}s (untimed)",
               file=sys.stderr)
-        started = time.monotonic()
+        started, used = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
 
         def ocr(image: Path) -> None:
             subprocess.run(["tesseract", str(image), "stdout", "-l", languages, "--psm", "3"], env=env,
@@ -210,7 +213,8 @@ def raw_tesseract(files: list[Path], processes: int, languages: str = "vie") -> 
 
         with ThreadPoolExecutor(max_workers=processes) as pool:
             list(pool.map(ocr, images))
-        return len(images), time.monotonic() - started
+        seconds, done = time.monotonic() - started, resource.getrusage(resource.RUSAGE_CHILDREN)
+        return len(images), seconds, done.ru_utime + done.ru_stime - used.ru_utime - used.ru_stime
 
 
 def check(samples: Path, api_url: str, key: str, env: dict[str, str], top: int,
@@ -218,9 +222,8 @@ def check(samples: Path, api_url: str, key: str, env: dict[str, str], top: int,
     truth = json.loads((samples / "truth.json").read_text(encoding="utf-8"))
     stack_pid = int(env.get("E2E_STACK_PID", 0))
     cpu_before = stack_cpu(stack_pid) if stack_pid else {}
-    batch_id, seconds, ingest_code = run_ingest(samples / "files", api_url, key, env)
-    if stack_pid:
-        print_stack_cpu(cpu_before, stack_cpu(stack_pid), seconds)
+    batch_id, seconds, ingest_code, client_cpu = run_ingest(samples / "files", api_url, key, env)
+    path_cpu = print_stack_cpu(cpu_before, stack_cpu(stack_pid), seconds, client_cpu) if stack_pid else None
     with httpx.Client(base_url=api_url, headers={"Authorization": f"Bearer {key}"}, timeout=30) as client:
         batch = client.get(f"/api/v1/batches/{batch_id}").json()
         docs = {d["filename"]: d for d in batch["documents"]}
@@ -249,12 +252,15 @@ def check(samples: Path, api_url: str, key: str, env: dict[str, str], top: int,
         # the cheap text-layer pages flatter neither side.
         scanned = [e for e in truth if e.get("dpi")]
         files = [samples / e["file"] for e in scanned]
-        raw_pages, raw_seconds = raw_tesseract(files, raw_processes)
+        raw_pages, raw_seconds, raw_cpu = raw_tesseract(files, raw_processes)
         print(f"raw `tesseract -l vie --psm 3` (scanned page images at their scan resolution, {raw_processes} "
               f"processes): {raw_pages} pages in {raw_seconds:.1f}s = {raw_pages / raw_seconds * 60:.1f} pages/min")
         ratio = raw_seconds / seconds  # the same pages on both sides
         print(f"throughput ratio pipeline / raw on the {raw_pages} scanned pages "
               f"({pages - raw_pages} born-digital pages ride along in the pipeline's time): {ratio:.2f}x")
+        if path_cpu:  # what the ratio would be on cores nothing else uses: CPU, not wall time
+            print(f"CPU: raw {raw_cpu:.1f}s, whole path {path_cpu:.1f}s; "
+                  f"CPU ratio raw / path {raw_cpu / path_cpu:.2f}x")
         if ratios is not None:
             ratios.append(ratio)
     return 0 if indexed == len(truth) and found == asked and ingest_code == 0 else 1
