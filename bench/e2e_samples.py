@@ -111,8 +111,9 @@ def run_ingest(files_dir: Path, api_url: str, key: str, env: dict[str, str]) -> 
 
 
 def stack_cpu(root: int) -> dict[str, float]:
-    """CPU seconds so far of each child of ``sohoa run`` (by its role), with the programs
-    it waited for (a worker's Tesseract, poppler, qpdf), from /proc (Linux)."""
+    """CPU seconds so far of each child of ``sohoa run`` (by its role: serve, worker, …), its
+    own apart from the programs it waited for ("worker's programs": Tesseract, poppler,
+    qpdf), from /proc (Linux)."""
     tick = os.sysconf("SC_CLK_TCK")
     used: dict[str, float] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -120,11 +121,15 @@ def stack_cpu(root: int) -> dict[str, float]:
             fields = stat.read_text().rpartition(")")[2].split()
             if int(fields[1]) != root:
                 continue
-            role = (stat.parent / "cmdline").read_bytes().split(b"\0")[3].decode()  # python -m sohoa ROLE
+            argv = (stat.parent / "cmdline").read_bytes().split(b"\0")
+            role = argv[3].decode() if b"sohoa" in argv[:3] else Path(argv[0].decode()).name  # python -m sohoa ROLE
         except (OSError, IndexError, ValueError):
             continue
-        seconds = sum(int(v) for v in fields[11:15]) / tick  # utime stime cutime cstime
-        used[role] = used.get(role, 0.0) + seconds
+        own = (int(fields[11]) + int(fields[12])) / tick  # utime stime
+        programs = (int(fields[13]) + int(fields[14])) / tick  # cutime cstime: children waited for
+        used[role] = used.get(role, 0.0) + own
+        if programs or role == "worker":
+            used[f"{role}'s programs"] = used.get(f"{role}'s programs", 0.0) + programs
     return used
 
 
