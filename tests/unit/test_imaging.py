@@ -133,6 +133,7 @@ def test_skewed_sideways_page_is_turned_by_its_marks_at_its_own_angle() -> None:
 
     skewed = text_page().rotate(1.5, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
     points = ink_points(skewed.transpose(Image.Transpose.ROTATE_90))
+    assert points is not None
     ratio_at_zero = mark_ratio(points[::-1].copy())
     assert ratio_at_zero is not None and UPSIDE_DOWN <= ratio_at_zero <= 1 / UPSIDE_DOWN
     assert sideways_turn(points) == 90
