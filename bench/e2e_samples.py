@@ -11,7 +11,11 @@ same scanned page images with the same number of processes, right after the pipe
 and prints the ratio of the two throughputs over the scanned pages (born-digital pages are
 in the pipeline's time but counted by neither side); ``--rounds N`` repeats pipeline + raw
 N times (a fresh stack each round, so nothing is a duplicate) and prints every ratio and
-their median, since one run on a shared machine varies by ±10 %.
+their median, since one run on a shared machine varies by ±10 %. Each round also prints the
+CPU seconds of every part of the stack during the upload (API, workers apart from their
+programs, the programs, Redis, the ``sohoa ingest`` client) and of raw Tesseract, and their
+ratio: on a machine other work keeps busy, wall times swing with it, CPU seconds much less
+(though the API's share grows with the run's length: the client polls every 0.2 s).
 
 The samples folder holds ``files/`` and ``truth.json`` (list of ``{file, pages, dpi, fields:
 {name, child_name?} or {names: [...]}}``): ``../shared/samples`` or the office mix of
