@@ -64,7 +64,8 @@ def rasterize_page(pdf: Path, number: int, *, dpi: int, workdir: Path, timeout: 
                    gray: bool = False) -> Path:
     """Render one page to a PNM file in ``workdir`` (PNM: no compression cost, Tesseract
     reads it directly), through pdf2image (``pdftoppm``). pdf2image also runs ``pdfinfo``
-    and ``pdftoppm -v`` for every call (measured: +N ms a rendered page, see the README);
+    and ``pdftoppm -v`` for every call (measured: +13 ms of CPU a rendered page,
+    ``python -m bench.ocr.wrapper_cost``);
     pages that are one scanned image are not rendered at all (``extract_page_image``)."""
     name = f"page-{number:04d}"
     try:
