@@ -7,10 +7,11 @@ expect the right file in the top 3.
     python bench/e2e_samples.py --raw-tesseract --rounds 3               # speed vs raw Tesseract
 
 With ``--raw-tesseract`` every round also times plain ``tesseract -l vie --psm 3`` on the
-same scanned page images with the same number of processes, right after the pipeline run,
-and prints the ratio of the two throughputs over the scanned pages (born-digital pages are
-in the pipeline's time but counted by neither side); ``--rounds N`` repeats pipeline + raw
-N times (a fresh stack each round, so nothing is a duplicate) and prints every ratio and
+same scanned page images with the same number of processes, right before the upload and
+right after it, and prints the ratio of the pipeline's throughput to the mean of the two
+raw runs (a load that changes during the round weighs on both sides) over the scanned pages
+(born-digital pages are in the pipeline's time but counted by neither side); ``--rounds N``
+repeats raw + pipeline + raw N times (a fresh stack each round, so nothing is a duplicate) and prints every ratio and
 their median, since one run on a shared machine varies by ±10 %. Each round also prints the
 CPU seconds of every part of the stack during the upload (API, workers apart from their
 programs, the programs, Redis, the ``sohoa ingest`` client) and of raw Tesseract, and their
@@ -41,7 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -222,32 +223,74 @@ def pdf_page_dpis(path: Path) -> dict[int, int]:
     return dpis
 
 
-def raw_tesseract(files: list[Path], processes: int, languages: str = "vie") -> tuple[int, float, float]:
-    """``tesseract -l vie --psm 3`` on every page image, ``processes`` at a time; (pages,
-    seconds, CPU seconds)."""
+@contextmanager
+def raw_tesseract(files: list[Path], processes: int, languages: str = "vie"
+                  ) -> Iterator[Callable[[], tuple[int, float, float]]]:
+    """The scanned pages as images (rasterizing is not timed) and a call that times
+    ``tesseract -l vie --psm 3`` on all of them, ``processes`` at a time: (pages, seconds,
+    CPU seconds)."""
     from concurrent.futures import ThreadPoolExecutor
 
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     with tempfile.TemporaryDirectory(prefix="sohoa-raw-") as tmp:
         rasterizing = time.monotonic()
-        images = page_images(files, Path(tmp))  # rasterizing is not timed
-        print(f"rasterized {len(images)} pages in {time.monotonic() - rasterizing:.1f}s (untimed)",
-              file=sys.stderr)
-        started, used = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
+        images = page_images(files, Path(tmp))
+        if images:
+            print(f"rasterized {len(images)} pages in {time.monotonic() - rasterizing:.1f}s (untimed)",
+                  file=sys.stderr)
 
         def ocr(image: Path) -> None:
             subprocess.run(["tesseract", str(image), "stdout", "-l", languages, "--psm", "3"], env=env,
                            check=True, capture_output=True)
 
-        with ThreadPoolExecutor(max_workers=processes) as pool:
-            list(pool.map(ocr, images))
-        seconds, done = time.monotonic() - started, resource.getrusage(resource.RUSAGE_CHILDREN)
-        return len(images), seconds, done.ru_utime + done.ru_stime - used.ru_utime - used.ru_stime
+        def timed() -> tuple[int, float, float]:
+            started, used = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
+            with ThreadPoolExecutor(max_workers=processes) as pool:
+                list(pool.map(ocr, images))
+            seconds, done = time.monotonic() - started, resource.getrusage(resource.RUSAGE_CHILDREN)
+            return len(images), seconds, done.ru_utime + done.ru_stime - used.ru_utime - used.ru_stime
+
+        yield timed
 
 
 def check(samples: Path, api_url: str, key: str, env: dict[str, str], top: int,
           raw_processes: int | None = None, ratios: list[float] | None = None) -> int:
+    """One round: raw Tesseract on the scanned pages, the upload through the whole path, raw
+    Tesseract again; the pipeline is compared with the mean of the two raw runs, so a load
+    that rises or falls during the round weighs on both sides alike."""
     truth = json.loads((samples / "truth.json").read_text(encoding="utf-8"))
+    # Born-digital files (no scan dpi in the truth) are not OCR'd by the pipeline: raw
+    # Tesseract gets only the scanned pages, and both throughputs count only those, so the
+    # cheap text-layer pages flatter neither side.
+    scanned = [samples / e["file"] for e in truth if e.get("dpi")]
+    load_at_start = os.getloadavg()[0]
+    with raw_tesseract(scanned if raw_processes else [], raw_processes or 1) as raw:
+        before = raw() if raw_processes else None
+        code, seconds, pages, path_cpu = upload_and_search(samples, truth, api_url, key, env, top)
+        if before is None:
+            return code
+        after = raw()
+    raw_pages = before[0]
+    raw_seconds, raw_cpu = (before[1] + after[1]) / 2, (before[2] + after[2]) / 2
+    print(f"raw `tesseract -l vie --psm 3` (scanned page images at their scan resolution, {raw_processes} "
+          f"processes): {raw_pages} pages in {before[1]:.1f}s before the upload, {after[1]:.1f}s after; "
+          f"mean {raw_seconds:.1f}s = {raw_pages / raw_seconds * 60:.1f} pages/min")
+    ratio = raw_seconds / seconds  # the same pages on both sides
+    print(f"throughput ratio pipeline / raw on the {raw_pages} scanned pages "
+          f"({pages - raw_pages} born-digital pages ride along in the pipeline's time): {ratio:.2f}x")
+    if path_cpu:  # what the ratio would be on cores nothing else uses: CPU, not wall time
+        print(f"CPU: raw {raw_cpu:.1f}s, whole path {path_cpu:.1f}s; "
+              f"CPU ratio raw / path {raw_cpu / path_cpu:.2f}x")
+    print(f"load average (1 min) at the start of the round {load_at_start:.2f}, at its end {os.getloadavg()[0]:.2f}")
+    if ratios is not None:
+        ratios.append(ratio)
+    return code
+
+
+def upload_and_search(samples: Path, truth: list[dict[str, Any]], api_url: str, key: str,
+                      env: dict[str, str], top: int) -> tuple[int, float, int, float | None]:
+    """``sohoa ingest`` of the whole folder, then every name searched without diacritics;
+    (exit code, seconds to all searchable, pages, CPU seconds of the whole path)."""
     stack_pid = int(env.get("E2E_STACK_PID", 0))
     cpu_before = stack_cpu(stack_pid) if stack_pid else {}
     batch_id, client_seconds, ingest_code, client_cpu, started = run_ingest(samples / "files", api_url, key, env)
@@ -276,24 +319,8 @@ def check(samples: Path, api_url: str, key: str, env: dict[str, str], top: int,
     print(f"names found in top {top} (typed without diacritics): {found}/{asked}")
     print(f"pipeline: {pages} pages, upload to all searchable (last indexed_at) in {seconds:.1f}s = "
           f"{pages / seconds * 60:.1f} pages/min; the client saw it at {client_seconds:.1f}s")
-    if raw_processes:
-        # Born-digital files (no scan dpi in the truth) are not OCR'd by the pipeline: raw
-        # Tesseract gets only the scanned pages, and both throughputs count only those, so
-        # the cheap text-layer pages flatter neither side.
-        scanned = [e for e in truth if e.get("dpi")]
-        files = [samples / e["file"] for e in scanned]
-        raw_pages, raw_seconds, raw_cpu = raw_tesseract(files, raw_processes)
-        print(f"raw `tesseract -l vie --psm 3` (scanned page images at their scan resolution, {raw_processes} "
-              f"processes): {raw_pages} pages in {raw_seconds:.1f}s = {raw_pages / raw_seconds * 60:.1f} pages/min")
-        ratio = raw_seconds / seconds  # the same pages on both sides
-        print(f"throughput ratio pipeline / raw on the {raw_pages} scanned pages "
-              f"({pages - raw_pages} born-digital pages ride along in the pipeline's time): {ratio:.2f}x")
-        if path_cpu:  # what the ratio would be on cores nothing else uses: CPU, not wall time
-            print(f"CPU: raw {raw_cpu:.1f}s, whole path {path_cpu:.1f}s; "
-                  f"CPU ratio raw / path {raw_cpu / path_cpu:.2f}x")
-        if ratios is not None:
-            ratios.append(ratio)
-    return 0 if indexed == len(truth) and found == asked and ingest_code == 0 else 1
+    code = 0 if indexed == len(truth) and found == asked and ingest_code == 0 else 1
+    return code, seconds, pages, path_cpu
 
 
 def print_page_times(database: Path, truth: list[dict[str, Any]]) -> None:
