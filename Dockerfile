@@ -40,10 +40,10 @@ RUN groupadd --system --gid 10001 sohoa \
     && chown -R sohoa:sohoa /var/lib/sohoa
 COPY docker/healthcheck.py /opt/sohoa/healthcheck.py
 
-# OMP_THREAD_LIMIT=1: Tesseract stays single-threaded; parallelism comes from worker replicas.
+# Tesseract runs single-threaded (OMP_THREAD_LIMIT=1, set by workers/ocr/tesseract.py for every
+# Tesseract it starts); parallelism comes from worker replicas.
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    OMP_THREAD_LIMIT=1 \
     SOHOA_VAR_DIR=/var/lib/sohoa \
     SOHOA_ARCHIVE_DIR=/var/lib/sohoa/archive \
     SOHOA_HOST=0.0.0.0 \

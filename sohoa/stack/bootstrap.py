@@ -7,12 +7,11 @@ typed ``make run`` and expects a working service, not a traceback from a child p
 from __future__ import annotations
 
 import errno
-import shutil
 import socket
-import subprocess
 from typing import TYPE_CHECKING
 
 from sohoa.core.errors import SohoaError
+from workers.ocr.tesseract import TesseractError, installed_languages
 
 if TYPE_CHECKING:
     from sohoa.core.config import Settings
@@ -43,12 +42,11 @@ def prepare_storage(settings: Settings) -> None:
 
 def check_tesseract(languages: str) -> None:
     """Workers would fail every page without Tesseract and its language data: say so now."""
-    binary = shutil.which("tesseract")
-    if binary is None:
-        raise StartupError("tesseract is not installed; `make run` installs it "
-                           "(or: apt-get install tesseract-ocr tesseract-ocr-vie)")
-    out = subprocess.run([binary, "--list-langs"], capture_output=True, text=True, timeout=30)
-    installed = {line.strip() for line in (out.stdout + out.stderr).splitlines()[1:]}
+    try:
+        installed = installed_languages()
+    except TesseractError as exc:
+        raise StartupError(f"{exc.message}; `make run` installs it "
+                           "(or: apt-get install tesseract-ocr tesseract-ocr-vie)") from exc
     missing = [lang for lang in languages.split("+") if lang not in installed]
     if missing:
         packages = " ".join(f"tesseract-ocr-{m.replace('_', '-').lower()}" for m in missing)

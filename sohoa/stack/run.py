@@ -24,12 +24,10 @@ Echo = Callable[[str], None]
 
 
 def child_specs(settings: Settings, reconcile_interval: float) -> list[ChildSpec]:
-    # Tesseract must not spawn OpenMP threads: parallelism comes from worker processes.
-    ocr_env = {"OMP_THREAD_LIMIT": "1"}
+    # Tesseract's OMP_THREAD_LIMIT=1 is set where Tesseract is started (workers/ocr/tesseract.py).
     specs = [ChildSpec("api", sohoa_command("serve"))]
     count = settings.worker_count
-    specs += [ChildSpec(f"worker-{i}", sohoa_command("worker"), env=ocr_env, second_term=True,
-                        recycles=True)
+    specs += [ChildSpec(f"worker-{i}", sohoa_command("worker"), second_term=True, recycles=True)
               for i in range(1, count + 1)]
     specs.append(ChildSpec("reconciler", sohoa_command("reconcile", "--interval",
                                                        str(reconcile_interval))))

@@ -40,7 +40,7 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
                 "SOHOA_LEASE_SECONDS": str(settings.lease_seconds),
                 "SOHOA_MIN_FREE_DISK_MB": str(settings.min_free_disk_mb),
                 "SOHOA_TRANSIENT_RETRY_SECONDS": str(settings.transient_retry_seconds),
-                "OMP_THREAD_LIMIT": "1", "PYTHONUNBUFFERED": "1"})
+                "PYTHONUNBUFFERED": "1"})  # OMP_THREAD_LIMIT: set by workers/ocr/tesseract.py
     env.update(extra)
     return env
 

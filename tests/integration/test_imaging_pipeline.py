@@ -87,8 +87,8 @@ def test_skewed_page_is_deskewed_and_read(tmp_path: Path, settings: Settings) ->
     assert all(line in nfc(outcome.text or "") for line in LINES[2:6])
 
 
-@pytest.mark.parametrize(("dpi", "read_at"), [(100, 200), (150, 150)])
-def test_low_resolution_scan_is_enlarged_to_200_dpi_only_below_150(dpi: int, read_at: int, tmp_path: Path,
+@pytest.mark.parametrize(("dpi", "read_at"), [(100, 150), (120, 150), (150, 150)])
+def test_low_resolution_scan_is_enlarged_to_150_dpi_only_below_150(dpi: int, read_at: int, tmp_path: Path,
                                                                    settings: Settings) -> None:
     page = text_page(width=round(1400 * dpi / 300), size=round(36 * dpi / 300))  # the same 8.6 pt text
     path = tmp_path / "fax.png"

@@ -109,17 +109,34 @@ def test_one_image_page_is_extracted_with_the_scanned_pixels(mode: str, suffix: 
         assert np.array_equal(np.asarray(written), np.asarray(image))
 
 
-@pytest.mark.parametrize(("mode", "suffix"), [("L", ".tif"), ("RGB", ".ppm")])
-def test_scanner_style_jpeg_pdf_keeps_grey_grey_and_colour_colour(mode: str, suffix: str, tmp_path: Path,
-                                                                  settings: Settings) -> None:
-    """What scanners (and Pillow) write: one DCT image per page, page = image at its dpi."""
+@pytest.mark.parametrize("mode", ["L", "RGB"])
+def test_scanner_style_jpeg_pdf_is_taken_out_as_the_jpeg_it_holds(mode: str, tmp_path: Path,
+                                                                 settings: Settings) -> None:
+    """What scanners (and Pillow) write: one DCT image per page, page = image at its dpi. Its
+    bytes are the JPEG file Tesseract reads: nothing decoded, grey stays grey, colour colour."""
     pdf, image = tmp_path / "scan.pdf", scan(mode)
     image.save(pdf, "PDF", resolution=200)
+    assert isinstance(found := verdict(pdf), WholePageImage) and found.jpeg
     raster = rasterize(pdf, settings, tmp_path / "work")
-    assert raster.path.name == f"page-0001-000{suffix}"
+    assert raster.path.name == "page-0001-000.jpg"
     assert (raster.width, raster.height, raster.dpi) == (*image.size, 200)
+    with pikepdf.open(pdf) as doc:
+        stored = doc.pages[0].Resources.XObject["/image"].read_raw_bytes()
+    assert raster.path.read_bytes() == stored
     with Image.open(raster.path) as written:
         assert written.mode == mode and written.size == image.size
+
+
+def test_jpeg_with_decode_parameters_is_decoded_not_taken_out_raw(tmp_path: Path, settings: Settings) -> None:
+    """/DecodeParms (e.g. /ColorTransform) changes how the stream decodes: poppler decodes it."""
+    pdf, image = tmp_path / "scan.pdf", scan("L")
+    image.save(pdf, "PDF", resolution=200)
+    with pikepdf.open(pdf, allow_overwriting_input=True) as doc:
+        doc.pages[0].Resources.XObject["/image"].DecodeParms = pikepdf.Dictionary(ColorTransform=0)
+        doc.save(pdf)
+    assert isinstance(found := verdict(pdf), WholePageImage) and not found.jpeg
+    raster = rasterize(pdf, settings, tmp_path / "work")
+    assert raster.path.name == "page-0001-000.tif"
 
 
 def test_nested_cm_harmless_gs_and_offset_crop_box_still_qualify(tmp_path: Path) -> None:

@@ -266,9 +266,14 @@ def test_a_failed_merge_never_fails_the_document(worker_settings, session_factor
         raise SearchablePdfError("qpdf failed: simulated")
 
     monkeypatch.setattr("workers.ocr.searchable_pdf.qpdf_merge", broken_merge)
-    doc_id = ws.add_document(worker_settings, session_factory, ws.png_bytes(ws.LINES[2]), "image/png", "x.png")
+    data = ws.tiff_bytes([ws.LINES[0], ws.LINES[2]])
+    doc_id = ws.add_document(worker_settings, session_factory, data, "image/tiff", "x.tif")
     process_document(doc_id)
     with session_scope(session_factory) as session:
         doc = session.get(Document, doc_id)
         assert doc is not None and doc.status == DocumentStatus.INDEXED
     assert stored_files(session_factory, doc_id, "searchable_pdf") == []
+    # a one-page document has nothing to merge: its page PDF is written out without qpdf
+    single = ws.add_document(worker_settings, session_factory, ws.png_bytes(ws.LINES[2]), "image/png", "y.png")
+    process_document(single)
+    assert len(stored_files(session_factory, single, "searchable_pdf")) == 1

@@ -124,3 +124,16 @@ def test_skew_profile_percentile_equals_numpys() -> None:
     for size in (1, 2, 3, 10, 101, 4000):
         values = rng.integers(1, 300, size).astype(np.float64)
         assert _percentile(values, 0.9) == pytest.approx(float(np.percentile(values, 90)), abs=1e-9)
+
+
+def test_skewed_sideways_page_is_turned_by_its_marks_at_its_own_angle() -> None:
+    """1.5° off and sideways: at 0° the smeared lines leave the marks test unsure (OSD would
+    run, ~0.4 s); at the columns' own skew it is clear."""
+    from workers.ocr.imaging.deskew import UPSIDE_DOWN, mark_ratio, sideways_turn
+
+    skewed = text_page().rotate(1.5, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    points = ink_points(skewed.transpose(Image.Transpose.ROTATE_90))
+    assert points is not None
+    ratio_at_zero = mark_ratio(points[::-1].copy())
+    assert ratio_at_zero is not None and UPSIDE_DOWN <= ratio_at_zero <= 1 / UPSIDE_DOWN
+    assert sideways_turn(points) == 90

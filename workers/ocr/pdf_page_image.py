@@ -26,6 +26,11 @@ as it prints. A page qualifies only when all of these hold, else it is rendered 
 - its pixels across and down give the same resolution within 1 %.
 
 The caller still checks the resolution is plausible and the pixel limit before extracting.
+
+A plain JPEG image (the scanners' usual, and Pillow's) is taken out as the JPEG file it is
+(``pdfimages -j``): nothing is decoded or written but its bytes, Tesseract reads it as it
+reads a JPEG upload, and its page PDF embeds those bytes again instead of re-encoding the
+pixels. Measured with ``bench/ocr/profile.py`` (README: "OCR speed").
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ class WholePageImage:
     height: int
     ppi: float  # pixels per inch across the page (down agrees within 1 %)
     mode: str  # Pillow mode of what pdfimages writes: "L", "RGB" or "1"
+    jpeg: bool = False  # stored as a plain JPEG (/DCTDecode alone, no parameters): taken out as is
 
 
 def whole_page_image(page: PageObject) -> WholePageImage | str:
@@ -98,7 +104,7 @@ def _whole_page_image(page: PageObject) -> WholePageImage | str:
     ppi_y = height / (abs(float(box.height)) / 72)
     if abs(ppi_x - ppi_y) > PPI_TOLERANCE * max(ppi_x, ppi_y):
         return f"resolution differs across ({ppi_x:.1f}) and down ({ppi_y:.1f})"
-    return WholePageImage(str(name), width, height, ppi_x, mode)
+    return WholePageImage(str(name), width, height, ppi_x, mode, jpeg=_plain_jpeg(image))
 
 
 def _single_draw(page: PageObject, resources: DictionaryObject) -> tuple[str, Matrix] | str:
@@ -185,6 +191,14 @@ def _plain_image_mode(image: StreamObject) -> str:
     if bits == 1 and family in GREY_SPACES:
         return "1"
     return f"image is {bits}-bit {family or 'in an unknown colour space'}"
+
+
+def _plain_jpeg(image: StreamObject) -> bool:
+    """Is the stream a JPEG file as it stands? Only /DCTDecode, without /DecodeParms (whose
+    /ColorTransform would override the file's own colour transform)."""
+    filters = _get(image, "/Filter")
+    names = [str(f) for f in filters] if isinstance(filters, ArrayObject) else [str(filters)]
+    return names == ["/DCTDecode"] and "/DecodeParms" not in image
 
 
 def _colour_family(space: object) -> str | None:

@@ -8,8 +8,12 @@ document's length, and every call has a timeout.
 
 from __future__ import annotations
 
+import math
 import subprocess
 from pathlib import Path
+
+import pdf2image
+from pdf2image.exceptions import PDFPageCountError, PDFPopplerTimeoutError, PDFSyntaxError
 
 from sohoa.core.errors import CorruptFile, SohoaError
 
@@ -59,28 +63,39 @@ def page_images(pdf: Path, number: int, *, timeout: float) -> tuple[int | None, 
 def rasterize_page(pdf: Path, number: int, *, dpi: int, workdir: Path, timeout: float,
                    gray: bool = False) -> Path:
     """Render one page to a PNM file in ``workdir`` (PNM: no compression cost, Tesseract
-    reads it directly). ``pdftoppm`` is called directly: pdf2image would first run a
-    ``pdfinfo`` on the whole file for every page only to learn what we already know."""
-    prefix = workdir / f"page-{number:04d}"
-    _run(["pdftoppm", "-r", str(dpi), "-f", str(number), "-l", str(number), "-singlefile",
-          *(["-gray"] if gray else []), str(pdf), str(prefix)], timeout)
-    image = prefix.with_suffix(".pgm" if gray else ".ppm")
-    if not image.is_file():
+    reads it directly), through pdf2image (``pdftoppm``). pdf2image also runs ``pdfinfo``
+    and ``pdftoppm -v`` for every call (measured: +13 ms of CPU a rendered page,
+    ``python -m bench.ocr.wrapper_cost``);
+    pages that are one scanned image are not rendered at all (``extract_page_image``)."""
+    name = f"page-{number:04d}"
+    try:
+        paths = pdf2image.convert_from_path(
+            pdf, dpi=dpi, first_page=number, last_page=number, output_folder=workdir, fmt="ppm",
+            grayscale=gray, single_file=True, output_file=name, paths_only=True,
+            timeout=math.ceil(timeout))
+    except PDFPopplerTimeoutError as e:
+        raise PopplerTimeout(f"pdftoppm took longer than {timeout:g} s") from e
+    except (PDFPageCountError, PDFSyntaxError) as e:
+        raise CorruptFile(f"pdftoppm cannot read the page: {str(e).strip()[-300:]}") from e
+    image = workdir / f"{name}.{'pgm' if gray else 'ppm'}"
+    if not paths or not image.is_file():
         raise CorruptFile(f"cannot rasterize page {number}")
     return image
 
 
 def extract_page_image(pdf: Path, number: int, *, workdir: Path, timeout: float,
-                       grey: bool) -> Path:
-    """The page's image, decoded as stored, into ``workdir`` (for a page that is nothing
-    but that image: ``workers.ocr.pdf_page_image``). Uncompressed, so Tesseract reads it as
-    cheaply as a rendered PNM: 8-bit grey as TIFF (``pdfimages`` writes grey PNM as RGB
-    PPM, three times the bytes and a grey conversion later), RGB as PPM, 1-bit as PBM."""
+                       grey: bool, jpeg: bool = False) -> Path:
+    """The page's image into ``workdir`` (for a page that is nothing but that image:
+    ``workers.ocr.pdf_page_image``). A plain JPEG (``jpeg``) as the JPEG file it is
+    (``-j``: its bytes, nothing decoded); anything else decoded and uncompressed, so
+    Tesseract reads it as cheaply as a rendered PNM: 8-bit grey as TIFF (``pdfimages`` writes
+    grey PNM as RGB PPM, three times the bytes and a grey conversion later), RGB as PPM,
+    1-bit as PBM."""
     prefix = workdir / f"page-{number:04d}"
     for stale in workdir.glob(f"{prefix.name}-*"):  # only this call's file may be found below
         stale.unlink()
-    _run(["pdfimages", *(["-tiff"] if grey else []), "-f", str(number), "-l", str(number),
-          str(pdf), str(prefix)], timeout)
+    options = [*(["-j"] if jpeg else []), *(["-tiff"] if grey else [])]
+    _run(["pdfimages", *options, "-f", str(number), "-l", str(number), str(pdf), str(prefix)], timeout)
     written = sorted(workdir.glob(f"{prefix.name}-*"))
     if len(written) != 1:
         raise CorruptFile(f"cannot extract the image of page {number}")

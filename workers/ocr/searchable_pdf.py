@@ -52,8 +52,13 @@ class PagePart:
 def build_searchable_pdf(parts: list[PagePart], original: Path, mime: str, out: Path, *,
                          workdir: Path, title: str, max_pixels: int) -> bool:
     """Write the merged PDF to ``out``; True when it is marked PDF/A-2b."""
+    sources = [_source(part, original, mime, workdir, max_pixels) for part in parts]
+    if len(sources) == 1 and sources[0][0] != original:
+        # one page that is a file of its own (Tesseract's page PDF, an image frame): nothing
+        # to merge, pikepdf writes it out (qpdf's run cost ~10 ms of a one-page document)
+        return finish_pdfa(sources[0][0], out, title=title)
     merged = workdir / "merged.pdf"
-    qpdf_merge([_source(part, original, mime, workdir, max_pixels) for part in parts], merged)
+    qpdf_merge(sources, merged)
     return finish_pdfa(merged, out, title=title)
 
 

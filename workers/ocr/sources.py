@@ -120,7 +120,7 @@ class PdfSource:
         """A page that is one upright scanned image: its pixels as stored, no render."""
         _check_pixels(scan.width, scan.height, self.settings)
         image = poppler.extract_page_image(
-            self.path, number, workdir=workdir, timeout=self._timeout, grey=scan.mode == "L"
+            self.path, number, workdir=workdir, timeout=self._timeout, grey=scan.mode == "L", jpeg=scan.jpeg
         )
         size = _header_size(image)
         if size != (scan.width, scan.height):

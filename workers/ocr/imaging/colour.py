@@ -15,13 +15,13 @@ from PIL import Image, ImageChops
 
 # Pages under 150 dpi are enlarged (LANCZOS): on 4 generated 100 dpi pages CER fell from 59
 # to 3 errors; 150 dpi pages read as well without (0 errors either way), so they are left
-# alone. Enlarged to 200 dpi, not 300: Tesseract's time grows with the pixels (9x at 300,
-# 4x at 200) and the reading does not get better beyond 200. Measured with ``bench/ocr``,
-# CER at target 300 / 250 / 200 against raw Tesseract: 16 generated low-dpi pages (8 at
-# 100 dpi) 0.09 / 0.05 / 0.07 % vs 0.32 %; the two 100 dpi faxes of the samples 7.50 /
-# 7.63 / 7.63 % vs 7.69 %; two fax pages OCR'd in 1.98 s at 300 and 1.46 s at 200.
+# alone. Enlarged to 150 dpi: Tesseract's time grows with the pixels (4x at 200, 2.25x at
+# 150) and the reading got no better beyond 150. Measured with ``bench/ocr`` (pipeline CER,
+# target 200 / 150 / no enlarging): the office mix's 13 fax pages 3.51 / 2.86 / 2.17 %,
+# the 8 generated low-dpi pages (4 at 100 dpi) 0.07 / 0.00 / 1.10 %,
+# the samples' two faxes 7.63 / 7.56 / 7.44 %; the fax pages in 25.4 s at 200, 15.9 s at 150.
 UPSCALE_BELOW_DPI = 150
-UPSCALE_TARGET_DPI = 200
+UPSCALE_TARGET_DPI = 150
 WHITE_POINT = 180  # grey at or above this becomes paper white (seal red is ~205 in max)
 COLOUR_CHROMA, MIN_COLOUR_SHARE = 60, 0.0005  # JPEG fringes around black text stay below
 PAPER_SHARE = 0.75  # on dim paper the white point drops to this share of the paper's grey

@@ -10,14 +10,12 @@ against ~94 for upright pages) and read again turned 180° (``workers.ocr.pipeli
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from pathlib import Path
 
 from PIL import Image
 
-from workers.ocr.tesseract import OcrResult, TesseractError, TesseractTimeout
+from workers.ocr.tesseract import OcrResult, orientation_report
 
 SUSPECT_CONFIDENCE = 70.0  # first-pass mean confidence below this: ask OSD
 MIN_WORDS = 3  # fewer words than this: nothing to judge by, ask OSD too
@@ -55,18 +53,12 @@ def _osd(gray: Image.Image, scale: float, *, dpi: int, workdir: Path, timeout: f
         (max(1, round(gray.width * scale)), max(1, round(gray.height * scale))), Image.Resampling.BOX)
     preview.save(preview_path, format="PPM")
     del preview
-    args = ["tesseract", str(preview_path), "-", "--psm", "0", "--dpi", str(max(1, round(dpi * scale)))]
     try:
-        done = subprocess.run(args, env={**os.environ, "OMP_THREAD_LIMIT": "1"}, timeout=timeout,
-                              capture_output=True)
-    except subprocess.TimeoutExpired as e:
-        raise TesseractTimeout(f"orientation detection took longer than {timeout:g} s") from e
-    except FileNotFoundError as e:
-        raise TesseractError("tesseract is not installed") from e
+        report = orientation_report(preview_path, dpi=max(1, round(dpi * scale)), timeout=timeout,
+                                    workdir=workdir)
     finally:
         preview_path.unlink(missing_ok=True)
-    report = done.stdout.decode("utf-8", "replace") + done.stderr.decode("utf-8", "replace")
-    return parse_osd(report) if "Rotate:" in report else None
+    return parse_osd(report) if report and "Rotate:" in report else None
 
 
 def parse_osd(output: str) -> int:

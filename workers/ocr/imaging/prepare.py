@@ -4,12 +4,21 @@ deskew, optional upscale.
 One page in memory at a time: the raster is decoded once, each step replaces the previous
 image, and the result is written as an uncompressed PGM that Tesseract reads directly. A
 page that needs nothing (grey, straight, enough dpi) is passed through untouched: no
-decode-encode round trip, no cost.
+encode round trip, Tesseract reads the file itself. A PNG that needs nothing is handed over
+as PGM instead: Tesseract's PDF renderer re-compresses a PNG's pixels (~0.1 s of CPU a
+200 dpi page, ``bench/ocr/profile.py``) where it encodes a PGM's cheaply.
+
+The ink analysis is not run on a page decoded at a reduced scale from its JPEG
+coefficients (Pillow's ``draft``, ~15 ms less on a 300 dpi page): the smoother preview
+weakens the marks test, which then sent a sideways page to OSD (0.4 s) that the full
+decode turns without it.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,51 +57,73 @@ def prepare_page(raster: RasterPage, workdir: Path, *, timeout: float,
     as a separator sheet before anything else is done to it: the image is decoded here
     anyway, so looking for the code costs only the scan of a shrunk copy.
     """
-    gray, steps = _load_gray(raster.path)
-    if separator is not None and is_separator(gray, raster.dpi, separator):
-        return PreparedPage(raster, None, 0, (), separator=True)
-    points, rotation = ink_points(gray), 0
-    if is_sideways(points):
-        rotation = sideways_turn(points) or detect_rotation(gray, dpi=raster.dpi, workdir=workdir,
-                                                            timeout=timeout)
-        if rotation in (90, 270):
-            gray = turn(gray, rotation)
-            points = ink_points(gray)
-            steps.append("rotate")
+    with _opened(raster.path) as image:
+        steps = [] if image.mode == "L" else ["gray"]
+        gray = _decoded(image)
+        if separator is not None and is_separator(gray, raster.dpi, separator):
+            return PreparedPage(raster, None, 0, (), separator=True)
+        points, rotation = ink_points(gray), 0
+        if is_sideways(points):
+            rotation = sideways_turn(points) or detect_rotation(gray, dpi=raster.dpi, workdir=workdir,
+                                                                timeout=timeout)
+            if rotation in (90, 270):
+                gray = turn(gray, rotation)
+                points = ink_points(gray)
+                steps.append("rotate")
+            else:
+                rotation = 0
+        skew = detected = skew_of(points) if points is not None else None
+        if skew is None or abs(skew) < MIN_CORRECTION:
+            skew = None
         else:
-            rotation = 0
-    skew = detected = skew_of(points) if points is not None else None
-    if skew is not None and abs(skew) >= MIN_CORRECTION:
+            steps.append("deskew")
+        if rotation == 0 and looks_upside_down(points, detected or 0.0):  # lines at their true angle
+            rotation = 180
+            steps.append("rotate")
+        factor = upscale_factor(raster.dpi)
+        if factor > 1.0:
+            steps.append("upscale")
+        if not steps and image.format != "PNG":
+            return PreparedPage(raster, None, 0, ())
+    turned = rotation if rotation in (90, 270) else 0
+    return _apply(gray, raster, workdir, rotation=rotation, turned=turned, skew=skew, factor=factor,
+                  steps=tuple(steps))
+
+
+def _apply(gray: Image.Image, raster: RasterPage, workdir: Path, *, rotation: int, turned: int,
+           skew: float | None, factor: float, steps: tuple[str, ...]) -> PreparedPage:
+    """The decided steps on the full page, in the order the searchable PDF's image repeats
+    them (``display.restore_original_image``): turn, straighten, enlarge; written as PGM."""
+    if (rotation - turned) % 360:
+        gray = turn(gray, (rotation - turned) % 360)
+    if skew is not None:
         gray = straighten(gray, skew)
-        steps.append("deskew")
-    else:
-        skew = None
-    if rotation == 0 and looks_upside_down(points, detected or 0.0):  # lines at their true angle
-        gray, rotation = turn(gray, 180), 180
-        steps.append("rotate")
-    dpi, factor = raster.dpi, upscale_factor(raster.dpi)
+    dpi = raster.dpi
     if factor > 1.0:
         gray, dpi = upscale(gray, factor), round(raster.dpi * factor)
-        steps.append("upscale")
-    if not steps:
-        return PreparedPage(raster, None, 0, ())
     target = workdir / "prepared.pgm"
     gray.save(target, format="PPM")
-    return PreparedPage(RasterPage(target, gray.width, gray.height, dpi), skew, rotation, tuple(steps))
+    return PreparedPage(RasterPage(target, gray.width, gray.height, dpi), skew, rotation, steps)
 
 
-def _load_gray(path: Path) -> tuple[Image.Image, list[str]]:
-    """Decode the page once, as 8-bit grey (``gray`` step when that changed anything)."""
-    with warnings.catch_warnings():  # sources checked the size against our own limit
+@contextmanager
+def _opened(path: Path) -> Iterator[Image.Image]:
+    """The page image opened (header only), Pillow's own bomb check off: sources checked the
+    size against our own limit. A complete file with damaged pixel data is ``CorruptFile``."""
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
         try:
             with Image.open(path) as image:
-                steps = [] if image.mode == "L" else ["gray"]
-                gray = to_gray(image)
-                gray.load()
-        except (OSError, SyntaxError, ValueError) as e:  # complete file, damaged pixel data
+                yield image
+        except (OSError, SyntaxError, ValueError) as e:
             raise CorruptFile(f"cannot decode the page image: {e}") from e
         finally:
             Image.MAX_IMAGE_PIXELS = saved
-    return gray, steps
+
+
+def _decoded(image: Image.Image) -> Image.Image:
+    """The whole page decoded at full size as 8-bit grey (``to_gray``)."""
+    gray = to_gray(image)
+    gray.load()
+    return gray
