@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import multiprocessing
 import os
 import signal
 import sys
@@ -37,7 +38,10 @@ def die_with_parent() -> None:
     """SIGKILL this process when its parent exits (Linux; elsewhere nothing happens)."""
     if not sys.platform.startswith("linux"):
         return
-    parent = os.getppid()
+    # The process that started this one (uvicorn's supervisor): it may already be gone while
+    # this one was still importing, and then ``getppid()`` names whoever adopted us instead.
+    spawner = multiprocessing.parent_process()
+    parent = spawner.pid if spawner is not None and spawner.pid is not None else os.getppid()
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before the request took effect
