@@ -30,31 +30,19 @@ FILE_FIELD = "files"
 TEXT_FIELDS = ("agency_code", "procedure_code", "note")
 MAX_TEXT_BYTES = 64 * 1024
 
-FILES_REQUEST_BODY = {  # adding to a batch: its own codes apply, text fields are not read
-    "required": True,
-    "content": {"multipart/form-data": {"schema": {
-        "type": "object",
-        "required": [FILE_FIELD],
-        "properties": {
-            FILE_FIELD: {"type": "array", "items": {"type": "string", "format": "binary"}, "minItems": 1,
-                         "description": "One or many PDF, TIFF, JPEG or PNG files."},
-        },
-    }}},
-}
-BATCH_REQUEST_BODY = {
-    "required": True,
-    "content": {"multipart/form-data": {"schema": {
-        "type": "object",
-        "required": [FILE_FIELD],
-        "properties": {
-            FILE_FIELD: {"type": "array", "items": {"type": "string", "format": "binary"}, "minItems": 1,
-                         "description": "One or many PDF, TIFF, JPEG or PNG files."},
-            "agency_code": {"type": "string", "maxLength": 64},
-            "procedure_code": {"type": "string", "maxLength": 64},
-            "note": {"type": "string"},
-        },
-    }}},
-}
+def _multipart_body(**text_fields: dict[str, object]) -> dict[str, object]:
+    """The OpenAPI request body of an upload: the files, and the text fields it reads."""
+    files = {"type": "array", "items": {"type": "string", "format": "binary"}, "minItems": 1,
+             "description": "One or many PDF, TIFF, JPEG or PNG files."}
+    return {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": [FILE_FIELD], "properties": {FILE_FIELD: files, **text_fields}}}}}
+
+
+# Adding to a batch: its own codes apply, text fields are not read.
+FILES_REQUEST_BODY = _multipart_body()
+BATCH_REQUEST_BODY = _multipart_body(agency_code={"type": "string", "maxLength": 64},
+                                     procedure_code={"type": "string", "maxLength": 64},
+                                     note={"type": "string"})
 
 
 @dataclass
