@@ -14,7 +14,6 @@ import argparse
 import random
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -82,24 +81,10 @@ def timed_rebuild(label: str, backend: SearchBackend, docs: list[IndexedDocument
 
 
 def with_opensearch(url: str | None, run: Callable[[SearchBackend], float]) -> float:
-    from search.opensearch import OpenSearchBackend, make_client
-    from tests import opensearch_node as osn
+    from bench.opensearch_target import opensearch_backend
 
-    node = None
-    with tempfile.TemporaryDirectory(prefix="bench-os-") as home:
-        if url is None:
-            osn.build()
-            node = osn.start_node(home, heap="1g", fast_startup=False, timeout=300)
-            url = node.url
-        backend = OpenSearchBackend(make_client(url, verify_certs=False, timeout=120), f"bench-{uuid.uuid4().hex[:8]}")
-        try:
-            return run(backend)
-        finally:
-            backend.client.indices.delete(index=f"{backend.index}-*", ignore=[404])
-            backend.client.indices.delete_index_template(name=backend.index, ignore=[404])
-            backend.close()
-            if node is not None:
-                node.stop()
+    with tempfile.TemporaryDirectory(prefix="bench-os-") as home, opensearch_backend(url, Path(home)) as backend:
+        return run(backend)
 
 
 def main() -> None:

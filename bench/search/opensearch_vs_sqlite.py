@@ -26,17 +26,13 @@ import random
 import statistics
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+from bench.opensearch_target import opensearch_backend
 from bench.reindex_rate import make_document
 from search.base import IndexedDocument, SearchBackend, SearchFilters, SearchQuery
-from search.opensearch import OpenSearchBackend, make_client
 from search.sqlite_fts import SqliteSearchBackend
 from sohoa.domain.vntext import fold
-from tests import opensearch_node as osn
 
 Query = tuple[str, SearchFilters]
 
@@ -111,24 +107,6 @@ def worker_path(label: str, backend: SearchBackend, docs: list[IndexedDocument])
     return times
 
 
-@contextmanager
-def opensearch(url: str | None, heap: str, work: Path) -> Iterator[OpenSearchBackend]:
-    node = None
-    if url is None:
-        osn.build()
-        node = osn.start_node(work / "opensearch", heap=heap, fast_startup=False, timeout=300)
-        url = node.url
-    backend = OpenSearchBackend(make_client(url, verify_certs=False, timeout=120), f"bench-{uuid.uuid4().hex[:8]}")
-    try:
-        yield backend
-    finally:
-        backend.client.indices.delete(index=f"{backend.index}-*", ignore=[404])
-        backend.client.indices.delete_index_template(name=backend.index, ignore=[404])
-        backend.close()
-        if node is not None:
-            node.stop()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=100_000)
@@ -145,7 +123,7 @@ def main() -> None:
     chars = sum(len(p.text) for d in docs for p in d.pages)
     print(f"{len(docs)} documents, {args.pages} pages, {chars / 1e6:.1f} M characters; {len(mix)} queries")
     with tempfile.TemporaryDirectory(prefix="bench-os-") as tmp, \
-            opensearch(args.opensearch_url, args.heap, Path(tmp)) as engine:
+            opensearch_backend(args.opensearch_url, Path(tmp) / "opensearch", args.heap) as engine:
         sqlite = SqliteSearchBackend(Path(tmp) / "search.sqlite3")
         backends: dict[str, SearchBackend] = {"opensearch": engine, "sqlite": sqlite}
         info = engine.client.info()["version"]
