@@ -20,6 +20,10 @@ function randomKey() {
 
 function fileKey(file) { return [file.name, file.size, file.lastModified].join("/"); }
 
+// A hidden file, or a file inside a hidden folder of a picked one (``.thumbnails/x.png``):
+// what file managers and office suites leave behind, never a scan of the batch.
+function hidden(file) { return (file.webkitRelativePath || file.name).split("/").some((part) => part.startsWith(".")); }
+
 // Files of a dropped folder, walked through its directory entries (hidden ones skipped).
 async function entryFiles(entry) {
   if (entry.name.startsWith(".")) return [];
@@ -150,7 +154,7 @@ class UploadScreen {
 
   add(files) {
     for (const file of files) {
-      if (file.name.startsWith(".")) continue;
+      if (hidden(file)) continue;
       if (this.items.some((i) => i.key === fileKey(file))) { this.ctx.announce(t("upload.duplicate_in_list", { name: file.name })); continue; }
       const item = { key: fileKey(file), file, status: "waiting", sent: 0, samples: [] };
       item.row = this.row(item);

@@ -1,0 +1,136 @@
+"""A whole folder on Tải lên: a clerk drags a day's folder (with subfolders) from the file
+manager onto the drop zone, or picks it with "Chọn cả thư mục…". Every file in it, at any
+depth, joins one batch; hidden files and hidden folders (``.DS_Store``, ``.thumbnails/``) are
+left out; the files that are not scans are listed with their reason in Vietnamese.
+
+What is simulated, and how faithfully: the drop is Chromium's own drag and drop, driven by
+CDP ``Input.dispatchDragEvent`` with the folder's real path on disk, as the browser process
+receives a drag from the operating system. The page gets a real ``DataTransfer`` whose item
+gives a real directory entry (``webkitGetAsEntry()``) that Chromium reads from the disk; the
+app walks it with ``createReader().readEntries()`` and ``entry.file()``. Nothing in the page
+is replaced or stubbed. The picked folder is Playwright's ``set_input_files`` of the folder
+on the app's ``<input type=file webkitdirectory>`` (the browser lists the folder's files with
+their ``webkitRelativePath``, as its own folder dialog would).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Locator, Page, expect
+
+from tests.browser.conftest import Person, sign_in
+from tests.browser.scans import CERTIFICATE, PERMIT, scan_png
+from tests.browser.stack import Stack
+from tests.integration.workers_support import image_pdf_bytes, page_image, tiff_bytes
+
+NOT_A_SCAN = "Không phải tệp quét được hỗ trợ (chỉ nhận PDF, TIFF, JPEG, PNG)."
+EMPTY = "Tệp rỗng (0 byte)."
+SCANS = ["giay-chung-nhan-hkd.png", "to-khai.pdf", "giay-phep-2-trang.tiff", "anh-chup.jpg", "ban-sao.png"]
+REJECTED = {"ghi-chu.txt": NOT_A_SCAN, "Thumbs.db": NOT_A_SCAN, "trang-trang.pdf": EMPTY}
+HIDDEN = [".DS_Store", ".thumbnails/anh-nho.png", "ho-so-2/.~lock.docx#"]
+
+
+def jpeg(lines: list[str]) -> bytes:
+    out = io.BytesIO()
+    page_image(lines).save(out, "JPEG", quality=85, dpi=(300, 300))
+    return out.getvalue()
+
+
+def day_folder(root: Path) -> Path:
+    """A day's folder as a clerk's scanner leaves it: scans at three depths, a note, a thumbnail
+    database, an empty file, and the hidden files a file manager adds."""
+    folder = root / "ho-so-ngay-12-03"
+    files: dict[str, bytes] = {
+        "giay-chung-nhan-hkd.png": scan_png(CERTIFICATE),
+        "to-khai.pdf": image_pdf_bytes([PERMIT[:6]]),
+        "ghi-chu.txt": "Lô hồ sơ ngày 12/03, còn thiếu 2 bộ.".encode(),
+        "Thumbs.db": b"\xd0\xcf\x11\xe0" + bytes(60),
+        "trang-trang.pdf": b"",
+        "ho-so-2/giay-phep-2-trang.tiff": tiff_bytes([PERMIT, ["Trang 2/2", "Bản vẽ kèm theo giấy phép."]]),
+        "ho-so-2/anh-chup.jpg": jpeg(CERTIFICATE[4:]),
+        "ho-so-2/lan-3/ban-sao.png": scan_png(PERMIT),
+        **{hidden: scan_png(["ẩn"]) for hidden in HIDDEN},
+    }
+    for name, data in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return day_folder(tmp_path_factory.mktemp("folder"))
+
+
+def drop_from_file_manager(context: BrowserContext, page: Page, target: Locator, paths: list[Path]) -> None:
+    """Drag ``paths`` from outside the browser and drop them on ``target`` (see the module's
+    docstring): enter, move over, drop, at the target's centre."""
+    target.scroll_into_view_if_needed()
+    box = target.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    data = {"items": [], "files": [str(p) for p in paths], "dragOperationsMask": 1}  # 1 = copy
+    cdp = context.new_cdp_session(page)
+    for kind in ("dragEnter", "dragOver"):
+        cdp.send("Input.dispatchDragEvent", {"type": kind, "x": x, "y": y, "data": data})
+    expect(target).to_have_class(re.compile("drop-active"))
+    cdp.send("Input.dispatchDragEvent", {"type": "drop", "x": x, "y": y, "data": data})
+    cdp.detach()
+
+
+def listed(page: Page) -> list[str]:
+    return page.locator("#file-list li .file-name").all_inner_texts()
+
+
+def batch_count(stack: Stack) -> int:
+    with stack.client() as api:
+        return int(api.get("/api/v1/batches", params={"size": 1}).json()["total"])
+
+
+def test_a_dropped_folder_with_subfolders_goes_up_as_one_batch(context: BrowserContext, page: Page, stack: Stack,
+                                                               people: dict[str, Person], folder: Path) -> None:
+    sign_in(page, people["clerk"])
+    page.get_by_label("Mã thủ tục").fill("1.001612")
+    zone = page.locator("#drop-zone")
+    drop_from_file_manager(context, page, zone, [folder])
+    expect(zone).not_to_have_class(re.compile("drop-active"))
+    expect(page.locator("#file-count")).to_contain_text(f"{len(SCANS) + len(REJECTED)} tệp")
+    assert sorted(listed(page)) == sorted([*SCANS, *REJECTED]), listed(page)  # every depth, hidden ones left out
+
+    before = batch_count(stack)
+    page.locator("#send").click()
+    result = page.locator("#upload-result")
+    expect(result).to_have_text(f"Đã nhận {len(SCANS)} tệp, bị từ chối {len(REJECTED)} tệp.", timeout=90_000)
+    for name in SCANS:
+        expect(page.locator("#file-list li", has_text=name)).to_have_attribute("data-state", "accepted")
+    rejected = page.locator("#rejected-list li")
+    expect(rejected).to_have_count(len(REJECTED))
+    for name, reason in REJECTED.items():
+        expect(rejected.filter(has_text=name)).to_have_text(f"{name}: {reason}")
+        expect(page.locator("#file-list li", has_text=name)).to_contain_text(f"Bị từ chối: {reason}")
+
+    assert batch_count(stack) == before + 1  # the whole folder is one batch
+    href = page.locator("#open-batch").get_attribute("href")
+    assert href and href.startswith("/lo/")
+    with stack.client() as api:
+        batch = api.get(f"/api/v1/batches/{href.rsplit('/', 1)[1]}").json()
+    assert batch["procedure_code"] == "1.001612"
+    stored = {d["filename"]: d["status"] for d in batch["documents"]}
+    assert set(SCANS) <= set(stored), stored
+    assert all(stored[name] != "rejected" for name in SCANS), stored
+    assert not set(stored) - set(SCANS) - set(REJECTED), stored  # no hidden file reached the server
+
+
+def test_a_picked_folder_lists_the_same_files_as_a_dropped_one(page: Page, people: dict[str, Person],
+                                                               folder: Path) -> None:
+    sign_in(page, people["clerk"])
+    page.locator("#pick-folder").set_input_files(folder)
+    expect(page.locator("#file-count")).to_contain_text(f"{len(SCANS) + len(REJECTED)} tệp")
+    assert sorted(listed(page)) == sorted([*SCANS, *REJECTED]), listed(page)
+    page.locator("#pick-folder").set_input_files(folder)  # the same folder again: nothing listed twice
+    expect(page.locator("#status")).to_contain_text("đã có trong danh sách")
+    expect(page.locator("#file-list li")).to_have_count(len(SCANS) + len(REJECTED))
