@@ -119,16 +119,19 @@ def _iso(value: date | None) -> str | None:
 
 
 def range_sql(filters: SearchFilters | None) -> tuple[str, list[Any]]:
-    """The filters FTS5 tags cannot express (day ranges), over ``d`` (docs); "" if none."""
+    """The filters FTS5 tags cannot express (day ranges), over ``d`` (docs); "" if none.
+    Days are ISO text, so comparing the strings compares the days (NULL matches no range)."""
     f = filters or SearchFilters()
     clauses: list[str] = []
     params: list[Any] = []
-    if f.uploaded_from is not None:
-        clauses.append("d.uploaded_day >= ?")
-        params.append(f.uploaded_from.isoformat())
-    if f.uploaded_to is not None:
-        clauses.append("d.uploaded_day <= ?")
-        params.append(f.uploaded_to.isoformat())
+    for column, low, high in (("uploaded_day", f.uploaded_from, f.uploaded_to),
+                              ("issue_date", f.issued_from, f.issued_to)):
+        if low is not None:
+            clauses.append(f"d.{column} >= ?")
+            params.append(low.isoformat())
+        if high is not None:
+            clauses.append(f"d.{column} <= ?")
+            params.append(high.isoformat())
     if f.valid_on is not None:
         clauses.append("(d.valid_from IS NULL OR d.valid_from <= ?) AND (d.permanent = 1 OR d.valid_until >= ?)")
         params += [f.valid_on.isoformat()] * 2

@@ -66,6 +66,8 @@ class SearchFilters:
     doc_type: str | None = None
     valid_on: date | None = None  # valid_from <= d and (permanent or d <= valid_until)
     issue_year: int | None = None  # the record's issue date falls in that year
+    issued_from: date | None = None  # the record's issue date is on or after that day
+    issued_to: date | None = None  # on or before it (undated records match no issue-date filter)
     needs_review: bool | None = None  # the page is (or is not) flagged for review
 
 

@@ -80,6 +80,8 @@ async def search(
     doc_type: Annotated[str | None, Query(max_length=64)] = None,
     valid_on: Annotated[IsoDate | None, Query(description="Only records valid that day")] = None,
     issue_year: Annotated[int | None, Query(ge=1, le=9999, description="Records issued that year")] = None,
+    issued_from: Annotated[IsoDate | None, Query(description="Records issued on or after that day")] = None,
+    issued_to: Annotated[IsoDate | None, Query(description="Records issued on or before that day")] = None,
     needs_review: Annotated[bool | None, Query(description="Pages below the OCR confidence threshold "
                                                            "(true) or not (false)")] = None,
     facets: Annotated[bool, Query(description="Also count all matching pages by doc_type, agency_code, "
@@ -90,8 +92,9 @@ async def search(
                                                   "first, pages without one last (paged by page only)")]
     = SearchSort.RELEVANCE,
 ) -> SearchResultPublic:
-    if uploaded_from and uploaded_to and uploaded_from > uploaded_to:
-        raise BadRequest("uploaded_from is after uploaded_to", code="invalid_date_range")
+    for low, high, names in ((uploaded_from, uploaded_to, "uploaded"), (issued_from, issued_to, "issued")):
+        if low and high and low > high:
+            raise BadRequest(f"{names}_from is after {names}_to", code="invalid_date_range")
     if search_after is not None and page != 1:
         raise BadRequest("use page or search_after, not both", code="invalid_cursor")
     after = decode_cursor(search_after) if search_after is not None else None
@@ -99,7 +102,7 @@ async def search(
     filters = SearchFilters(batch_id=batch_id, agency_code=agency_code, procedure_code=procedure_code,
                             uploaded_from=uploaded_from, uploaded_to=uploaded_to, status=status,
                             owner_id=owner, doc_type=doc_type, valid_on=valid_on, issue_year=issue_year,
-                            needs_review=needs_review)
+                            issued_from=issued_from, issued_to=issued_to, needs_review=needs_review)
     query = SearchQuery(q=q, filters=filters, page=page, size=size, search_after=after, facets=facets, sort=sort)
     result = await run_in_threadpool(run_search, services.search, query)
     ids = [h.document_id for h in result.hits]

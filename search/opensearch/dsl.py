@@ -101,6 +101,9 @@ def filter_clauses(filters: SearchFilters | None) -> list[dict[str, Any]]:
     if f.issue_year is not None:
         year = {"gte": f"{f.issue_year:04d}-01-01", "lte": f"{f.issue_year:04d}-12-31"}
         out.append({"range": {"issue_date": year}})
+    issued = {bound: day.isoformat() for bound, day in (("gte", f.issued_from), ("lte", f.issued_to)) if day}
+    if issued:
+        out.append({"range": {"issue_date": issued}})
     if f.needs_review is not None:
         out.append({"term": {"needs_review": f.needs_review}})
     return out

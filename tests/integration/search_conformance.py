@@ -451,8 +451,17 @@ class SearchBackendConformance:
         (SearchFilters(needs_review=True), {("d-a", 2), ("d-b", 1)}),
         (SearchFilters(needs_review=False), {("d-a", 1), ("d-c", 1), ("d-e", 1)}),
         (SearchFilters(needs_review=True, issue_year=2023, agency_code="UBND-BN"), {("d-a", 2), ("d-b", 1)}),
+        # issue-date range, both ends inclusive; an undated record (d-e) is outside every range
+        (SearchFilters(issued_from=date(2023, 5, 1), issued_to=date(2023, 12, 31)),
+         {("d-a", 1), ("d-a", 2), ("d-b", 1)}),
+        (SearchFilters(issued_from=date(2023, 5, 2)), {("d-b", 1)}),
+        (SearchFilters(issued_to=date(2023, 4, 30)), {("d-c", 1)}),
+        (SearchFilters(issued_from=date(2023, 12, 31), issued_to=date(2023, 12, 31)), {("d-b", 1)}),
+        (SearchFilters(issued_from=date(2022, 1, 1), issued_to=date(2022, 12, 31)), set()),
+        (SearchFilters(issued_from=date(1, 1, 1), issued_to=date(9999, 12, 31), needs_review=False),
+         {("d-a", 1), ("d-c", 1)}),
     ])
-    def test_issue_year_and_needs_review_filters(self, backend: SearchBackend, filters: SearchFilters,
+    def test_issue_year_date_range_and_needs_review_filters(self, backend: SearchBackend, filters: SearchFilters,
                                                  expected: set[tuple[str, int]]) -> None:
         self._facet_corpus(backend)
         result = backend.search(SearchQuery(q="ho so", filters=filters, size=100, facets=True))

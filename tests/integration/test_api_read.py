@@ -71,6 +71,9 @@ def test_every_kind_of_error_has_the_one_shape(api, keys, settings):
     assert_error_shape(api.get("/api/v1/search?q=an&uploaded_from=2024-02-30", headers=officer), 422)
     assert_error_shape(api.get("/api/v1/search?q=an&uploaded_from=2024-03-02&uploaded_to=2024-03-01",
                                headers=officer), 400, "invalid_date_range")
+    assert_error_shape(api.get("/api/v1/search?q=an&issued_from=2024-03-02&issued_to=2024-03-01",
+                               headers=officer), 400, "invalid_date_range")
+    assert_error_shape(api.get("/api/v1/search?q=an&issued_to=12/03/2024", headers=officer), 422, "validation_error")
     assert_error_shape(api.get('/api/v1/search?q="unbalanced', headers=officer), 400, "invalid_query")
 
 

@@ -8,6 +8,13 @@ export function validityText(r) {
   return t("validity." + r.validity_reason, { until: day(r.valid_until), from: day(r.valid_from) });
 }
 
+// The enterprise codes a record names besides its owner's ID (a business registration's owner
+// is its legal representative): an officer who looked the enterprise up sees the code matched.
+function enterpriseCodes(r) {
+  return (r.subjects || []).filter((s) => s.role === "enterprise" && s.person_id && s.person_id !== r.owner_id)
+    .map((s) => s.person_id).join(", ");
+}
+
 export function recordCard(r, { link = false } = {}) {
   const row = (name, value) => value == null || value === "" ? null : [h("dt", {}, S.record[name]), h("dd", {}, value)];
   return h("article", { class: "record", dataset: { valid: String(r.valid) } },
@@ -15,7 +22,8 @@ export function recordCard(r, { link = false } = {}) {
     h("p", { class: "badge badge-" + (r.valid ? "indexed" : "failed") + " validity" }, validityText(r),
       " ", t("record.valid_on", { day: day(r.valid_on) })),
     h("dl", { class: "pairs" },
-      row("owner_name", r.owner_name), row("owner_id", r.owner_id), row("issuing_body", r.issuing_body),
+      row("owner_name", r.owner_name), row(r.owner_id_type === "enterprise" ? "enterprise_code" : "owner_id", r.owner_id),
+      row("enterprise_code", enterpriseCodes(r)), row("issuing_body", r.issuing_body),
       row("issue_date", r.issue_date && day(r.issue_date)), row("valid_from", r.valid_from && day(r.valid_from)),
       row("valid_until", r.permanent ? S.record.permanent : r.valid_until && day(r.valid_until)),
       row("legal_status", label("legal", r.legal_status)),

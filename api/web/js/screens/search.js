@@ -8,7 +8,7 @@ import { errorText, label, S, t } from "../i18n.js";
 
 const SIZE = 10;
 const FACETS = ["doc_type", "agency_code", "procedure_code", "issue_year", "status", "needs_review"];
-const DATES = ["valid_on", "uploaded_from", "uploaded_to"];
+const DATES = ["valid_on", "issued_from", "issued_to", "uploaded_from", "uploaded_to"];
 
 function facetLabel(name, value) {
   if (name === "doc_type") return label("doc_types", value);
