@@ -1,12 +1,15 @@
-"""Tra cứu's day filters as an officer uses them, on three records of one person: a building
-permit issued 12/03/2023 for 12 months (expired 12/03/2024), a household-business certificate
-issued 05/07/2024 and another issued 12/03/2025 (neither expires).
+"""Tra cứu's day filters as an officer uses them, on four records of one person: a building
+permit issued 12/03/2023 for 12 months (expired 12/03/2024), household-business certificates
+issued 05/07/2024 and 12/03/2025 (neither expires), and one issued 20/11/2024 that an officer
+marked revoked (thu hồi).
 
-"Còn hiệu lực vào ngày" keeps the records valid that day: today the permit is gone; on a day
-of 2023 only the permit was valid (the certificates were not issued yet); on 01/08/2024 only
-the first certificate. "Cấp từ ngày … đến ngày" keeps the issue dates inside the range, both
-ends included. The address holds the filters: a reload shows the same filters and results.
-A range whose start is after its end gets the Vietnamese message."""
+"Còn hiệu lực vào ngày" keeps the records valid that day: today the permit and the revoked
+certificate are gone; on a day of 2023 only the permit was valid (the certificates were not
+issued yet); on 01/08/2024 and 01/12/2024 only the first certificate (a revoked record is valid
+on no day: the record keeps no date of revocation). "Cấp từ ngày … đến ngày" keeps the issue
+dates inside the range, both ends included, valid or not. The address holds the filters: a
+reload shows the same filters and results. A range whose start is after its end gets the
+Vietnamese message."""
 
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from tests.browser.scans import CCCD, CERTIFICATE, OWNER, PERMIT, scan_png
 from tests.browser.stack import Stack
 
 NAME, ID = "TRIỆU THỊ NGUYỆT", "002192004321"  # Hà Giang, female, born 1992
-ISSUED = {"permit": "12/03/2023", "first": "05/07/2024", "second": "12/03/2025"}
+ISSUED = {"permit": "12/03/2023", "first": "05/07/2024", "revoked": "20/11/2024", "second": "12/03/2025"}
 
 
 def lines_of(template: list[str], issued: str | None = None) -> list[str]:
@@ -35,23 +38,27 @@ def lines_of(template: list[str], issued: str | None = None) -> list[str]:
 
 @pytest.fixture(scope="module")
 def records(stack: Stack, people: dict[str, Person]) -> dict[str, dict]:
-    """The three scans, read; their records by name (as the API gives them)."""
-    scans = {"permit": lines_of(PERMIT), "first": lines_of(CERTIFICATE, ISSUED["first"]),
-             "second": lines_of(CERTIFICATE, ISSUED["second"])}
+    """The four scans, read, the "revoked" one revoked; their records by name."""
+    scans = {"permit": lines_of(PERMIT), **{name: lines_of(CERTIFICATE, ISSUED[name])
+                                            for name in ("first", "revoked", "second")}}
     files = [("files", (f"{name}.png", scan_png(lines), "image/png")) for name, lines in scans.items()]
     with stack.client() as api:
         batch = api.post("/api/v1/batches", data={"agency_code": AGENCY, "procedure_code": "1.001612"},
                          files=files).json()["batch_id"]
         deadline = time.monotonic() + 180
         while api.get(f"/api/v1/batches/{batch}").json()["status"] != "done":
-            assert time.monotonic() < deadline, "the three scans were not read within 180 s"
+            assert time.monotonic() < deadline, "the four scans were not read within 180 s"
             time.sleep(0.5)
         found = api.get("/api/v1/records", params={"owner_id": ID, "include_invalid": "true"}).json()["records"]
     by_day = {r["issue_date"]: r for r in found}
     # what the filters below rely on: the dates were read as printed, the permit ran 12 months
     assert sorted(by_day) == sorted(_iso(day) for day in ISSUED.values()), found
     assert by_day[_iso(ISSUED["permit"])]["valid_until"] == "2024-03-12", found
-    assert by_day[_iso(ISSUED["first"])]["permanent"] and by_day[_iso(ISSUED["second"])]["permanent"], found
+    assert all(by_day[_iso(ISSUED[name])]["permanent"] for name in ("first", "revoked", "second")), found
+    with stack.client() as api:  # as an officer does when the issuing body withdraws it
+        revoked = api.patch(f"/api/v1/records/{by_day[_iso(ISSUED['revoked'])]['id']}",
+                            json={"legal_status": "revoked", "note": "Thu hồi theo quyết định 12/QĐ-UBND"})
+    assert revoked.status_code == 200 and revoked.json()["legal_status"] == "revoked", revoked.text
     return {name: by_day[_iso(day)] for name, day in ISSUED.items()}
 
 
@@ -91,13 +98,15 @@ def test_valid_on_a_day_keeps_the_records_valid_that_day(page: Page, people: dic
     expect_dates(page, list(ISSUED.values()))
     page.get_by_text("Lọc kết quả").click()
 
-    apply(page, valid_on=today_vn().isoformat())  # the permit expired on 12/03/2024
+    apply(page, valid_on=today_vn().isoformat())  # the permit expired on 12/03/2024, one was revoked
     expect_dates(page, [ISSUED["first"], ISSUED["second"]])
     assert "Giấy phép xây dựng" not in page.locator("#results").inner_text()
     apply(page, valid_on="2023-06-01")  # only the permit was valid then
     expect_dates(page, [ISSUED["permit"]])
     expect(page.locator("#results li")).to_contain_text("Giấy phép xây dựng")
-    apply(page, valid_on="2024-08-01")  # the permit had expired, the second certificate was not issued
+    apply(page, valid_on="2024-08-01")  # the permit had expired, the later certificates not issued
+    expect_dates(page, [ISSUED["first"]])
+    apply(page, valid_on="2024-12-01")  # the revoked certificate is not valid then either
     expect_dates(page, [ISSUED["first"]])
     apply(page, valid_on="2024-03-12")  # the permit's last day, the first certificate not issued yet
     expect_dates(page, [ISSUED["permit"]])
@@ -116,12 +125,12 @@ def test_an_issue_date_range_keeps_the_issue_dates_inside_it(page: Page, people:
     expect_dates(page, list(ISSUED.values()))
     page.get_by_text("Lọc kết quả").click()
 
-    apply(page, issued_from="2024-01-01", issued_to="2024-12-31")
-    expect_dates(page, [ISSUED["first"]])
+    apply(page, issued_from="2024-01-01", issued_to="2024-12-31")  # valid or not: issued in 2024
+    expect_dates(page, [ISSUED["first"], ISSUED["revoked"]])
     apply(page, issued_from="2023-03-12", issued_to="2024-07-05")  # both ends included
     expect_dates(page, [ISSUED["permit"], ISSUED["first"]])
     apply(page, issued_from="2024-07-06", issued_to="")  # from a day on, no end
-    expect_dates(page, [ISSUED["second"]])
+    expect_dates(page, [ISSUED["revoked"], ISSUED["second"]])
     apply(page, issued_from="", issued_to="2024-07-04")  # up to a day
     expect_dates(page, [ISSUED["permit"]])
     apply(page, issued_from="2024-01-01", issued_to="", valid_on=today_vn().isoformat())  # with a valid day

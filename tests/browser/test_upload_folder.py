@@ -134,3 +134,18 @@ def test_a_picked_folder_lists_the_same_files_as_a_dropped_one(page: Page, peopl
     page.locator("#pick-folder").set_input_files(folder)  # the same folder again: nothing listed twice
     expect(page.locator("#status")).to_contain_text("đã có trong danh sách")
     expect(page.locator("#file-list li")).to_have_count(len(SCANS) + len(REJECTED))
+
+
+def test_a_dropped_folder_of_more_than_a_hundred_files_is_listed_whole(context: BrowserContext, page: Page,
+                                                                       people: dict[str, Person],
+                                                                       tmp_path: Path) -> None:
+    """Chromium hands a folder's entries out a hundred at a time (``readEntries`` is called
+    until it gives none): a day's feeder output of 130 pages is listed whole (not sent)."""
+    feeder = tmp_path / "may-quet-12-03"
+    feeder.mkdir()
+    for n in range(1, 131):
+        (feeder / f"scan-{n:04d}.pdf").write_bytes(b"%PDF-1.4 " + bytes(n))
+    sign_in(page, people["clerk"])
+    drop_from_file_manager(context, page, page.locator("#drop-zone"), [feeder])
+    expect(page.locator("#file-list li")).to_have_count(130)
+    assert sorted(listed(page)) == [f"scan-{n:04d}.pdf" for n in range(1, 131)]
