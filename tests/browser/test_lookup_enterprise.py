@@ -31,7 +31,7 @@ CERTIFICATE = [*OFFICE, "Hà Giang, ngày 20 tháng 04 năm 2021", "GIẤY CHỨ
                "1. Tên công ty: CÔNG TY TNHH CHÈ YÊN PHÚ", "2. Địa chỉ: thôn Nà Sài, xã Yên Phú", *REPRESENTATIVE]
 BRANCH_CERTIFICATE = [*OFFICE, "Hà Giang, ngày 09 tháng 09 năm 2022", "GIẤY CHỨNG NHẬN ĐĂNG KÝ",
                       "HOẠT ĐỘNG CHI NHÁNH", f"Mã số chi nhánh: {BRANCH}", "1. Tên chi nhánh: CHI NHÁNH BẮC MÊ",
-                      "2. Địa chỉ: tổ 1, thị trấn Yên Phú", *REPRESENTATIVE]
+                      "2. Địa chỉ: tổ 1, xã Yên Phú", *REPRESENTATIVE]
 PERMIT = ["UBND HUYỆN BẮC MÊ", "Số: 77/GPXD", *HEADING, "Bắc Mê, ngày 15 tháng 05 năm 2023", "GIẤY PHÉP XÂY DỰNG",
           "Cấp cho: CÔNG TY TNHH CHÈ YÊN PHÚ", f"Mã số doanh nghiệp: {CODE}", "Giấy phép có hiệu lực trong thời hạn",
           "12 tháng kể từ ngày cấp."]
