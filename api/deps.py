@@ -8,6 +8,10 @@ are sent (it cannot be forged cross-site, so such requests need no CSRF token, s
 reads at a glance in each signature; the names ending in ``Key`` are kept from before people
 could sign in and admit users and keys alike.
 
+The dependencies that only look at the request are ``async``: FastAPI runs a plain ``def``
+dependency in its threadpool, a thread hop per dependency and per request (measured in
+``bench/records_lookup_profile.py``); only those that query the database run there.
+
 Roles as scopes: ``clerk`` uploads and sees batch status; ``officer`` searches, reads
 documents and records, confirms and corrects; ``portal`` (keys only) only looks records up
 and downloads the files of records, and must send a purpose (a dossier code) with every
@@ -18,13 +22,14 @@ clerks and officers do. What an agency limits is in ``sohoa.domain.scope``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from api.params import PURPOSE_PATTERN
 from sohoa.core.clock import utcnow
@@ -43,7 +48,7 @@ _cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False,
                                    "requests also need the `X-CSRF-Token` header")
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     """The app's ``Services``, built once in its lifespan (``api.app.create_app``)."""
     services: Services = request.app.state.services
     return services
@@ -52,20 +57,25 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_session_factory(services: ServicesDep) -> sessionmaker[Session]:
+async def get_session_factory(services: ServicesDep) -> sessionmaker[Session]:
     return services.sessions
 
 
-def get_session(services: ServicesDep) -> Iterator[Session]:
-    """A session per request; routes commit explicitly when they write."""
+async def get_session(services: ServicesDep) -> AsyncIterator[Session]:
+    """A session per request; routes commit explicitly when they write. Opened here without
+    touching the database (it connects on first use, in the route's thread); closed here
+    when it holds no connection, else in a thread (closing rolls back, a round trip)."""
     session = services.sessions()
     try:
         yield session
     finally:
-        session.close()
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
-def get_archive(services: ServicesDep) -> ArchiveStore:
+async def get_archive(services: ServicesDep) -> ArchiveStore:
     return services.archive
 
 
@@ -104,7 +114,8 @@ def current_principal(session: SessionDep, services: ServicesDep, credentials: B
     ``password_change_required`` until a one-time password has been replaced)."""
     if credentials is not None:
         key = authenticate(session, credentials.credentials.strip())
-        session.commit()  # records last use
+        if session.dirty:  # its last use, written at most once a minute: most requests only read
+            session.commit()
         return Principal.of_key(key)
     if not cookie:
         raise Unauthorized("sign in, or send an API key: `Authorization: Bearer <key>`", code="missing_api_key")
@@ -124,7 +135,7 @@ def require_roles(*roles: str) -> Any:
     ``Any`` like the ``Depends(...)`` it returns, to sit in ``Annotated``."""
     allowed = frozenset((Role.ADMIN, *roles))
 
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(principal: PrincipalDep) -> Principal:
         if principal.role not in allowed:
             raise Forbidden(f"the role {principal.role!r} may not do this",
                             detail={"role": principal.role, "allowed": sorted(allowed)})
@@ -160,7 +171,7 @@ class Caller:
         return self.role == Role.PORTAL and value is not None and value == asked
 
 
-def read_purpose(
+async def read_purpose(
     x_purpose: Annotated[str | None, Header(alias="X-Purpose", description="Dossier code the read serves",
                                             json_schema_extra={"pattern": PURPOSE_PATTERN})] = None,
     purpose: Annotated[str | None, Query(description="Dossier code (instead of the X-Purpose header)",
@@ -178,7 +189,7 @@ def read_purpose(
 def _caller(roles: tuple[str, ...]) -> Any:
     """Role check first (401/403), then the purpose (400): a clerk learns nothing about purposes."""
 
-    def build(principal: Principal, purpose: str | None) -> Caller:
+    async def build(principal: Principal, purpose: str | None) -> Caller:
         if principal.role == Role.PORTAL and purpose is None:
             raise BadRequest("portals must say which dossier a read serves: send the X-Purpose header "
                              "or the purpose parameter (a dossier code)", code="purpose_required")

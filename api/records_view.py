@@ -11,15 +11,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, String, and_, bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
 from api.deps import Caller
 from api.schemas_records import CandidatePublic, FieldPublic, PageRange, RecordLinks, RecordPublic, SubjectPublic
 from sohoa.core.models import Document, ExtractedFieldRow, Part, Record, RecordCorrection, RecordSubject, StoredFile
 from sohoa.core.vocab import ReviewState
-from sohoa.domain.records import as_text, mask_id, mask_in_text, validity_input
+from sohoa.domain.records import as_text, has_failed_id, mask_id, mask_in_text, validity_input
 from sohoa.domain.records.build import PLAIN_COLUMNS
 from sohoa.domain.validity import check_validity
 
@@ -28,46 +29,113 @@ _SHOWN = ("owner_id", "owner_name", "procedure_code", *PLAIN_COLUMNS)
 
 
 class RecordContext:
-    """Everything the JSON of some records needs, loaded with a handful of queries."""
+    """Everything the JSON of some records needs, loaded with a handful of queries (none for
+    no records; the parts' only when a record has one). The statements are built once
+    (``_Statements``): building them cost more than running them."""
 
     def __init__(self, session: Session, records: Sequence[Record]) -> None:
-        ids = [r.id for r in records]
-        docs = [r.document_id for r in records]
-        self.subjects: dict[str, list[RecordSubject]] = defaultdict(list)
-        for s in session.scalars(select(RecordSubject).where(RecordSubject.record_id.in_(ids))
-                                 .order_by(RecordSubject.id)):
-            self.subjects[s.record_id].append(s)
+        self.subjects: dict[str, list[Subject]] = defaultdict(list)
         self.corrected: dict[str, set[str]] = defaultdict(set)
-        for rid, name in session.execute(select(RecordCorrection.record_id, RecordCorrection.field)
-                                         .where(RecordCorrection.record_id.in_(ids))):
-            self.corrected[rid].add(name)
-        self.chosen: dict[str, list[ExtractedFieldRow]] = defaultdict(list)  # by ``evidence_key``
+        self.chosen: dict[str, list[Evidence]] = defaultdict(list)  # by part, or ``document:<id>``
+        self.parts: dict[str, PartPages] = {}
+        self.pages_total: dict[str, int] = {}
+        self.pdfs: set[str] = set()
+        if not records:
+            return
+        ids = [r.id for r in records]
+        docs = list({r.document_id: None for r in records})
         parts = [r.part_id for r in records if r.part_id]
-        for row in session.scalars(select(ExtractedFieldRow).where(
-                candidates_of_records(records), ExtractedFieldRow.chosen.is_(True))):
-            self.chosen[row.part_id or f"document:{row.document_id}"].append(row)
-        self.parts: dict[str, Part] = {part.id: part for part in session.scalars(
-            select(Part).where(Part.id.in_(parts)))}
-        self.pages_total: dict[str, int] = {row.id: row.pages_total for row in session.execute(
-            select(Document.id, Document.pages_total).where(Document.id.in_(docs)))}
-        self.pdfs = set(session.scalars(select(StoredFile.document_id).where(
-            StoredFile.document_id.in_(docs), StoredFile.kind == "searchable_pdf")))
+        whole = [r.document_id for r in records if not r.part_id]
+        for s in session.execute(_STATEMENTS.subjects, {"ids": ids}):
+            self.subjects[s.record_id].append(Subject(*s))
+        for rid, name in session.execute(_STATEMENTS.corrected, {"ids": ids}):
+            self.corrected[rid].add(name)
+        for row in session.execute(_STATEMENTS.chosen, {"parts": parts, "whole": whole}):
+            self.chosen[row.part_id or f"document:{row.document_id}"].append(Evidence(*row))
+        if parts:
+            self.parts = {p.id: PartPages(p.id, p.first_page, p.last_page)
+                          for p in session.execute(_STATEMENTS.parts, {"parts": parts})}
+        for doc, pages_total, has_pdf in session.execute(_STATEMENTS.documents, {"docs": docs}):
+            self.pages_total[doc] = pages_total
+            if has_pdf:
+                self.pdfs.add(doc)
+
+    def evidence(self, record: Record) -> list[Evidence]:
+        """The chosen candidates of the record's part (or document, without parts)."""
+        return self.chosen[record.part_id or f"document:{record.document_id}"]
+
+    def has_failed_id(self, record: Record) -> bool:
+        """The portal rule (``sohoa.domain.records.portal``) on what is loaded here."""
+        return has_failed_id(self.evidence(record), self.corrected[record.id])
+
+
+class PartPages(NamedTuple):
+    id: str
+    first_page: int
+    last_page: int
+
+
+class Subject(NamedTuple):
+    record_id: str
+    role: str
+    person_id: str | None
+    id_type: str | None
+    name: str | None
+
+
+class Evidence(NamedTuple):
+    """A chosen candidate, as much of it as the JSON shows (rows, not ORM objects: cheaper)."""
+
+    part_id: str | None
+    document_id: str
+    name: str
+    role: str | None
+    value: str | None
+    confidence: float
+    page: int | None
+    span_start: int | None
+    span_end: int | None
+    valid: bool
+    problems: list[str] | None
+
+
+class _Statements:
+    """The context's queries with their values as bound parameters (lists expand)."""
+
+    def __init__(self) -> None:
+        ids, docs, parts, whole = (bindparam(name, type_=String, expanding=True)
+                                   for name in ("ids", "docs", "parts", "whole"))
+        self.subjects = select(*(getattr(RecordSubject, f) for f in Subject._fields)).where(
+            RecordSubject.record_id.in_(ids)).order_by(RecordSubject.id)
+        self.corrected = select(RecordCorrection.record_id, RecordCorrection.field).where(
+            RecordCorrection.record_id.in_(ids))
+        self.chosen = select(*(getattr(ExtractedFieldRow, f) for f in Evidence._fields)).where(
+            _candidates(parts, whole), ExtractedFieldRow.chosen.is_(True))
+        self.parts = select(Part.id, Part.first_page, Part.last_page).where(Part.id.in_(parts))
+        has_pdf = exists().where(StoredFile.document_id == Document.id, StoredFile.kind == "searchable_pdf")
+        self.documents = select(Document.id, Document.pages_total, has_pdf.label("has_pdf")).where(
+            Document.id.in_(docs))
 
 
 def candidates_of_records(records: Sequence[Record]) -> ColumnElement[bool]:
     """The extracted candidates of these records: their parts' (a record made before parts,
     or by hand, has none: then its document's candidates that belong to no part)."""
-    parts = [r.part_id for r in records if r.part_id]
-    whole = [r.document_id for r in records if not r.part_id]
+    return _candidates([r.part_id for r in records if r.part_id], [r.document_id for r in records if not r.part_id])
+
+
+def _candidates(parts: Any, whole: Any) -> ColumnElement[bool]:
     return or_(ExtractedFieldRow.part_id.in_(parts),
                and_(ExtractedFieldRow.part_id.is_(None), ExtractedFieldRow.document_id.in_(whole)))
+
+
+_STATEMENTS = _Statements()
 
 
 def _mask(caller: Caller, value: str | None, asked: str | None) -> str | None:
     return value if caller.sees_full_id(value, asked) else mask_id(value)
 
 
-def _evidence(rows: list[ExtractedFieldRow], record: Record, column: str) -> ExtractedFieldRow | None:
+def _evidence(rows: list[Evidence], record: Record, column: str) -> Evidence | None:
     if column in PLAIN_COLUMNS:
         key = PLAIN_COLUMNS[column]
         return next((r for r in rows if r.name == key and r.role in (None, "subject")), None)
@@ -86,7 +154,7 @@ def _field(record: Record, column: str, ctx: RecordContext, shown: str | None) -
         return FieldPublic(value=text, confidence=1.0, source="officer")
     if value is None:
         return FieldPublic(value=None, confidence=None, source="none")
-    rows = ctx.chosen[record.part_id or f"document:{record.document_id}"]
+    rows = ctx.evidence(record)
     row, source = _evidence(rows, record, column), "extracted"
     if row is None and column == "valid_from":
         row, source = _evidence(rows, record, "issue_date"), "derived"
@@ -121,7 +189,7 @@ def record_public(record: Record, caller: Caller, ctx: RecordContext, *, day: da
     )
 
 
-def _links(record: Record, part: Part | None, ctx: RecordContext) -> RecordLinks:
+def _links(record: Record, part: PartPages | None, ctx: RecordContext) -> RecordLinks:
     """The files of the record's paper document: the whole file's when the part is the whole
     file, else the part's pages only (a stack holds other people's documents)."""
     base = f"/api/v1/documents/{record.document_id}"

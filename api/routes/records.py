@@ -53,17 +53,19 @@ def list_records(
     day = valid_on or today_vn()
     records = lookup_records(session, owner_id=asked, doc_type=doc_type, procedure_code=procedure_code,
                              valid_on=None if include_invalid else day, document_id=document_id, limit=limit)
+    ctx = RecordContext(session, records)  # its candidates and corrections serve the portal rule too
     if caller.role == Role.PORTAL:
-        records = served_to_portals(session, records, serve_unconfirmed=services.settings.portal_serves_unconfirmed)
-    ctx = RecordContext(session, records)
+        records = served_to_portals(session, records, serve_unconfirmed=services.settings.portal_serves_unconfirmed,
+                                    known=ctx)
     body = RecordListPublic(valid_on=day, total=len(records),
                             records=[record_public(r, caller, ctx, day=day, asked=asked) for r in records])
-    audit.record(session, caller.principal, "record.lookup", target_type="record", owner_id=asked,
-                 purpose=caller.purpose, result_count=len(records),
-                 detail={"doc_type": doc_type, "procedure_code": procedure_code, "valid_on": day.isoformat(),
-                         "include_invalid": include_invalid, "document_id": document_id,
-                         "record_ids": [r.id for r in records]})
-    session.commit()
+    session.close()  # its connection back to the pool before waiting for the audit log
+    # Answered only once the event is committed, by the process's group-commit writer.
+    services.audit.write(audit.event_values(
+        caller.principal, "record.lookup", target_type="record", owner_id=asked, purpose=caller.purpose,
+        result_count=len(records), detail={"doc_type": doc_type, "procedure_code": procedure_code,
+                                           "valid_on": day.isoformat(), "include_invalid": include_invalid,
+                                           "document_id": document_id, "record_ids": [r.id for r in records]}))
     return body
 
 

@@ -5,6 +5,8 @@ process and once by each CLI command; everything below receives the ``Services``
 one resource it needs) instead of opening its own database engine, archive, search backend
 or Redis connection. The search backend is opened on first use and then kept: for
 OpenSearch that is one client and connection pool per process instead of one per request.
+Audit events that a request must see committed before it answers go through the process's
+one group-commit writer (``audit``, ``sohoa.services.audit_writer``), with its own small pool.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from search import SearchBackend, open_backend
 from sohoa.core.config import Settings
 from sohoa.core.db import make_engine, make_session_factory
+from sohoa.services.audit_writer import AuditNotWritten, AuditWriter
 from sohoa.services.queue import JobQueue
 from sohoa.storage.archive import ArchiveStore
 
-__all__ = ["JobQueue", "Services"]
+__all__ = ["AuditNotWritten", "AuditWriter", "JobQueue", "Services"]
 
 
 @dataclass
@@ -32,6 +35,7 @@ class Services:
     sessions: sessionmaker[Session]
     archive: ArchiveStore
     queue: JobQueue
+    audit: AuditWriter
     _search: SearchBackend | None = field(default=None, repr=False)
     _search_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -43,7 +47,7 @@ class Services:
         sessions = make_session_factory(engine)
         return cls(settings=settings, engine=engine, sessions=sessions,
                    archive=ArchiveStore(settings.archive_root), queue=JobQueue(settings, sessions),
-                   _search=search)
+                   audit=AuditWriter(make_engine(settings.database_url)), _search=search)
 
     @property
     def search(self) -> SearchBackend:
@@ -55,7 +59,9 @@ class Services:
         return self._search
 
     def close(self) -> None:
-        """Close the search backend, the Redis pool and the database pool."""
+        """Write the audit events still queued, then close the search backend, the Redis
+        pool and the database pools."""
+        self.audit.close()
         if self._search is not None:
             self._search.close()
             self._search = None

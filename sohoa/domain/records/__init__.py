@@ -12,7 +12,7 @@ from sohoa.domain.records.facets import search_facets
 from sohoa.domain.records.hits import RecordSummary, record_summaries, summary_of_page
 from sohoa.domain.records.ids import ID_FIELDS, id_type, mask_id, mask_in_text, normalize_id, parse_owner_id
 from sohoa.domain.records.part_edits import merge_parts, move_boundary, split_part
-from sohoa.domain.records.portal import failed_id_records, served_to_portals
+from sohoa.domain.records.portal import LoadedFacts, failed_id_records, has_failed_id, served_to_portals
 from sohoa.domain.records.query import (
     LOOKUP_ROLES,
     lookup_records,
@@ -25,11 +25,13 @@ __all__ = [
     "EDITABLE",
     "ID_FIELDS",
     "LOOKUP_ROLES",
+    "LoadedFacts",
     "RecordSummary",
     "apply_changes",
     "as_text",
     "failed_id_records",
     "find_record",
+    "has_failed_id",
     "id_type",
     "lookup_records",
     "mask_id",

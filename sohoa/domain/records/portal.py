@@ -9,7 +9,8 @@ the setting: a misread ID would hand one citizen's result to another's dossier.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
+from typing import Protocol
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -19,6 +20,31 @@ from sohoa.core.vocab import ReviewState
 
 # The extracted candidates that carry a person's or an enterprise's identifier.
 ID_CANDIDATES = ("cccd", "cmnd", "tax_code")
+
+
+class Candidate(Protocol):
+    """What the rule reads of an extracted candidate (a row, or the ORM object)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def valid(self) -> bool: ...
+
+
+def has_failed_id(chosen: Iterable[Candidate], corrected: Collection[str]) -> bool:
+    """The rule on one record's loaded facts: among its chosen candidates an identifier the
+    extraction found invalid, and no officer has corrected its ``owner_id`` since (what
+    ``failed_id_records`` asks the database)."""
+    return "owner_id" not in corrected and any(
+        row.valid is False and row.name in ID_CANDIDATES for row in chosen)
+
+
+class LoadedFacts(Protocol):
+    """What a caller that loaded the records' chosen candidates and corrections already
+    (``api.records_view.RecordContext``) knows, so the rule needs no query of its own."""
+
+    def has_failed_id(self, record: Record) -> bool: ...
 
 
 def failed_id_records(session: Session, records: Sequence[Record]) -> set[str]:
@@ -45,13 +71,17 @@ def failed_id_records(session: Session, records: Sequence[Record]) -> set[str]:
     return failed - corrected
 
 
-def served_to_portals(session: Session, records: Sequence[Record], *, serve_unconfirmed: bool) -> list[Record]:
+def served_to_portals(session: Session, records: Sequence[Record], *, serve_unconfirmed: bool,
+                      known: LoadedFacts | None = None) -> list[Record]:
     """The records a portal may receive, in their order: approved, and confirmed by an officer
-    or (when the office serves unconfirmed records) extracted with no failed identifier."""
+    or (when the office serves unconfirmed records) extracted with no failed identifier
+    (asked of the database, or of ``known`` when the caller loaded the facts already)."""
     approved = [r for r in records if r.approved]
     unconfirmed = [r for r in approved if r.review_state != ReviewState.CONFIRMED]
     if not serve_unconfirmed:
         withheld = {r.id for r in unconfirmed}
+    elif known is not None:
+        withheld = {r.id for r in unconfirmed if known.has_failed_id(r)}
     else:
         withheld = failed_id_records(session, unconfirmed)
     return [r for r in approved if r.id not in withheld]

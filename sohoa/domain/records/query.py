@@ -15,9 +15,23 @@ extract by her ID (purpose limitation, Law 91/2025). Officers can still find tho
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, union
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.orm import Session
 
 from sohoa.core.models import Record, RecordSubject
@@ -25,10 +39,15 @@ from sohoa.core.vocab import LegalStatus
 
 LOOKUP_ROLES = ("subject", "child", "deceased", "husband", "wife", "representative", "enterprise")
 MAX_LOOKUP = 200
+# The roles written into the SQL, not bound: a constant list needs no per-request expansion
+# of an IN parameter. They are this module's own identifiers, never input.
+assert all(role.isidentifier() for role in LOOKUP_ROLES)
+_LOOKUP_ROLES_SQL = RecordSubject.role.in_([literal_column(f"'{role}'") for role in LOOKUP_ROLES])
 
 
-def valid_on_clause(day: date) -> ColumnElement[bool]:
-    """Approved, in force, started by ``day``, and permanent or ending on/after ``day``."""
+def valid_on_clause(day: date | ColumnElement[date]) -> ColumnElement[bool]:
+    """Approved, in force, started by ``day``, and permanent or ending on/after ``day``
+    (a date, or a bound parameter standing for one)."""
     start = func.coalesce(Record.valid_from, Record.issue_date)
     return and_(
         Record.approved.is_(True),
@@ -45,15 +64,14 @@ def validity_input(record: Record) -> dict[str, Any]:
             "issued": record.issue_date, "valid_until": record.valid_until, "permanent": record.permanent}
 
 
-def owner_clause(owner_id: str) -> ColumnElement[bool]:
+def owner_clause(owner_id: str | ColumnElement[str]) -> ColumnElement[bool]:
     """Records owned by ``owner_id`` or about them in a ``LOOKUP_ROLES`` role.
 
     A UNION of two lookups each database serves from its own index (``records.owner_id``,
     ``record_subjects.person_id``): written as ``owner_id = ? OR id IN (…)``, PostgreSQL
     cannot use either index for the OR and reads every record."""
     owned = select(Record.id).where(Record.owner_id == owner_id)
-    about = select(RecordSubject.record_id).where(
-        RecordSubject.person_id == owner_id, RecordSubject.role.in_(LOOKUP_ROLES))
+    about = select(RecordSubject.record_id).where(RecordSubject.person_id == owner_id, _LOOKUP_ROLES_SQL)
     return Record.id.in_(union(owned, about))
 
 
@@ -62,17 +80,39 @@ def lookup_records(session: Session, *, owner_id: str | None = None, doc_type: s
                    document_id: str | None = None, limit: int = MAX_LOOKUP) -> list[Record]:
     """Records matching every given filter, newest issue first (ties by id, stable);
     ``valid_on`` None: whatever their validity."""
+    given = {"owner_id": owner_id, "doc_type": doc_type, "valid_on": valid_on, "document_id": document_id,
+             "procedure_code": procedure_code,
+             "procedure_prefix": None if procedure_code is None else _like_escaped(procedure_code) + ".%"}
+    params = {name: value for name, value in given.items() if value is not None}
+    statement = _lookup_statement(frozenset(params))
+    return list(session.scalars(statement, {**params, "limit": limit}))
+
+
+@cache
+def _lookup_statement(filters: frozenset[str]) -> Select[Record]:
+    """The lookup for one combination of filters, with its values as bound parameters: built
+    once per combination (building the expression cost more than running it), so a request
+    only binds values and SQLAlchemy finds the compiled SQL in its cache."""
     query = select(Record)
-    if document_id is not None:
-        query = query.where(Record.document_id == document_id)
-    if owner_id is not None:
-        query = query.where(owner_clause(owner_id))
-    if doc_type is not None:
-        query = query.where(Record.doc_type == doc_type)
-    if procedure_code is not None:  # `1.004227` also matches `1.004227.000.00.14.H56`
-        query = query.where(or_(Record.procedure_code == procedure_code,
-                                Record.procedure_code.startswith(procedure_code + ".", autoescape=True)))
-    if valid_on is not None:
-        query = query.where(valid_on_clause(valid_on))
-    query = query.order_by(Record.issue_date.desc().nulls_last(), Record.id).limit(limit)
-    return list(session.scalars(query))
+    if "document_id" in filters:
+        query = query.where(Record.document_id == bindparam("document_id", type_=String))
+    if "owner_id" in filters:
+        query = query.where(owner_clause(bindparam("owner_id", type_=String)))
+    if "doc_type" in filters:
+        query = query.where(Record.doc_type == bindparam("doc_type", type_=String))
+    if "procedure_code" in filters:  # `1.004227` also matches `1.004227.000.00.14.H56`
+        query = query.where(or_(Record.procedure_code == bindparam("procedure_code", type_=String),
+                                Record.procedure_code.like(bindparam("procedure_prefix", type_=String),
+                                                           escape=_LIKE_ESCAPE)))
+    if "valid_on" in filters:
+        query = query.where(valid_on_clause(bindparam("valid_on", type_=Date)))
+    return query.order_by(Record.issue_date.desc().nulls_last(), Record.id).limit(bindparam("limit", type_=Integer))
+
+
+_LIKE_ESCAPE = "/"
+
+
+def _like_escaped(text: str) -> str:
+    """``text`` matched literally by LIKE (``startswith(..., autoescape=True)`` does the same)."""
+    return text.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2).replace("%", _LIKE_ESCAPE + "%").replace(
+        "_", _LIKE_ESCAPE + "_")

@@ -1,0 +1,156 @@
+"""Group commit of audit events: one writer thread per process, one transaction for all
+the events waiting, each request answered only once its event is committed.
+
+A portal's lookup is a read, but it must leave its audit event (DOMAIN.md, "Personal data").
+Committing one write transaction per request serialized the API on the database's write
+lock: on SQLite (WAL) every request took the one write lock, and the requests of other
+processes that found it taken slept in SQLite's busy handler, whose back-off is counted in
+milliseconds (the p99 of hundreds of ms measured in ``bench/records_lookup.py``); on
+PostgreSQL each request paid its own commit (a WAL flush). Here requests hand their event to
+the process's writer and wait; the writer takes every event queued meanwhile, inserts them
+in one transaction and then wakes their requests. Under load a commit carries as many
+events as requests arrived during the previous one, so commits per second stay bounded
+while events per second grow.
+
+"Never lost" holds as before: a request waits until its event is committed and fails
+(``AuditNotWritten``, 503, nothing answered) when the commit fails or the writer is closed.
+A failed batch is retried one event per transaction, so one bad event fails only its own
+request. ``close`` (the process is stopping) writes what is queued before it returns; an
+event submitted after that is refused. A process killed outright loses the events of
+requests that were still waiting: those were never answered.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Mapping
+from concurrent.futures import Future
+from typing import Any
+
+from sqlalchemy import Engine, insert
+
+from sohoa.core.errors import ServiceUnavailable
+from sohoa.core.models import AuditEvent
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 1000  # events per transaction; more wait for the next one
+_STOP = object()
+
+
+class AuditNotWritten(ServiceUnavailable):
+    """The read's audit event could not be committed, so the read is not answered."""
+
+    code = "audit_not_written"
+
+    def __init__(self, message: str = "the audit log could not record this read, so it is not answered; "
+                                      "try again later") -> None:
+        super().__init__(message, headers={"Retry-After": "5"})
+
+
+_Item = tuple[dict[str, Any], Future[None]]
+
+
+class AuditWriter:
+    """Inserts audit events for the process's threads, many per transaction.
+
+    ``engine`` is the writer's own (``Services`` builds one with a pool of its own): with the
+    requests' pool exhausted by requests that wait for their events, a writer drawing from it
+    would wait for them in turn."""
+
+    def __init__(self, engine: Engine, *, max_batch: int = MAX_BATCH) -> None:
+        self.engine = engine
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue[_Item | object] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self.commits = 0  # transactions committed, for tests and benchmarks
+
+    def submit(self, values: Mapping[str, Any]) -> Future[None]:
+        """Queue one event (``sohoa.domain.audit.event_values``); the future is done once the
+        event is committed, or holds why it was not."""
+        done: Future[None] = Future()
+        with self._lock:
+            if self._closed:
+                raise AuditNotWritten("the server is stopping: this read is not answered; try again")
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
+                self._thread.start()
+            self._queue.put((dict(values), done))
+        return done
+
+    def write(self, values: Mapping[str, Any]) -> None:
+        """Submit and wait until committed; ``AuditNotWritten`` when it was not."""
+        wait_for(self.submit(values))
+
+    def close(self) -> None:
+        """Write what is queued, stop the thread, release the engine. Idempotent."""
+        with self._lock:
+            thread, self._closed = self._thread, True
+            if thread is not None:
+                self._queue.put(_STOP)
+        if thread is not None:
+            thread.join()
+        self.engine.dispose()
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            batch: list[_Item] = []
+            item = self._queue.get()
+            while True:
+                if item is _STOP:
+                    stopping = True
+                else:
+                    assert isinstance(item, tuple)
+                    batch.append(item)
+                if len(batch) >= self.max_batch:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            if batch:
+                self._commit(batch)
+
+    def _commit(self, batch: list[_Item]) -> None:
+        try:
+            try:
+                self._insert([values for values, _ in batch])
+            except Exception as exc:  # noqa: BLE001 - any failure: retried one by one, then reported
+                if len(batch) == 1:
+                    _fail(batch[0][1], exc)
+                    return
+                log.warning("audit batch of %d events failed (%s); writing them one by one", len(batch), exc)
+                for item in batch:
+                    self._commit([item])
+                return
+            for _, done in batch:
+                if not done.done():
+                    done.set_result(None)
+        except BaseException as exc:  # never leave a request waiting forever
+            for _, done in batch:
+                _fail(done, exc)
+            raise
+
+    def _insert(self, rows: list[dict[str, Any]]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(insert(AuditEvent), rows)
+        self.commits += 1
+
+
+def wait_for(done: Future[None]) -> None:
+    """Block until the event of ``done`` is committed; ``AuditNotWritten`` when it was not."""
+    done.result()
+
+
+def _fail(done: Future[None], exc: BaseException) -> None:
+    """An error of its own for each waiting request (they raise it in their own threads),
+    caused by the database's."""
+    if not done.done():
+        error = AuditNotWritten()
+        error.__cause__ = exc
+        done.set_exception(error)

@@ -1,0 +1,184 @@
+"""The group-commit audit writer (``sohoa.services.audit_writer``), on SQLite and PostgreSQL:
+the events of concurrent requests all written, several per transaction; nothing answered
+before its event is committed; a failed commit fails its requests; a stopping writer writes
+what is queued and refuses the rest.
+
+The writer is held up for real: another connection holds the write lock (SQLite) or a lock
+on the table that conflicts with inserts (PostgreSQL), as a long transaction would.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+from sohoa.core.models import AuditEvent
+from sohoa.domain import audit
+from sohoa.services import AuditNotWritten, Services
+
+PURPOSE = "000.00.14.H56-230415-0012"
+OWNER = "001085000111"
+
+
+@contextmanager
+def writes_held(database_url: str) -> Iterator[None]:
+    """No audit event can be committed until the block ends."""
+    if database_url.startswith("sqlite"):
+        conn = sqlite3.connect(database_url.split("///", 1)[1], isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")  # the database's one write lock
+        try:
+            yield
+        finally:
+            conn.execute("ROLLBACK")
+            conn.close()
+        return
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        conn.execute(text("LOCK TABLE audit_events IN SHARE MODE"))  # conflicts with INSERT
+        try:
+            yield
+        finally:
+            conn.rollback()
+    engine.dispose()
+
+
+def events(services: Services) -> int:
+    with services.sessions() as session:
+        return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+
+def event(i: int, **extra: object) -> dict[str, object]:
+    return {**audit.event_values(None, "test.event", target_id=str(i)), **extra}
+
+
+def settle(futures: list[Future[None]]) -> list[BaseException | None]:
+    return [f.exception(timeout=30) for f in futures]
+
+
+def test_events_queued_during_a_commit_share_the_next_one(services, settings):
+    writer = services.audit
+    with writes_held(settings.database_url):
+        first = writer.submit(event(0))
+        time.sleep(0.3)  # the writer took it and waits for the lock
+        with ThreadPoolExecutor(10) as pool:
+            rest = list(pool.map(lambda i: writer.submit(event(i)), range(1, 51)))
+        time.sleep(0.3)
+        assert not any(f.done() for f in [first, *rest]), "answered before its event was committed"
+        assert events(services) == 0
+    assert settle([first, *rest]) == [None] * 51
+    assert events(services) == 51
+    assert writer.commits == 2  # the first alone, then the fifty that waited, together
+
+
+def test_concurrent_writes_return_once_committed(services):
+    def write(i: int) -> int:
+        services.audit.write(event(i))
+        with services.sessions() as session:  # visible to anyone as soon as write returns
+            return session.scalar(select(func.count()).select_from(AuditEvent)
+                                  .where(AuditEvent.target_id == str(i))) or 0
+
+    with ThreadPoolExecutor(16) as pool:
+        assert list(pool.map(write, range(200))) == [1] * 200
+    assert events(services) == 200
+    assert services.audit.commits <= 200
+
+
+def test_one_bad_event_fails_alone(services, settings):
+    writer = services.audit
+    with writes_held(settings.database_url):
+        good = [writer.submit(event(i)) for i in range(3)]
+        bad = writer.submit(event(3, detail={"not json": object()}))
+        more = writer.submit(event(4))
+    results = settle([*good, bad, more])
+    assert results[:3] == [None] * 3 and results[4] is None
+    assert isinstance(results[3], AuditNotWritten) and results[3].status == 503
+    assert events(services) == 4
+
+
+def test_a_failed_commit_fails_every_waiting_event(services, settings):
+    with services.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE audit_events RENAME TO audit_events_away"))
+    try:
+        results = settle([services.audit.submit(event(i)) for i in range(5)])
+        assert all(isinstance(r, AuditNotWritten) for r in results), results
+        with pytest.raises(AuditNotWritten):
+            services.audit.write(event(5))
+    finally:
+        with services.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE audit_events_away RENAME TO audit_events"))
+    services.audit.write(event(6))  # the writer carries on once the database does
+    assert events(services) == 1
+
+
+def test_closing_writes_what_is_queued_and_refuses_the_rest(services, settings):
+    writer = services.audit
+    with writes_held(settings.database_url):
+        queued = [writer.submit(event(i)) for i in range(10)]
+        closing = threading.Thread(target=writer.close)
+        closing.start()
+        time.sleep(0.3)
+        assert closing.is_alive(), "close returned with events still waiting"
+        with pytest.raises(AuditNotWritten):
+            writer.submit(event(10))
+    closing.join(timeout=30)
+    assert not closing.is_alive()
+    assert settle(queued) == [None] * 10
+    assert events(services) == 10
+
+
+# --- Through the API: a portal's lookup -----------------------------------------------
+
+
+def lookup(api, keys):
+    return api.get("/api/v1/records", params={"owner_id": OWNER},
+                   headers={**keys.auth("portal"), "X-Purpose": PURPOSE})
+
+
+def lookups(services: Services) -> int:
+    with services.sessions() as session:
+        return session.scalar(select(func.count()).select_from(AuditEvent)
+                              .where(AuditEvent.action == "record.lookup")) or 0
+
+
+def test_a_lookup_answers_only_after_its_event_is_committed(api, keys, settings, services):
+    assert lookup(api, keys).status_code == 200  # the key's last use is written now, not below
+    answered: list[int] = []
+    with writes_held(settings.database_url):
+        asking = threading.Thread(target=lambda: answered.append(lookup(api, keys).status_code))
+        asking.start()
+        asking.join(timeout=1.0)
+        assert asking.is_alive() and not answered, "answered before its audit event was committed"
+        assert lookups(services) == 1
+    asking.join(timeout=30)
+    assert answered == [200]
+    assert lookups(services) == 2
+
+
+def test_a_lookup_whose_event_cannot_be_written_is_not_answered(api, keys, services):
+    assert lookup(api, keys).status_code == 200
+    with services.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE audit_events RENAME TO audit_events_away"))
+    try:
+        response = lookup(api, keys)
+    finally:
+        with services.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE audit_events_away RENAME TO audit_events"))
+    assert response.status_code == 503, response.text
+    assert response.json()["error"]["code"] == "audit_not_written"
+    assert "records" not in response.json()
+    assert lookup(api, keys).status_code == 200
+    assert lookups(services) == 2
+
+
+def test_concurrent_lookups_leave_one_event_each(api, keys, services):
+    with ThreadPoolExecutor(16) as pool:
+        statuses = list(pool.map(lambda _: lookup(api, keys).status_code, range(64)))
+    assert statuses == [200] * 64
+    assert lookups(services) == 64
