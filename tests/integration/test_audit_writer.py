@@ -31,13 +31,13 @@ OWNER = "001085000111"
 def writes_held(database_url: str) -> Iterator[None]:
     """No audit event can be committed until the block ends."""
     if database_url.startswith("sqlite"):
-        conn = sqlite3.connect(database_url.split("///", 1)[1], isolation_level=None)
-        conn.execute("BEGIN IMMEDIATE")  # the database's one write lock
+        lite = sqlite3.connect(database_url.split("///", 1)[1], isolation_level=None)
+        lite.execute("BEGIN IMMEDIATE")  # the database's one write lock
         try:
             yield
         finally:
-            conn.execute("ROLLBACK")
-            conn.close()
+            lite.execute("ROLLBACK")
+            lite.close()
         return
     engine = create_engine(database_url)
     with engine.connect() as conn:
