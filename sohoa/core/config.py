@@ -51,8 +51,8 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     log_queries: bool = Field(False, description="Write search text to the access log in clear (debugging "
                               "only); citizen IDs are masked there whatever this says.")
-    api_processes: int = Field(1, ge=0, description="API processes of `sohoa serve` (and `sohoa run`) "
-                               "sharing the port; 0 = one per core, at most 4.")
+    api_processes: int = Field(0, ge=0, description="API processes of `sohoa serve` (and `sohoa run`) "
+                               "sharing the port; 0 (the default) = one per core, at most 4.")
     trusted_proxies: str = Field("", description="Comma-separated addresses of reverse proxies whose "
                                  "X-Forwarded-For/-Proto headers are believed (client address, https); "
                                  "empty = none, '*' = any.")

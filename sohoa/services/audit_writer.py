@@ -22,6 +22,7 @@ requests that were still waiting: those were never answered.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
@@ -85,6 +86,10 @@ class AuditWriter:
     def write(self, values: Mapping[str, Any]) -> None:
         """Submit and wait until committed; ``AuditNotWritten`` when it was not."""
         wait_for(self.submit(values))
+
+    async def write_async(self, values: Mapping[str, Any]) -> None:
+        """``write`` for a coroutine: the event loop goes on serving while it waits."""
+        await asyncio.wrap_future(self.submit(values))
 
     def close(self) -> None:
         """Write what is queued, stop the thread, release the engine. Idempotent."""
