@@ -89,8 +89,13 @@ async def lifespan_and_run():
         anyio.to_thread.run_sync = inline0
     for _ in range(200):  # warm-up
         assert await one(rng.choice(owners)) == 200
+    counted = min(args["requests"], 500)  # statements counted apart: the listener costs time too
     for engine in engines:
         event.listen(engine, "before_cursor_execute", count)
+    for _ in range(counted):
+        assert await one(rng.choice(owners)) == 200
+    for engine in engines:
+        event.remove(engine, "before_cursor_execute", count)
     n, rounds = args["requests"], []
     for _ in range(args["rounds"]):  # rounds: the quickest says most on a shared machine
         wall, cpu = time.perf_counter(), time.process_time()
@@ -98,13 +103,11 @@ async def lifespan_and_run():
             assert await one(rng.choice(owners)) == 200
         rounds.append(((time.perf_counter() - wall) / (n // args["rounds"]) * 1e6,
                        (time.process_time() - cpu) / (n // args["rounds"]) * 1e6))
-    for engine in engines:
-        event.remove(engine, "before_cursor_execute", count)
     walls, cpus = sorted(r[0] for r in rounds), sorted(r[1] for r in rounds)
     out = {"cpu_us_min": round(cpus[0]), "cpu_us_median": round(cpus[len(cpus) // 2]),
            "wall_us_min": round(walls[0]), "wall_us_median": round(walls[len(walls) // 2]),
-           "statements_per_request": round(sum(statements.values()) / n, 2),
-           "by_kind": {k: round(v / n, 2) for k, v in statements.most_common()}}
+           "statements_per_request": round(sum(statements.values()) / counted, 2),
+           "by_kind": {k: round(v / counted, 2) for k, v in statements.most_common()}}
     if args["profile"]:
         # The threadpool's work inline, where the profiler sees it (cProfile follows one thread).
         import anyio.to_thread

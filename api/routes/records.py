@@ -47,9 +47,10 @@ async def list_records(
                                                                         "this document")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> RecordListPublic:
-    """``async``: the reads run where they cost least (``run_read``: on SQLite no thread hop),
-    the wait for the audit log holds no thread, and the answer is validated without another
-    hop (a ``def`` route's is, in the threadpool)."""
+    # ``async`` (no docstring: it would become the operation's description): the reads run
+    # where they cost least (``run_read``: on SQLite no thread hop), the wait for the audit
+    # log holds no thread, and the answer is validated without another hop (a ``def``
+    # route's is, in the threadpool).
     asked = parse_owner_id(owner_id) if owner_id is not None else None
     if caller.role == Role.PORTAL and asked is None:
         raise BadRequest("portals look records up by owner_id", code="owner_id_required")

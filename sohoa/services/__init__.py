@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 
 from sqlalchemy import Engine
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from search import SearchBackend, open_backend
 from sohoa.core.config import Settings
-from sohoa.core.db import make_engine, make_session_factory
+from sohoa.core.db import make_engine, make_session_factory, sqlite_file
 from sohoa.services.audit_writer import AuditNotWritten, AuditWriter
 from sohoa.services.queue import JobQueue
 from sohoa.storage.archive import ArchiveStore
@@ -47,7 +48,8 @@ class Services:
         sessions = make_session_factory(engine)
         return cls(settings=settings, engine=engine, sessions=sessions,
                    archive=ArchiveStore(settings.archive_root), queue=JobQueue(settings, sessions),
-                   audit=AuditWriter(make_engine(settings.database_url)), _search=search)
+                   audit=AuditWriter(make_engine(settings.database_url), turns=_audit_turns(settings)),
+                   _search=search)
 
     @property
     def search(self) -> SearchBackend:
@@ -74,3 +76,9 @@ class Services:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+def _audit_turns(settings: Settings) -> Path | None:
+    """The lock file the audit writers of all processes share on a SQLite database."""
+    database = sqlite_file(settings.database_url)
+    return database.with_name(database.name + ".audit-lock") if database is not None else None

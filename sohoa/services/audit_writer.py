@@ -12,6 +12,12 @@ in one transaction and then wakes their requests. Under load a commit carries as
 events as requests arrived during the previous one, so commits per second stay bounded
 while events per second grow.
 
+On SQLite the writers of the API processes take turns by a file lock next to the database
+(``<database>.audit-lock``, ``flock``) before they begin: the kernel wakes the next one the
+moment the lock is free. Left to SQLite's own lock, a writer that finds it taken sleeps in
+the busy handler (1, 2, 5, 10... ms) and, against a writer that commits again and again,
+can keep losing: measured, p99 over a second with two processes.
+
 "Never lost" holds as before: a request waits until its event is committed and fails
 (``AuditNotWritten``, 503, nothing answered) when the commit fails or the writer is closed.
 A failed batch is retried one event per transaction, so one bad event fails only its own
@@ -23,11 +29,15 @@ requests that were still waiting: those were never answered.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
+import os
 import queue
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, insert
@@ -61,9 +71,10 @@ class AuditWriter:
     requests' pool exhausted by requests that wait for their events, a writer drawing from it
     would wait for them in turn."""
 
-    def __init__(self, engine: Engine, *, max_batch: int = MAX_BATCH) -> None:
+    def __init__(self, engine: Engine, *, max_batch: int = MAX_BATCH, turns: Path | None = None) -> None:
         self.engine = engine
         self.max_batch = max_batch
+        self.turns = turns  # the file whose lock the processes' writers take in turn (SQLite)
         self._queue: queue.SimpleQueue[_Item | object] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -142,9 +153,21 @@ class AuditWriter:
             raise
 
     def _insert(self, rows: list[dict[str, Any]]) -> None:
-        with self.engine.begin() as conn:
+        with self._turn(), self.engine.begin() as conn:
             conn.execute(insert(AuditEvent), rows)
         self.commits += 1
+
+    @contextmanager
+    def _turn(self) -> Iterator[None]:
+        if self.turns is None:
+            yield
+            return
+        fd = os.open(self.turns, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # blocks in the kernel, woken when the lock is free
+            yield
+        finally:
+            os.close(fd)  # releases the lock
 
 
 def wait_for(done: Future[None]) -> None:
