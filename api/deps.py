@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any, ParamSpec, TypeVar
 
 from fastapi import Depends, Header, Path, Query, Request
@@ -37,7 +38,7 @@ from sohoa.core.errors import BadRequest, Forbidden, Unauthorized
 from sohoa.core.models import UserSession
 from sohoa.core.vocab import Role
 from sohoa.domain.accounts import SESSION_COOKIE, SessionRules, resolve
-from sohoa.domain.keys import authenticate
+from sohoa.domain.keys import KeyFacts, check_key, last_use_due, record_use
 from sohoa.domain.principal import Principal
 from sohoa.services import Services
 from sohoa.storage.archive import ArchiveStore
@@ -128,9 +129,10 @@ async def current_principal(session: SessionDep, services: ServicesDep, credenti
     session cookie (401 when neither, or when it is unknown, revoked or expired; 403
     ``password_change_required`` until a one-time password has been replaced)."""
     if credentials is not None:
-        key = await run_read(services, authenticate, session, credentials.credentials.strip())
-        if session.dirty:  # its last use, written at most once a minute (a write may wait: a thread)
-            await run_in_threadpool(session.commit)
+        now = utcnow()
+        key = await run_read(services, check_key, session, credentials.credentials.strip(), now=now)
+        if last_use_due(key, now):  # at most once a minute; a write may wait for a lock: a thread
+            await run_in_threadpool(_record_use, session, key, now)
         return Principal.of_key(key)
     if not cookie:
         raise Unauthorized("sign in, or send an API key: `Authorization: Bearer <key>`", code="missing_api_key")
@@ -139,6 +141,11 @@ async def current_principal(session: SessionDep, services: ServicesDep, credenti
         raise Forbidden("choose a new password first (PUT /api/v1/session/password)",
                         code="password_change_required")
     return Principal.of_user(row.user, session_id=row.id)
+
+
+def _record_use(session: Session, key: KeyFacts, now: datetime) -> None:
+    record_use(session, key, now)
+    session.commit()
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

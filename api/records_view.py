@@ -20,7 +20,7 @@ from api.deps import Caller
 from api.schemas_records import CandidatePublic, FieldPublic, PageRange, RecordLinks, RecordPublic, SubjectPublic
 from sohoa.core.models import Document, ExtractedFieldRow, Part, Record, RecordCorrection, RecordSubject, StoredFile
 from sohoa.core.vocab import ReviewState
-from sohoa.domain.records import as_text, has_failed_id, mask_id, mask_in_text, validity_input
+from sohoa.domain.records import RecordFacts, as_text, has_failed_id, mask_id, mask_in_text, validity_input
 from sohoa.domain.records.build import PLAIN_COLUMNS
 from sohoa.domain.validity import check_validity
 
@@ -33,7 +33,7 @@ class RecordContext:
     no records; the parts' only when a record has one). The statements are built once
     (``_Statements``): building them cost more than running them."""
 
-    def __init__(self, session: Session, records: Sequence[Record]) -> None:
+    def __init__(self, session: Session, records: Sequence[RecordFacts]) -> None:
         self.subjects: dict[str, list[Subject]] = defaultdict(list)
         self.corrected: dict[str, set[str]] = defaultdict(set)
         self.chosen: dict[str, list[Evidence]] = defaultdict(list)  # by part, or ``document:<id>``
@@ -46,25 +46,26 @@ class RecordContext:
         docs = list({r.document_id: None for r in records})
         parts = [r.part_id for r in records if r.part_id]
         whole = [r.document_id for r in records if not r.part_id]
-        for s in session.execute(_STATEMENTS.subjects, {"ids": ids}):
+        conn = session.connection()  # Core rows: cheaper than the session's ORM execution
+        for s in conn.execute(_STATEMENTS.subjects, {"ids": ids}):
             self.subjects[s.record_id].append(Subject(*s))
-        for rid, name in session.execute(_STATEMENTS.corrected, {"ids": ids}):
+        for rid, name in conn.execute(_STATEMENTS.corrected, {"ids": ids}):
             self.corrected[rid].add(name)
-        for row in session.execute(_STATEMENTS.chosen, {"parts": parts, "whole": whole}):
+        for row in conn.execute(_STATEMENTS.chosen, {"parts": parts, "whole": whole}):
             self.chosen[row.part_id or f"document:{row.document_id}"].append(Evidence(*row))
         if parts:
             self.parts = {p.id: PartPages(p.id, p.first_page, p.last_page)
-                          for p in session.execute(_STATEMENTS.parts, {"parts": parts})}
-        for doc, pages_total, has_pdf in session.execute(_STATEMENTS.documents, {"docs": docs}):
+                          for p in conn.execute(_STATEMENTS.parts, {"parts": parts})}
+        for doc, pages_total, has_pdf in conn.execute(_STATEMENTS.documents, {"docs": docs}):
             self.pages_total[doc] = pages_total
             if has_pdf:
                 self.pdfs.add(doc)
 
-    def evidence(self, record: Record) -> list[Evidence]:
+    def evidence(self, record: RecordFacts) -> list[Evidence]:
         """The chosen candidates of the record's part (or document, without parts)."""
         return self.chosen[record.part_id or f"document:{record.document_id}"]
 
-    def has_failed_id(self, record: Record) -> bool:
+    def has_failed_id(self, record: RecordFacts) -> bool:
         """The portal rule (``sohoa.domain.records.portal``) on what is loaded here."""
         return has_failed_id(self.evidence(record), self.corrected[record.id])
 
@@ -135,7 +136,7 @@ def _mask(caller: Caller, value: str | None, asked: str | None) -> str | None:
     return value if caller.sees_full_id(value, asked) else mask_id(value)
 
 
-def _evidence(rows: list[Evidence], record: Record, column: str) -> Evidence | None:
+def _evidence(rows: list[Evidence], record: RecordFacts, column: str) -> Evidence | None:
     if column in PLAIN_COLUMNS:
         key = PLAIN_COLUMNS[column]
         return next((r for r in rows if r.name == key and r.role in (None, "subject")), None)
@@ -146,7 +147,7 @@ def _evidence(rows: list[Evidence], record: Record, column: str) -> Evidence | N
     return None
 
 
-def _field(record: Record, column: str, ctx: RecordContext, shown: str | None) -> FieldPublic:
+def _field(record: RecordFacts, column: str, ctx: RecordContext, shown: str | None) -> FieldPublic:
     """The value with where it was read (page, span, confidence), or who set it."""
     value = getattr(record, column)
     text = shown if column == "owner_id" else as_text(value)
@@ -167,7 +168,7 @@ def _field(record: Record, column: str, ctx: RecordContext, shown: str | None) -
                        problems=list(row.problems or []) if row else [])
 
 
-def record_public(record: Record, caller: Caller, ctx: RecordContext, *, day: date, asked: str | None = None,
+def record_public(record: RecordFacts, caller: Caller, ctx: RecordContext, *, day: date, asked: str | None = None,
                   candidates: list[ExtractedFieldRow] | None = None) -> RecordPublic:
     verdict = check_validity(validity_input(record), day)
     owner = _mask(caller, record.owner_id, asked)
@@ -189,7 +190,7 @@ def record_public(record: Record, caller: Caller, ctx: RecordContext, *, day: da
     )
 
 
-def _links(record: Record, part: PartPages | None, ctx: RecordContext) -> RecordLinks:
+def _links(record: RecordFacts, part: PartPages | None, ctx: RecordContext) -> RecordLinks:
     """The files of the record's paper document: the whole file's when the part is the whole
     file, else the part's pages only (a stack holds other people's documents)."""
     base = f"/api/v1/documents/{record.document_id}"
@@ -214,7 +215,7 @@ def _candidate(row: ExtractedFieldRow, caller: Caller, asked: str | None) -> Can
 SUMMARY_FIELDS = ("owner_id", "owner_name", "doc_type", "doc_number", "issue_date", "valid_until")
 
 
-def field_summary(record: Record, caller: Caller, ctx: RecordContext) -> dict[str, FieldPublic]:
+def field_summary(record: RecordFacts, caller: Caller, ctx: RecordContext) -> dict[str, FieldPublic]:
     """The fields a reviewer checks first, each with its confidence and where it was read."""
     owner = _mask(caller, record.owner_id, None)
     return {c: _field(record, c, ctx, owner) for c in SUMMARY_FIELDS}

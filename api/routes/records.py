@@ -24,7 +24,7 @@ from sohoa.core.errors import BadRequest, Forbidden, NotFound
 from sohoa.core.models import ExtractedFieldRow, RecordCorrection
 from sohoa.core.vocab import Role
 from sohoa.domain import audit
-from sohoa.domain.records import apply_changes, find_record, lookup_records, parse_owner_id, served_to_portals
+from sohoa.domain.records import apply_changes, find_record, lookup_rows, parse_owner_id, served_to_portals
 from sohoa.services import Services
 from workers.jobs.indexing import index_document
 
@@ -82,10 +82,10 @@ class LookupQuery:
 
 
 def _lookup(session: Session, services: Services, caller: Caller, query: LookupQuery) -> RecordListPublic:
-    records = lookup_records(session, owner_id=query.owner_id, doc_type=query.doc_type,
-                             procedure_code=query.procedure_code,
-                             valid_on=None if query.include_invalid else query.day, document_id=query.document_id,
-                             limit=query.limit)
+    records = lookup_rows(session, owner_id=query.owner_id, doc_type=query.doc_type,
+                          procedure_code=query.procedure_code,
+                          valid_on=None if query.include_invalid else query.day, document_id=query.document_id,
+                          limit=query.limit)
     ctx = RecordContext(session, records)  # its candidates and corrections serve the portal rule too
     if caller.role == Role.PORTAL:
         records = served_to_portals(session, records, serve_unconfirmed=services.settings.portal_serves_unconfirmed,

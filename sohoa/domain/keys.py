@@ -7,8 +7,9 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import String, bindparam, select
+from sqlalchemy import String, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from sohoa.core.clock import utcnow
@@ -19,7 +20,8 @@ from sohoa.core.vocab import ROLES
 KEY_PREFIX = "sohoa_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)  # last use is written at most this often per key
 # Built once: every request with a key runs it, and building it cost more than running it.
-_BY_PREFIX = select(ApiKey).where(ApiKey.prefix == bindparam("prefix", type_=String))
+_BY_PREFIX = select(ApiKey.id, ApiKey.name, ApiKey.role, ApiKey.agency, ApiKey.key_hash, ApiKey.revoked_at,
+                    ApiKey.expires_at, ApiKey.last_used_at).where(ApiKey.prefix == bindparam("prefix", type_=String))
 
 
 def hash_key(plaintext: str) -> str:
@@ -48,23 +50,52 @@ def create_key(
     return key, plaintext
 
 
-def authenticate(session: Session, plaintext: str, *, now: datetime | None = None) -> ApiKey:
-    """The active key matching ``plaintext``; records its last use, to the minute: a portal's
-    key answers many requests a second, and a write per request would serialize them (SQLite)
-    and bloat the table (PostgreSQL) for a value shown in minutes. Raises ``Unauthorized``."""
+class KeyFacts(NamedTuple):
+    """What a request needs of its key, read as a row (no ORM object: the check runs on
+    every request with a key)."""
+
+    id: int
+    name: str
+    role: str
+    agency: str | None
+    expires_at: datetime | None
+    last_used_at: datetime | None
+
+
+def check_key(session: Session, plaintext: str, *, now: datetime | None = None) -> KeyFacts:
+    """The active key matching ``plaintext``, without writing anything. Raises ``Unauthorized``."""
     now = now or utcnow()
     parts = plaintext.split("_")
     if len(parts) < 3 or not plaintext.startswith(KEY_PREFIX):
         raise Unauthorized("malformed API key", code="invalid_api_key")
-    key = session.scalar(_BY_PREFIX, {"prefix": parts[1]})
-    if key is None or not hmac.compare_digest(key.key_hash, hash_key(plaintext)):
+    row = session.connection().execute(_BY_PREFIX, {"prefix": parts[1]}).first()
+    if row is None or not hmac.compare_digest(row.key_hash, hash_key(plaintext)):
         raise Unauthorized("unknown API key", code="invalid_api_key")
-    if key.revoked_at is not None:
+    if row.revoked_at is not None:
         raise Unauthorized("this API key was revoked", code="revoked_api_key")
-    if key.expires_at is not None and key.expires_at <= now:
+    if row.expires_at is not None and row.expires_at <= now:
         raise Unauthorized("this API key has expired", code="expired_api_key")
-    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
-        key.last_used_at = now
+    return KeyFacts(row.id, row.name, row.role, row.agency, row.expires_at, row.last_used_at)
+
+
+def last_use_due(key: KeyFacts, now: datetime) -> bool:
+    """Its last use is written to the minute: a portal's key answers many requests a second,
+    and a write per request would serialize them (SQLite) and bloat the table (PostgreSQL)
+    for a value shown in minutes."""
+    return key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION
+
+
+def record_use(session: Session, key: KeyFacts, now: datetime) -> None:
+    """Write the key's last use (the caller commits)."""
+    session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
+
+
+def authenticate(session: Session, plaintext: str, *, now: datetime | None = None) -> KeyFacts:
+    """``check_key``, and its last use recorded when due (the caller commits). Raises ``Unauthorized``."""
+    now = now or utcnow()
+    key = check_key(session, plaintext, now=now)
+    if last_use_due(key, now):
+        record_use(session, key, now)
     return key
 
 

@@ -9,11 +9,28 @@ id are different numbers, so writers name the column they fill (``user_id`` / ``
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from sohoa.core.models import ApiKey, User
 from sohoa.core.vocab import PrincipalKind, Role
+
+
+class KeyLike(Protocol):
+    """An API key as a row or as the ORM object (``sohoa.domain.keys.KeyFacts``, ``ApiKey``)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def agency(self) -> str | None: ...
+
+    @property
+    def name(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -27,7 +44,7 @@ class Principal:
     session_id: int | None = None  # the sign-in session a user's request came with
 
     @classmethod
-    def of_key(cls, key: ApiKey) -> Principal:
+    def of_key(cls, key: KeyLike) -> Principal:
         return cls(kind=PrincipalKind.KEY, role=key.role, agency=key.agency, name=key.name, key_id=key.id)
 
     @classmethod

@@ -15,7 +15,9 @@ from sohoa.domain.records.part_edits import merge_parts, move_boundary, split_pa
 from sohoa.domain.records.portal import LoadedFacts, failed_id_records, has_failed_id, served_to_portals
 from sohoa.domain.records.query import (
     LOOKUP_ROLES,
+    RecordFacts,
     lookup_records,
+    lookup_rows,
     owner_clause,
     valid_on_clause,
     validity_input,
@@ -26,6 +28,7 @@ __all__ = [
     "ID_FIELDS",
     "LOOKUP_ROLES",
     "LoadedFacts",
+    "RecordFacts",
     "RecordSummary",
     "apply_changes",
     "as_text",
@@ -34,6 +37,7 @@ __all__ = [
     "has_failed_id",
     "id_type",
     "lookup_records",
+    "lookup_rows",
     "mask_id",
     "mask_in_text",
     "merge_parts",

@@ -10,13 +10,16 @@ the setting: a misread ID would hand one citizen's result to another's dossier.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from sohoa.core.models import ExtractedFieldRow, Record, RecordCorrection
+from sohoa.core.models import ExtractedFieldRow, RecordCorrection
 from sohoa.core.vocab import ReviewState
+from sohoa.domain.records.query import RecordFacts
+
+R = TypeVar("R", bound=RecordFacts)  # a Record or a row: what goes in comes out
 
 # The extracted candidates that carry a person's or an enterprise's identifier.
 ID_CANDIDATES = ("cccd", "cmnd", "tax_code")
@@ -44,10 +47,10 @@ class LoadedFacts(Protocol):
     """What a caller that loaded the records' chosen candidates and corrections already
     (``api.records_view.RecordContext``) knows, so the rule needs no query of its own."""
 
-    def has_failed_id(self, record: Record) -> bool: ...
+    def has_failed_id(self, record: RecordFacts) -> bool: ...
 
 
-def failed_id_records(session: Session, records: Sequence[Record]) -> set[str]:
+def failed_id_records(session: Session, records: Sequence[RecordFacts]) -> set[str]:
     """Ids of these records holding an identifier the extraction found invalid (a chosen
     candidate with ``valid`` false) that no officer has corrected since."""
     if not records:
@@ -71,8 +74,8 @@ def failed_id_records(session: Session, records: Sequence[Record]) -> set[str]:
     return failed - corrected
 
 
-def served_to_portals(session: Session, records: Sequence[Record], *, serve_unconfirmed: bool,
-                      known: LoadedFacts | None = None) -> list[Record]:
+def served_to_portals(session: Session, records: Sequence[R], *, serve_unconfirmed: bool,
+                      known: LoadedFacts | None = None) -> list[R]:
     """The records a portal may receive, in their order: approved, and confirmed by an officer
     or (when the office serves unconfirmed records) extracted with no failed identifier
     (asked of the database, or of ``known`` when the caller loaded the facts already)."""

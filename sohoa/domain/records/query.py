@@ -14,14 +14,15 @@ extract by her ID (purpose limitation, Law 91/2025). Officers can still find tho
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     ColumnElement,
     Date,
     Integer,
+    Row,
     Select,
     String,
     and_,
@@ -58,8 +59,56 @@ def valid_on_clause(day: date | ColumnElement[date]) -> ColumnElement[bool]:
     )
 
 
-def validity_input(record: Record) -> dict[str, Any]:
-    """The facts ``sohoa.domain.validity.check_validity`` reads, taken from a Record."""
+class RecordFacts(Protocol):
+    """A record as its JSON and its validity read it: the ORM ``Record``, or a row of the
+    ``records`` table (``lookup_rows``), which costs far less to load."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def document_id(self) -> str: ...
+    @property
+    def part_id(self) -> str | None: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def owner_id(self) -> str | None: ...
+    @property
+    def owner_id_type(self) -> str | None: ...
+    @property
+    def owner_name(self) -> str | None: ...
+    @property
+    def doc_type(self) -> str | None: ...
+    @property
+    def procedure_code(self) -> str | None: ...
+    @property
+    def doc_number(self) -> str | None: ...
+    @property
+    def issuing_body(self) -> str | None: ...
+    @property
+    def issue_date(self) -> date | None: ...
+    @property
+    def valid_from(self) -> date | None: ...
+    @property
+    def valid_until(self) -> date | None: ...
+    @property
+    def permanent(self) -> bool | None: ...
+    @property
+    def approved(self) -> bool: ...
+    @property
+    def legal_status(self) -> str | None: ...
+    @property
+    def replaced_by_id(self) -> str | None: ...
+    @property
+    def review_state(self) -> str: ...
+    @property
+    def confirmed_at(self) -> datetime | None: ...
+    @property
+    def updated_at(self) -> datetime: ...
+
+
+def validity_input(record: RecordFacts) -> dict[str, Any]:
+    """The facts ``sohoa.domain.validity.check_validity`` reads, taken from a record."""
     return {"approved": record.approved, "legal_status": record.legal_status, "valid_from": record.valid_from,
             "issued": record.issue_date, "valid_until": record.valid_until, "permanent": record.permanent}
 
@@ -80,20 +129,34 @@ def lookup_records(session: Session, *, owner_id: str | None = None, doc_type: s
                    document_id: str | None = None, limit: int = MAX_LOOKUP) -> list[Record]:
     """Records matching every given filter, newest issue first (ties by id, stable);
     ``valid_on`` None: whatever their validity."""
+    params = _lookup_params(owner_id, doc_type, procedure_code, valid_on, document_id)
+    return list(session.scalars(_lookup_statement(frozenset(params), rows=False), {**params, "limit": limit}))
+
+
+def lookup_rows(session: Session, *, owner_id: str | None = None, doc_type: str | None = None,
+                procedure_code: str | None = None, valid_on: date | None = None,
+                document_id: str | None = None, limit: int = MAX_LOOKUP) -> list[Row[Any]]:
+    """``lookup_records`` as rows of the ``records`` table (``RecordFacts``), for readers
+    that change nothing: loading ORM objects cost more than the query (a portal's lookup)."""
+    params = _lookup_params(owner_id, doc_type, procedure_code, valid_on, document_id)
+    statement = _lookup_statement(frozenset(params), rows=True)
+    return list(session.connection().execute(statement, {**params, "limit": limit}))
+
+
+def _lookup_params(owner_id: str | None, doc_type: str | None, procedure_code: str | None, valid_on: date | None,
+                   document_id: str | None) -> dict[str, Any]:
     given = {"owner_id": owner_id, "doc_type": doc_type, "valid_on": valid_on, "document_id": document_id,
              "procedure_code": procedure_code,
              "procedure_prefix": None if procedure_code is None else _like_escaped(procedure_code) + ".%"}
-    params = {name: value for name, value in given.items() if value is not None}
-    statement = _lookup_statement(frozenset(params))
-    return list(session.scalars(statement, {**params, "limit": limit}))
+    return {name: value for name, value in given.items() if value is not None}
 
 
 @cache
-def _lookup_statement(filters: frozenset[str]) -> Select[Record]:
+def _lookup_statement(filters: frozenset[str], *, rows: bool) -> Select[Any]:
     """The lookup for one combination of filters, with its values as bound parameters: built
     once per combination (building the expression cost more than running it), so a request
     only binds values and SQLAlchemy finds the compiled SQL in its cache."""
-    query = select(Record)
+    query = select(*Record.__table__.columns) if rows else select(Record)
     if "document_id" in filters:
         query = query.where(Record.document_id == bindparam("document_id", type_=String))
     if "owner_id" in filters:
