@@ -7,9 +7,10 @@
 The lookup benchmark's wrk script (32 connections, a portal's key and purpose, random owners)
 against ``uvicorn`` started as ``sohoa serve`` starts it (``--processes`` workers, httptools,
 uvloop). ``bare``: an ``async`` route returning a lookup's JSON, already encoded. ``stack``:
-the app's middleware (gzip, tus headers, CSRF, NUL check), the route's query parameters and a
-``def`` endpoint with ``def`` dependencies in FastAPI's threadpool like the real one, building
-the same pydantic response, with no database and no audit event. What the real lookup costs
+the app's middleware (gzip, tus headers, CSRF, NUL check), the route's query parameters and
+dependencies in the real one's shape (``async``: services, a session generator, the caller
+from a Bearer key, a cookie and a purpose), building the same pydantic response, with no
+database and no audit event. What the real lookup costs
 beyond ``stack`` is the database's and the audit log's share; ``bare`` is what no code of ours
 can go below on this machine.
 """
@@ -66,32 +67,38 @@ def bare() -> FastAPI:
     return app
 
 def stack() -> FastAPI:
-    from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+    from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
     from starlette.middleware.gzip import GZipMiddleware
     from api.csrf import CsrfMiddleware
     from api.inputs import RefuseNul
     from api.schemas_records import RecordListPublic
     from api.tus import TusHeaders
     app = FastAPI()
-    bearer = HTTPBearer(auto_error=False)
+    bearer, cookie = HTTPBearer(auto_error=False), APIKeyCookie(name="sohoa_session", auto_error=False)
 
-    def session():  # a sync generator dependency, as get_session was
+    async def services() -> object:
+        return object()
+
+    async def session(s: Annotated[object, Depends(services)]):  # an async generator, as get_session
         yield object()
 
-    def principal(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-                  s: Annotated[object, Depends(session)]) -> str:
+    async def principal(s: Annotated[object, Depends(session)], v: Annotated[object, Depends(services)],
+                        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+                        c: Annotated[str | None, Depends(cookie)]) -> str:
         return credentials.credentials if credentials else ""
 
-    def purpose(x_purpose: Annotated[str | None, Header(alias="X-Purpose")] = None) -> str | None:
-        return x_purpose
+    async def caller(who: Annotated[str, Depends(principal)],
+                     x_purpose: Annotated[str | None, Header(alias="X-Purpose")] = None,
+                     purpose: str | None = None) -> str:
+        return who
 
     @app.get("/api/v1/records", response_model=RecordListPublic)
-    def lookup(who: Annotated[str, Depends(principal)], why: Annotated[str | None, Depends(purpose)],
-               s: Annotated[object, Depends(session)], owner_id: str | None = None,
-               doc_type: Annotated[str | None, Query(max_length=64)] = None,
-               procedure_code: Annotated[str | None, Query(max_length=64)] = None,
-               valid_on: str | None = None, include_invalid: bool = False, document_id: str | None = None,
-               limit: Annotated[int, Query(ge=1, le=200)] = 50) -> RecordListPublic:
+    async def lookup(who: Annotated[str, Depends(caller)], s: Annotated[object, Depends(session)],
+                     v: Annotated[object, Depends(services)], owner_id: str | None = None,
+                     doc_type: Annotated[str | None, Query(max_length=64)] = None,
+                     procedure_code: Annotated[str | None, Query(max_length=64)] = None,
+                     valid_on: str | None = None, include_invalid: bool = False, document_id: str | None = None,
+                     limit: Annotated[int, Query(ge=1, le=200)] = 50) -> RecordListPublic:
         return RecordListPublic.model_validate(BODY)
 
     app.add_middleware(RefuseNul)
