@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, String, and_, bindparam, exists, false, null, or_, select, true, union_all
+from sqlalchemy import ColumnElement, String, and_, bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
 from api.deps import Caller
@@ -29,11 +29,9 @@ _SHOWN = ("owner_id", "owner_name", "procedure_code", *PLAIN_COLUMNS)
 
 
 class RecordContext:
-    """Everything the JSON of some records needs, in three queries (none for no records):
-    their people with the fields officers corrected, their chosen candidates, their files
-    (part pages, document pages, searchable PDF). The statements are built once
-    (``_Statements``): building them cost more than running them, and each query costs
-    more in SQLAlchemy than in the database, hence three and not five."""
+    """Everything the JSON of some records needs, loaded with a handful of queries (none for
+    no records; the parts' only when a record has one). The statements are built once
+    (``_Statements``): building them cost more than running them."""
 
     def __init__(self, session: Session, records: Sequence[RecordFacts]) -> None:
         self.subjects: dict[str, list[Subject]] = defaultdict(list)
@@ -45,23 +43,23 @@ class RecordContext:
         if not records:
             return
         ids = [r.id for r in records]
+        docs = list({r.document_id: None for r in records})
         parts = [r.part_id for r in records if r.part_id]
         whole = [r.document_id for r in records if not r.part_id]
         conn = session.connection()  # Core rows: cheaper than the session's ORM execution
-        for row in conn.execute(_STATEMENTS.people, {"ids": ids}):
-            if row.subject:
-                self.subjects[row.record_id].append(Subject(row.record_id, row.role, row.person_id, row.id_type,
-                                                            row.name))
-            else:  # a correction: ``role`` holds the field
-                self.corrected[row.record_id].add(row.role)
+        for s in conn.execute(_STATEMENTS.subjects, {"ids": ids}):
+            self.subjects[s.record_id].append(Subject(*s))
+        for rid, name in conn.execute(_STATEMENTS.corrected, {"ids": ids}):
+            self.corrected[rid].add(name)
         for row in conn.execute(_STATEMENTS.chosen, {"parts": parts, "whole": whole}):
             self.chosen[row.part_id or f"document:{row.document_id}"].append(Evidence(*row))
-        for row in conn.execute(_STATEMENTS.files, {"ids": ids}):
-            self.pages_total[row.document_id] = row.pages_total
-            if row.has_pdf:
-                self.pdfs.add(row.document_id)
-            if row.part_id is not None:
-                self.parts[row.part_id] = PartPages(row.part_id, row.first_page, row.last_page)
+        if parts:
+            self.parts = {p.id: PartPages(p.id, p.first_page, p.last_page)
+                          for p in conn.execute(_STATEMENTS.parts, {"parts": parts})}
+        for doc, pages_total, has_pdf in conn.execute(_STATEMENTS.documents, {"docs": docs}):
+            self.pages_total[doc] = pages_total
+            if has_pdf:
+                self.pdfs.add(doc)
 
     def evidence(self, record: RecordFacts) -> list[Evidence]:
         """The chosen candidates of the record's part (or document, without parts)."""
@@ -106,21 +104,18 @@ class _Statements:
     """The context's queries with their values as bound parameters (lists expand)."""
 
     def __init__(self) -> None:
-        ids, parts, whole = (bindparam(name, type_=String, expanding=True) for name in ("ids", "parts", "whole"))
-        subjects = select(true().label("subject"), RecordSubject.id, RecordSubject.record_id,
-                          RecordSubject.role, RecordSubject.person_id, RecordSubject.id_type,
-                          RecordSubject.name).where(RecordSubject.record_id.in_(ids))
-        corrections = select(false(), RecordCorrection.id, RecordCorrection.record_id, RecordCorrection.field,
-                             null(), null(), null()).where(RecordCorrection.record_id.in_(ids))
-        people = union_all(subjects, corrections).subquery()
-        self.people = select(people).order_by(people.c.subject.desc(), people.c.id)  # subjects in their order
+        ids, docs, parts, whole = (bindparam(name, type_=String, expanding=True)
+                                   for name in ("ids", "docs", "parts", "whole"))
+        self.subjects = select(*(getattr(RecordSubject, f) for f in Subject._fields)).where(
+            RecordSubject.record_id.in_(ids)).order_by(RecordSubject.id)
+        self.corrected = select(RecordCorrection.record_id, RecordCorrection.field).where(
+            RecordCorrection.record_id.in_(ids))
         self.chosen = select(*(getattr(ExtractedFieldRow, f) for f in Evidence._fields)).where(
             _candidates(parts, whole), ExtractedFieldRow.chosen.is_(True))
+        self.parts = select(Part.id, Part.first_page, Part.last_page).where(Part.id.in_(parts))
         has_pdf = exists().where(StoredFile.document_id == Document.id, StoredFile.kind == "searchable_pdf")
-        self.files = (select(Record.document_id, Document.pages_total, has_pdf.label("has_pdf"), Record.part_id,
-                             Part.first_page, Part.last_page)
-                      .join(Document, Document.id == Record.document_id)
-                      .outerjoin(Part, Part.id == Record.part_id).where(Record.id.in_(ids)))
+        self.documents = select(Document.id, Document.pages_total, has_pdf.label("has_pdf")).where(
+            Document.id.in_(docs))
 
 
 def candidates_of_records(records: Sequence[Record]) -> ColumnElement[bool]:
