@@ -7,7 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+from sqlalchemy import select
 
+from sohoa.core.models import AuditEvent
 from tests.integration.upload_support import ServerProcess
 
 
@@ -22,7 +24,7 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
-def test_several_api_processes_answer_lookups_on_one_port(settings, keys, tmp_path) -> None:
+def test_several_api_processes_answer_lookups_on_one_port(settings, keys, session_factory, tmp_path) -> None:
     server = ServerProcess(settings, tmp_path)
     server.env["SOHOA_API_PROCESSES"] = "2"
     server.start()
@@ -40,6 +42,9 @@ def test_several_api_processes_answer_lookups_on_one_port(settings, keys, tmp_pa
 
         with ThreadPoolExecutor(8) as pool:
             assert set(pool.map(lookup, range(40))) == {200}
+        with session_factory() as session:  # each process's writer committed its requests' events
+            events = session.scalars(select(AuditEvent.owner_id).where(AuditEvent.action == "record.lookup")).all()
+        assert sorted(events) == [f"0010900{i:05d}" for i in range(40)]
     finally:  # SIGTERM: the main process stops its workers (SIGKILL would orphan them)
         assert server.proc is not None
         server.proc.terminate()

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sohoa.cli import main
 from sohoa.cli.ingest_client import IngestError, collect_files
+from sohoa.core.config import Settings
 from sohoa.core.db import make_engine, make_session_factory, session_scope
 from sohoa.core.errors import Unauthorized
 from sohoa.domain.keys import authenticate
@@ -262,3 +263,11 @@ def test_separator_sheet_carries_the_chosen_code(env: dict[str, str], tmp_path: 
         assert is_separator(page.convert("L"), 100, "TACH-01") and not is_separator(page.convert("L"), 100, "X")
     off = invoke({**env, "SOHOA_SEPARATOR_BARCODE": "off"}, "separator-sheet", str(tmp_path / "u.pdf"))
     assert off.exit_code == 2 and "off" in off.output and not (tmp_path / "u.pdf").exists()
+
+
+def test_serve_runs_one_api_process_per_core_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert Settings(_env_file=None).api_process_count == 2
+    monkeypatch.setattr("os.cpu_count", lambda: 16)
+    assert Settings(_env_file=None).api_process_count == 4  # past four they only cost memory
+    assert Settings(_env_file=None, api_processes=1).api_process_count == 1
