@@ -10,18 +10,7 @@ import httpx
 from sqlalchemy import select
 
 from sohoa.core.models import AuditEvent
-from tests.integration.upload_support import ServerProcess
-
-
-def _children(pid: int) -> list[int]:
-    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-
-
-def _descendants(pid: int) -> list[int]:
-    out = []
-    for child in _children(pid):
-        out += [child, *_descendants(child)]
-    return out
+from tests.integration.upload_support import ServerProcess, descendants, running
 
 
 def test_several_api_processes_answer_lookups_on_one_port(settings, keys, session_factory, tmp_path) -> None:
@@ -30,7 +19,7 @@ def test_several_api_processes_answer_lookups_on_one_port(settings, keys, sessio
     server.start()
     try:
         assert server.proc is not None
-        serving = [p for p in _descendants(server.proc.pid)
+        serving = [p for p in descendants(server.proc.pid)
                    if b"sohoa" in Path(f"/proc/{p}/cmdline").read_bytes()
                    or b"multiprocessing" in Path(f"/proc/{p}/cmdline").read_bytes()]
         assert len(serving) >= 2, serving
@@ -50,7 +39,7 @@ def test_several_api_processes_answer_lookups_on_one_port(settings, keys, sessio
         server.proc.terminate()
         server.proc.wait(timeout=30)
     deadline = time.monotonic() + 10
-    while (left := [p for p in serving if _running(p)]) and time.monotonic() < deadline:
+    while (left := [p for p in serving if running(p)]) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not left, "API processes left behind"
 
@@ -60,18 +49,10 @@ def test_api_processes_die_with_a_killed_main_process(settings, tmp_path) -> Non
     server.env["SOHOA_API_PROCESSES"] = "2"
     server.start()
     assert server.proc is not None
-    serving = _descendants(server.proc.pid)
+    serving = descendants(server.proc.pid)
     assert serving
     server.kill()  # SIGKILL: no chance to stop its workers
     deadline = time.monotonic() + 10
-    while (left := [p for p in serving if _running(p)]) and time.monotonic() < deadline:
+    while (left := [p for p in serving if running(p)]) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not left, "API processes outlived their killed main process (they would keep the port)"
-
-
-def _running(pid: int) -> bool:
-    """Alive and not a zombie waiting to be reaped."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False

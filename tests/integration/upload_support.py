@@ -84,9 +84,36 @@ class ServerProcess:
         raise AssertionError("sohoa serve did not answer")
 
     def kill(self) -> None:
+        """SIGKILL, and return once every API process is gone: with several, the supervisor
+        dies first and its API processes a moment later (``PR_SET_PDEATHSIG``), time in which
+        one could still finish a request (or hold the port the restart binds)."""
         if self.proc is not None and self.proc.poll() is None:
+            serving = descendants(self.proc.pid)
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(timeout=30)
+            deadline = time.monotonic() + 10
+            while (left := [p for p in serving if running(p)]) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert not left, f"API processes outlived their killed supervisor: {left}"
+
+
+def descendants(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return out
+    for child in children:
+        out += [child, *descendants(child)]
+    return out
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 def metadata(**values: str) -> str:
