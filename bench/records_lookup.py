@@ -13,7 +13,9 @@ through the measured tree's own models. ``sohoa serve`` of that tree answers wit
 ``wrk`` (Debian package ``wrk``; ``scripts/install-system.sh bench``) runs ``--clients``
 connections for ``--seconds`` after a warm-up, each request a portal's lookup of a random
 owner (one in ten unknown) with its purpose. Reported: requests/s, latency percentiles,
-non-2xx answers and socket errors, and the audit events written (one per answered lookup).
+non-2xx answers and socket errors, the audit events written (one per answered lookup), the
+server's CPU per request (all its processes, user + system: on a shared machine the steadier
+figure) and the load average.
 """
 
 from __future__ import annotations
@@ -166,8 +168,10 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         wrk = ["wrk", "-t2", f"-c{args.clients}", "-s", str(var / "lookup.lua"), "--latency", "--timeout", "10s"]
         subprocess.run([*wrk, "-d5s", base], env=env, capture_output=True, text=True, check=True)  # warm-up
         warm = audit_events(url)
+        cpu_before = tree_cpu_seconds(api.pid)
         done = subprocess.run([*wrk, f"-d{args.seconds}s", base], env=env, capture_output=True, text=True,
                               check=True)
+        cpu = tree_cpu_seconds(api.pid) - cpu_before
         after = audit_events(url)
     finally:
         api.terminate()
@@ -182,7 +186,29 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             "clients": args.clients, "fill_s": round(fill_seconds, 1), "requests": requests,
             "rps": round(requests / (duration / 1e6), 1), "p50_ms": p50 / 1e3, "p95_ms": p95 / 1e3,
             "p99_ms": p99 / 1e3, "max_ms": worst / 1e3, "non_2xx": status_errors, "socket_errors": socket_errors,
+            "server_cpu_ms_per_request": round(cpu / max(requests, 1) * 1e3, 2),
             "audit_events": after - warm, "audit_before_warmup": before, "load": round(os.getloadavg()[0], 2)}
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU (user + system) used so far by ``pid`` and its descendants (Linux ``/proc``): the
+    server's own cost per request, whatever else the machine runs (wall time is not)."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for proc in [pid, *_descendants(pid)]:
+        try:
+            fields = Path(f"/proc/{proc}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def _descendants(pid: int) -> list[int]:
+    try:
+        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+    return [d for child in children for d in (child, *_descendants(child))]
 
 
 def _wait(base: str, key: str, owner: str) -> None:
@@ -210,7 +236,8 @@ def main() -> None:
     print(f"{result['db']:10} {result['processes']} proc  {result['rps']:7.1f} req/s  p50 {result['p50_ms']:6.1f} ms"
           f"  p95 {result['p95_ms']:6.1f} ms  p99 {result['p99_ms']:6.1f} ms  max {result['max_ms']:6.1f} ms  "
           f"non-2xx {result['non_2xx']}  socket errors {result['socket_errors']}  audit events "
-          f"{result['audit_events']} for {result['requests']} requests")
+          f"{result['audit_events']} for {result['requests']} requests  server CPU "
+          f"{result['server_cpu_ms_per_request']} ms/request  load {result['load']}")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.records_lookup import ROOT, WRK_SCRIPT, free_port
+from bench.records_lookup import ROOT, WRK_SCRIPT, free_port, tree_cpu_seconds
 
 # One real lookup's answer (an owner with one birth extract), as the benchmark's data gives it.
 BODY = {"valid_on": "2026-12-01", "total": 1, "records": [{
@@ -136,8 +136,10 @@ def main() -> None:
                 time.sleep(0.2)
         wrk = ["wrk", "-t2", f"-c{args.clients}", "-s", str(var / "lookup.lua"), "--latency", "--timeout", "10s"]
         subprocess.run([*wrk, "-d5s", base], env=env, capture_output=True, text=True, check=True)
+        cpu_before = tree_cpu_seconds(server.pid)
         done = subprocess.run([*wrk, f"-d{args.seconds}s", base], env=env, capture_output=True, text=True,
                               check=True)
+        cpu = tree_cpu_seconds(server.pid) - cpu_before
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -148,7 +150,9 @@ def main() -> None:
     print(json.dumps({"app": args.app, "processes": args.processes, "clients": args.clients, "requests": requests,
                       "rps": round(requests / (duration / 1e6), 1), "p50_ms": p50 / 1e3, "p95_ms": p95 / 1e3,
                       "p99_ms": p99 / 1e3, "max_ms": worst / 1e3, "non_2xx": status_errors,
-                      "socket_errors": socket_errors, "load": round(os.getloadavg()[0], 2)}))
+                      "socket_errors": socket_errors,
+                      "server_cpu_ms_per_request": round(cpu / max(requests, 1) * 1e3, 3),
+                      "load": round(os.getloadavg()[0], 2)}))
 
 
 if __name__ == "__main__":
