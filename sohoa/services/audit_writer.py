@@ -21,7 +21,7 @@ can keep losing: measured, p99 over a second with two processes.
 "Never lost" holds as before: a request waits until its event is committed and fails
 (``AuditNotWritten``, 503, nothing answered) when the commit fails or the writer is closed.
 A failed batch is retried one event per transaction, so one bad event fails only its own
-request. ``close`` (the process is stopping) writes what is queued before it returns; an
+request; even a bug in the writer fails its batch's requests and leaves the thread serving. ``close`` (the process is stopping) writes what is queued before it returns; an
 event submitted after that is refused. A process killed outright loses the events of
 requests that were still waiting: those were never answered.
 """
@@ -129,28 +129,29 @@ class AuditWriter:
                     item = self._queue.get_nowait()
                 except queue.Empty:
                     break
-            if batch:
+            if not batch:
+                continue
+            try:
                 self._commit(batch)
+            except BaseException as exc:  # a bug: its requests fail, the writer goes on
+                log.exception("audit writer: a batch of %d events failed unexpectedly", len(batch))
+                for _, done in batch:  # never a request left waiting, nor a thread gone with events queued
+                    _fail(done, exc)
 
     def _commit(self, batch: list[_Item]) -> None:
         try:
-            try:
-                self._insert([values for values, _ in batch])
-            except Exception as exc:  # noqa: BLE001 - any failure: retried one by one, then reported
-                if len(batch) == 1:
-                    _fail(batch[0][1], exc)
-                    return
-                log.warning("audit batch of %d events failed (%s); writing them one by one", len(batch), exc)
-                for item in batch:
-                    self._commit([item])
+            self._insert([values for values, _ in batch])
+        except Exception as exc:  # noqa: BLE001 - any failure: retried one by one, then reported
+            if len(batch) == 1:
+                _fail(batch[0][1], exc)
                 return
-            for _, done in batch:
-                if not done.done():
-                    done.set_result(None)
-        except BaseException as exc:  # never leave a request waiting forever
-            for _, done in batch:
-                _fail(done, exc)
-            raise
+            log.warning("audit batch of %d events failed (%s); writing them one by one", len(batch), exc)
+            for item in batch:
+                self._commit([item])
+            return
+        for _, done in batch:
+            if not done.done():
+                done.set_result(None)
 
     def _insert(self, rows: list[dict[str, Any]]) -> None:
         with self._turn(), self.engine.begin() as conn:

@@ -117,6 +117,24 @@ def test_a_failed_commit_fails_every_waiting_event(services, settings):
     assert events(services) == 1
 
 
+class _Bug(BaseException):
+    """What no ``except Exception`` catches (a bug: no database fails this way)."""
+
+
+def test_a_bug_in_the_writer_fails_its_events_and_the_writer_goes_on(services, monkeypatch):
+    writer = services.audit
+    insert = writer._insert
+
+    def dying(rows):
+        monkeypatch.setattr(writer, "_insert", insert)  # once
+        raise _Bug
+
+    monkeypatch.setattr(writer, "_insert", dying)
+    assert isinstance(writer.submit(event(0)).exception(timeout=30), AuditNotWritten)  # failed, not left waiting
+    writer.write(event(1))  # the same thread, still there, writes the next
+    assert events(services) == 1
+
+
 def test_closing_writes_what_is_queued_and_refuses_the_rest(services, settings):
     writer = services.audit
     with writes_held(settings.database_url):
