@@ -21,9 +21,10 @@ can keep losing: measured, p99 over a second with two processes.
 "Never lost" holds as before: a request waits until its event is committed and fails
 (``AuditNotWritten``, 503, nothing answered) when the commit fails or the writer is closed.
 A failed batch is retried one event per transaction, so one bad event fails only its own
-request; even a bug in the writer fails its batch's requests and leaves the thread serving. ``close`` (the process is stopping) writes what is queued before it returns; an
-event submitted after that is refused. A process killed outright loses the events of
-requests that were still waiting: those were never answered.
+request; even a bug in the writer fails its batch's requests and leaves the thread serving.
+``close`` (the process is stopping) writes what is queued before it returns; an event
+submitted after that is refused. A process killed outright loses the events of requests
+that were still waiting: those were never answered.
 """
 
 from __future__ import annotations
