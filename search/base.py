@@ -2,7 +2,7 @@
 
 Backends receive already-normalized data (NFC page text) and return plain dataclasses;
 ``api/`` turns them into JSON. Query semantics are pinned by the shared conformance suite
-in ``tests/integration/search_conformance.py``.
+in ``tests/integration/conformance/``.
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ from search.base import IndexedDocument, SearchQuery
 from search.errors import SearchUnavailable
 from search.sqlite_fts import SqliteSearchBackend
 from sohoa.core.config import Settings
+from tests.integration.conformance import SearchBackendConformance, doc
 from tests.integration.legacy_index import write_legacy_index
-from tests.integration.search_conformance import SearchBackendConformance, doc
 
 
 @pytest.fixture
