@@ -1,17 +1,18 @@
 """The embedded search backend: SQLite FTS5 in its own file, safe for an API and workers.
 
-Per index version: ``docs`` and ``pages`` (the text once, compressed) and one contentless
-FTS5 table of folded words, adjacent-word pairs, the record's names and filter tags
-(``_sqlite_tokens``). A query is answered stage by stage (``_sqlite_plan``): each stage is
-one descending row id scan of the FTS5 table alone, so the first page of hits costs what
-reading it costs, and only those hits are joined to ``docs``/``pages`` (``_sqlite_read``).
+Per index version: ``docs``, ``records`` (the record each page is indexed with: its part's),
+``pages`` (the text once, compressed) and one contentless FTS5 table of folded words,
+adjacent-word pairs, the names of the page's record and filter tags (``_sqlite_tokens``).
+A query is answered stage by stage (``_sqlite_plan``): each stage is one descending row id
+scan of the FTS5 table alone, so the first page of hits costs what reading it costs, and
+only those hits are joined to ``docs``/``pages``/``records`` (``_sqlite_read``).
 
 Concurrency: WAL mode plus a busy timeout; each call opens its own short-lived
 connection (cheap, and safe across the fork RQ does), writes take ``BEGIN IMMEDIATE`` so
 two writers queue instead of deadlocking, and a search reads inside one transaction so it
 sees one consistent snapshot even while a rebuild swaps versions.
 
-An index file written by an older sohoa (schema 1-2) is not read: searches answer
+An index file written by an older sohoa (schema 1-3) is not read: searches answer
 ``SearchUnavailable`` and ``needs_rebuild()`` is true until ``rebuild`` (``sohoa reindex``,
 or the reconciler on its own) fills a version in the current layout.
 """
@@ -28,8 +29,8 @@ from typing import TYPE_CHECKING
 
 from search import _sqlite_read as read
 from search import _sqlite_sql as sql
-from search._sqlite_tokens import doc_tags, name_words, page_tokens
-from search.base import IndexedDocument, SearchFilters, SearchQuery, SearchResult
+from search._sqlite_tokens import doc_tags, name_words, page_tokens, record_tags
+from search.base import IndexedDocument, IndexedRecord, SearchFilters, SearchQuery, SearchResult
 from search.errors import SearchUnavailable
 from sohoa.domain import vntext
 
@@ -267,21 +268,25 @@ def _drop(conn: sqlite3.Connection, version: int) -> None:
 def _delete(conn: sqlite3.Connection, version: int, document_id: str, zdict: bytes) -> int | None:
     """Remove one document's rows; return its key (kept when it is indexed again)."""
     t = sql.tables(version)
-    row = conn.execute(f"SELECT k, names, tags FROM {t['docs']} WHERE document_id = ?", (document_id,)).fetchone()
+    row = conn.execute(f"SELECT k, tags FROM {t['docs']} WHERE document_id = ?", (document_id,)).fetchone()
     if row is None:
         return None
-    key, names_json, tags = row
-    names = name_words(json.loads(names_json))
+    key, doc_tag_text = row
+    records = {rec: (name_words(json.loads(names)), tags.split()) for rec, names, tags in conn.execute(
+        f"SELECT id, names, tags FROM {t['records']} WHERE k = ?", (key,))}
     low, high = key << sql.PAGE_BITS, (key << sql.PAGE_BITS) | sql.MAX_PAGE
-    pages = conn.execute(f"SELECT id, text, needs_review FROM {t['pages']} WHERE id BETWEEN ? AND ?",
+    pages = conn.execute(f"SELECT id, rec, text, needs_review FROM {t['pages']} WHERE id BETWEEN ? AND ?",
                          (low, high)).fetchall()
     fts = t["fts"]
     conn.executemany(  # contentless: FTS5 is told the tokens each row was inserted with
         f"INSERT INTO {fts} ({fts}, rowid, t) VALUES ('delete', ?, ?)",
-        [(page_id, page_tokens(sql.decompress(blob, zdict), names, tags.split(), bool(flag)))
-         for page_id, blob, flag in pages])
+        [(page_id, page_tokens(sql.decompress(blob, zdict), records[rec][0], [*doc_tag_text.split(), *records[rec][1]],
+                               bool(flag)))
+         for page_id, rec, blob, flag in pages])
     conn.execute(f"DELETE FROM {t['pages']} WHERE id BETWEEN ? AND ?", (low, high))
-    for table in ("docs", "doc_batches", "doc_owners"):
+    conn.execute(f"DELETE FROM {t['record_owners']} WHERE rec IN (SELECT id FROM {t['records']} WHERE k = ?)",
+                 (key,))
+    for table in ("records", "docs", "doc_batches"):
         conn.execute(f"DELETE FROM {t[table]} WHERE k = ?", (key,))
     return int(key)
 
@@ -294,21 +299,36 @@ def _insert(conn: sqlite3.Connection, version: int, doc: IndexedDocument, zdict:
         raise ValueError(f"document {doc.document_id} lists a page number twice: {numbers}")
     if any(not 1 <= n <= sql.MAX_PAGE for n in numbers):
         raise ValueError(f"document {doc.document_id}: page numbers must be 1..{sql.MAX_PAGE}")
-    names = [vntext.nfc(n) for n in dict.fromkeys(doc.names) if n and n.strip()]
     tags = doc_tags(doc)
     cursor = conn.execute(f"INSERT INTO {t['docs']} ({', '.join(sql.DOC_COLUMNS)}) "
-                          f"VALUES ({', '.join('?' * len(sql.DOC_COLUMNS))})",
-                          sql.doc_row(key, doc, json.dumps(names, ensure_ascii=False), " ".join(tags)))
+                          f"VALUES ({', '.join('?' * len(sql.DOC_COLUMNS))})", sql.doc_row(key, doc, " ".join(tags)))
     key = int(cursor.lastrowid or 0) if key is None else key
     conn.executemany(f"INSERT OR IGNORE INTO {t['doc_batches']} (batch_id, k) VALUES (?, ?)",
                      [(b, key) for b in doc.batch_ids])
-    conn.executemany(f"INSERT OR IGNORE INTO {t['doc_owners']} (owner_id, k) VALUES (?, ?)",
-                     [(o, key) for o in doc.owner_ids])
-    words = name_words(names)
+    records: dict[int, tuple[int, list[list[str]], list[str]]] = {}  # id(record) → row id, name words, tags
     for page in doc.pages:
+        record = doc.record_of(page.number)
+        if id(record) not in records:
+            records[id(record)] = _insert_record(conn, t, key, record)
+        rec, words, record_tag_list = records[id(record)]
         text = vntext.nfc(page.text)
         page_id = (key << sql.PAGE_BITS) | page.number
-        conn.execute(f"INSERT INTO {t['pages']} (id, text, needs_review) VALUES (?, ?, ?)",
-                     (page_id, sql.compress(text, zdict), int(page.needs_review)))
+        conn.execute(f"INSERT INTO {t['pages']} (id, rec, needs_review, text) VALUES (?, ?, ?, ?)",
+                     (page_id, rec, int(page.needs_review), sql.compress(text, zdict)))
         conn.execute(f"INSERT INTO {t['fts']} (rowid, t) VALUES (?, ?)",
-                     (page_id, page_tokens(text, words, tags, page.needs_review)))
+                     (page_id, page_tokens(text, words, [*tags, *record_tag_list], page.needs_review)))
+
+
+def _insert_record(conn: sqlite3.Connection, t: dict[str, str], key: int,
+                   record: IndexedRecord) -> tuple[int, list[list[str]], list[str]]:
+    """The row of a record some pages of document ``key`` are indexed with: its row id, the
+    words of its names and its tags (what those pages' tokens are made of)."""
+    names = [vntext.nfc(n) for n in dict.fromkeys(record.names) if n and n.strip()]
+    tags = record_tags(record)
+    cursor = conn.execute(f"INSERT INTO {t['records']} ({', '.join(sql.RECORD_COLUMNS)}) "
+                          f"VALUES ({', '.join('?' * len(sql.RECORD_COLUMNS))})",
+                          sql.record_row(key, record, json.dumps(names, ensure_ascii=False), " ".join(tags)))
+    rec = int(cursor.lastrowid or 0)
+    conn.executemany(f"INSERT OR IGNORE INTO {t['record_owners']} (owner_id, rec) VALUES (?, ?)",
+                     [(o, rec) for o in record.owner_ids])
+    return rec, name_words(names), tags

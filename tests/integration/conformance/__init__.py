@@ -14,7 +14,8 @@ Ranking (issue 13, docs/search.md): a name of the page's record holding the word
 words together in order, then all in the record's names, then two of them side by side,
 then scattered; words only in boilerplate last; exact diacritics and a whole name first.
 
-One mixin per capability (``matching``, ``ranking``, ``paging``, ``filters``), as
+One mixin per capability (``matching``, ``ranking``, ``paging``, ``filters``, ``parts``: a
+file of several paper documents), as
 haystack's document-store tests do; ``corpus`` holds what they index and how they read
 answers.
 """
@@ -25,10 +26,12 @@ from tests.integration.conformance.corpus import doc
 from tests.integration.conformance.filters import FilterConformance
 from tests.integration.conformance.matching import MatchingConformance
 from tests.integration.conformance.paging import PagingConformance
+from tests.integration.conformance.parts import PartsConformance
 from tests.integration.conformance.ranking import RankingConformance
 
 __all__ = ["SearchBackendConformance", "doc"]
 
 
-class SearchBackendConformance(MatchingConformance, RankingConformance, PagingConformance, FilterConformance):
+class SearchBackendConformance(MatchingConformance, RankingConformance, PagingConformance, FilterConformance,
+                               PartsConformance):
     """Every capability: what both backends are tested with."""
