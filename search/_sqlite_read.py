@@ -99,15 +99,15 @@ def search(conn: sqlite3.Connection, version: int, query: SearchQuery, zdict: by
 
 
 def count(conn: sqlite3.Connection, version: int, filters: SearchFilters | None) -> int:
-    t = sql.tables(version)
     where, params = sql.filter_sql(filters, version)
-    return int(conn.execute(f"SELECT count(*) {_listing_source(t)} WHERE {where}", params).fetchone()[0])
+    return int(conn.execute(f"SELECT count(*) {_listing_source(version)} WHERE {where}", params).fetchone()[0])
 
 
-def _listing_source(t: dict[str, str]) -> str:
+def _listing_source(version: int) -> str:
     """Every page ``p`` of every document ``d``, with its record ``r``, in document order."""
+    t = sql.tables(version)
     pages_of_doc = f"p.id BETWEEN d.k << {sql.PAGE_BITS} AND (d.k << {sql.PAGE_BITS}) | {sql.MAX_PAGE}"
-    return f"FROM {t['docs']} d JOIN {t['pages']} p ON {pages_of_doc} JOIN {t['records']} r ON r.id = p.rec"
+    return f"FROM {t['docs']} d JOIN {t['pages']} p ON {pages_of_doc} JOIN {sql.record_of('p.id', version)}"
 
 
 class _Runner:
@@ -272,9 +272,8 @@ class _Listing:
 
     def __init__(self, conn: sqlite3.Connection, version: int, filters: SearchFilters | None, zdict: bytes) -> None:
         self.conn, self.zdict = conn, zdict
-        t = sql.tables(version)
         self.where, self.params = sql.filter_sql(filters, version)
-        self.source = _listing_source(t)
+        self.source = _listing_source(version)
 
     def result(self, query: SearchQuery, after: list[Any] | None, offset: int) -> SearchResult:
         cursor, cursor_params = "", []

@@ -4,12 +4,16 @@ Every table name carries the index version (``pages_v3``…) so a rebuild can fi
 set next to the one being searched and swap a pointer in ``search_meta``.
 
 Layout (schema 4): ``docs`` (one row per document, key ``k``: its order of arrival),
-``records`` (one row per record a document's pages are indexed with: each part's, and the
-file's own for pages outside every part; names, facets, who and what), ``pages`` (row id
-``k << 16 | page``, its record ``rec``, the text compressed once), the contentless FTS5
-table of ``_sqlite_tokens`` (same row ids), and ``doc_batches``/``record_owners`` for
-filters without a query. FTS5 row ids in that order make "newest first" the engine's
+``pages`` (row id ``k << 16 | page``, the text compressed once), the contentless FTS5
+table of ``_sqlite_tokens`` (same row ids), ``records`` and ``doc_batches``/``record_owners``
+for filters without a query. FTS5 row ids in that order make "newest first" the engine's
 own descending scan, and a document's pages one row id range.
+
+``records``: one row per run of consecutive pages indexed with one record (a part's, or the
+file's own for pages outside every part): names, record filters, who and what. Its row id is
+that of the run's first page, so the record of any page is the records row with the greatest
+id not above the page's (``record_of``): one seek in a table of about a row per document,
+and no per-page column (a join through ``pages`` would read a page of text per candidate).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ SCHEMA = 4
 PAGE_BITS = 16  # row id = document key << 16 | page number
 MAX_PAGE = (1 << PAGE_BITS) - 1
 DOC_COLUMNS = ("k", "document_id", "agency_code", "procedure_code", "uploaded_day", "status", "filename", "tags")
-RECORD_COLUMNS = ("k", "record_id", "owner_name", "doc_type", "doc_number", "issue_date", "valid_from",
+RECORD_COLUMNS = ("id", "record_id", "owner_name", "doc_type", "doc_number", "issue_date", "valid_from",
                   "valid_until", "permanent", "legal_status", "names", "tags")
 TABLES = ("fts", "pages", "docs", "records", "doc_batches", "record_owners")
 OLD_TABLES = ("doc_owners",)  # of earlier layouts: dropped with their version
@@ -75,14 +79,11 @@ def create_statements(version: int) -> list[str]:
             k INTEGER PRIMARY KEY, document_id TEXT NOT NULL UNIQUE, agency_code TEXT, procedure_code TEXT,
             uploaded_day TEXT, status TEXT, filename TEXT, tags TEXT NOT NULL)""",
         f"""CREATE TABLE IF NOT EXISTS {t['records']} (
-            id INTEGER PRIMARY KEY, k INTEGER NOT NULL, record_id TEXT, owner_name TEXT, doc_type TEXT,
-            doc_number TEXT, issue_date TEXT, valid_from TEXT, valid_until TEXT, permanent INTEGER,
-            legal_status TEXT, names TEXT NOT NULL, tags TEXT NOT NULL)""",
-        f"CREATE INDEX IF NOT EXISTS {t['records']}_k ON {t['records']} (k)",
-        # ``rec`` before the text: read without walking past the blob
+            id INTEGER PRIMARY KEY, record_id TEXT, owner_name TEXT, doc_type TEXT, doc_number TEXT,
+            issue_date TEXT, valid_from TEXT, valid_until TEXT, permanent INTEGER, legal_status TEXT,
+            names TEXT NOT NULL, tags TEXT NOT NULL)""",
         f"""CREATE TABLE IF NOT EXISTS {t['pages']} (
-            id INTEGER PRIMARY KEY, rec INTEGER NOT NULL, needs_review INTEGER NOT NULL DEFAULT 0,
-            text BLOB NOT NULL)""",
+            id INTEGER PRIMARY KEY, text BLOB NOT NULL, needs_review INTEGER NOT NULL DEFAULT 0)""",
         f"""CREATE TABLE IF NOT EXISTS {t['doc_batches']} (
             batch_id TEXT NOT NULL, k INTEGER NOT NULL, PRIMARY KEY (batch_id, k)) WITHOUT ROWID""",
         f"CREATE INDEX IF NOT EXISTS {t['doc_batches']}_k ON {t['doc_batches']} (k)",
@@ -115,10 +116,10 @@ def doc_row(key: int | None, doc: IndexedDocument, tags: str) -> tuple[Any, ...]
             doc.filename, tags)
 
 
-def record_row(key: int, record: IndexedRecord, names_json: str, tags: str) -> tuple[Any, ...]:
-    """The ``RECORD_COLUMNS`` of the record some pages of document ``key`` are indexed with."""
+def record_row(row_id: int, record: IndexedRecord, names_json: str, tags: str) -> tuple[Any, ...]:
+    """The ``RECORD_COLUMNS`` of the record of a run of pages (``row_id``: its first page's)."""
     return (
-        key, record.record_id, record.owner_name, record.doc_type, record.doc_number, _iso(record.issue_date),
+        row_id, record.record_id, record.owner_name, record.doc_type, record.doc_number, _iso(record.issue_date),
         _iso(record.valid_from), _iso(record.valid_until), None if record.permanent is None else int(record.permanent),
         record.legal_status, names_json, tags,
     )
@@ -158,22 +159,27 @@ def range_sql(filters: SearchFilters | None) -> tuple[str, list[Any]]:
 
 def scan_joins(filters: SearchFilters | None, version: int) -> str:
     """What a scan of the FTS table ``f`` joins for ``range_sql``: ``d`` for upload days,
-    ``p`` and ``r`` (the page's record) for issue days and ``valid_on``; nothing without a range."""
+    ``r`` (the page's record) for issue days and ``valid_on``; nothing without a range."""
     t = tables(version)
     f = filters or SearchFilters()
     joins = ""
     if f.uploaded_from is not None or f.uploaded_to is not None:
         joins += f" JOIN {t['docs']} d ON d.k = f.rowid >> {PAGE_BITS}"
     if f.valid_on is not None or f.issued_from is not None or f.issued_to is not None:
-        joins += f" JOIN {t['pages']} p ON p.id = f.rowid JOIN {t['records']} r ON r.id = p.rec"
+        joins += f" JOIN {record_of('f.rowid', version)}"
     return joins
+
+
+def record_of(page_id: str, version: int) -> str:
+    """``records r`` joined to the page whose row id is the SQL expression ``page_id``."""
+    records = tables(version)["records"]
+    return f"{records} r ON r.id = (SELECT id FROM {records} WHERE id <= {page_id} ORDER BY id DESC LIMIT 1)"
 
 
 def page_source(version: int) -> str:
     """Pages ``p`` with their document ``d`` and record ``r`` (for the few pages of an answer)."""
     t = tables(version)
-    return (f"{t['pages']} p JOIN {t['docs']} d ON d.k = p.id >> {PAGE_BITS} "
-            f"JOIN {t['records']} r ON r.id = p.rec")
+    return f"{t['pages']} p JOIN {t['docs']} d ON d.k = p.id >> {PAGE_BITS} JOIN {record_of('p.id', version)}"
 
 
 def filter_sql(filters: SearchFilters | None, version: int) -> tuple[str, list[Any]]:
@@ -187,7 +193,7 @@ def filter_sql(filters: SearchFilters | None, version: int) -> tuple[str, list[A
         clauses.append(f"d.k IN (SELECT k FROM {t['doc_batches']} WHERE batch_id = ?)")
         params.append(f.batch_id)
     if f.owner_id is not None:
-        clauses.append(f"p.rec IN (SELECT rec FROM {t['record_owners']} WHERE owner_id = ?)")
+        clauses.append(f"r.id IN (SELECT rec FROM {t['record_owners']} WHERE owner_id = ?)")
         params.append(f.owner_id)
     for column, value in (("d.agency_code", f.agency_code), ("d.procedure_code", f.procedure_code),
                           ("d.status", f.status), ("r.doc_type", f.doc_type)):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from itertools import islice
@@ -272,21 +273,22 @@ def _delete(conn: sqlite3.Connection, version: int, document_id: str, zdict: byt
     if row is None:
         return None
     key, doc_tag_text = row
-    records = {rec: (name_words(json.loads(names)), tags.split()) for rec, names, tags in conn.execute(
-        f"SELECT id, names, tags FROM {t['records']} WHERE k = ?", (key,))}
     low, high = key << sql.PAGE_BITS, (key << sql.PAGE_BITS) | sql.MAX_PAGE
-    pages = conn.execute(f"SELECT id, rec, text, needs_review FROM {t['pages']} WHERE id BETWEEN ? AND ?",
+    runs = [(first, name_words(json.loads(names)), [*doc_tag_text.split(), *tags.split()]) for first, names, tags
+            in conn.execute(f"SELECT id, names, tags FROM {t['records']} WHERE id BETWEEN ? AND ? ORDER BY id",
+                            (low, high))]
+    starts = [first for first, _, _ in runs]
+    pages = conn.execute(f"SELECT id, text, needs_review FROM {t['pages']} WHERE id BETWEEN ? AND ?",
                          (low, high)).fetchall()
+    tokens = []
+    for page_id, blob, flag in pages:  # contentless: FTS5 is told the tokens each row was inserted with
+        _, words, tags = runs[bisect_right(starts, page_id) - 1]
+        tokens.append((page_id, page_tokens(sql.decompress(blob, zdict), words, tags, bool(flag))))
     fts = t["fts"]
-    conn.executemany(  # contentless: FTS5 is told the tokens each row was inserted with
-        f"INSERT INTO {fts} ({fts}, rowid, t) VALUES ('delete', ?, ?)",
-        [(page_id, page_tokens(sql.decompress(blob, zdict), records[rec][0], [*doc_tag_text.split(), *records[rec][1]],
-                               bool(flag)))
-         for page_id, rec, blob, flag in pages])
-    conn.execute(f"DELETE FROM {t['pages']} WHERE id BETWEEN ? AND ?", (low, high))
-    conn.execute(f"DELETE FROM {t['record_owners']} WHERE rec IN (SELECT id FROM {t['records']} WHERE k = ?)",
-                 (key,))
-    for table in ("records", "docs", "doc_batches"):
+    conn.executemany(f"INSERT INTO {fts} ({fts}, rowid, t) VALUES ('delete', ?, ?)", tokens)
+    for table, column in (("pages", "id"), ("records", "id"), ("record_owners", "rec")):
+        conn.execute(f"DELETE FROM {t[table]} WHERE {column} BETWEEN ? AND ?", (low, high))
+    for table in ("docs", "doc_batches"):
         conn.execute(f"DELETE FROM {t[table]} WHERE k = ?", (key,))
     return int(key)
 
@@ -305,30 +307,29 @@ def _insert(conn: sqlite3.Connection, version: int, doc: IndexedDocument, zdict:
     key = int(cursor.lastrowid or 0) if key is None else key
     conn.executemany(f"INSERT OR IGNORE INTO {t['doc_batches']} (batch_id, k) VALUES (?, ?)",
                      [(b, key) for b in doc.batch_ids])
-    records: dict[int, tuple[int, list[list[str]], list[str]]] = {}  # id(record) → row id, name words, tags
-    for page in doc.pages:
-        record = doc.record_of(page.number)
-        if id(record) not in records:
-            records[id(record)] = _insert_record(conn, t, key, record)
-        rec, words, record_tag_list = records[id(record)]
-        text = vntext.nfc(page.text)
+    run: tuple[IndexedRecord, list[list[str]], list[str]] | None = None  # the record of the pages so far
+    for page in sorted(doc.pages, key=lambda p: p.number):
         page_id = (key << sql.PAGE_BITS) | page.number
-        conn.execute(f"INSERT INTO {t['pages']} (id, rec, needs_review, text) VALUES (?, ?, ?, ?)",
-                     (page_id, rec, int(page.needs_review), sql.compress(text, zdict)))
+        record = doc.record_of(page.number)
+        if run is None or run[0] is not record:  # a new run of pages: its record's row has its first page's id
+            run = (record, *_insert_record(conn, t, page_id, record))
+        _, words, record_tag_list = run
+        text = vntext.nfc(page.text)
+        conn.execute(f"INSERT INTO {t['pages']} (id, text, needs_review) VALUES (?, ?, ?)",
+                     (page_id, sql.compress(text, zdict), int(page.needs_review)))
         conn.execute(f"INSERT INTO {t['fts']} (rowid, t) VALUES (?, ?)",
                      (page_id, page_tokens(text, words, [*tags, *record_tag_list], page.needs_review)))
 
 
-def _insert_record(conn: sqlite3.Connection, t: dict[str, str], key: int,
-                   record: IndexedRecord) -> tuple[int, list[list[str]], list[str]]:
-    """The row of a record some pages of document ``key`` are indexed with: its row id, the
-    words of its names and its tags (what those pages' tokens are made of)."""
+def _insert_record(conn: sqlite3.Connection, t: dict[str, str], row_id: int,
+                   record: IndexedRecord) -> tuple[list[list[str]], list[str]]:
+    """The row of the record of a run of pages starting at page ``row_id``; the words of its
+    names and its tags (what those pages' tokens are made of)."""
     names = [vntext.nfc(n) for n in dict.fromkeys(record.names) if n and n.strip()]
     tags = record_tags(record)
-    cursor = conn.execute(f"INSERT INTO {t['records']} ({', '.join(sql.RECORD_COLUMNS)}) "
-                          f"VALUES ({', '.join('?' * len(sql.RECORD_COLUMNS))})",
-                          sql.record_row(key, record, json.dumps(names, ensure_ascii=False), " ".join(tags)))
-    rec = int(cursor.lastrowid or 0)
+    conn.execute(f"INSERT INTO {t['records']} ({', '.join(sql.RECORD_COLUMNS)}) "
+                 f"VALUES ({', '.join('?' * len(sql.RECORD_COLUMNS))})",
+                 sql.record_row(row_id, record, json.dumps(names, ensure_ascii=False), " ".join(tags)))
     conn.executemany(f"INSERT OR IGNORE INTO {t['record_owners']} (owner_id, rec) VALUES (?, ?)",
-                     [(o, rec) for o in record.owner_ids])
-    return rec, name_words(names), tags
+                     [(o, row_id) for o in record.owner_ids])
+    return name_words(names), tags

@@ -98,13 +98,18 @@ class PartsConformance:
 
     def test_a_page_in_no_part_has_the_files_own_record(self, backend: SearchBackend) -> None:
         backend.index_documents([IndexedDocument(
-            "d-file", [IndexedPage(1, BIRTH), IndexedPage(2, "Trang phụ lục của hồ sơ")], record_id="r-file",
-            owner_name="Ngô Văn Tệp", doc_type="cccd", names=["Ngô Văn Tệp"],
-            parts=[IndexedPart(first_page=1, last_page=1, record_id="r-birth", owner_name="Hồ Thị Phúc",
-                               doc_type="trich_luc_khai_sinh", names=["Hồ Thị Phúc"])])])
-        assert [(h.page, h.record_id) for h in backend.search(SearchQuery(q="ngo van tep")).hits] == [(2, "r-file")]
-        assert ids(backend, "", filters=SearchFilters(doc_type="cccd")) == ["d-file"]
-        assert [h.page for h in backend.search(SearchQuery(q="", filters=SearchFilters(doc_type="cccd"))).hits] == [2]
+            "d-file", [IndexedPage(1, "Bìa hồ sơ"), IndexedPage(2, BIRTH), IndexedPage(3, "Phụ lục của hồ sơ")],
+            record_id="r-file", owner_name="Ngô Văn Tệp", doc_type="cccd", names=["Ngô Văn Tệp"],
+            owner_ids=[HUSBAND_ID],
+            parts=[IndexedPart(first_page=2, last_page=2, record_id="r-birth", owner_name="Hồ Thị Phúc",
+                               doc_type="trich_luc_khai_sinh", names=["Hồ Thị Phúc"], owner_ids=[CHILD_ID])])])
+        assert [(h.page, h.record_id) for h in backend.search(SearchQuery(q="ngo van tep")).hits] == [
+            (1, "r-file"), (3, "r-file")]
+        assert [(h.page, h.record_id) for h in backend.search(SearchQuery(q="ho thi phuc")).hits] == [(2, "r-birth")]
+        for filters, pages in ((SearchFilters(doc_type="cccd"), [1, 3]), (SearchFilters(owner_id=HUSBAND_ID), [1, 3]),
+                               (SearchFilters(owner_id=CHILD_ID), [2])):
+            for q in ("", "ho"):  # "hồ sơ", "Họ": on every page
+                assert sorted(h.page for h in backend.search(SearchQuery(q=q, filters=filters)).hits) == pages, q
 
     def test_reindexing_with_new_boundaries_moves_names_and_facets(self, backend: SearchBackend) -> None:
         backend.index_documents([stack(birth_part=False), *distractors()])  # the birth page read as the marriage's
