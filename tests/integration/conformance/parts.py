@@ -77,6 +77,8 @@ class PartsConformance:
                 (SearchFilters(owner_id=CHILD_ID), pages["birth"]),
                 (SearchFilters(owner_id=HUSBAND_ID), pages["marriage"]),
                 (SearchFilters(issue_year=2024), pages["birth"]),
+                (SearchFilters(issued_from=date(2024, 1, 1)), pages["birth"]),
+                (SearchFilters(issued_to=date(2021, 12, 31)), pages["marriage"]),
                 (SearchFilters(valid_on=date(2025, 1, 1)), pages["marriage"]),  # the birth record cannot hold
                 (SearchFilters(doc_type="trich_luc_khai_sinh", owner_id=HUSBAND_ID), pages["none"])):
             listed = backend.search(SearchQuery(q="", filters=filters, size=100)).hits
