@@ -169,7 +169,8 @@ class SearchHitPublic(BaseModel):
     search_after: str | None = Field(None, description="Opaque: pass as search_after for the hits after this one.")
     part: PartRefPublic | None = Field(None, description="The part of the file the page belongs to.")
     thumbnail: str = Field(description="Image of the hit's page at thumbnail size.")
-    # Who and what the page is: its part's record (else its file's first), when fields were extracted.
+    # Who and what the page is: its part's record (a page in no part: the file's record without a
+    # part, from before parts), when fields were extracted.
     record_id: str | None = None
     owner_name: str | None = Field(None, description="The person (or enterprise) the record is about.")
     doc_type: str | None = None

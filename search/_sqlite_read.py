@@ -18,7 +18,8 @@ import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
-from typing import Any
+from datetime import date
+from typing import Any, NamedTuple
 
 from search import _sqlite_sql as sql
 from search._sqlite_plan import STAGES, Plan, plan
@@ -43,9 +44,26 @@ COUNT_CAP = TOTAL_CAP
 VERIFY_CAP = 250  # candidates of a quoted 3+ word phrase read for its total (each one decompressed)
 BATCH = 256
 ROWID_SCALE = float(1 << 47)  # document keys below 2**31: row ids below 2**47
-FACET_COLUMNS = ("d.doc_type", "d.agency_code", "d.procedure_code", "substr(d.issue_date, 1, 4)", "d.status",
+FACET_COLUMNS = ("r.doc_type", "d.agency_code", "d.procedure_code", "substr(r.issue_date, 1, 4)", "d.status",
                  "CASE WHEN p.needs_review THEN 'true' ELSE 'false' END")
+# Who and what a page is, from its record (``SearchHit`` fields, in this order)
+SUMMARY_COLUMNS = ("r.record_id", "r.owner_name", "r.doc_type", "r.doc_number", "r.issue_date")
 Row = tuple[float, str, int, int]  # score, document_id, page, row id
+
+
+class _Page(NamedTuple):
+    text: str
+    names: list[str]  # of the page's record
+    document_id: str
+    filename: str | None
+    summary: dict[str, Any]  # ``SearchHit`` who-and-what fields
+
+
+def _summary(row: tuple[Any, ...] | list[Any]) -> dict[str, Any]:
+    """``SUMMARY_COLUMNS`` values as ``SearchHit`` keyword arguments."""
+    record_id, owner_name, doc_type, doc_number, issued = row
+    return {"record_id": record_id, "owner_name": owner_name, "doc_type": doc_type, "doc_number": doc_number,
+            "issue_date": date.fromisoformat(issued) if issued else None}
 
 
 def base(stage: str) -> float:
@@ -81,13 +99,15 @@ def search(conn: sqlite3.Connection, version: int, query: SearchQuery, zdict: by
 
 
 def count(conn: sqlite3.Connection, version: int, filters: SearchFilters | None) -> int:
-    t = sql.tables(version)
     where, params = sql.filter_sql(filters, version)
-    return int(conn.execute(f"SELECT count(*) FROM {t['docs']} d JOIN {t['pages']} p ON {_PAGES_OF_DOC} "
-                            f"WHERE {where}", params).fetchone()[0])
+    return int(conn.execute(f"SELECT count(*) {_listing_source(version)} WHERE {where}", params).fetchone()[0])
 
 
-_PAGES_OF_DOC = f"p.id BETWEEN d.k << {sql.PAGE_BITS} AND (d.k << {sql.PAGE_BITS}) | {sql.MAX_PAGE}"
+def _listing_source(version: int) -> str:
+    """Every page ``p`` of every document ``d``, with its record ``r``, in document order."""
+    t = sql.tables(version)
+    pages_of_doc = f"p.id BETWEEN d.k << {sql.PAGE_BITS} AND (d.k << {sql.PAGE_BITS}) | {sql.MAX_PAGE}"
+    return f"FROM {t['docs']} d JOIN {t['pages']} p ON {pages_of_doc} JOIN {sql.record_of('p.id', version)}"
 
 
 class _Runner:
@@ -103,8 +123,9 @@ class _Runner:
         self.plan: Plan = plan(parsed, filter_tags(filters))
         ranges, self.range_params = sql.range_sql(filters)
         fts = self.t["fts"]
-        join = f" JOIN {self.t['docs']} d ON d.k = f.rowid >> {sql.PAGE_BITS}" if ranges else ""
-        self.from_where = f"FROM {fts} f{join} WHERE f.{fts} MATCH ?" + (f" AND {ranges}" if ranges else "")
+        self.source = sql.page_source(version)
+        self.from_where = (f"FROM {fts} f{sql.scan_joins(filters, version)} WHERE f.{fts} MATCH ?"
+                           + (f" AND {ranges}" if ranges else ""))
 
     # -- the engine ----------------------------------------------------------------------
 
@@ -135,19 +156,19 @@ class _Runner:
             read += len(batch)
             unknown = [row_id for row_id in batch if row_id not in self.checked]
             pages = self._pages(unknown) if unknown else {}
-            for row_id, (text, names, _, _) in pages.items():
-                self.checked[row_id] = holds_phrases(text, names, self.plan.long_phrases)
+            for row_id, page in pages.items():
+                self.checked[row_id] = holds_phrases(page.text, page.names, self.plan.long_phrases)
             yield from (row_id for row_id in batch if self.checked[row_id])
             below = batch[-1]
         self.verify_stopped = True
 
-    def _pages(self, row_ids: list[int]) -> dict[int, tuple[str, list[str], str, str | None]]:
-        """Text, names, document id and file name of pages (one query)."""
+    def _pages(self, row_ids: list[int]) -> dict[int, _Page]:
+        """Text, record names, document, file name and record summary of pages (one query)."""
         rows = self.conn.execute(
-            f"SELECT p.id, p.text, d.names, d.document_id, d.filename FROM {self.t['pages']} p "
-            f"JOIN {self.t['docs']} d ON d.k = p.id >> {sql.PAGE_BITS} "
-            "WHERE p.id IN (SELECT value FROM json_each(?))", (json.dumps(row_ids),))
-        return {r[0]: (sql.decompress(r[1], self.zdict), json.loads(r[2]), r[3], r[4]) for r in rows}
+            f"SELECT p.id, p.text, r.names, d.document_id, d.filename, {', '.join(SUMMARY_COLUMNS)} "
+            f"FROM {self.source} WHERE p.id IN (SELECT value FROM json_each(?))", (json.dumps(row_ids),))
+        return {r[0]: _Page(sql.decompress(r[1], self.zdict), json.loads(r[2]), r[3], r[4], _summary(r[5:]))
+                for r in rows}
 
     # -- ranking -------------------------------------------------------------------------
 
@@ -182,10 +203,10 @@ class _Runner:
 
     def _reranked(self, row_ids: list[int], b: float) -> list[Row]:
         pages = self._pages(row_ids)
-        for row_id, (text, _, _, _) in pages.items():
-            self.views[row_id] = PageView(text)
-        rows = [(b + score(self.views[row_id], names, self.parsed), doc, row_id & sql.MAX_PAGE, row_id)
-                for row_id, (_, names, doc, _) in pages.items()]
+        for row_id, page in pages.items():
+            self.views[row_id] = PageView(page.text)
+        rows = [(b + score(self.views[row_id], page.names, self.parsed), page.document_id, row_id & sql.MAX_PAGE,
+                 row_id) for row_id, page in pages.items()]
         return sorted(rows, key=lambda r: (-r[0], r[1], r[2]))
 
     def by_issue_date(self, cap: int) -> list[Row]:
@@ -194,8 +215,7 @@ class _Runner:
         page of the listing is in it."""
         rows = self.top(cap, None)
         days = dict(self.conn.execute(
-            f"SELECT p.id, d.issue_date FROM {self.t['pages']} p JOIN {self.t['docs']} d "
-            f"ON d.k = p.id >> {sql.PAGE_BITS} WHERE p.id IN (SELECT value FROM json_each(?))",
+            f"SELECT p.id, r.issue_date FROM {self.source} WHERE p.id IN (SELECT value FROM json_each(?))",
             (json.dumps([r[3] for r in rows]),)).fetchall())
         by_relevance = sorted(rows, key=lambda r: (-r[0], r[1], r[2]))
         dated = sorted((r for r in by_relevance if days.get(r[3])), key=lambda r: days[r[3]], reverse=True)
@@ -215,20 +235,20 @@ class _Runner:
     def facets(self) -> dict[str, list[FacetBucket]]:
         ids = self._scan(self.plan.required, VERIFY_CAP if self.plan.long_phrases else FACET_CAP)
         rows = self.conn.execute(
-            f"SELECT {', '.join(FACET_COLUMNS)} FROM {self.t['pages']} p "
-            f"JOIN {self.t['docs']} d ON d.k = p.id >> {sql.PAGE_BITS} "
-            "WHERE p.id IN (SELECT value FROM json_each(?))", (json.dumps(ids),)).fetchall()
+            f"SELECT {', '.join(FACET_COLUMNS)} FROM {self.source} WHERE p.id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),)).fetchall()
         return _count_facets(rows)
 
     def hits(self, rows: list[Row], *, with_sort: bool = True) -> list[SearchHit]:
         pages = self._pages([r[3] for r in rows])
         out = []
-        for s, _, page, row_id in rows:
-            text, _, doc, filename = pages[row_id]
+        for s, _, number, row_id in rows:
+            page = pages[row_id]
             view = self.views.get(row_id)
-            snippet = make_snippet(text, self.parsed, folded=view.lower_fold if view else None)
-            out.append(SearchHit(document_id=doc, page=page, score=s, snippet=snippet, filename=filename,
-                                 sort=[s, doc, page] if with_sort else None))
+            snippet = make_snippet(page.text, self.parsed, folded=view.lower_fold if view else None)
+            out.append(SearchHit(document_id=page.document_id, page=number, score=s, snippet=snippet,
+                                 filename=page.filename, sort=[s, page.document_id, number] if with_sort else None,
+                                 **page.summary))
         return out
 
 
@@ -252,9 +272,8 @@ class _Listing:
 
     def __init__(self, conn: sqlite3.Connection, version: int, filters: SearchFilters | None, zdict: bytes) -> None:
         self.conn, self.zdict = conn, zdict
-        t = sql.tables(version)
         self.where, self.params = sql.filter_sql(filters, version)
-        self.source = (f"FROM {t['docs']} d JOIN {t['pages']} p ON {_PAGES_OF_DOC}")
+        self.source = _listing_source(version)
 
     def result(self, query: SearchQuery, after: list[Any] | None, offset: int) -> SearchResult:
         cursor, cursor_params = "", []
@@ -262,16 +281,16 @@ class _Listing:
             cursor = f" AND (d.document_id > ? OR (d.document_id = ? AND (p.id & {sql.MAX_PAGE}) > ?))"
             cursor_params = [after[1], after[1], after[2]]
         by_date = query.sort == SearchSort.ISSUE_DATE
-        order = "d.issue_date IS NULL, d.issue_date DESC, d.document_id, p.id" if by_date else "d.document_id, p.id"
+        order = "r.issue_date IS NULL, r.issue_date DESC, d.document_id, p.id" if by_date else "d.document_id, p.id"
         rows = self.conn.execute(
-            f"SELECT p.id, p.text, d.document_id, d.filename {self.source} WHERE {self.where}{cursor} "
-            f"ORDER BY {order} LIMIT ? OFFSET ?",
+            f"SELECT p.id, p.text, d.document_id, d.filename, {', '.join(SUMMARY_COLUMNS)} {self.source} "
+            f"WHERE {self.where}{cursor} ORDER BY {order} LIMIT ? OFFSET ?",
             [*self.params, *cursor_params, query.size, offset]).fetchall()
         empty = parse_query("")
         hits = [SearchHit(document_id=doc, page=row_id & sql.MAX_PAGE, score=0.0, filename=filename,
                           snippet=make_snippet(sql.decompress(blob, self.zdict), empty),
-                          sort=None if by_date else [0.0, doc, row_id & sql.MAX_PAGE])
-                for row_id, blob, doc, filename in rows]
+                          sort=None if by_date else [0.0, doc, row_id & sql.MAX_PAGE], **_summary(summary))
+                for row_id, blob, doc, filename, *summary in rows]
         n = self.conn.execute(f"SELECT count(*) FROM (SELECT 1 {self.source} WHERE {self.where} LIMIT ?)",
                               [*self.params, COUNT_CAP + 1]).fetchone()[0]
         facets = None

@@ -3,11 +3,17 @@
 Every table name carries the index version (``pages_v3``…) so a rebuild can fill a new
 set next to the one being searched and swap a pointer in ``search_meta``.
 
-Layout (schema 3): ``docs`` (one row per document, key ``k``: its order of arrival),
+Layout (schema 4): ``docs`` (one row per document, key ``k``: its order of arrival),
 ``pages`` (row id ``k << 16 | page``, the text compressed once), the contentless FTS5
-table of ``_sqlite_tokens`` (same row ids), and ``doc_batches``/``doc_owners`` for
-filters without a query. FTS5 row ids in that order make "newest first" the engine's
+table of ``_sqlite_tokens`` (same row ids), ``records`` and ``doc_batches``/``record_owners``
+for filters without a query. FTS5 row ids in that order make "newest first" the engine's
 own descending scan, and a document's pages one row id range.
+
+``records``: one row per run of consecutive pages indexed with one record (a part's, or the
+file's own for pages outside every part): names, record filters, who and what. Its row id is
+that of the run's first page, so the record of any page is the records row with the greatest
+id not above the page's (``record_of``): one seek in a table of about a row per document,
+and no per-page column (a join through ``pages`` would read a page of text per candidate).
 """
 
 from __future__ import annotations
@@ -17,16 +23,20 @@ from datetime import date, datetime
 from typing import Any
 
 from search._sqlite_tokens import TOKENIZER
-from search.base import IndexedDocument, SearchFilters
+from search.base import IndexedDocument, IndexedRecord, SearchFilters
 from sohoa.core.clock import vn_day
 
 META_DDL = "CREATE TABLE IF NOT EXISTS search_meta (key TEXT PRIMARY KEY, value BLOB NOT NULL)"
-SCHEMA = 3  # 3: a contentless token table, names, compressed text; older files are rebuilt
+# 3: a contentless token table, names, compressed text; 4: names and record facets per part.
+# Older files are rebuilt (``sqlite_fts``).
+SCHEMA = 4
 PAGE_BITS = 16  # row id = document key << 16 | page number
 MAX_PAGE = (1 << PAGE_BITS) - 1
-DOC_COLUMNS = ("k", "document_id", "agency_code", "procedure_code", "uploaded_day", "status", "filename",
-               "doc_type", "valid_from", "valid_until", "permanent", "legal_status", "issue_date", "names", "tags")
-TABLES = ("fts", "pages", "docs", "doc_batches", "doc_owners")
+DOC_COLUMNS = ("k", "document_id", "agency_code", "procedure_code", "uploaded_day", "status", "filename", "tags")
+RECORD_COLUMNS = ("id", "record_id", "owner_name", "doc_type", "doc_number", "issue_date", "valid_from",
+                  "valid_until", "permanent", "legal_status", "names", "tags")
+TABLES = ("fts", "pages", "docs", "records", "doc_batches", "record_owners")
+OLD_TABLES = ("doc_owners",)  # of earlier layouts: dropped with their version
 
 # Standard wording of one-stop-office papers (motto, labels, formulae). zlib starts each
 # page's stream from it, so a 1-2 KB page compresses about 2x better than alone. The copy
@@ -67,16 +77,19 @@ def create_statements(version: int) -> list[str]:
     return [
         f"""CREATE TABLE IF NOT EXISTS {t['docs']} (
             k INTEGER PRIMARY KEY, document_id TEXT NOT NULL UNIQUE, agency_code TEXT, procedure_code TEXT,
-            uploaded_day TEXT, status TEXT, filename TEXT, doc_type TEXT, valid_from TEXT, valid_until TEXT,
-            permanent INTEGER, legal_status TEXT, issue_date TEXT, names TEXT NOT NULL, tags TEXT NOT NULL)""",
+            uploaded_day TEXT, status TEXT, filename TEXT, tags TEXT NOT NULL)""",
+        f"""CREATE TABLE IF NOT EXISTS {t['records']} (
+            id INTEGER PRIMARY KEY, record_id TEXT, owner_name TEXT, doc_type TEXT, doc_number TEXT,
+            issue_date TEXT, valid_from TEXT, valid_until TEXT, permanent INTEGER, legal_status TEXT,
+            names TEXT NOT NULL, tags TEXT NOT NULL)""",
         f"""CREATE TABLE IF NOT EXISTS {t['pages']} (
             id INTEGER PRIMARY KEY, text BLOB NOT NULL, needs_review INTEGER NOT NULL DEFAULT 0)""",
         f"""CREATE TABLE IF NOT EXISTS {t['doc_batches']} (
             batch_id TEXT NOT NULL, k INTEGER NOT NULL, PRIMARY KEY (batch_id, k)) WITHOUT ROWID""",
         f"CREATE INDEX IF NOT EXISTS {t['doc_batches']}_k ON {t['doc_batches']} (k)",
-        f"""CREATE TABLE IF NOT EXISTS {t['doc_owners']} (
-            owner_id TEXT NOT NULL, k INTEGER NOT NULL, PRIMARY KEY (owner_id, k)) WITHOUT ROWID""",
-        f"CREATE INDEX IF NOT EXISTS {t['doc_owners']}_k ON {t['doc_owners']} (k)",
+        f"""CREATE TABLE IF NOT EXISTS {t['record_owners']} (
+            owner_id TEXT NOT NULL, rec INTEGER NOT NULL, PRIMARY KEY (owner_id, rec)) WITHOUT ROWID""",
+        f"CREATE INDEX IF NOT EXISTS {t['record_owners']}_rec ON {t['record_owners']} (rec)",
         # no positions, no column sizes: pair tokens stand for adjacency, and nothing reads bm25
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {t['fts']} USING fts5(t, content='', detail=none, columnsize=0, "
         f"tokenize=\"{TOKENIZER}\")",
@@ -84,7 +97,7 @@ def create_statements(version: int) -> list[str]:
 
 
 def drop_statements(version: int) -> list[str]:
-    return [f"DROP TABLE IF EXISTS {name}" for name in tables(version).values()]
+    return [f"DROP TABLE IF EXISTS {name}_v{version}" for name in (*TABLES, *OLD_TABLES)]
 
 
 def compress(text: str, zdict: bytes) -> bytes:
@@ -97,13 +110,18 @@ def decompress(blob: bytes, zdict: bytes) -> str:
     return (unpacker.decompress(blob) + unpacker.flush()).decode("utf-8")
 
 
-def doc_row(key: int | None, doc: IndexedDocument, names_json: str, tags: str) -> tuple[Any, ...]:
+def doc_row(key: int | None, doc: IndexedDocument, tags: str) -> tuple[Any, ...]:
     """The ``DOC_COLUMNS`` of a document, in that order."""
+    return (key, doc.document_id, doc.agency_code, doc.procedure_code, local_day(doc.uploaded_at), doc.status,
+            doc.filename, tags)
+
+
+def record_row(row_id: int, record: IndexedRecord, names_json: str, tags: str) -> tuple[Any, ...]:
+    """The ``RECORD_COLUMNS`` of the record of a run of pages (``row_id``: its first page's)."""
     return (
-        key, doc.document_id, doc.agency_code, doc.procedure_code, local_day(doc.uploaded_at),
-        doc.status, doc.filename, doc.doc_type, _iso(doc.valid_from), _iso(doc.valid_until),
-        None if doc.permanent is None else int(doc.permanent), doc.legal_status, _iso(doc.issue_date),
-        names_json, tags,
+        row_id, record.record_id, record.owner_name, record.doc_type, record.doc_number, _iso(record.issue_date),
+        _iso(record.valid_from), _iso(record.valid_until), None if record.permanent is None else int(record.permanent),
+        record.legal_status, names_json, tags,
     )
 
 
@@ -119,28 +137,54 @@ def _iso(value: date | None) -> str | None:
 
 
 def range_sql(filters: SearchFilters | None) -> tuple[str, list[Any]]:
-    """The filters FTS5 tags cannot express (day ranges), over ``d`` (docs); "" if none.
-    Days are ISO text, so comparing the strings compares the days (NULL matches no range)."""
+    """The filters FTS5 tags cannot express (day ranges), over ``d`` (docs) and ``r`` (the
+    page's record); "" if none. Days are ISO text, so comparing the strings compares the days
+    (NULL matches no range)."""
     f = filters or SearchFilters()
     clauses: list[str] = []
     params: list[Any] = []
-    for column, low, high in (("uploaded_day", f.uploaded_from, f.uploaded_to),
-                              ("issue_date", f.issued_from, f.issued_to)):
+    for column, low, high in (("d.uploaded_day", f.uploaded_from, f.uploaded_to),
+                              ("r.issue_date", f.issued_from, f.issued_to)):
         if low is not None:
-            clauses.append(f"d.{column} >= ?")
+            clauses.append(f"{column} >= ?")
             params.append(low.isoformat())
         if high is not None:
-            clauses.append(f"d.{column} <= ?")
+            clauses.append(f"{column} <= ?")
             params.append(high.isoformat())
     if f.valid_on is not None:
-        clauses.append("(d.valid_from IS NULL OR d.valid_from <= ?) AND (d.permanent = 1 OR d.valid_until >= ?)")
+        clauses.append("(r.valid_from IS NULL OR r.valid_from <= ?) AND (r.permanent = 1 OR r.valid_until >= ?)")
         params += [f.valid_on.isoformat()] * 2
     return " AND ".join(clauses), params
 
 
+def scan_joins(filters: SearchFilters | None, version: int) -> str:
+    """What a scan of the FTS table ``f`` joins for ``range_sql``: ``d`` for upload days,
+    ``r`` (the page's record) for issue days and ``valid_on``; nothing without a range."""
+    t = tables(version)
+    f = filters or SearchFilters()
+    joins = ""
+    if f.uploaded_from is not None or f.uploaded_to is not None:
+        joins += f" JOIN {t['docs']} d ON d.k = f.rowid >> {PAGE_BITS}"
+    if f.valid_on is not None or f.issued_from is not None or f.issued_to is not None:
+        joins += f" JOIN {record_of('f.rowid', version)}"
+    return joins
+
+
+def record_of(page_id: str, version: int) -> str:
+    """``records r`` joined to the page whose row id is the SQL expression ``page_id``."""
+    records = tables(version)["records"]
+    return f"{records} r ON r.id = (SELECT id FROM {records} WHERE id <= {page_id} ORDER BY id DESC LIMIT 1)"
+
+
+def page_source(version: int) -> str:
+    """Pages ``p`` with their document ``d`` and record ``r`` (for the few pages of an answer)."""
+    t = tables(version)
+    return f"{t['pages']} p JOIN {t['docs']} d ON d.k = p.id >> {PAGE_BITS} JOIN {record_of('p.id', version)}"
+
+
 def filter_sql(filters: SearchFilters | None, version: int) -> tuple[str, list[Any]]:
-    """Every filter as a WHERE fragment over ``p`` (pages) and ``d`` (docs), for listings
-    without a query and for ``count``."""
+    """Every filter as a WHERE fragment over ``p`` (pages), ``d`` (docs) and ``r`` (the page's
+    record), for listings without a query and for ``count``."""
     t = tables(version)
     f = filters or SearchFilters()
     clauses: list[str] = []
@@ -149,15 +193,15 @@ def filter_sql(filters: SearchFilters | None, version: int) -> tuple[str, list[A
         clauses.append(f"d.k IN (SELECT k FROM {t['doc_batches']} WHERE batch_id = ?)")
         params.append(f.batch_id)
     if f.owner_id is not None:
-        clauses.append(f"d.k IN (SELECT k FROM {t['doc_owners']} WHERE owner_id = ?)")
+        clauses.append(f"r.id IN (SELECT rec FROM {t['record_owners']} WHERE owner_id = ?)")
         params.append(f.owner_id)
-    for column in ("agency_code", "procedure_code", "status", "doc_type"):
-        value = getattr(f, column)
+    for column, value in (("d.agency_code", f.agency_code), ("d.procedure_code", f.procedure_code),
+                          ("d.status", f.status), ("r.doc_type", f.doc_type)):
         if value is not None:
-            clauses.append(f"d.{column} = ?")
+            clauses.append(f"{column} = ?")
             params.append(value)
     if f.issue_year is not None:
-        clauses.append("d.issue_date >= ? AND d.issue_date <= ?")  # ISO days: 9999 has no next year
+        clauses.append("r.issue_date >= ? AND r.issue_date <= ?")  # ISO days: 9999 has no next year
         params += [f"{f.issue_year:04d}-01-01", f"{f.issue_year:04d}-12-31"]
     if f.needs_review is not None:
         clauses.append("p.needs_review = ?")
@@ -167,24 +211,3 @@ def filter_sql(filters: SearchFilters | None, version: int) -> tuple[str, list[A
         clauses.append(ranges)
         params += range_params
     return (" AND ".join(clauses) or "1"), params
-
-
-# One (facet, value) row per page and facet, over the pages whose ids are in ``hits``.
-_FACET_VALUES = {
-    "doc_type": "d.doc_type", "agency_code": "d.agency_code", "procedure_code": "d.procedure_code",
-    "issue_year": "substr(d.issue_date, 1, 4)", "status": "d.status",
-    "needs_review": "CASE WHEN p.needs_review THEN 'true' ELSE 'false' END",
-}
-
-
-def facets_sql(version: int) -> str:
-    """Counts per (facet, value) over the CTE ``hits`` (column ``id``: page row ids), the
-    most frequent ``?`` per facet, ties by value (the order ``search.base.top_buckets`` gives)."""
-    t = tables(version)
-    values = " UNION ALL ".join(
-        f"SELECT '{name}' AS facet, {expr} AS value FROM hits JOIN {t['pages']} p ON p.id = hits.id "
-        f"JOIN {t['docs']} d ON d.k = hits.id >> {PAGE_BITS} WHERE {expr} IS NOT NULL"
-        for name, expr in _FACET_VALUES.items())
-    return (f"SELECT facet, value, n FROM (SELECT facet, value, count(*) AS n, row_number() OVER "
-            f"(PARTITION BY facet ORDER BY count(*) DESC, value ASC) AS rank FROM ({values}) "
-            "GROUP BY facet, value) WHERE rank <= ?")

@@ -4,11 +4,12 @@ One contentless FTS5 table per index version holds tokens only, without position
 (``detail=none``: the smallest index FTS5 makes; the page text is stored once, compressed,
 in ``pages``). Per page:
 
-- every folded word of its body ``w``, of its boilerplate ``w__`` and of the record's
-  person names ``_w``;
+- every folded word of its body ``w``, of its boilerplate ``w__`` and of the person names
+  of its record ``_w`` (the record of the part the page is in);
 - every two adjacent folded words ``a_b`` of the body (``a_b__`` inside boilerplate,
   ``_a_b`` inside one name);
-- filter tags ``___<key><hash>`` (agency, type, batch, owner, year, review flag...).
+- filter tags ``___<key><hash>``: the document's (batch, agency, procedure, status), its
+  record's (owner, type, year) and the page's review flag.
 
 "The words stand together in that order" is then a conjunction of pair tokens, which are
 rare even when the words are the commonest syllables (``thi``, ``an``, ``van``): FTS5
@@ -20,8 +21,8 @@ FTS5 token characters (``tokenchars '_'``); page words and query words never con
 (``_`` separates words in both, see ``search.query``).
 
 A contentless table cannot delete a row by itself: FTS5 must be told the tokens the row was
-inserted with. ``page_tokens`` is a pure function of what ``docs`` and ``pages`` keep (text,
-names, tags, review flag), so a delete recomputes them. Any change to what it produces
+inserted with. ``page_tokens`` is a pure function of what ``docs``, ``records`` and ``pages``
+keep (text, names, tags, review flag), so a delete recomputes them. Any change to what it produces
 must bump ``_sqlite_sql.SCHEMA`` (older files are then rebuilt, see ``sqlite_fts``).
 """
 
@@ -31,7 +32,7 @@ import hashlib
 from collections.abc import Iterable
 from itertools import pairwise
 
-from search.base import IndexedDocument
+from search.base import IndexedDocument, IndexedRecord
 from search.query import WORD_RE, ParsedQuery
 from sohoa.domain import vntext
 from sohoa.domain.boilerplate import boilerplate_spans, cut
@@ -49,11 +50,18 @@ def tag(key: str, value: object) -> str:
 
 
 def doc_tags(doc: IndexedDocument) -> list[str]:
-    """The document-level filter tags (``SearchFilters`` fields that are equality tests)."""
+    """The document's filter tags (``SearchFilters`` fields that are equality tests)."""
     tags = [tag("b", b) for b in dict.fromkeys(doc.batch_ids)]
-    tags += [tag("o", o) for o in dict.fromkeys(doc.owner_ids)]
-    for key, value in (("a", doc.agency_code), ("p", doc.procedure_code), ("s", doc.status),
-                       ("t", doc.doc_type), ("y", doc.issue_date.year if doc.issue_date else None)):
+    for key, value in (("a", doc.agency_code), ("p", doc.procedure_code), ("s", doc.status)):
+        if value is not None:
+            tags.append(tag(key, value))
+    return tags
+
+
+def record_tags(record: IndexedRecord) -> list[str]:
+    """The filter tags of the record a page is indexed with (owner, type, issue year)."""
+    tags = [tag("o", o) for o in dict.fromkeys(record.owner_ids)]
+    for key, value in (("t", record.doc_type), ("y", record.issue_date.year if record.issue_date else None)):
         if value is not None:
             tags.append(tag(key, value))
     return tags

@@ -2,7 +2,7 @@
 
 Backends receive already-normalized data (NFC page text) and return plain dataclasses;
 ``api/`` turns them into JSON. Query semantics are pinned by the shared conformance suite
-in ``tests/integration/search_conformance.py``.
+in ``tests/integration/conformance/``.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import pairwise
 from typing import Any, Protocol, runtime_checkable
 
 from sohoa.core.vocab import SearchSort
@@ -29,18 +30,14 @@ class IndexedPage:
     needs_review: bool = False  # OCR confidence below the threshold
 
 
-@dataclass(frozen=True)
-class IndexedDocument:
-    """Everything a backend stores about one document (all pages replaced at once)."""
+@dataclass(frozen=True, kw_only=True)
+class IndexedRecord:
+    """A record as the index keeps it for the pages it covers: who and what it is (given back
+    with each hit), what filters and facets test, and the people it names (ranking)."""
 
-    document_id: str
-    pages: list[IndexedPage]
-    batch_ids: list[str] = field(default_factory=list)
-    agency_code: str | None = None
-    procedure_code: str | None = None
-    uploaded_at: datetime | None = None
-    status: str = "indexed"
-    filename: str | None = None
+    record_id: str | None = None
+    owner_name: str | None = None
+    doc_number: str | None = None
     # Reusable-record facets (filled once fields are extracted; all optional).
     owner_ids: list[str] = field(default_factory=list)
     doc_type: str | None = None
@@ -52,6 +49,45 @@ class IndexedDocument:
     # People the record names (owner, child, parents, spouses, representative, requester),
     # as extracted or corrected: a query matching one of them ranks above running text.
     names: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class IndexedPart(IndexedRecord):
+    """One paper document of the file, pages ``first_page``..``last_page``, and its record."""
+
+    first_page: int
+    last_page: int
+
+
+@dataclass(frozen=True)
+class IndexedDocument(IndexedRecord):
+    """Everything a backend stores about one document (all pages replaced at once).
+
+    Each page is indexed with the record of the part it belongs to (``parts``), so a person
+    named in the third paper of a stack is found by that paper's pages, and its filters and
+    facets are that paper's; a page in no part gets the fields inherited from
+    ``IndexedRecord``: the file's own record, when it has one (``record_of``).
+    """
+
+    document_id: str
+    pages: list[IndexedPage]
+    batch_ids: list[str] = field(default_factory=list)
+    agency_code: str | None = None
+    procedure_code: str | None = None
+    uploaded_at: datetime | None = None
+    status: str = "indexed"
+    filename: str | None = None
+    parts: list[IndexedPart] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        spans = sorted((p.first_page, p.last_page) for p in self.parts)
+        if any(first > last or first < 1 for first, last in spans) or any(
+                a[1] >= b[0] for a, b in pairwise(spans)):
+            raise ValueError(f"document {self.document_id}: parts must be page ranges that do not overlap: {spans}")
+
+    def record_of(self, page: int) -> IndexedRecord:
+        """The record page ``page`` is indexed with: its part's, else the file's own."""
+        return next((p for p in self.parts if p.first_page <= page <= p.last_page), self)
 
 
 @dataclass(frozen=True)
@@ -90,6 +126,13 @@ class SearchHit:
     snippet: str  # HTML-escaped text with <mark>…</mark> around matches
     filename: str | None = None
     sort: list[Any] | None = None  # pass back as ``search_after`` for the next page
+    # Who and what the page is: the record it was indexed with (its part's, see
+    # ``IndexedDocument.record_of``), as it stood when the page was indexed.
+    record_id: str | None = None
+    owner_name: str | None = None
+    doc_type: str | None = None
+    doc_number: str | None = None
+    issue_date: date | None = None
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,18 @@
 """The embedded search backend: SQLite FTS5 in its own file, safe for an API and workers.
 
-Per index version: ``docs`` and ``pages`` (the text once, compressed) and one contentless
-FTS5 table of folded words, adjacent-word pairs, the record's names and filter tags
-(``_sqlite_tokens``). A query is answered stage by stage (``_sqlite_plan``): each stage is
-one descending row id scan of the FTS5 table alone, so the first page of hits costs what
-reading it costs, and only those hits are joined to ``docs``/``pages`` (``_sqlite_read``).
+Per index version: ``docs``, ``records`` (the record each page is indexed with: its part's),
+``pages`` (the text once, compressed) and one contentless FTS5 table of folded words,
+adjacent-word pairs, the names of the page's record and filter tags (``_sqlite_tokens``).
+A query is answered stage by stage (``_sqlite_plan``): each stage is one descending row id
+scan of the FTS5 table alone, so the first page of hits costs what reading it costs, and
+only those hits are joined to ``docs``/``pages``/``records`` (``_sqlite_read``).
 
 Concurrency: WAL mode plus a busy timeout; each call opens its own short-lived
 connection (cheap, and safe across the fork RQ does), writes take ``BEGIN IMMEDIATE`` so
 two writers queue instead of deadlocking, and a search reads inside one transaction so it
 sees one consistent snapshot even while a rebuild swaps versions.
 
-An index file written by an older sohoa (schema 1-2) is not read: searches answer
+An index file written by an older sohoa (schema 1-3) is not read: searches answer
 ``SearchUnavailable`` and ``needs_rebuild()`` is true until ``rebuild`` (``sohoa reindex``,
 or the reconciler on its own) fills a version in the current layout.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from itertools import islice
@@ -28,8 +30,8 @@ from typing import TYPE_CHECKING
 
 from search import _sqlite_read as read
 from search import _sqlite_sql as sql
-from search._sqlite_tokens import doc_tags, name_words, page_tokens
-from search.base import IndexedDocument, SearchFilters, SearchQuery, SearchResult
+from search._sqlite_tokens import doc_tags, name_words, page_tokens, record_tags
+from search.base import IndexedDocument, IndexedRecord, SearchFilters, SearchQuery, SearchResult
 from search.errors import SearchUnavailable
 from sohoa.domain import vntext
 
@@ -267,21 +269,26 @@ def _drop(conn: sqlite3.Connection, version: int) -> None:
 def _delete(conn: sqlite3.Connection, version: int, document_id: str, zdict: bytes) -> int | None:
     """Remove one document's rows; return its key (kept when it is indexed again)."""
     t = sql.tables(version)
-    row = conn.execute(f"SELECT k, names, tags FROM {t['docs']} WHERE document_id = ?", (document_id,)).fetchone()
+    row = conn.execute(f"SELECT k, tags FROM {t['docs']} WHERE document_id = ?", (document_id,)).fetchone()
     if row is None:
         return None
-    key, names_json, tags = row
-    names = name_words(json.loads(names_json))
+    key, doc_tag_text = row
     low, high = key << sql.PAGE_BITS, (key << sql.PAGE_BITS) | sql.MAX_PAGE
+    runs = [(first, name_words(json.loads(names)), [*doc_tag_text.split(), *tags.split()]) for first, names, tags
+            in conn.execute(f"SELECT id, names, tags FROM {t['records']} WHERE id BETWEEN ? AND ? ORDER BY id",
+                            (low, high))]
+    starts = [first for first, _, _ in runs]
     pages = conn.execute(f"SELECT id, text, needs_review FROM {t['pages']} WHERE id BETWEEN ? AND ?",
                          (low, high)).fetchall()
+    tokens = []
+    for page_id, blob, flag in pages:  # contentless: FTS5 is told the tokens each row was inserted with
+        _, words, tags = runs[bisect_right(starts, page_id) - 1]
+        tokens.append((page_id, page_tokens(sql.decompress(blob, zdict), words, tags, bool(flag))))
     fts = t["fts"]
-    conn.executemany(  # contentless: FTS5 is told the tokens each row was inserted with
-        f"INSERT INTO {fts} ({fts}, rowid, t) VALUES ('delete', ?, ?)",
-        [(page_id, page_tokens(sql.decompress(blob, zdict), names, tags.split(), bool(flag)))
-         for page_id, blob, flag in pages])
-    conn.execute(f"DELETE FROM {t['pages']} WHERE id BETWEEN ? AND ?", (low, high))
-    for table in ("docs", "doc_batches", "doc_owners"):
+    conn.executemany(f"INSERT INTO {fts} ({fts}, rowid, t) VALUES ('delete', ?, ?)", tokens)
+    for table, column in (("pages", "id"), ("records", "id"), ("record_owners", "rec")):
+        conn.execute(f"DELETE FROM {t[table]} WHERE {column} BETWEEN ? AND ?", (low, high))
+    for table in ("docs", "doc_batches"):
         conn.execute(f"DELETE FROM {t[table]} WHERE k = ?", (key,))
     return int(key)
 
@@ -294,21 +301,35 @@ def _insert(conn: sqlite3.Connection, version: int, doc: IndexedDocument, zdict:
         raise ValueError(f"document {doc.document_id} lists a page number twice: {numbers}")
     if any(not 1 <= n <= sql.MAX_PAGE for n in numbers):
         raise ValueError(f"document {doc.document_id}: page numbers must be 1..{sql.MAX_PAGE}")
-    names = [vntext.nfc(n) for n in dict.fromkeys(doc.names) if n and n.strip()]
     tags = doc_tags(doc)
     cursor = conn.execute(f"INSERT INTO {t['docs']} ({', '.join(sql.DOC_COLUMNS)}) "
-                          f"VALUES ({', '.join('?' * len(sql.DOC_COLUMNS))})",
-                          sql.doc_row(key, doc, json.dumps(names, ensure_ascii=False), " ".join(tags)))
+                          f"VALUES ({', '.join('?' * len(sql.DOC_COLUMNS))})", sql.doc_row(key, doc, " ".join(tags)))
     key = int(cursor.lastrowid or 0) if key is None else key
     conn.executemany(f"INSERT OR IGNORE INTO {t['doc_batches']} (batch_id, k) VALUES (?, ?)",
                      [(b, key) for b in doc.batch_ids])
-    conn.executemany(f"INSERT OR IGNORE INTO {t['doc_owners']} (owner_id, k) VALUES (?, ?)",
-                     [(o, key) for o in doc.owner_ids])
-    words = name_words(names)
-    for page in doc.pages:
-        text = vntext.nfc(page.text)
+    run: tuple[IndexedRecord, list[list[str]], list[str]] | None = None  # the record of the pages so far
+    for page in sorted(doc.pages, key=lambda p: p.number):
         page_id = (key << sql.PAGE_BITS) | page.number
+        record = doc.record_of(page.number)
+        if run is None or run[0] is not record:  # a new run of pages: its record's row has its first page's id
+            run = (record, *_insert_record(conn, t, page_id, record))
+        _, words, record_tag_list = run
+        text = vntext.nfc(page.text)
         conn.execute(f"INSERT INTO {t['pages']} (id, text, needs_review) VALUES (?, ?, ?)",
                      (page_id, sql.compress(text, zdict), int(page.needs_review)))
         conn.execute(f"INSERT INTO {t['fts']} (rowid, t) VALUES (?, ?)",
-                     (page_id, page_tokens(text, words, tags, page.needs_review)))
+                     (page_id, page_tokens(text, words, [*tags, *record_tag_list], page.needs_review)))
+
+
+def _insert_record(conn: sqlite3.Connection, t: dict[str, str], row_id: int,
+                   record: IndexedRecord) -> tuple[list[list[str]], list[str]]:
+    """The row of the record of a run of pages starting at page ``row_id``; the words of its
+    names and its tags (what those pages' tokens are made of)."""
+    names = [vntext.nfc(n) for n in dict.fromkeys(record.names) if n and n.strip()]
+    tags = record_tags(record)
+    conn.execute(f"INSERT INTO {t['records']} ({', '.join(sql.RECORD_COLUMNS)}) "
+                 f"VALUES ({', '.join('?' * len(sql.RECORD_COLUMNS))})",
+                 sql.record_row(row_id, record, json.dumps(names, ensure_ascii=False), " ".join(tags)))
+    conn.executemany(f"INSERT OR IGNORE INTO {t['record_owners']} (owner_id, rec) VALUES (?, ?)",
+                     [(o, row_id) for o in record.owner_ids])
+    return name_words(names), tags

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from search import base as search_base
 from search.base import IndexedDocument, IndexedPage
 from sohoa.domain.vntext import folded
 
@@ -283,16 +284,38 @@ def _dmy(day: date) -> str:
 
 
 _INDEXED_FIELDS = {f.name for f in dataclasses.fields(IndexedDocument)}
+_PART = getattr(search_base, "IndexedPart", None)  # None: a tree from before per-part indexing
+
+
+def _record(doc: GeneratedDocument) -> dict[str, Any]:
+    """The record fields the database would give for this document."""
+    return {"doc_type": doc.doc_type, "issue_date": doc.issue_date, "owner_ids": sorted({p.pid for _, p in doc.people}),
+            "names": list(dict.fromkeys(p.name for _, p in doc.people)), "doc_number": doc.doc_number,
+            "owner_name": doc.owner.name if doc.owner else None, "record_id": f"r-{doc.document_id}"}
 
 
 def to_indexed(doc: GeneratedDocument) -> IndexedDocument:
     """What ``build_indexed_document`` gives a backend for this document (fields an older tree
     does not know are left out, so the benchmark runs on a checkout from before them)."""
-    meta: dict[str, Any] = {
-        "agency_code": doc.agency_code, "doc_type": doc.doc_type, "issue_date": doc.issue_date,
-        "owner_ids": sorted({p.pid for _, p in doc.people}),
-        "names": list(dict.fromkeys(p.name for _, p in doc.people)),
-    }
+    meta: dict[str, Any] = {"agency_code": doc.agency_code, **_record(doc)}
     pages = [IndexedPage(number=i, text=text) for i, text in enumerate(doc.pages, start=1)]
     return IndexedDocument(document_id=doc.document_id, pages=pages,
                            **{k: v for k, v in meta.items() if k in _INDEXED_FIELDS})
+
+
+def to_indexed_stack(document_id: str, docs: list[GeneratedDocument]) -> IndexedDocument:
+    """One scanned file holding ``docs`` one after the other, each a part with its own record,
+    as ``build_indexed_document`` gives it. On a tree from before per-part indexing, what that
+    tree's indexing gave a stack: every page with the first document's names, type and date,
+    and the owner IDs of every part."""
+    texts = [text for doc in docs for text in doc.pages]
+    pages = [IndexedPage(number=i, text=text) for i, text in enumerate(texts, start=1)]
+    if _PART is None:
+        first = {k: v for k, v in _record(docs[0]).items() if k in _INDEXED_FIELDS}
+        first["owner_ids"] = sorted({pid for doc in docs for pid in _record(doc)["owner_ids"]})
+        return IndexedDocument(document_id=document_id, pages=pages, agency_code=docs[0].agency_code, **first)
+    parts, start = [], 1
+    for doc in docs:
+        parts.append(_PART(first_page=start, last_page=start + len(doc.pages) - 1, **_record(doc)))
+        start += len(doc.pages)
+    return IndexedDocument(document_id=document_id, pages=pages, agency_code=docs[0].agency_code, parts=parts)

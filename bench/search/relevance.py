@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.search.relevance --distractors 20000
     .venv/bin/python -m bench.search.relevance --backend opensearch --opensearch-url http://127.0.0.1:9200
     .venv/bin/python -m bench.search.relevance --backend opensearch --start-node   # the tests' real node
+    .venv/bin/python -m bench.search.relevance --distractors 5000 --stacked        # names in later parts
 
 The distractors are ``bench.search.corpus`` documents: certificates, decisions, forms and
 long household lists whose people are drawn from the same syllables, and the motto on
@@ -14,6 +15,11 @@ record naming the person):
 - shared names: one name borne by several documents (people share names);
 - OCR-damaged names: the page and the record read the name with one tone mark wrong
   (``ĐÔ`` for ``ĐỖ``), and the officer types the right one.
+
+With ``--stacked``, every planted document is scanned behind one to three distractor documents
+in the same file (a later part of a stack), so the person is named only in a later part's
+record; on a tree from before per-part indexing the file's pages all carried its first
+document's names (``corpus.to_indexed_stack``).
 
 Each name is typed without diacritics (``bui thi an``) and with them (``Bùi Thị An``).
 Reported: recall@1 and @3 for unique and damaged names (the document among the first 1/3
@@ -30,8 +36,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.search.corpus import GIVEN, MIDDLES, SURNAMES, GeneratedDocument, Generator, to_indexed
-from search.base import SearchBackend, SearchQuery
+from bench.search.corpus import GIVEN, MIDDLES, SURNAMES, GeneratedDocument, Generator, to_indexed, to_indexed_stack
+from search.base import IndexedDocument, SearchBackend, SearchQuery
 from sohoa.domain.vntext import folded
 
 COLLIDING = ("Hồ", "Phúc", "Hòa", "An", "Thu", "Hạnh", "Bình", "Dân", "Lập", "Tự", "Định", "Chính", "Minh")
@@ -75,13 +81,16 @@ def damage(name: str, rng: random.Random) -> str:
     return " ".join(parts)
 
 
-def build_corpus(distractors: int, seed: int) -> tuple[list[GeneratedDocument], list[Planted]]:
+File = list[GeneratedDocument]  # one uploaded file: one document, or a stack of them (planted last)
+
+
+def build_corpus(distractors: int, seed: int, stacked: bool = False) -> tuple[list[File], list[Planted]]:
     rng = random.Random(seed)
     names = plant_names(rng, unique=50, shared=10, damaged=20)
     avoid = frozenset(folded(n) for n, _ in names) | frozenset(folded(damage(n, random.Random(0)))
                                                                for n, k in names if k == "damaged")
     gen = Generator(seed, avoid=avoid)
-    docs = list(gen.stream(distractors, prefix="x"))
+    files = [[doc] for doc in gen.stream(distractors, prefix="x")]
     planted: list[Planted] = []
     for i, (name, kind) in enumerate(names):
         copies = rng.randint(2, 4) if kind == "shared" else 1
@@ -89,11 +98,17 @@ def build_corpus(distractors: int, seed: int) -> tuple[list[GeneratedDocument], 
         ids = []
         for c in range(copies):
             doc = gen.document(f"p{i:03d}-{c}", owner_name=written)
-            docs.append(doc)
+            before = [gen.document(f"p{i:03d}-{c}-{k}") for k in range(rng.randint(1, 3))] if stacked else []
+            files.append([*before, doc])
             ids.append(doc.document_id)
         planted.append(Planted(name, ids, kind))
-    rng.shuffle(docs)
-    return docs, planted
+    rng.shuffle(files)
+    return files, planted
+
+
+def indexed(file: File) -> IndexedDocument:
+    """A file as the backend receives it (a stack under its planted document's id)."""
+    return to_indexed(file[0]) if len(file) == 1 else to_indexed_stack(file[-1].document_id, file)
 
 
 def ranked_documents(backend: SearchBackend, q: str, size: int = 100) -> list[str]:
@@ -145,6 +160,8 @@ def main() -> None:
     parser.add_argument("--start-node", action="store_true",
                         help="start the test suite's OpenSearch node (tests/opensearch_node) for the run")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--stacked", action="store_true",
+                        help="plant each document behind 1-3 others in one file (a later part of a stack)")
     args = parser.parse_args()
     if args.start_node:
         from tests import opensearch_node as osn
@@ -162,13 +179,14 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    docs, planted = build_corpus(args.distractors, args.seed)
+    files, planted = build_corpus(args.distractors, args.seed, args.stacked)
     with tempfile.TemporaryDirectory() as tmp:
         backend = open_target(args, Path(tmp))
         started = time.perf_counter()
-        backend.rebuild(to_indexed(d) for d in docs)
-        print(f"{args.backend}: {sum(len(d.pages) for d in docs)} pages ({len(docs)} documents) indexed in "
-              f"{time.perf_counter() - started:.0f} s; {len(planted)} planted names")
+        backend.rebuild(indexed(f) for f in files)
+        print(f"{args.backend}: {sum(len(d.pages) for f in files for d in f)} pages ({len(files)} files, "
+              f"{sum(len(f) for f in files)} documents) indexed in {time.perf_counter() - started:.0f} s; "
+              f"{len(planted)} planted names{', each in a later part of a stack' if args.stacked else ''}")
         try:
             results = evaluate(backend, planted)
         finally:

@@ -25,7 +25,7 @@ from search.errors import DocumentRejected, SearchUnavailable
 from search.opensearch import dsl, versions
 from search.opensearch.bulk import PageAction, bulk_write
 from search.opensearch.client import RetryPolicy, call, client_from_settings, policy_from_settings
-from search.opensearch.mapping import page_id, page_source
+from search.opensearch.mapping import LAYOUT, page_id, page_source
 from search.query import parse_query, validate_paging
 from sohoa.core.vocab import SearchSort
 
@@ -165,8 +165,15 @@ class OpenSearchBackend:
         return 0 if response is None else int(response["hits"]["total"]["value"])
 
     def needs_rebuild(self) -> bool:
-        """Never: an older version gains the fields added since in place (``versions.py``)."""
-        return False
+        """The alias serves a version of an older layout (``mapping.LAYOUT``: its pages carry
+        their file's first record, not their part's), so only a rebuild gives every page its
+        own part's names and facets. Fields added since are mapped in place (``versions.py``);
+        an unreachable engine says no (the reconciler asks again on its next pass)."""
+        try:
+            found = versions.layout(self.client, self.index, RetryPolicy(attempts=1))
+        except SearchUnavailable:
+            return False
+        return found is not None and found < LAYOUT
 
     def ping(self) -> bool:
         try:

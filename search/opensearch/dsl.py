@@ -35,6 +35,7 @@ SNIPPET_CHARS = 240
 SORT = [{"_score": "desc"}, {"document_id": "asc"}, {"page": "asc"}]
 SORT_BY_ISSUE_DATE = [{"issue_date": {"order": "desc", "missing": "_last"}}, *SORT]
 MARK, UNMARK = "<mark>", "</mark>"
+HIT_RECORD_FIELDS = ("record_id", "owner_name", "doc_type", "doc_number", "issue_date")  # who and what
 
 
 def text_query(parsed: ParsedQuery) -> dict[str, Any]:
@@ -164,7 +165,7 @@ def search_body(
         "sort": SORT_BY_ISSUE_DATE if by_issue_date else SORT,
         "size": size,
         "track_total_hits": TOTAL_CAP,  # counted up to the cap, like the SQLite backend
-        "_source": ["document_id", "page", "filename"],
+        "_source": ["document_id", "page", "filename", *HIT_RECORD_FIELDS],
     }
     if by_issue_date:
         body["track_scores"] = True  # a score also when the first sort key is not _score
@@ -200,6 +201,11 @@ def to_hit(raw: dict[str, Any]) -> SearchHit:
         snippet=escape_fragment(fragments[0]),
         filename=source.get("filename"),
         sort=[float(sort[0]), sort[1], int(sort[2])] if sort else None,
+        record_id=source.get("record_id"),
+        owner_name=source.get("owner_name"),
+        doc_type=source.get("doc_type"),
+        doc_number=source.get("doc_number"),
+        issue_date=date.fromisoformat(source["issue_date"]) if source.get("issue_date") else None,
     )
 
 

@@ -1,6 +1,7 @@
 """The index template (strict mapping, Vietnamese analyzers) and the page → source mapping.
 
-One OpenSearch document per page, id ``<document_id>:<page>``. The engine cannot put
+One OpenSearch document per page, id ``<document_id>:<page>``, carrying the names, facets
+and who-and-what of the record of its part (``IndexedDocument.record_of``). The engine cannot put
 Vietnamese tone marks in canonical position (``hoà`` and ``hòa`` are different letters to
 it, and no stock filter takes custom rules), so text is NFC + ``canonical_tones`` before it
 is sent (and queries get the same treatment in ``query.py``).
@@ -66,8 +67,13 @@ ICU_SETTINGS: dict[str, Any] = {
 
 _KEYWORDS = (
     "document_id", "batch_ids", "agency_code", "procedure_code", "status",
-    "owner_ids", "doc_type", "legal_status", "filename",
+    "owner_ids", "doc_type", "legal_status", "filename", "record_id",
 )
+_SHOWN = {"type": "keyword", "index": False, "doc_values": False}  # given back with hits, never searched
+
+# What a page carries; a version of an older layout is rebuilt (``OpenSearchBackend.needs_rebuild``).
+# 2: the names, facets and who-and-what of its part's record (1: its file's first record).
+LAYOUT = 2
 
 INDEX_MAPPINGS: dict[str, Any] = {
     "dynamic": "strict",
@@ -97,6 +103,8 @@ INDEX_MAPPINGS: dict[str, Any] = {
         "permanent": {"type": "boolean"},
         "issue_date": {"type": "date", "format": "strict_date"},
         "needs_review": {"type": "boolean"},
+        "owner_name": _SHOWN,
+        "doc_number": _SHOWN,
     },
 }
 
@@ -107,7 +115,9 @@ def index_template(index: str, *, icu: bool) -> dict[str, Any]:
     return {
         "index_patterns": [f"{index}-v*"],
         "priority": 100,
-        "template": {"settings": ICU_SETTINGS if icu else ASCII_SETTINGS, "mappings": INDEX_MAPPINGS},
+        # the layout only in the template: ``extend_mapping`` must not mark an older version current
+        "template": {"settings": ICU_SETTINGS if icu else ASCII_SETTINGS,
+                     "mappings": {**INDEX_MAPPINGS, "_meta": {"sohoa_layout": LAYOUT}}},
         "_meta": {"owner": "sohoa", "alias": index, "analysis": "icu" if icu else "asciifolding"},
     }
 
@@ -128,27 +138,32 @@ def whole_name(name: str) -> str:
 
 
 def page_source(doc: IndexedDocument, page: IndexedPage) -> dict[str, Any]:
-    """The stored source of one page; ``None`` values are left out, never indexed as null."""
+    """The stored source of one page, with its part's record; ``None`` values are left out,
+    never indexed as null."""
+    record = doc.record_of(page.number)
     source: dict[str, Any] = {
         "document_id": doc.document_id,
         "page": page.number,
         "text": prepare_text(page.text),
         "body": prepare_text(split_boilerplate(nfc(page.text))[0]),
-        "names": [prepare_text(n) for n in dict.fromkeys(doc.names) if n and n.strip()],
-        "whole_names": sorted({whole_name(n) for n in doc.names if n and n.strip()}),
+        "names": [prepare_text(n) for n in dict.fromkeys(record.names) if n and n.strip()],
+        "whole_names": sorted({whole_name(n) for n in record.names if n and n.strip()}),
         "batch_ids": list(doc.batch_ids),
-        "owner_ids": list(doc.owner_ids),
+        "owner_ids": list(record.owner_ids),
         "agency_code": doc.agency_code,
         "procedure_code": doc.procedure_code,
         "status": doc.status,
         "filename": doc.filename,
-        "doc_type": doc.doc_type,
-        "legal_status": doc.legal_status,
+        "record_id": record.record_id,
+        "owner_name": record.owner_name,
+        "doc_number": record.doc_number,
+        "doc_type": record.doc_type,
+        "legal_status": record.legal_status,
         "uploaded_at": _instant(doc.uploaded_at),
-        "valid_from": _day(doc.valid_from),
-        "valid_until": _day(doc.valid_until),
-        "permanent": doc.permanent,
-        "issue_date": _day(doc.issue_date),
+        "valid_from": _day(record.valid_from),
+        "valid_until": _day(record.valid_until),
+        "permanent": record.permanent,
+        "issue_date": _day(record.issue_date),
         "needs_review": page.needs_review,
     }
     return {k: v for k, v in source.items() if v is not None}

@@ -73,6 +73,20 @@ def versions(client: OpenSearch, index: str, policy: RetryPolicy) -> dict[str, i
     return out
 
 
+def layout(client: OpenSearch, index: str, policy: RetryPolicy) -> int | None:
+    """The oldest ``mapping.LAYOUT`` among the versions behind the alias (1: made before the
+    layout was recorded); ``None`` when there is no alias yet."""
+    def get() -> Any:
+        try:
+            return client.indices.get_mapping(index=index)
+        except NotFoundError:
+            return {}
+
+    found = call(policy, "get mapping", get)
+    return min((int(m.get("mappings", {}).get("_meta", {}).get("sohoa_layout", 1)) for m in found.values()),
+               default=None)
+
+
 def alias_targets(client: OpenSearch, alias: str, policy: RetryPolicy) -> list[str]:
     """Concrete indices behind ``alias``; empty when the alias does not exist."""
 

@@ -13,6 +13,8 @@ from tests import opensearch_node as osn
 from tests.integration.opensearch_support import EXTERNAL_URL, build_node_or_fail, drop_all, make_backend
 
 HERE = Path(__file__).parent
+# The shared suites' asserts are in modules pytest does not collect: show their values too.
+pytest.register_assert_rewrite("tests.integration.conformance")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -209,3 +209,50 @@ def test_a_tiff_stacks_part_is_its_own_frames_copied_losslessly(api, keys, sessi
                 assert cut.convert("L").tobytes() == whole.convert("L").tobytes()  # the pixels as scanned
     pdf = api.get(f"/api/v1/parts/{hkd['id']}/searchable.pdf", headers=portal(keys))
     assert pdf.status_code == 200 and pages_of(pdf.content) == 1
+
+
+def _found(api, keys, **params) -> list[dict]:
+    body = api.get("/api/v1/search", params={"size": 100, **params}, headers=keys.auth("officer"))
+    assert body.status_code == 200
+    return body.json()["hits"]
+
+
+def test_each_parts_pages_are_found_by_its_own_people_and_filtered_by_its_own_type(api, keys, stack) -> None:
+    """Indexed from the database as a worker indexes it: each page with its part's record."""
+    hkd = api.get(f"/api/v1/records/{stack.parts[1]['record_id']}", headers=keys.auth("officer")).json()
+    hits = _found(api, keys, q="do thi thu tuan")  # the household business's representative: the 2nd part
+    assert [(h["page"], h["record_id"], h["owner_name"], h["doc_type"], h["doc_number"], h["issue_date"])
+            for h in hits] == [(3, hkd["id"], hkd["owner_name"], "gcn_hkd", "40G8298290", "2024-05-10")]
+    # the father is named on page 1 only, but his record spans pages 1-2: both, no other part's
+    assert [h["page"] for h in _found(api, keys, q="vu xuan son")] == [1, 2]
+    for params, pages in (({"doc_type": "gcn_hkd"}, [3]), ({"doc_type": "trich_luc_khai_sinh"}, [1, 2]),
+                          ({"owner_id": HKD_ID}, [3]), ({"owner_id": CHILD_ID}, [1, 2]),
+                          ({"owner_id": PERMIT_ID}, [4, 5]), ({"issue_year": 2024}, [3])):
+        assert sorted(h["page"] for h in _found(api, keys, q="nhan", **params)) == pages, params  # on every page
+    facets = api.get("/api/v1/search", params={"q": "nhan", "facets": "true"},
+                     headers=keys.auth("officer")).json()["facets"]["doc_type"]
+    assert [(b["value"], b["count"]) for b in facets] == [
+        ("trich_luc_khai_sinh", 2), ("don_de_nghi", 1), ("gcn_hkd", 1), ("giay_phep_xay_dung", 1)]
+
+
+def test_a_split_a_corrected_name_and_a_new_type_reindex_the_pages_they_touch(api, keys, stack) -> None:
+    officer, url = keys.auth("officer"), f"/api/v1/documents/{stack.doc}/parts"
+    assert [h["page"] for h in _found(api, keys, q="vu xuan son")] == [1, 2]
+    split = api.post(f"{url}/0/split", json={"at_page": 2}, headers=officer)
+    assert split.status_code == 200
+    # page 2 is a paper of its own now: the birth extract's people are no longer its names
+    assert [h["page"] for h in _found(api, keys, q="vu xuan son")] == [1]
+    hkd = stack.parts[1]["record_id"]
+    assert _found(api, keys, q="kha thi thu tuan") == []
+    patched = api.patch(f"/api/v1/records/{hkd}", json={"fields": {"owner_name": "Kha Thị Thu Tuấn"}},
+                        headers=officer)
+    assert patched.status_code == 200
+    hits = _found(api, keys, q="kha thi thu tuan")  # on no page's text: only the record's names
+    assert [(h["page"], h["record_id"], h["owner_name"]) for h in hits] == [(3, hkd, "Kha Thị Thu Tuấn")]
+    form = split.json()["parts"][3]
+    assert (form["first_page"], form["doc_type"]) == (4, "don_de_nghi")
+    retyped = api.patch(f"/api/v1/records/{form['record_id']}", json={"fields": {"doc_type": "to_khai"}},
+                        headers=officer)
+    assert retyped.status_code == 200
+    assert [h["page"] for h in _found(api, keys, q="nhan", doc_type="to_khai")] == [4]
+    assert [h["page"] for h in _found(api, keys, q="nhan", doc_type="don_de_nghi")] == []

@@ -17,9 +17,10 @@ from opensearchpy.exceptions import RequestError
 from search.base import IndexedDocument, IndexedPage, SearchQuery
 from search.errors import DocumentRejected, SearchUnavailable
 from search.opensearch import OpenSearchBackend, RetryPolicy
-from search.opensearch.mapping import ASCII_SETTINGS, INDEX_MAPPINGS
+from search.opensearch.mapping import ASCII_SETTINGS, INDEX_MAPPINGS, LAYOUT
 from search.opensearch.versions import alias_targets, next_alias, versions
 from sohoa.domain.vntext import fold
+from tests.integration.conformance.parts import stack
 from tests.integration.opensearch_support import FaultProxy, drop_all, make_backend
 from tests.ports import free_port
 
@@ -204,6 +205,22 @@ def test_a_conflicting_older_mapping_is_reported_and_writing_goes_on(
     assert mapping["properties"]["doc_type"] == {"type": "keyword"}
 
 
+def test_a_version_whose_pages_carry_their_files_first_record_is_rebuilt(backend: OpenSearchBackend) -> None:
+    """A version made before pages carried their own part's record (no layout in its mapping):
+    ``needs_rebuild`` says so (the reconciler then rebuilds, as for an outdated embedded
+    index) while it keeps serving and taking writes; the rebuilt version does not."""
+    assert backend.needs_rebuild() is False  # no alias yet: nothing to rebuild
+    _older_version(backend, lambda fields: None)
+    assert backend.needs_rebuild() is True
+    backend.index_documents([stack()])
+    assert [h.page for h in backend.search(SearchQuery(q="kieu quoc khai")).hits] == [3]
+    assert backend.rebuild([stack()]) == 1
+    assert backend.needs_rebuild() is False
+    mapping = backend.client.indices.get_mapping(index=backend.index)
+    assert [m["mappings"]["_meta"] for m in mapping.values()] == [{"sohoa_layout": LAYOUT}]
+    assert [h.page for h in backend.search(SearchQuery(q="kieu quoc khai")).hits] == [3]
+
+
 # -- versions and the alias swap -----------------------------------------------------------
 
 
@@ -317,6 +334,7 @@ def test_unreachable_engine_is_search_unavailable_not_a_crash() -> None:
     with pytest.raises(SearchUnavailable):
         b.delete_document("d-1")
     assert b.ping() is False
+    assert b.needs_rebuild() is False  # asked again on the reconciler's next pass
     b.close()
 
 

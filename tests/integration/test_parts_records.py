@@ -48,8 +48,13 @@ def test_a_stack_gives_one_part_and_one_record_per_document(session_factory) -> 
         assert [r.id for r in lookup_records(session, owner_id=CHILD_ID, valid_on=day)] == [records[0].id]
         permit = lookup_records(session, owner_id=PERMIT_ID, valid_on=date(2023, 6, 1))
         assert [r.id for r in permit] == [records[3].id]  # the form is no valid result
-        facets = build_indexed_document(session, doc)
-        assert {CHILD_ID, HKD_ID, PERMIT_ID} <= set(facets.owner_ids)
+        indexed = build_indexed_document(session, doc)  # each part's pages with that part's record
+        assert [(p.first_page, p.last_page, p.record_id, p.doc_type) for p in indexed.parts] == [
+            (1, 2, records[0].id, "trich_luc_khai_sinh"), (3, 3, hkd.id, "gcn_hkd"),
+            (4, 4, records[2].id, "don_de_nghi"), (5, 5, records[3].id, "giay_phep_xay_dung")]
+        assert [indexed.record_of(n).owner_ids for n in (1, 3, 5)] == [[CHILD_ID], [HKD_ID], [PERMIT_ID]]
+        assert indexed.record_of(2).names == ["Võ Minh Lộc", "Y Lan", "Vũ Xuân Sơn"]  # the continuation page too
+        assert (indexed.record_id, indexed.owner_ids, indexed.names) == (None, [], [])  # no record without a part
 
 
 def test_reprocessing_keeps_part_and_record_ids_and_an_officers_correction(session_factory) -> None:

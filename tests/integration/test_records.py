@@ -58,7 +58,8 @@ def test_the_index_gets_every_person_the_record_names(session_factory, settings)
         doc = add_document(session, [BIRTH])
         refresh_from_document(session, doc)
         indexed = build_indexed_document(session, doc)
-    assert indexed.names[0] == "Võ Minh Lộc" and "Vũ Xuân Sơn" in [n.title() for n in indexed.names]
+    names = indexed.record_of(1).names  # the one part's record
+    assert names[0] == "Võ Minh Lộc" and "Vũ Xuân Sơn" in [n.title() for n in names]
     backend = SqliteSearchBackend(settings.var_dir / "names.sqlite3")
     backend.index_documents([indexed])
     hits = backend.search(SearchQuery(q="vu xuan son")).hits
@@ -203,6 +204,6 @@ def test_worker_step_builds_the_record_and_never_fails_the_job(session_factory, 
     with session_scope(session_factory) as session:
         record = session.scalar(select(Record).where(Record.document_id == doc))
         assert record is not None and record.owner_id == HKD_ID
-        assert build_indexed_document(session, doc).owner_ids == [HKD_ID]
+        assert build_indexed_document(session, doc).record_of(1).owner_ids == [HKD_ID]
     extract_record(ctx, "no-such-document")  # type: ignore[arg-type]  # the same stand-in JobContext
     assert "field extraction failed" in caplog.text

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import pytest
 
 from search.opensearch import OpenSearchBackend
+from tests.integration.conformance import SearchBackendConformance
 from tests.integration.opensearch_support import drop_all, make_backend
-from tests.integration.search_conformance import SearchBackendConformance
 
 
 class TestOpenSearchConformance(SearchBackendConformance):

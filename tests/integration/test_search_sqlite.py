@@ -11,13 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from search import _sqlite_sql as sql
 from search import open_backend
 from search.base import IndexedDocument, SearchQuery
 from search.errors import SearchUnavailable
 from search.sqlite_fts import SqliteSearchBackend
 from sohoa.core.config import Settings
+from tests.integration.conformance import SearchBackendConformance, doc
+from tests.integration.conformance.parts import stack
 from tests.integration.legacy_index import write_legacy_index
-from tests.integration.search_conformance import SearchBackendConformance, doc
 
 
 @pytest.fixture
@@ -151,11 +153,13 @@ def test_opening_an_existing_index_takes_no_write_lock(tmp_path: Path) -> None:
         holder.close()
 
 
-def test_an_index_file_of_an_older_layout_is_rebuilt_not_read(tmp_path: Path) -> None:
-    """A file of schema 2: searches and writes say the index is unavailable (the document
-    stays pending), ``needs_rebuild`` says so, and a rebuild brings it back in the new layout."""
+@pytest.mark.parametrize("schema", [2, 3])
+def test_an_index_file_of_an_older_layout_is_rebuilt_not_read(tmp_path: Path, schema: int) -> None:
+    """A file of schema 2, or 3 (names of the file's first record only): searches and writes
+    say the index is unavailable (the document stays pending), ``needs_rebuild`` says so, and
+    a rebuild brings it back in the new layout, with no table of the old one left."""
     path = tmp_path / "old.db"
-    write_legacy_index(path)
+    write_legacy_index(path, schema)
     engine = SqliteSearchBackend(path)
     assert engine.needs_rebuild() is True
     with pytest.raises(SearchUnavailable, match="older version"):
@@ -169,7 +173,7 @@ def test_an_index_file_of_an_older_layout_is_rebuilt_not_read(tmp_path: Path) ->
     with sqlite3.connect(path) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert not any(name.endswith("_v1") for name in tables)
-        assert conn.execute("SELECT value FROM search_meta WHERE key = 'schema'").fetchone() == ("3",)
+        assert conn.execute("SELECT value FROM search_meta WHERE key = 'schema'").fetchone() == (str(sql.SCHEMA),)
 
 
 def test_the_text_is_stored_once_compressed_and_the_tokens_without_it(tmp_path: Path) -> None:
@@ -193,3 +197,25 @@ def test_the_text_is_stored_once_compressed_and_the_tokens_without_it(tmp_path: 
     with sqlite3.connect(engine.path) as conn:
         conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, fts_v1, row)")
         assert conn.execute("SELECT count(*) FROM temp.vocab").fetchone() == (0,)
+
+
+def test_a_stack_is_indexed_once_per_record_and_leaves_no_token_when_replaced_or_deleted(tmp_path: Path) -> None:
+    """Each page's tokens are made with its own part's names and tags; FTS5 is told exactly
+    those again when the document is replaced (other boundaries) or deleted."""
+    engine = SqliteSearchBackend(tmp_path / "s.db")
+    engine.index_documents([stack()])
+    with sqlite3.connect(engine.path) as conn:
+        # one row per run of pages with one record, under the row id of the run's first page
+        assert conn.execute("SELECT id & 65535, record_id, names FROM records_v1 ORDER BY id").fetchall() == [
+            (1, "r-marriage", '["Trần Văn Bình", "Lê Thị Hạnh"]'), (3, "r-birth", '["Hồ Thị Phúc", "Kiều Quốc Khải"]')]
+        conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, fts_v1, row)")
+        per_term = dict(conn.execute("SELECT term, doc FROM temp.vocab"))
+    assert (per_term["_tran_van"], per_term["_kieu_quoc"], per_term["_phuc"]) == (2, 1, 1)
+    engine.index_documents([stack(birth_part=False)])
+    engine.index_documents([stack()])
+    engine.delete_document("s-stack")
+    with sqlite3.connect(engine.path) as conn:
+        conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, fts_v1, row)")
+        assert conn.execute("SELECT count(*) FROM temp.vocab").fetchone() == (0,)
+        assert [conn.execute(f"SELECT count(*) FROM {t}_v1").fetchone()[0]
+                for t in ("docs", "records", "pages", "record_owners")] == [0, 0, 0, 0]

@@ -190,9 +190,12 @@ def test_reindex_all_rebuilds_the_index_from_the_database(qsettings, session_fac
     assert search_total(qsettings, "ben nghe") == (1, [ids[2]])
 
 
-def test_the_reconciler_rebuilds_an_embedded_index_written_by_an_older_sohoa(qsettings, session_factory) -> None:
-    """An upgrade leaves an index file of an older layout: searches answer unavailable, the
-    reconciler's upgrade thread rebuilds it from the database, then documents are found."""
+@pytest.mark.parametrize("schema", [2, 3])
+def test_the_reconciler_rebuilds_an_embedded_index_written_by_an_older_sohoa(qsettings, session_factory,
+                                                                             schema: int) -> None:
+    """An upgrade leaves an index file of an older layout (schema 3: the names of a file's first
+    record only): searches answer unavailable, the reconciler's upgrade thread rebuilds it
+    from the database, then documents are found."""
 
     ids = [ws.add_document(qsettings, session_factory, ws.text_pdf_bytes([lines]), "application/pdf", f"{i}.pdf")
            for i, lines in enumerate(ws.LINES)]
@@ -201,7 +204,7 @@ def test_the_reconciler_rebuilds_an_embedded_index_written_by_an_older_sohoa(qse
     path = qsettings.search_sqlite_path
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
-    write_legacy_index(path)
+    write_legacy_index(path, schema)
     upgrade = IndexUpgrade(jobs())
     assert jobs().search.needs_rebuild() is True
     assert upgrade.maybe_start() is True

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from search import IndexedDocument, IndexedPage
+from search import IndexedDocument, IndexedPage, IndexedPart
 from search.errors import DocumentRejected
 from sohoa.core.clock import utcnow
 from sohoa.core.db import session_scope
@@ -31,7 +31,8 @@ OUTAGE_ERRORS: tuple[type[BaseException], ...] = (ServiceUnavailable, Connection
 
 
 def build_indexed_document(session: Session, document_id: str) -> IndexedDocument:
-    """Everything the backend stores about one document, read from the database."""
+    """Everything the backend stores about one document, read from the database: each
+    page with the record of the part it is in (``records.facets``)."""
     doc = session.get(Document, document_id)
     if doc is None:
         raise NotFound(f"document {document_id} does not exist")
@@ -43,6 +44,7 @@ def build_indexed_document(session: Session, document_id: str) -> IndexedDocumen
         select(BatchItem.batch_id).where(BatchItem.document_id == document_id).order_by(BatchItem.id))))
     if doc.first_batch_id not in batch_ids:
         batch_ids.insert(0, doc.first_batch_id)
+    own, parts = search_facets(session, document_id)
     return IndexedDocument(
         document_id=doc.id,
         pages=[IndexedPage(number=n, text=text or "", needs_review=bool(flag)) for n, text, flag in pages],
@@ -52,7 +54,8 @@ def build_indexed_document(session: Session, document_id: str) -> IndexedDocumen
         uploaded_at=doc.created_at,
         status=DocumentStatus.INDEXED,
         filename=doc.filename,
-        **search_facets(session, document_id),
+        parts=[IndexedPart(first_page=first, last_page=last, **fields) for first, last, fields in parts],
+        **own,
     )
 
 

@@ -1,8 +1,10 @@
 """What a search hit says about its page: whose record it is and what kind of paper.
 
-The index answers pages; the record (owner, type, number, issue date) is read here for
-just the hits of one answer, so it is always the record as it stands now (an officer's
-correction shows at once, before the re-index).
+The index answers pages, each with the record it was indexed with (its part's); the API
+reads the record (owner, type, number, issue date) here for just the hits of one answer, by
+the part the page is in now, so it is always the record as it stands now (an officer's
+correction or a moved boundary shows at once, even while the re-index waits for an
+unreachable search engine).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class RecordSummary:
     doc_number: str | None
     issue_date: date | None
     issuing_body: str | None
+    part_id: str | None
 
 
 def record_summaries(session: Session, document_ids: Iterable[str]) -> dict[str, RecordSummary]:
@@ -34,14 +37,16 @@ def record_summaries(session: Session, document_ids: Iterable[str]) -> dict[str,
     if not wanted:
         return {}
     rows = session.execute(select(Record.id, Record.document_id, Record.owner_name, Record.doc_type,
-                                  Record.doc_number, Record.issue_date, Record.issuing_body)
+                                  Record.doc_number, Record.issue_date, Record.issuing_body, Record.part_id)
                            .where(Record.document_id.in_(wanted)).order_by(Record.id))
     return {row[0]: RecordSummary(*row) for row in rows}
 
 
 def summary_of_page(summaries: dict[str, RecordSummary], document_id: str,
                     part_record_id: str | None) -> RecordSummary | None:
-    """The record of the page's part; without one, the document's first record."""
+    """The record of the page's part; a page in no part: the document's record without a part
+    (from before parts), if any — never another part's (as the index has it, see
+    ``records.facets``)."""
     if part_record_id is not None and part_record_id in summaries:
         return summaries[part_record_id]
-    return next((s for s in summaries.values() if s.document_id == document_id), None)
+    return next((s for s in summaries.values() if s.document_id == document_id and s.part_id is None), None)
