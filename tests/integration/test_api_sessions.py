@@ -9,6 +9,7 @@ import time
 import unicodedata
 from datetime import timedelta
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -180,20 +181,27 @@ def test_repeated_failures_lock_the_client_address(api, people, session_factory,
     assert ((lock.detail or {})["scope"], (lock.detail or {})["address"]) == ("address", "203.0.113.5")
 
 
-def test_failed_sign_ins_are_slowed(api, people, settings, monkeypatch):
+@pytest.fixture
+def waits(monkeypatch) -> list[float]:
+    """The waits the session routes make before answering, as they make them (each still
+    really waited)."""
+    made: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def observed_sleep(seconds: float) -> None:
+        made.append(seconds)
+        await real_sleep(seconds)
+
+    monkeypatch.setattr(session_routes, "asyncio", SimpleNamespace(sleep=observed_sleep))
+    return made
+
+
+def test_failed_sign_ins_are_slowed(api, people, settings, waits):
     """Each failure in a row is answered after the delay the throttle sets for it (the
     setting, then twice that), a success at once. The waits are observed where the route
     makes them, not inferred from how long a request took: on a loaded machine every answer
     is slower, so a wall-clock bound on the success failed there. The clock still shows
     each wait really happened (a lower bound, which load cannot break)."""
-    waits: list[float] = []
-    real_sleep = asyncio.sleep
-
-    async def observed_sleep(seconds: float) -> None:
-        waits.append(seconds)
-        await real_sleep(seconds)
-
-    monkeypatch.setattr(session_routes, "asyncio", SimpleNamespace(sleep=observed_sleep))
     slow = settings.model_copy(update={"signin_failure_delay_seconds": 0.25})
     with TestClient(create_app(slow), raise_server_exceptions=False) as client:
         for wanted in (0.25, 0.5):
@@ -203,6 +211,42 @@ def test_failed_sign_ins_are_slowed(api, people, settings, monkeypatch):
         assert waits == [0.25, 0.5]
         assert sign_in(client, "test-clerk", PASSWORD).status_code == 201
     assert waits == [0.25, 0.5]  # the success waited for nothing
+
+
+def test_wrong_current_passwords_are_slowed_then_locked(api, people, settings, session_factory, waits):
+    """A password change is a password guess too: each wrong current password in a row is
+    answered after the throttle's delay (as a failed sign-in is), and the one that reaches the
+    limit locks the username: 429 ``account_locked`` with Retry-After, even for the right
+    current password, and for signing in. The refusals while locked wait for nothing."""
+    slow = settings.model_copy(update={"signin_failure_delay_seconds": 0.1})
+    headers = people.auth("clerk")
+
+    def change(client: TestClient, current: str) -> Any:
+        return client.put("/api/v1/session/password", headers=headers,
+                          json={"current_password": current, "new_password": "a good new password"})
+
+    with TestClient(create_app(slow), raise_server_exceptions=False) as client:
+        for wanted in (0.1, 0.2, 0.4):  # signin_max_failures is 3 here
+            started = time.monotonic()
+            refused = change(client, "a guess at it")
+            assert (refused.status_code, refused.json()["error"]["code"]) == (400, "wrong_current_password")
+            assert time.monotonic() - started >= wanted
+        assert waits == [0.1, 0.2, 0.4]
+        locked = change(client, PASSWORD)
+        assert (locked.status_code, locked.json()["error"]["code"]) == (429, "account_locked"), locked.text
+        retry_after = locked.json()["error"]["detail"]["retry_after"]
+        assert 0 < retry_after <= 15 * 60 and locked.headers["retry-after"] == str(retry_after)
+        assert sign_in(client, "test-clerk", PASSWORD).status_code == 429  # one count per username
+        assert client.get("/api/v1/session", headers=headers).status_code == 200  # the session goes on
+    assert waits == [0.1, 0.2, 0.4]
+    assert [(e.detail or {})["failures"] for e in events(session_factory, "session.password_change_failed")] == [
+        1, 2, 3]
+    [lock] = events(session_factory, "session.locked")
+    assert (lock.user_id, (lock.detail or {})["scope"]) == (people.ids["clerk"], "username")
+
+    age_failures(session_factory, timedelta(minutes=settings.signin_lock_minutes))
+    assert change(api, PASSWORD).status_code == 200  # the lock is over; the password was never changed
+    assert sign_in(api, "test-clerk", "a good new password").status_code == 201
 
 
 def test_csrf_guards_every_change_made_with_a_session(api, people, keys, session_factory):
