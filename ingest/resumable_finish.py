@@ -29,7 +29,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.register import BatchMeta, FileOutcome, create_batch, ingest_batch
-from ingest.resumable import HAND_OVER, RUNNING_SHA256, UploadStatus, part_path
+from ingest.resumable.chunks import RUNNING_SHA256
+from ingest.resumable.uploads import HAND_OVER, UploadStatus, part_path
 from ingest.spool import SpooledUpload
 from sohoa.core.clock import utcnow
 from sohoa.core.config import Settings
