@@ -4,7 +4,8 @@ A real node started for the run from ``tests/opensearch_node`` with the full JIT
 what is measured; the test suite's fast-startup JIT would understate it), or an existing
 cluster given by URL. Either way the run writes under its own ``bench-<random>`` index name,
 and every index version and the index template under that name are deleted when it ends
-(the aliases go with the indices), so runs against a shared cluster do not pile up.
+(``tests/integration/opensearch_support.drop_all``, the tests' own clean-up), so runs
+against a shared cluster do not pile up.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from search.opensearch import OpenSearchBackend, make_client
 from tests import opensearch_node as osn
+from tests.integration.opensearch_support import drop_all
 
 
 @contextmanager
@@ -30,8 +32,6 @@ def opensearch_backend(url: str | None, home: Path, heap: str = "1g") -> Iterato
     try:
         yield backend
     finally:
-        backend.client.indices.delete(index=f"{backend.index}-*", ignore=[404])
-        backend.client.indices.delete_index_template(name=backend.index, ignore=[404])
-        backend.close()
+        drop_all(backend)
         if node is not None:
             node.stop()

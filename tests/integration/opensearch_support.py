@@ -1,6 +1,7 @@
 """Helpers of the OpenSearch tests: backends on uuid-named aliases (each dropped afterwards)
 and a fault-injecting proxy. The fixtures built on them (the session's real node) live in
-``tests/integration/conftest.py``.
+``tests/integration/conftest.py``. The benchmarks drop what they wrote with ``drop_all`` too
+(``bench/opensearch_target.py``): one place knows what an alias leaves on a cluster.
 
 ``SOHOA_TEST_OPENSEARCH_URL`` (e.g. ``https://admin:secret@localhost:9200``; certificates
 are not verified) runs the same tests against an external cluster instead of the node the
@@ -41,9 +42,16 @@ def make_backend(url: str, index: str | None = None, policy: RetryPolicy = FAST_
     return OpenSearchBackend(make_client(url, verify_certs=False), index or f"test-{uuid.uuid4().hex}", policy=policy)
 
 
-def drop_all(backend: OpenSearchBackend) -> None:
+def drop_indices(backend: OpenSearchBackend) -> None:
+    """Every version of the backend's alias (closed or hidden ones too: the aliases go with
+    them) and its index template, so nothing of a test or a benchmark run stays behind."""
     backend.client.indices.delete(index=f"{backend.index}-*", ignore=[404], expand_wildcards="all")
     backend.client.indices.delete_index_template(name=backend.index, ignore=[404])
+
+
+def drop_all(backend: OpenSearchBackend) -> None:
+    """``drop_indices``, then the client closed: the end of a backend the caller made."""
+    drop_indices(backend)
     backend.close()
 
 

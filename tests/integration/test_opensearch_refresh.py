@@ -19,6 +19,7 @@ from search.opensearch import OpenSearchBackend
 from search.opensearch.versions import ensure_alias
 from sohoa.core.config import Settings
 from tests.integration import workers_support as ws
+from tests.integration.opensearch_support import drop_indices
 
 
 def scheduled_refresh_off(backend: OpenSearchBackend) -> None:
@@ -59,8 +60,7 @@ def test_a_document_is_searchable_when_the_api_says_indexed(api, keys, services,
         assert search(api, keys, "nguyen thi hong nhung") == [doc_id]
         assert search(api, keys, "hoang van thu") == ["control"]  # the indexing write refreshed the shard
     finally:
-        backend.client.indices.delete(index=f"{backend.index}-*", ignore=[404])
-        backend.client.indices.delete_index_template(name=backend.index, ignore=[404])
+        drop_indices(backend)  # the services' backend: they close it
 
 
 def test_replacing_and_deleting_are_visible_at_once(backend: OpenSearchBackend) -> None:
