@@ -33,11 +33,15 @@ import argparse
 import random
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.opensearch_target import opensearch_backend
 from bench.search.corpus import GIVEN, MIDDLES, SURNAMES, GeneratedDocument, Generator, to_indexed, to_indexed_stack
 from search.base import IndexedDocument, SearchBackend, SearchQuery
+from search.sqlite_fts import SqliteSearchBackend
 from sohoa.domain.vntext import folded
 
 COLLIDING = ("Hồ", "Phúc", "Hòa", "An", "Thu", "Hạnh", "Bình", "Dân", "Lập", "Tự", "Định", "Chính", "Minh")
@@ -139,17 +143,19 @@ def evaluate(backend: SearchBackend, planted: list[Planted]) -> dict[str, dict[s
     return out
 
 
-def open_target(args: argparse.Namespace, workdir: Path) -> SearchBackend:
+@contextmanager
+def open_target(args: argparse.Namespace, workdir: Path) -> Iterator[SearchBackend]:
+    """The backend measured, closed at the end; on OpenSearch (the URL's, or the tests' node
+    started for the run) every index version and the template the run made are dropped."""
     if args.backend == "sqlite":
-        from search.sqlite_fts import SqliteSearchBackend
-
-        return SqliteSearchBackend(workdir / "relevance.sqlite3")
-    from opensearchpy import OpenSearch
-
-    from search.opensearch import OpenSearchBackend
-
-    client = OpenSearch(hosts=[args.opensearch_url], timeout=120, verify_certs=False)
-    return OpenSearchBackend(client, f"sohoa-relevance-{random.randrange(10**8)}")
+        backend = SqliteSearchBackend(workdir / "relevance.sqlite3")
+        try:
+            yield backend
+        finally:
+            backend.close()
+        return
+    with opensearch_backend(None if args.start_node else args.opensearch_url, workdir / "opensearch") as engine:
+        yield engine
 
 
 def main() -> None:
@@ -162,37 +168,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--stacked", action="store_true",
                         help="plant each document behind 1-3 others in one file (a later part of a stack)")
-    args = parser.parse_args()
-    if args.start_node:
-        from tests import opensearch_node as osn
-
-        osn.build()
-        with tempfile.TemporaryDirectory() as home:
-            node = osn.start_node(home, heap="1g")
-            try:
-                args.opensearch_url = node.url
-                run(args)
-            finally:
-                node.stop()
-        return
-    run(args)
+    run(parser.parse_args())
 
 
 def run(args: argparse.Namespace) -> None:
     files, planted = build_corpus(args.distractors, args.seed, args.stacked)
-    with tempfile.TemporaryDirectory() as tmp:
-        backend = open_target(args, Path(tmp))
+    with tempfile.TemporaryDirectory() as tmp, open_target(args, Path(tmp)) as backend:
         started = time.perf_counter()
         backend.rebuild(indexed(f) for f in files)
         print(f"{args.backend}: {sum(len(d.pages) for f in files for d in f)} pages ({len(files)} files, "
               f"{sum(len(f) for f in files)} documents) indexed in {time.perf_counter() - started:.0f} s; "
               f"{len(planted)} planted names{', each in a later part of a stack' if args.stacked else ''}")
-        try:
-            results = evaluate(backend, planted)
-        finally:
-            if args.backend == "opensearch":  # the index versions this run made
-                backend.client.indices.delete(index=f"{backend.index}-v*")  # type: ignore[attr-defined]
-            backend.close()
+        results = evaluate(backend, planted)
     timing = results.pop("_timing")
     print(f"{'planted names':30} {'n':>4} {'recall@1':>9} {'recall@3':>9} {'shared ahead':>13}")
     for label, r in results.items():
