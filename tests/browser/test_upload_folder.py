@@ -110,7 +110,7 @@ def test_a_dropped_folder_with_subfolders_goes_up_as_one_batch(context: BrowserC
     rejected = page.locator("#rejected-list li")
     expect(rejected).to_have_count(len(REJECTED))
     for name, reason in REJECTED.items():
-        expect(rejected.filter(has_text=name)).to_have_text(f"{name}: {reason}")
+        expect(rejected.filter(has_text=name)).to_have_text(f"{folder.name}/{name}: {reason}")  # where it is
         expect(page.locator("#file-list li", has_text=name)).to_contain_text(f"Bị từ chối: {reason}")
 
     assert batch_count(stack) == before + 1  # the whole folder is one batch
@@ -134,6 +134,39 @@ def test_a_picked_folder_lists_the_same_files_as_a_dropped_one(page: Page, peopl
     page.locator("#pick-folder").set_input_files(folder)  # the same folder again: nothing listed twice
     expect(page.locator("#status")).to_contain_text("đã có trong danh sách")
     expect(page.locator("#file-list li")).to_have_count(len(SCANS) + len(REJECTED))
+
+
+def test_same_named_scans_of_two_subfolders_say_which_folder_each_is_from(context: BrowserContext, page: Page,
+                                                                          people: dict[str, Person],
+                                                                          tmp_path: Path) -> None:
+    """A scanner names every day's pages alike: two ``scan-0001.png`` of two subfolders are two
+    rows, each with the folder it came from on a lighter line under the name, and buttons named
+    by the whole path. Dropped and picked folders give the path two ways (the entry's path, the
+    file's ``webkitRelativePath``); a file chosen on its own has no folder line."""
+    root = tmp_path / "ho-so-thang-3"
+    for sub, lines in (("xa-an-binh", CERTIFICATE), ("xa-hoa-loi/dot-2", PERMIT)):
+        (root / sub).mkdir(parents=True)
+        (root / sub / "scan-0001.png").write_bytes(scan_png(lines))
+    alone = tmp_path / "don-le.png"
+    alone.write_bytes(scan_png(PERMIT[:4]))
+    folders = ["Trong thư mục: ho-so-thang-3 / xa-an-binh", "Trong thư mục: ho-so-thang-3 / xa-hoa-loi / dot-2"]
+    paths = ["ho-so-thang-3/xa-an-binh/scan-0001.png", "ho-so-thang-3/xa-hoa-loi/dot-2/scan-0001.png"]
+    sign_in(page, people["clerk"])
+    for add in (lambda: drop_from_file_manager(context, page, page.locator("#drop-zone"), [root]),
+                lambda: page.locator("#pick-folder").set_input_files(root)):
+        page.reload()  # an empty list (nothing was sent)
+        expect(page.locator("#drop-zone")).to_be_visible()
+        add()
+        twins = page.locator("#file-list li", has_text="scan-0001.png")
+        expect(twins).to_have_count(2)
+        assert listed(page) == ["scan-0001.png", "scan-0001.png"]  # the name itself stays as it is
+        assert sorted(twins.locator(".file-folder").all_inner_texts()) == folders
+        for path in paths:
+            expect(page.get_by_role("button", name=f"Hủy gửi tệp {path}", exact=True)).to_have_count(1)
+            expect(page.get_by_role("progressbar", name=path, exact=True)).to_have_count(1)
+    page.locator("#pick-files").set_input_files(alone)
+    expect(page.locator("#file-list li", has_text=alone.name).locator(".file-folder")).to_have_count(0)
+    expect(page.get_by_role("button", name=f"Hủy gửi tệp {alone.name}", exact=True)).to_have_count(1)
 
 
 def test_a_dropped_folder_of_more_than_a_hundred_files_is_listed_whole(context: BrowserContext, page: Page,

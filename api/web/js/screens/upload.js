@@ -20,14 +20,29 @@ function randomKey() {
 
 function fileKey(file) { return [file.name, file.size, file.lastModified].join("/"); }
 
+// Where a file of a dropped folder was in it ("ho-so/lan-2/a.png"): its entry's path, kept
+// here because the File a directory entry gives has an empty webkitRelativePath.
+const droppedPaths = new WeakMap();
+
+// The file's path as the clerk chose it: inside the dropped or picked folder, else its name.
+function relativePath(file) { return droppedPaths.get(file) || file.webkitRelativePath || file.name; }
+
+// The folders above the file, shown under its name: two "scan-0001.pdf" from two subfolders
+// must not look alike. Empty for a file picked or dropped on its own.
+function folderOf(file) { return relativePath(file).split("/").filter(Boolean).slice(0, -1).join(" / "); }
+
 // A hidden file, or a file inside a hidden folder of a picked one (``.thumbnails/x.png``):
 // what file managers and office suites leave behind, never a scan of the batch.
-function hidden(file) { return (file.webkitRelativePath || file.name).split("/").some((part) => part.startsWith(".")); }
+function hidden(file) { return relativePath(file).split("/").some((part) => part.startsWith(".")); }
 
 // Files of a dropped folder, walked through its directory entries (hidden ones skipped).
 async function entryFiles(entry) {
   if (entry.name.startsWith(".")) return [];
-  if (entry.isFile) return [await new Promise((resolve, reject) => entry.file(resolve, reject))];
+  if (entry.isFile) {
+    const file = await new Promise((resolve, reject) => entry.file(resolve, reject));
+    droppedPaths.set(file, entry.fullPath.replace(/^\/+/, ""));
+    return [file];
+  }
   if (!entry.isDirectory) return [];
   const reader = entry.createReader();
   const found = [];
@@ -140,7 +155,7 @@ class UploadScreen {
     this.procedure.value = p.procedure_code || "";
     this.note.value = p.note || "";
     fill(this.pendingBox, alertBox("warn", h("strong", {}, S.upload.pending_title), " ",
-      t("upload.pending_help", { time: dateTime(p.created_at), n: left.length, names: left.map((f) => f.name).join(", ") }),
+      t("upload.pending_help", { time: dateTime(p.created_at), n: left.length, names: left.map((f) => f.path || f.name).join(", ") }),
       " ", h("button", { type: "button", class: "button button-quiet", id: "forget-pending", onclick: () => this.forget() },
         S.upload.pending_forget)));
   }
@@ -155,7 +170,7 @@ class UploadScreen {
   add(files) {
     for (const file of files) {
       if (hidden(file)) continue;
-      if (this.items.some((i) => i.key === fileKey(file))) { this.ctx.announce(t("upload.duplicate_in_list", { name: file.name })); continue; }
+      if (this.items.some((i) => i.key === fileKey(file))) { this.ctx.announce(t("upload.duplicate_in_list", { name: relativePath(file) })); continue; }
       const item = { key: fileKey(file), file, status: "waiting", sent: 0, samples: [] };
       item.row = this.row(item);
       this.items.push(item);
@@ -167,8 +182,11 @@ class UploadScreen {
     this.pump();
   }
 
+  // The file's name, and under it in a lighter line the folder it came from (if any); the
+  // buttons and the bar are named by the whole path, so a screen reader tells twins apart.
   row(item) {
-    const name = item.file.name;
+    const name = relativePath(item.file);
+    const folder = folderOf(item.file);
     const status = h("span", { class: "file-status" }, S.upload.waiting);
     const bar = h("progress", { max: "100", value: "0", "aria-label": name });
     const detail = h("span", { class: "file-detail muted" }, bytes(item.file.size));
@@ -177,7 +195,8 @@ class UploadScreen {
     const retry = h("button", { type: "button", class: "button button-small", hidden: true,
       "aria-label": t("upload.retry_file", { name }), onclick: () => this.retry(item) }, S.upload.retry);
     const li = h("li", { class: "file", dataset: { state: "waiting" } },
-      h("span", { class: "file-name" }, name), bar, h("span", { class: "file-line" }, status, " ", detail),
+      h("span", { class: "file-title" }, h("span", { class: "file-name" }, item.file.name),
+        folder ? h("span", { class: "file-folder muted" }, t("upload.in_folder", { folder })) : null), bar, h("span", { class: "file-line" }, status, " ", detail),
       h("span", { class: "file-actions" }, cancel, retry));
     return { li, status, bar, detail, cancel, retry };
   }
@@ -258,7 +277,8 @@ class UploadScreen {
 
   startItem(item) {
     if (this.pending) {
-      this.pending.files[item.key] = { name: item.file.name, size: item.file.size, done: false };
+      this.pending.files[item.key] = { name: item.file.name, path: relativePath(item.file), size: item.file.size,
+        done: false };
       this.savePending();
     }
     this.setState(item, "starting", S.upload.starting);
@@ -321,7 +341,7 @@ class UploadScreen {
     fill(this.summary, alertBox(rejected.length ? "warn" : "ok",
       h("p", { id: "upload-result" }, t("upload.summary", { ok, bad: rejected.length })),
       rejected.length ? [h("h2", {}, S.upload.rejected_title), h("ul", { id: "rejected-list" }, rejected.map((i) =>
-        h("li", {}, h("strong", {}, i.file.name), ": ", errorText(i.outcome.error))))] : null,
+        h("li", {}, h("strong", {}, relativePath(i.file)), ": ", errorText(i.outcome.error))))] : null,
       h("p", {}, h("a", { href: `/lo/${encodeURIComponent(this.batchId)}`, id: "open-batch" }, S.upload.open_batch))));
     this.resetButton.hidden = false;
     if (!this.items.some((i) => i.status === "failed")) { this.pending = null; this.savePending(); fill(this.pendingBox); }
