@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from workers.ocr.imaging.colour import to_gray
+from workers.ocr.imaging.colour import is_bilevel, to_gray, upscale_factor
 from workers.ocr.imaging.deskew import MIN_CORRECTION, detect_skew, ink_points, is_sideways, straighten
 from workers.ocr.imaging.orientation import parse_osd
 
@@ -137,3 +139,18 @@ def test_skewed_sideways_page_is_turned_by_its_marks_at_its_own_angle() -> None:
     ratio_at_zero = mark_ratio(points[::-1].copy())
     assert ratio_at_zero is not None and UPSIDE_DOWN <= ratio_at_zero <= 1 / UPSIDE_DOWN
     assert sideways_turn(points) == 90
+
+
+def jpeg_round_trip(image: Image.Image, quality: int = 88) -> Image.Image:
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=quality)
+    return Image.open(io.BytesIO(buf.getvalue())).convert("L")
+
+
+def test_only_low_dpi_pages_with_grey_edges_are_enlarged() -> None:
+    grey = text_page(width=467, size=12)  # anti-aliased, as a grey scanner or a render gives it
+    fax = grey.point(lambda v: 0 if v < 128 else 255)
+    assert not is_bilevel(grey) and upscale_factor(100, grey) == 1.5
+    assert is_bilevel(fax) and upscale_factor(100, fax) == 1.0
+    assert is_bilevel(jpeg_round_trip(fax))  # a fax put into a PDF as JPEG stays a fax
+    assert upscale_factor(150, grey) == 1.0  # 150 dpi and up: never

@@ -80,7 +80,7 @@ def prepare_page(raster: RasterPage, workdir: Path, *, timeout: float,
         if rotation == 0 and looks_upside_down(points, detected or 0.0):  # lines at their true angle
             rotation = 180
             steps.append("rotate")
-        factor = upscale_factor(raster.dpi)
+        factor = upscale_factor(raster.dpi, gray)
         if factor > 1.0:
             steps.append("upscale")
         if not steps and image.format != "PNG":
