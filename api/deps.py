@@ -38,7 +38,7 @@ from sohoa.core.errors import BadRequest, Forbidden, Unauthorized
 from sohoa.core.models import UserSession
 from sohoa.core.vocab import Role
 from sohoa.domain.accounts import SESSION_COOKIE, SessionRules, resolve
-from sohoa.domain.keys import KeyFacts, check_key, last_use_due, record_use
+from sohoa.domain.keys import KeyFacts, last_use_due, record_use
 from sohoa.domain.principal import Principal
 from sohoa.services import Services
 from sohoa.storage.archive import ArchiveStore
@@ -65,10 +65,13 @@ async def get_session_factory(services: ServicesDep) -> sessionmaker[Session]:
     return services.sessions
 
 
-async def get_session(services: ServicesDep) -> AsyncIterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """A session per request; routes commit explicitly when they write. Opened without
     touching the database (it connects on first use); closed like a read (``run_read``:
-    closing rolls back, which never waits on SQLite and is a round trip to PostgreSQL)."""
+    closing rolls back, which never waits on SQLite and is a round trip to PostgreSQL).
+    The services are taken from the app, not from ``ServicesDep``: FastAPI solves every
+    sub-dependency of every dependency on every request, cached or not."""
+    services: Services = request.app.state.services
     session = services.sessions()
     try:
         yield session
@@ -123,29 +126,49 @@ def current_user_session(session: SessionDep, services: ServicesDep, cookie: Coo
 UserSessionDep = Annotated[UserSession, Depends(current_user_session)]
 
 
-async def current_principal(session: SessionDep, services: ServicesDep, credentials: BearerDep,
-                            cookie: CookieDep) -> Principal:
+async def current_principal(request: Request, credentials: BearerDep, cookie: CookieDep) -> Principal:
     """The caller: the active API key of the Bearer header, else the signed-in user of the
     session cookie (401 when neither, or when it is unknown, revoked or expired; 403
-    ``password_change_required`` until a one-time password has been replaced)."""
+    ``password_change_required`` until a one-time password has been replaced). Its own
+    database work in its own session: no ``SessionDep`` to solve, and none opened for a key
+    checked a moment ago (``Services.keys``)."""
+    services: Services = request.app.state.services
     if credentials is not None:
-        now = utcnow()
-        key = await run_read(services, check_key, session, credentials.credentials.strip(), now=now)
-        if last_use_due(key, now):  # at most once a minute; a write may wait for a lock: a thread
-            await run_in_threadpool(_record_use, session, key, now)
-        return Principal.of_key(key)
+        return Principal.of_key(await _active_key(services, credentials.credentials.strip()))
     if not cookie:
         raise Unauthorized("sign in, or send an API key: `Authorization: Bearer <key>`", code="missing_api_key")
-    row = await run_in_threadpool(current_user_session, session, services, cookie)
-    if row.user.must_change_password:
-        raise Forbidden("choose a new password first (PUT /api/v1/session/password)",
-                        code="password_change_required")
-    return Principal.of_user(row.user, session_id=row.id)
+    return await run_in_threadpool(_signed_in, services, cookie)
 
 
-def _record_use(session: Session, key: KeyFacts, now: datetime) -> None:
-    record_use(session, key, now)
-    session.commit()
+async def _active_key(services: Services, plaintext: str) -> KeyFacts:
+    now = utcnow()
+    key = services.keys.get(plaintext, now)
+    if key is None:
+        key = await run_read(services, _check_key, services, plaintext, now)
+    if last_use_due(key, now):  # at most once a minute; a write may wait for a lock: a thread
+        await run_in_threadpool(_record_use, services, plaintext, key, now)
+    return key
+
+
+def _check_key(services: Services, plaintext: str, now: datetime) -> KeyFacts:
+    with services.reads.connect() as conn:  # a read: on PostgreSQL no BEGIN nor ROLLBACK
+        return services.keys.check(conn, plaintext, now=now)
+
+
+def _record_use(services: Services, plaintext: str, key: KeyFacts, now: datetime) -> None:
+    with services.sessions() as session:
+        record_use(session, key, now)
+        session.commit()
+    services.keys.used(plaintext, key._replace(last_used_at=now))
+
+
+def _signed_in(services: Services, cookie: str) -> Principal:
+    with services.sessions() as session:
+        row = current_user_session(session, services, cookie)
+        if row.user.must_change_password:
+            raise Forbidden("choose a new password first (PUT /api/v1/session/password)",
+                            code="password_change_required")
+        return Principal.of_user(row.user, session_id=row.id)
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

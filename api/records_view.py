@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, String, and_, bindparam, exists, or_, select
+from sqlalchemy import ColumnElement, Connection, String, and_, bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
 from api.deps import Caller
-from api.schemas_records import CandidatePublic, FieldPublic, PageRange, RecordLinks, RecordPublic, SubjectPublic
+from api.schemas import utc_instant
+from api.schemas_records import CandidatePublic, FieldPublic, RecordPublic
 from sohoa.core.models import Document, ExtractedFieldRow, Part, Record, RecordCorrection, RecordSubject, StoredFile
 from sohoa.core.vocab import ReviewState
 from sohoa.domain.records import RecordFacts, as_text, has_failed_id, mask_id, mask_in_text, validity_input
@@ -33,7 +34,7 @@ class RecordContext:
     no records; the parts' only when a record has one). The statements are built once
     (``_Statements``): building them cost more than running them."""
 
-    def __init__(self, session: Session, records: Sequence[RecordFacts]) -> None:
+    def __init__(self, source: Session | Connection, records: Sequence[RecordFacts]) -> None:
         self.subjects: dict[str, list[Subject]] = defaultdict(list)
         self.corrected: dict[str, set[str]] = defaultdict(set)
         self.chosen: dict[str, list[Evidence]] = defaultdict(list)  # by part, or ``document:<id>``
@@ -46,7 +47,8 @@ class RecordContext:
         docs = list({r.document_id: None for r in records})
         parts = [r.part_id for r in records if r.part_id]
         whole = [r.document_id for r in records if not r.part_id]
-        conn = session.connection()  # Core rows: cheaper than the session's ORM execution
+        # Core rows: cheaper than the session's ORM execution
+        conn = source.connection() if isinstance(source, Session) else source
         for s in conn.execute(_STATEMENTS.subjects, {"ids": ids}):
             self.subjects[s.record_id].append(Subject(*s))
         for rid, name in conn.execute(_STATEMENTS.corrected, {"ids": ids}):
@@ -147,50 +149,72 @@ def _evidence(rows: list[Evidence], record: RecordFacts, column: str) -> Evidenc
     return None
 
 
-def _field(record: RecordFacts, column: str, ctx: RecordContext, shown: str | None) -> FieldPublic:
-    """The value with where it was read (page, span, confidence), or who set it."""
+def _field(record: RecordFacts, column: str, ctx: RecordContext, shown: str | None) -> dict[str, Any]:
+    """The value with where it was read (page, span, confidence), or who set it: a
+    ``FieldPublic`` as its JSON, every key in the model's order."""
     value = getattr(record, column)
     text = shown if column == "owner_id" else as_text(value)
     if column in ctx.corrected[record.id]:
-        return FieldPublic(value=text, confidence=1.0, source="officer")
+        return _field_json(text, 1.0, None, None, "officer", [])
     if value is None:
-        return FieldPublic(value=None, confidence=None, source="none")
+        return _field_json(None, None, None, None, "none", [])
     rows = ctx.evidence(record)
     row, source = _evidence(rows, record, column), "extracted"
     if row is None and column == "valid_from":
         row, source = _evidence(rows, record, "issue_date"), "derived"
     if row is None:
-        source = "upload" if column == "procedure_code" else "none"
-    confidence = 1.0 if record.review_state == ReviewState.CONFIRMED else (row.confidence if row else None)
-    return FieldPublic(value=text, confidence=confidence, source=source,
-                       page=row.page if row else None,
-                       span=[row.span_start, row.span_end] if row and row.span_start is not None else None,
-                       problems=list(row.problems or []) if row else [])
+        return _field_json(text, 1.0 if record.review_state == ReviewState.CONFIRMED else None, None, None,
+                           "upload" if column == "procedure_code" else "none", [])
+    confidence = 1.0 if record.review_state == ReviewState.CONFIRMED else row.confidence
+    return _field_json(text, confidence, row.page,
+                       [row.span_start, row.span_end] if row.span_start is not None else None, source,
+                       list(row.problems or []))
+
+
+def _field_json(value: str | None, confidence: float | None, page: int | None, span: list[int | None] | None,
+                source: str, problems: list[str]) -> dict[str, Any]:
+    return {"value": value, "confidence": confidence, "page": page, "span": span, "source": source,
+            "problems": problems}
+
+
+def record_json(record: RecordFacts, caller: Caller, ctx: RecordContext, *, day: date,
+                asked: str | None = None) -> dict[str, Any]:
+    """A ``RecordPublic`` as its JSON (without candidates): every key in the model's order,
+    every value as the model would hold it (instants in UTC), so that a lookup serializes
+    it without validating again what it read from its own database (``record_public``
+    validates the same dict; ``tests/test_records_json.py`` holds the two to one JSON)."""
+    verdict = check_validity(validity_input(record), day)
+    owner = _mask(caller, record.owner_id, asked)
+    part = ctx.parts.get(record.part_id or "")
+    return {
+        "id": record.id, "document_id": record.document_id, "part_id": record.part_id,
+        "pages": {"first": part.first_page, "last": part.last_page} if part else None, "kind": record.kind,
+        "owner_id": owner, "owner_id_type": record.owner_id_type, "owner_name": record.owner_name,
+        "doc_type": record.doc_type, "procedure_code": record.procedure_code, "doc_number": record.doc_number,
+        "issuing_body": record.issuing_body, "issue_date": record.issue_date, "valid_from": record.valid_from,
+        "valid_until": record.valid_until, "permanent": record.permanent, "approved": record.approved,
+        "legal_status": record.legal_status, "replaced_by": record.replaced_by_id,
+        "review_state": record.review_state,
+        "confirmed_at": None if record.confirmed_at is None else utc_instant(record.confirmed_at),
+        "updated_at": utc_instant(record.updated_at), "valid_on": day, "valid": verdict.valid,
+        "validity_reason": verdict.reason,
+        "subjects": [{"role": s.role, "person_id": _mask(caller, s.person_id, asked), "id_type": s.id_type,
+                      "name": s.name} for s in ctx.subjects[record.id]],
+        "fields": {c: _field(record, c, ctx, owner) for c in _SHOWN},
+        "links": _links(record, part, ctx),
+        "candidates": None,
+    }
 
 
 def record_public(record: RecordFacts, caller: Caller, ctx: RecordContext, *, day: date, asked: str | None = None,
                   candidates: list[ExtractedFieldRow] | None = None) -> RecordPublic:
-    verdict = check_validity(validity_input(record), day)
-    owner = _mask(caller, record.owner_id, asked)
-    part = ctx.parts.get(record.part_id or "")
-    return RecordPublic(
-        id=record.id, document_id=record.document_id, part_id=record.part_id,
-        pages=PageRange(first=part.first_page, last=part.last_page) if part else None, kind=record.kind, owner_id=owner,
-        owner_id_type=record.owner_id_type, owner_name=record.owner_name, doc_type=record.doc_type,
-        procedure_code=record.procedure_code, doc_number=record.doc_number, issuing_body=record.issuing_body,
-        issue_date=record.issue_date, valid_from=record.valid_from, valid_until=record.valid_until,
-        permanent=record.permanent, approved=record.approved, legal_status=record.legal_status,
-        replaced_by=record.replaced_by_id, review_state=record.review_state, confirmed_at=record.confirmed_at,
-        updated_at=record.updated_at, valid_on=day, valid=verdict.valid, validity_reason=verdict.reason,
-        subjects=[SubjectPublic(role=s.role, person_id=_mask(caller, s.person_id, asked), id_type=s.id_type,
-                                name=s.name) for s in ctx.subjects[record.id]],
-        fields={c: _field(record, c, ctx, owner) for c in _SHOWN},
-        links=_links(record, part, ctx),
-        candidates=None if candidates is None else [_candidate(r, caller, asked) for r in candidates],
-    )
+    body = record_json(record, caller, ctx, day=day, asked=asked)
+    if candidates is not None:
+        body["candidates"] = [_candidate(r, caller, asked) for r in candidates]
+    return RecordPublic.model_validate(body)
 
 
-def _links(record: RecordFacts, part: PartPages | None, ctx: RecordContext) -> RecordLinks:
+def _links(record: RecordFacts, part: PartPages | None, ctx: RecordContext) -> dict[str, Any]:
     """The files of the record's paper document: the whole file's when the part is the whole
     file, else the part's pages only (a stack holds other people's documents)."""
     base = f"/api/v1/documents/{record.document_id}"
@@ -198,8 +222,9 @@ def _links(record: RecordFacts, part: PartPages | None, ctx: RecordContext) -> R
     if not whole:
         assert part is not None
         base = f"/api/v1/parts/{part.id}"
-    return RecordLinks(original=f"{base}/original", self=f"/api/v1/records/{record.id}",
-                       searchable_pdf=f"{base}/searchable.pdf" if record.document_id in ctx.pdfs else None)
+    return {"original": f"{base}/original",
+            "searchable_pdf": f"{base}/searchable.pdf" if record.document_id in ctx.pdfs else None,
+            "self": f"/api/v1/records/{record.id}"}
 
 
 def _candidate(row: ExtractedFieldRow, caller: Caller, asked: str | None) -> CandidatePublic:
@@ -218,4 +243,4 @@ SUMMARY_FIELDS = ("owner_id", "owner_name", "doc_type", "doc_number", "issue_dat
 def field_summary(record: RecordFacts, caller: Caller, ctx: RecordContext) -> dict[str, FieldPublic]:
     """The fields a reviewer checks first, each with its confidence and where it was read."""
     owner = _mask(caller, record.owner_id, None)
-    return {c: _field(record, c, ctx, owner) for c in SUMMARY_FIELDS}
+    return {c: FieldPublic.model_validate(_field(record, c, ctx, owner)) for c in SUMMARY_FIELDS}

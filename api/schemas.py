@@ -11,12 +11,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sohoa.core.vocab import UploadState
 
 
-def _utc(value: datetime) -> datetime:
+def utc_instant(value: datetime) -> datetime:
     """SQLite hands back naive datetimes; everything stored is UTC, so say so in the JSON."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+UtcDatetime = Annotated[datetime, AfterValidator(utc_instant)]
 
 
 class ErrorInfo(BaseModel):

@@ -14,7 +14,7 @@ from fastapi import APIRouter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.deps import AdminKey, RowId, SessionDep
+from api.deps import AdminKey, RowId, ServicesDep, SessionDep
 from api.schemas_records import KeyCreate, KeyCreatedPublic, KeyPublic, KeyUpdate
 from sohoa.core.clock import as_utc, utcnow
 from sohoa.core.errors import Conflict, NotFound
@@ -63,7 +63,8 @@ def post_key(body: KeyCreate, admin: AdminKey, session: SessionDep) -> KeyCreate
 
 @router.patch("/{key_id}", response_model=KeyPublic, summary="Change a key's expiry",
               responses={409: {"description": "Would leave no active admin key (last_admin_key)"}})
-def patch_key(key_id: RowId, body: KeyUpdate, admin: AdminKey, session: SessionDep) -> KeyPublic:
+def patch_key(key_id: RowId, body: KeyUpdate, admin: AdminKey, session: SessionDep,
+              services: ServicesDep) -> KeyPublic:
     key = _load(session, key_id)
     expires_at = _aware(body.expires_at)
     if expires_at is not None and expires_at <= utcnow():
@@ -72,17 +73,19 @@ def patch_key(key_id: RowId, body: KeyUpdate, admin: AdminKey, session: SessionD
     audit.record(session, admin, "key.update", target_type="api_key", target_id=str(key.id),
                  detail={"expires_at": key.expires_at.isoformat() if key.expires_at else None})
     session.commit()
+    services.keys.forget(key.id)  # at once in this process; in the others within the key-check cache's seconds
     return key_public(key)
 
 
 @router.delete("/{key_id}", response_model=KeyPublic, summary="Revoke a key (the row is kept)",
                responses={409: {"description": "Would leave no active admin key (last_admin_key)"}})
-def delete_key(key_id: RowId, admin: AdminKey, session: SessionDep) -> KeyPublic:
+def delete_key(key_id: RowId, admin: AdminKey, session: SessionDep, services: ServicesDep) -> KeyPublic:
     key = _load(session, key_id)
     _guard_last_admin_key(session, key)
     revoke_key(session, key.id)
     audit.record(session, admin, "key.revoke", target_type="api_key", target_id=str(key.id))
     session.commit()
+    services.keys.forget(key.id)  # at once in this process; in the others within the key-check cache's seconds
     return key_public(key)
 
 

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
+from pydantic_core import to_json
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Caller, OfficerCaller, ReaderCaller, ServicesDep, SessionDep, run_read
 from api.params import IsoDate, owner_id_query
-from api.records_view import RecordContext, candidates_of_records, record_public
+from api.records_view import RecordContext, candidates_of_records, record_json, record_public
 from api.schemas_records import CorrectionPublic, HistoryPublic, RecordListPublic, RecordPatch, RecordPublic
 from sohoa.core.clock import today_vn
 from sohoa.core.errors import BadRequest, Forbidden, NotFound
@@ -33,9 +34,8 @@ router = APIRouter(prefix="/api/v1/records", tags=["records"])
 
 @router.get("", response_model=RecordListPublic, summary="Records valid on a day, by owner ID")
 async def list_records(
+    request: Request,
     caller: ReaderCaller,
-    session: SessionDep,
-    services: ServicesDep,
     owner_id: Annotated[str | None, owner_id_query("Personal ID, ID card or enterprise code")] = None,
     doc_type: Annotated[str | None, Query(max_length=64)] = None,
     procedure_code: Annotated[str | None, Query(max_length=64)] = None,
@@ -46,11 +46,14 @@ async def list_records(
     document_id: Annotated[str | None, Query(max_length=64, description="Officers: the records read from "
                                                                         "this document")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> RecordListPublic:
+) -> Response:
     # ``async`` (no docstring: it would become the operation's description): the reads run
     # where they cost least (``run_read``: on SQLite no thread hop), the wait for the audit
-    # log holds no thread, and the answer is validated without another hop (a ``def``
-    # route's is, in the threadpool).
+    # log holds no thread. No ``SessionDep`` nor ``ServicesDep`` (FastAPI solves each
+    # dependency on every request): the services from the app, one read connection. The
+    # answer is ``RecordListPublic``'s JSON made from what the lookup read, not validated
+    # again (``record_json``); the spec still says ``RecordListPublic``.
+    services: Services = request.app.state.services
     asked = parse_owner_id(owner_id) if owner_id is not None else None
     if caller.role == Role.PORTAL and asked is None:
         raise BadRequest("portals look records up by owner_id", code="owner_id_required")
@@ -60,14 +63,15 @@ async def list_records(
     day = valid_on or today_vn()
     query = LookupQuery(owner_id=asked, doc_type=doc_type, procedure_code=procedure_code, day=day,
                         include_invalid=include_invalid, document_id=document_id, limit=limit)
-    body = await run_read(services, _lookup, session, services, caller, query)
+    records = await run_read(services, _lookup, services, caller, query)
     # Answered only once the event is committed, by the process's group-commit writer.
     await services.audit.write_async(audit.event_values(
         caller.principal, "record.lookup", target_type="record", owner_id=asked, purpose=caller.purpose,
-        result_count=body.total, detail={"doc_type": doc_type, "procedure_code": procedure_code,
-                                         "valid_on": day.isoformat(), "include_invalid": include_invalid,
-                                         "document_id": document_id, "record_ids": [r.id for r in body.records]}))
-    return body
+        result_count=len(records), detail={"doc_type": doc_type, "procedure_code": procedure_code,
+                                           "valid_on": day.isoformat(), "include_invalid": include_invalid,
+                                           "document_id": document_id, "record_ids": [r["id"] for r in records]}))
+    return Response(to_json({"valid_on": day, "total": len(records), "records": records}),
+                    media_type="application/json")
 
 
 @dataclass(frozen=True)
@@ -81,20 +85,19 @@ class LookupQuery:
     limit: int
 
 
-def _lookup(session: Session, services: Services, caller: Caller, query: LookupQuery) -> RecordListPublic:
-    records = lookup_rows(session, owner_id=query.owner_id, doc_type=query.doc_type,
-                          procedure_code=query.procedure_code,
-                          valid_on=None if query.include_invalid else query.day, document_id=query.document_id,
-                          limit=query.limit)
-    ctx = RecordContext(session, records)  # its candidates and corrections serve the portal rule too
-    if caller.role == Role.PORTAL:
-        records = served_to_portals(session, records, serve_unconfirmed=services.settings.portal_serves_unconfirmed,
-                                    known=ctx)
-    body = RecordListPublic(valid_on=query.day, total=len(records),
-                            records=[record_public(r, caller, ctx, day=query.day, asked=query.owner_id)
-                                     for r in records])
-    session.close()  # nothing to commit; its connection back to the pool before the audit wait
-    return body
+def _lookup(services: Services, caller: Caller, query: LookupQuery) -> list[dict[str, Any]]:
+    """The records' JSON (``record_json``), read on one connection outside a transaction
+    (``Services.reads``), back to the pool before the audit wait."""
+    with services.reads.connect() as conn:
+        records = lookup_rows(conn, owner_id=query.owner_id, doc_type=query.doc_type,
+                              procedure_code=query.procedure_code,
+                              valid_on=None if query.include_invalid else query.day,
+                              document_id=query.document_id, limit=query.limit)
+        ctx = RecordContext(conn, records)  # its candidates and corrections serve the portal rule too
+        if caller.role == Role.PORTAL:
+            records = served_to_portals(conn, records, serve_unconfirmed=services.settings.portal_serves_unconfirmed,
+                                        known=ctx)
+        return [record_json(r, caller, ctx, day=query.day, asked=query.owner_id) for r in records]
 
 
 @router.get("/{record_id}", response_model=RecordPublic, summary="One record with its fields")

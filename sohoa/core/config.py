@@ -46,6 +46,11 @@ class Settings(BaseSettings):
                                             "confidence); false: confirmed records only. A record whose ID "
                                             "failed its check is never served unconfirmed.")
 
+    key_check_cache_seconds: float = Field(5.0, ge=0, le=60, description="An API key found active is "
+                                           "trusted this long by each API process without reading it again "
+                                           "(a revocation or expiry change made elsewhere takes effect "
+                                           "within it); 0 = read it on every request.")
+
     # HTTP
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)

@@ -23,6 +23,16 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def read_engine(engine: Engine) -> Engine:
+    """``engine`` for reads outside a transaction, sharing its pool. PostgreSQL: autocommit,
+    each statement its own snapshot with no BEGIN before nor ROLLBACK after (two round trips
+    of a lookup's seven); psycopg sets it on the client, without a round trip. SQLite's
+    driver opens no transaction for a SELECT anyway: the engine as it is."""
+    if engine.dialect.name == "sqlite":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def _ensure_sqlite_dir(url: str) -> None:
     path = sqlite_file(url)
     if path is not None:

@@ -6,10 +6,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import String, bindparam, select, update
+from sqlalchemy import Connection, String, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from sohoa.core.clock import utcnow
@@ -62,13 +65,14 @@ class KeyFacts(NamedTuple):
     last_used_at: datetime | None
 
 
-def check_key(session: Session, plaintext: str, *, now: datetime | None = None) -> KeyFacts:
+def check_key(source: Session | Connection, plaintext: str, *, now: datetime | None = None) -> KeyFacts:
     """The active key matching ``plaintext``, without writing anything. Raises ``Unauthorized``."""
     now = now or utcnow()
     parts = plaintext.split("_")
     if len(parts) < 3 or not plaintext.startswith(KEY_PREFIX):
         raise Unauthorized("malformed API key", code="invalid_api_key")
-    row = session.connection().execute(_BY_PREFIX, {"prefix": parts[1]}).first()
+    conn = source.connection() if isinstance(source, Session) else source
+    row = conn.execute(_BY_PREFIX, {"prefix": parts[1]}).first()
     if row is None or not hmac.compare_digest(row.key_hash, hash_key(plaintext)):
         raise Unauthorized("unknown API key", code="invalid_api_key")
     if row.revoked_at is not None:
@@ -97,6 +101,68 @@ def authenticate(session: Session, plaintext: str, *, now: datetime | None = Non
     if last_use_due(key, now):
         record_use(session, key, now)
     return key
+
+
+class KeyChecks:
+    """The process's recent successful key checks, reused for ``seconds`` (``SOHOA_KEY_CHECK_CACHE_SECONDS``).
+
+    A portal sends the same key many times a second and its check was a tenth of a lookup's
+    CPU; reused, a revocation (or a shortened expiry) made by another process takes effect
+    here within ``seconds``; in the process that made it at once (``forget``). The expiry
+    itself is compared with the request's time on every use. Only keys found active are
+    kept (a key created a moment ago is never refused from here), by their SHA-256, at
+    most ``MAX_KEYS``. ``seconds`` 0: every request reads its key."""
+
+    MAX_KEYS = 4096
+
+    def __init__(self, seconds: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.clock = clock  # monotonic: a step of the wall clock neither extends nor ends a check
+        self._checked: dict[str, tuple[KeyFacts, float]] = {}
+        self._lock = threading.Lock()  # the threadpool's checks and the event loop's share it
+
+    def get(self, plaintext: str, now: datetime) -> KeyFacts | None:
+        """The key checked less than ``seconds`` ago, still unexpired at ``now``; None: check it."""
+        if self.seconds <= 0:
+            return None
+        hit = self._checked.get(hash_key(plaintext))
+        if hit is None or self.clock() - hit[1] >= self.seconds:
+            return None
+        key = hit[0]
+        if key.expires_at is not None and key.expires_at <= now:
+            raise Unauthorized("this API key has expired", code="expired_api_key")
+        return key
+
+    def check(self, source: Session | Connection, plaintext: str, *, now: datetime) -> KeyFacts:
+        """``check_key`` against the database, its success kept (a failure drops what was kept)."""
+        digest = hash_key(plaintext)
+        try:
+            key = check_key(source, plaintext, now=now)
+        except Unauthorized:
+            with self._lock:
+                self._checked.pop(digest, None)
+            raise
+        self.used(plaintext, key, checked=True)
+        return key
+
+    def used(self, plaintext: str, key: KeyFacts, *, checked: bool = False) -> None:
+        """Keep ``key`` (its ``last_used_at`` as just written); the time of its check is kept
+        unless it was checked just now."""
+        if self.seconds <= 0:
+            return
+        digest = hash_key(plaintext)
+        with self._lock:
+            previous = self._checked.get(digest)
+            at = self.clock() if checked or previous is None else previous[1]
+            if digest not in self._checked and len(self._checked) >= self.MAX_KEYS:
+                self._checked.clear()
+            self._checked[digest] = (key, at)
+
+    def forget(self, key_id: int) -> None:
+        """Drop a key revoked or changed by this process: the change applies here at once."""
+        with self._lock:
+            for digest in [d for d, (key, _) in self._checked.items() if key.id == key_id]:
+                del self._checked[digest]
 
 
 def revoke_key(session: Session, key_id: int) -> ApiKey:

@@ -7,6 +7,9 @@ or Redis connection. The search backend is opened on first use and then kept: fo
 OpenSearch that is one client and connection pool per process instead of one per request.
 Audit events that a request must see committed before it answers go through the process's
 one group-commit writer (``audit``, ``sohoa.services.audit_writer``), with its own small pool.
+Reads that change nothing and need no snapshot across statements (a portal's lookup) take
+a connection from ``reads``: the same pool, in autocommit on PostgreSQL (no BEGIN and
+ROLLBACK round trips); API keys found active are reused for a few seconds (``keys``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from search import SearchBackend, open_backend
 from sohoa.core.config import Settings
-from sohoa.core.db import make_engine, make_session_factory, sqlite_file
+from sohoa.core.db import make_engine, make_session_factory, read_engine, sqlite_file
+from sohoa.domain.keys import KeyChecks
 from sohoa.services.audit_writer import AuditNotWritten, AuditWriter
 from sohoa.services.queue import JobQueue
 from sohoa.storage.archive import ArchiveStore
@@ -37,6 +41,8 @@ class Services:
     archive: ArchiveStore
     queue: JobQueue
     audit: AuditWriter
+    keys: KeyChecks
+    reads: Engine
     _search: SearchBackend | None = field(default=None, repr=False)
     _search_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -49,6 +55,7 @@ class Services:
         return cls(settings=settings, engine=engine, sessions=sessions,
                    archive=ArchiveStore(settings.archive_root), queue=JobQueue(settings, sessions),
                    audit=AuditWriter(make_engine(settings.database_url), turns=_audit_turns(settings)),
+                   keys=KeyChecks(settings.key_check_cache_seconds), reads=read_engine(engine),
                    _search=search)
 
     @property

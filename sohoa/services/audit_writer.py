@@ -18,6 +18,12 @@ moment the lock is free. Left to SQLite's own lock, a writer that finds it taken
 the busy handler (1, 2, 5, 10... ms) and, against a writer that commits again and again,
 can keep losing: measured, p99 over a second with two processes.
 
+SQLite copies its write-ahead log back into the database (a checkpoint) when a commit finds
+it over 1000 pages, in the committing connection: for these writers, while holding their
+turn, so that the other processes' events waited for it. Their connections checkpoint
+only here, every ``CHECKPOINT_EVERY`` commits, once the turn is released (``PASSIVE``: it
+waits for no reader or writer, and the next writer may commit meanwhile).
+
 "Never lost" holds as before: a request waits until its event is committed and fails
 (``AuditNotWritten``, 503, nothing answered) when the commit fails or the writer is closed.
 A failed batch is retried one event per transaction, so one bad event fails only its own
@@ -41,7 +47,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, event, insert
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from sohoa.core.errors import ServiceUnavailable
 from sohoa.core.models import AuditEvent
@@ -49,6 +57,7 @@ from sohoa.core.models import AuditEvent
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 1000  # events per transaction; more wait for the next one
+CHECKPOINT_EVERY = 100  # commits between the writer's own WAL checkpoints (SQLite)
 _STOP = object()
 
 
@@ -76,6 +85,9 @@ class AuditWriter:
         self.engine = engine
         self.max_batch = max_batch
         self.turns = turns  # the file whose lock the processes' writers take in turn (SQLite)
+        self.checkpoints = 0  # WAL checkpoints run by this writer (SQLite), for tests
+        if turns is not None:
+            event.listen(engine, "connect", _no_autocheckpoint)
         self._queue: queue.SimpleQueue[_Item | object] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -158,6 +170,17 @@ class AuditWriter:
         with self._turn(), self.engine.begin() as conn:
             conn.execute(insert(AuditEvent), rows)
         self.commits += 1
+        if self.turns is not None and self.commits % CHECKPOINT_EVERY == 0:
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """Copy the WAL back, out of the writers' turn; a failure waits for the next one."""
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            self.checkpoints += 1
+        except Exception as exc:  # noqa: BLE001 - the events are committed; only the copy back failed
+            log.warning("audit writer: WAL checkpoint failed (%s); the next one will copy it", exc)
 
     @contextmanager
     def _turn(self) -> Iterator[None]:
@@ -170,6 +193,13 @@ class AuditWriter:
             yield
         finally:
             os.close(fd)  # releases the lock
+
+
+def _no_autocheckpoint(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    """The writer's SQLite connections leave checkpoints to ``AuditWriter._checkpoint``."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
+    cursor.close()
 
 
 def wait_for(done: Future[None]) -> None:

@@ -9,6 +9,8 @@ on the table that conflicts with inserts (PostgreSQL), as a long transaction wou
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
 import time
@@ -21,7 +23,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from sohoa.core.models import AuditEvent
 from sohoa.domain import audit
-from sohoa.services import AuditNotWritten, Services
+from sohoa.services import AuditNotWritten, Services, audit_writer
 
 PURPOSE = "000.00.14.H56-230415-0012"
 OWNER = "001085000111"
@@ -75,6 +77,34 @@ def test_events_queued_during_a_commit_share_the_next_one(services, settings):
     assert settle([first, *rest]) == [None] * 51
     assert events(services) == 51
     assert writer.commits == 2  # the first alone, then the fifty that waited, together
+
+
+def test_sqlite_checkpoints_are_the_writers_own_out_of_its_turn(services, settings, monkeypatch):
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("a SQLite WAL matter")
+    writer = services.audit
+    monkeypatch.setattr(audit_writer, "CHECKPOINT_EVERY", 3)
+    turn_free: list[bool] = []
+    checkpoint = writer._checkpoint
+
+    def checkpoint_seeing_the_turn() -> None:
+        fd = os.open(writer.turns, os.O_RDWR)
+        try:  # another process's writer could take its turn now
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            turn_free.append(True)
+        except BlockingIOError:
+            turn_free.append(False)
+        finally:
+            os.close(fd)
+        checkpoint()
+
+    monkeypatch.setattr(writer, "_checkpoint", checkpoint_seeing_the_turn)
+    for i in range(7):
+        writer.write(event(i))  # one commit each
+    assert writer.commits == 7 and writer.checkpoints == 2 and turn_free == [True, True]
+    with writer.engine.connect() as conn:  # commits never checkpoint in the writer's connections
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+    assert events(services) == 7
 
 
 def test_concurrent_writes_return_once_committed(services):

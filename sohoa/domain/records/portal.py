@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from typing import Protocol, TypeVar
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Connection, and_, or_, select
 from sqlalchemy.orm import Session
 
 from sohoa.core.models import ExtractedFieldRow, RecordCorrection
@@ -50,7 +50,7 @@ class LoadedFacts(Protocol):
     def has_failed_id(self, record: RecordFacts) -> bool: ...
 
 
-def failed_id_records(session: Session, records: Sequence[RecordFacts]) -> set[str]:
+def failed_id_records(session: Session | Connection, records: Sequence[RecordFacts]) -> set[str]:
     """Ids of these records holding an identifier the extraction found invalid (a chosen
     candidate with ``valid`` false) that no officer has corrected since."""
     if not records:
@@ -74,7 +74,7 @@ def failed_id_records(session: Session, records: Sequence[RecordFacts]) -> set[s
     return failed - corrected
 
 
-def served_to_portals(session: Session, records: Sequence[R], *, serve_unconfirmed: bool,
+def served_to_portals(session: Session | Connection, records: Sequence[R], *, serve_unconfirmed: bool,
                       known: LoadedFacts | None = None) -> list[R]:
     """The records a portal may receive, in their order: approved, and confirmed by an officer
     or (when the office serves unconfirmed records) extracted with no failed identifier

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Date,
     Integer,
     Row,
@@ -133,14 +134,15 @@ def lookup_records(session: Session, *, owner_id: str | None = None, doc_type: s
     return list(session.scalars(_lookup_statement(frozenset(params), rows=False), {**params, "limit": limit}))
 
 
-def lookup_rows(session: Session, *, owner_id: str | None = None, doc_type: str | None = None,
+def lookup_rows(source: Session | Connection, *, owner_id: str | None = None, doc_type: str | None = None,
                 procedure_code: str | None = None, valid_on: date | None = None,
                 document_id: str | None = None, limit: int = MAX_LOOKUP) -> list[Row[Any]]:
     """``lookup_records`` as rows of the ``records`` table (``RecordFacts``), for readers
     that change nothing: loading ORM objects cost more than the query (a portal's lookup)."""
     params = _lookup_params(owner_id, doc_type, procedure_code, valid_on, document_id)
     statement = _lookup_statement(frozenset(params), rows=True)
-    return list(session.connection().execute(statement, {**params, "limit": limit}))
+    conn = source.connection() if isinstance(source, Session) else source
+    return list(conn.execute(statement, {**params, "limit": limit}))
 
 
 def _lookup_params(owner_id: str | None, doc_type: str | None, procedure_code: str | None, valid_on: date | None,
