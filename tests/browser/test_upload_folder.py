@@ -16,6 +16,7 @@ their ``webkitRelativePath``, as its own folder dialog would).
 from __future__ import annotations
 
 import io
+import os
 import re
 from pathlib import Path
 
@@ -167,6 +168,53 @@ def test_same_named_scans_of_two_subfolders_say_which_folder_each_is_from(contex
     page.locator("#pick-files").set_input_files(alone)
     expect(page.locator("#file-list li", has_text=alone.name).locator(".file-folder")).to_have_count(0)
     expect(page.get_by_role("button", name=f"Hủy gửi tệp {alone.name}", exact=True)).to_have_count(1)
+
+
+def uncompressed_tiff(lines: list[str]) -> bytes:
+    """A page as a flatbed scanner's TIFF, not compressed: its size is set by the page's size
+    alone, so two different pages of as many lines weigh exactly the same."""
+    buf = io.BytesIO()
+    page_image(lines).save(buf, "TIFF", dpi=(300, 300))
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("how", ["dropped", "picked"])
+def test_twin_scans_of_two_subfolders_both_reach_the_batch(context: BrowserContext, page: Page, stack: Stack,
+                                                           people: dict[str, Person], tmp_path: Path,
+                                                           how: str) -> None:
+    """Two ``scan-0001.tif`` of two subfolders, of the same size and the same modification time
+    (uncompressed TIFFs copied from a FAT USB stick, whose clock keeps 2 s steps) but different
+    pages: the app knows a file by its path in the folder as well as its name, size and time,
+    so both are listed, both go up, and the batch holds two documents (none turned away as
+    "already in the list", none taken for the other's upload)."""
+    root = tmp_path / f"usb-{how}"
+    twins = [root / "xa-an-binh" / "scan-0001.tif", root / "xa-hoa-loi" / "scan-0001.tif"]
+    stamp = 1_741_737_600 * 10**9  # 12/03/2025 00:00 UTC, to the second as FAT keeps it
+    for path, lines in zip(twins, (CERTIFICATE[4:8], PERMIT[4:8]), strict=True):
+        path.parent.mkdir(parents=True)
+        path.write_bytes(uncompressed_tiff([*lines, how]))
+        os.utime(path, ns=(stamp, stamp))
+    assert twins[0].stat().st_size == twins[1].stat().st_size
+    assert twins[0].read_bytes() != twins[1].read_bytes()
+    sign_in(page, people["clerk"])
+    if how == "dropped":
+        drop_from_file_manager(context, page, page.locator("#drop-zone"), [root])
+    else:
+        page.locator("#pick-folder").set_input_files(root)
+    rows = page.locator("#file-list li", has_text="scan-0001.tif")
+    expect(rows).to_have_count(2)
+    expect(page.locator("#status")).not_to_contain_text("đã có trong danh sách")
+    page.locator("#send").click()
+    expect(page.locator("#upload-result")).to_have_text("Đã nhận 2 tệp, bị từ chối 0 tệp.", timeout=90_000)
+    expect(rows.and_(page.locator("[data-state=accepted]"))).to_have_count(2)  # neither a "duplicate"
+    href = page.locator("#open-batch").get_attribute("href")
+    assert href and href.startswith("/lo/")
+    with stack.client() as api:
+        batch = api.get(f"/api/v1/batches/{href.rsplit('/', 1)[1]}").json()
+    assert batch["total"] == 2, batch
+    documents = batch["documents"]
+    assert [d["filename"] for d in documents] == ["scan-0001.tif"] * 2, documents
+    assert len({d["id"] for d in documents}) == 2 and not any(d["duplicate"] for d in documents), documents
 
 
 def test_a_dropped_folder_of_more_than_a_hundred_files_is_listed_whole(context: BrowserContext, page: Page,

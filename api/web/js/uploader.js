@@ -1,7 +1,10 @@
 // One file's trip to the server over tus (tus-js-client, vendored): chunks of 512 KB, each
 // acknowledged only once stored; after a dropped line it asks the server how much arrived and
 // goes on from there, and after a page reload the same file (picked again) resumes from the
-// URL tus-js-client kept in localStorage under the file's fingerprint.
+// URL tus-js-client kept in localStorage under the file's fingerprint. The fingerprint holds
+// the file's path in the chosen folder (two same-named files of two subfolders, of equal size
+// and time, never resume each other's upload), so a file resumes when chosen the same way
+// again: picked alone after being sent as part of a folder, it starts again from zero.
 import { api, csrf } from "./api.js";
 
 const CHUNK = 512 * 1024;
@@ -40,9 +43,11 @@ function retryable(error) {
 }
 
 export class FileUpload {
-  // hooks: {progress(sent, total), waiting(), done(outcome), failed(apiError)}
-  constructor(file, { batchId, userId, hooks }) {
+  // path: the file's path in the folder it was chosen with ("ho-so/lan-2/a.png"), its name
+  // for a file chosen on its own. hooks: {progress(sent, total), waiting(), done(outcome), failed(apiError)}
+  constructor(file, { path, batchId, userId, hooks }) {
     this.file = file;
+    this.path = path || file.name;
     this.batchId = batchId;
     this.userId = userId;
     this.hooks = hooks;
@@ -55,7 +60,7 @@ export class FileUpload {
 
   fingerprint() {
     const f = this.file;
-    return ["sohoa", this.userId, this.batchId, f.name, f.size, f.lastModified].join("/");
+    return ["sohoa", this.userId, this.batchId, this.path, f.size, f.lastModified].join("/");
   }
 
   async start() {

@@ -18,14 +18,23 @@ function randomKey() {
   return Array.from(raw, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-function fileKey(file) { return [file.name, file.size, file.lastModified].join("/"); }
-
 // Where a file of a dropped folder was in it ("ho-so/lan-2/a.png"): its entry's path, kept
 // here because the File a directory entry gives has an empty webkitRelativePath.
 const droppedPaths = new WeakMap();
 
 // The file's path as the clerk chose it: inside the dropped or picked folder, else its name.
 function relativePath(file) { return droppedPaths.get(file) || file.webkitRelativePath || file.name; }
+
+// Which file this is, for the list (the same file chosen twice joins once) and for resuming
+// after a reload (the unfinished batch's files, keyed by it): its path in the chosen folder,
+// not only its name, with its size and modification time. Two "scan-0001.tif" of two
+// subfolders often have the same size and time (uncompressed TIFFs copied from a FAT USB
+// stick): by name alone the second was turned away and the batch silently missed it. A file
+// on its own keeps its name (its path is just that): its key is what it always was. The same
+// file chosen another way (picked alone after being part of a folder, or within a different
+// parent folder) is another key: it is listed and sent again (the server knows the bytes, by
+// their hash, and links the same document) and its upload starts again from zero.
+function fileKey(file) { return [relativePath(file), file.size, file.lastModified].join("/"); }
 
 // The folders above the file, shown under its name: two "scan-0001.pdf" from two subfolders
 // must not look alike. Empty for a file picked or dropped on its own.
@@ -284,7 +293,7 @@ class UploadScreen {
     this.setState(item, "starting", S.upload.starting);
     item.samples = [];
     item.sent = 0;
-    item.task = new FileUpload(item.file, { batchId: this.batchId, userId: this.user.id, hooks: {
+    item.task = new FileUpload(item.file, { path: relativePath(item.file), batchId: this.batchId, userId: this.user.id, hooks: {
       progress: (sent, total) => this.progress(item, sent, total),
       waiting: () => this.setState(item, "uploading", S.upload.paused_network),
       done: (document) => this.finished(item, document),
