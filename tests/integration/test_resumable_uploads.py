@@ -279,6 +279,30 @@ def test_files_join_the_batch_the_first_one_created(live, keys, session_factory)
     assert (batch["agency_code"], batch["procedure_code"], batch["note"]) == ("UBND-A", "HKD", "đợt 1")
 
 
+def test_same_named_files_of_equal_size_in_one_batch_are_two_documents(live, keys, session_factory):
+    """Two ``scan-0001.tif`` of two subfolders of a scanned folder, of the same size (the web
+    app sends only the name, not the folder), into the batch the web app opened: both uploads
+    are created while neither is done, as the web app sends two at a time, and each ends as
+    its own document of the batch; the server tells files apart by their bytes, never by
+    their name."""
+    twin = filegen.tiff(pages=8, text="other", compression=None)
+    assert len(twin) == len(SCAN) and twin != SCAN
+    with client_for(live.url, keys.clerk) as client:
+        batch_id = client.post("/api/v1/batches/open", json={"client_key": "hai-ban-scan-0001"}).json()["batch_id"]
+        first, second = (create(client, len(data), filename="scan-0001.tif", batch_id=batch_id).headers["location"]
+                         for data in (SCAN, twin))
+        assert second != first
+        assert patch(client, first, 0, SCAN[:CHUNK]).status_code == 204
+        upload_all(client, second, twin, CHUNK)
+        upload_all(client, first, SCAN, CHUNK)
+        documents = [result(client, url)["document"] for url in (first, second)]
+        batch = client.get(f"/api/v1/batches/{batch_id}").json()
+    assert documents[0]["id"] != documents[1]["id"] and not any(d["duplicate"] for d in documents), documents
+    assert [d["filename"] for d in batch["documents"]] == ["scan-0001.tif"] * 2, batch
+    assert {d["id"] for d in batch["documents"]} == {d["id"] for d in documents}
+    assert counts(session_factory) == (2, 2)
+
+
 def test_an_upload_completed_but_not_registered_is_finished_by_the_reconciler(live, keys, settings, services,
                                                                              session_factory, monkeypatch):
     from api.routes import uploads as route
