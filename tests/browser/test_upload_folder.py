@@ -15,9 +15,11 @@ their ``webkitRelativePath``, as its own folder dialog would).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -215,6 +217,61 @@ def test_twin_scans_of_two_subfolders_both_reach_the_batch(context: BrowserConte
     documents = batch["documents"]
     assert [d["filename"] for d in documents] == ["scan-0001.tif"] * 2, documents
     assert len({d["id"] for d in documents}) == 2 and not any(d["duplicate"] for d in documents), documents
+
+
+def twin_folder(root: Path, size: int) -> list[Path]:
+    """Two ``scan-0001.png`` of two subfolders of ``root``, different pages of exactly ``size``
+    bytes (+12, the padding chunk's frame) each, with the same modification time."""
+    twins = [root / "xa-an-binh" / "scan-0001.png", root / "xa-hoa-loi" / "scan-0001.png"]
+    stamp = 1_741_737_600 * 10**9
+    for path, lines in zip(twins, (CERTIFICATE, PERMIT), strict=True):
+        path.parent.mkdir(parents=True)
+        path.write_bytes(scan_png(lines, size=size))
+        os.utime(path, ns=(stamp, stamp))
+    assert twins[0].stat().st_size == twins[1].stat().st_size
+    return twins
+
+
+def test_twin_scans_of_a_folder_picked_again_after_a_reload_each_resume_their_own_upload(
+        context: BrowserContext, page: Page, stack: Stack, people: dict[str, Person], tmp_path: Path) -> None:
+    """On a slow line the page is reloaded while both twins are on their way; the same folder,
+    picked again, lists both, and each goes on from its own stored bytes (the resume
+    fingerprint holds the path in the folder: neither continues the other's upload), ending
+    as two documents whose bytes are those of their own file."""
+    root = tmp_path / "usb-thang-3"
+    twins = twin_folder(root, 1024 * 1024)
+    paths = [f"{root.name}/{p.parent.name}/{p.name}" for p in twins]
+    sign_in(page, people["clerk"])
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
+                                                  "uploadThroughput": 150_000})
+    page.locator("#pick-folder").set_input_files(root)
+    page.locator("#send").click()
+    bars = [page.get_by_role("progressbar", name=path, exact=True) for path in paths]
+    deadline = time.monotonic() + 60
+    while not all(int(bar.get_attribute("value") or 0) >= 15 for bar in bars):
+        assert time.monotonic() < deadline, "the twins did not get on their way"
+        time.sleep(0.2)
+    page.reload()
+    for path in paths:
+        expect(page.locator("#pending")).to_contain_text(path)  # the unfinished batch names both
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
+                                                  "uploadThroughput": -1})
+    page.locator("#pick-folder").set_input_files(root)
+    rows = page.locator("#file-list li", has_text="scan-0001.png")
+    expect(rows).to_have_count(2)
+    for path in paths:
+        expect(page.locator("#file-list li").filter(has=page.get_by_role("progressbar", name=path, exact=True))
+               ).to_contain_text("Gửi tiếp từ", timeout=20_000)
+    expect(page.locator("#upload-result")).to_have_text("Đã nhận 2 tệp, bị từ chối 0 tệp.", timeout=60_000)
+    href = page.locator("#open-batch").get_attribute("href")
+    assert href and href.startswith("/lo/")
+    with stack.client() as api:
+        batch = api.get(f"/api/v1/batches/{href.rsplit('/', 1)[1]}").json()
+        assert batch["total"] == 2 and not any(d["duplicate"] for d in batch["documents"]), batch
+        stored = {api.get(f"/api/v1/documents/{d['id']}").json()["sha256"] for d in batch["documents"]}
+    assert stored == {hashlib.sha256(p.read_bytes()).hexdigest() for p in twins}
 
 
 def test_a_dropped_folder_of_more_than_a_hundred_files_is_listed_whole(context: BrowserContext, page: Page,
