@@ -135,26 +135,54 @@ def searchable_seconds(database: Path, started: float) -> float | None:
 
 
 def stack_cpu(root: int) -> dict[str, float]:
-    """CPU seconds so far of each child of ``sohoa run`` (by its role: serve, worker, …), its
-    own apart from the programs it waited for ("worker's programs": Tesseract, poppler,
-    qpdf), from /proc (Linux)."""
+    """CPU seconds so far of every process under ``sohoa run``, each counted under the role of
+    the child of ``sohoa run`` it descends from (serve, worker, …): a role's own Python
+    processes (the API's uvicorn worker processes are grandchildren of ``sohoa run``, one per
+    core by default) under the role, the programs they start (Tesseract, poppler, qpdf: running
+    ones, and the time of every child already waited for) under "ROLE's programs". From /proc
+    (Linux). A process's time is in its own stat while it runs and in its parent's cutime
+    once reaped, never in both, so nothing counts twice."""
     tick = os.sysconf("SC_CLK_TCK")
-    used: dict[str, float] = {}
+    procs: dict[int, tuple[int, list[bytes], float, float]] = {}  # pid: (ppid, argv, own, reaped children)
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rpartition(")")[2].split()
-            if int(fields[1]) != root:
-                continue
             argv = (stat.parent / "cmdline").read_bytes().split(b"\0")
-            role = argv[3].decode() if b"sohoa" in argv[:3] else Path(argv[0].decode()).name  # python -m sohoa ROLE
-        except (OSError, IndexError, ValueError):
+        except OSError:
             continue
-        own = (int(fields[11]) + int(fields[12])) / tick  # utime stime
-        programs = (int(fields[13]) + int(fields[14])) / tick  # cutime cstime: children waited for
-        used[role] = used.get(role, 0.0) + own
-        if programs or role == "worker":
-            used[f"{role}'s programs"] = used.get(f"{role}'s programs", 0.0) + programs
+        procs[int(stat.parent.name)] = (int(fields[1]), argv, (int(fields[11]) + int(fields[12])) / tick,
+                                        (int(fields[13]) + int(fields[14])) / tick)  # utime stime, cutime cstime
+    used: dict[str, float] = {}
+    for pid, (_, argv, own, reaped) in procs.items():
+        top = _child_of(root, pid, procs)
+        if top is None:
+            continue
+        role = _role(procs[top][1])
+        python = pid == top or Path(argv[0].decode(errors="replace")).name.startswith("python")
+        key = role if python else f"{role}'s programs"
+        used[key] = used.get(key, 0.0) + own
+        if reaped or role == "worker":
+            used[f"{role}'s programs"] = used.get(f"{role}'s programs", 0.0) + reaped
     return used
+
+
+def _child_of(root: int, pid: int, procs: dict[int, tuple[int, list[bytes], float, float]]) -> int | None:
+    """The child of ``root`` that ``pid`` descends from (``pid`` itself for a child), or None."""
+    seen = 0
+    while pid in procs and seen < 64:
+        parent = procs[pid][0]
+        if parent == root:
+            return pid
+        pid, seen = parent, seen + 1
+    return None
+
+
+def _role(argv: list[bytes]) -> str:
+    """``python -m sohoa ROLE`` → ROLE; any other program (redis-server) by its name."""
+    try:
+        return argv[3].decode() if b"sohoa" in argv[:3] else Path(argv[0].decode()).name
+    except (IndexError, UnicodeDecodeError):
+        return "?"
 
 
 def print_stack_cpu(before: dict[str, float], after: dict[str, float], seconds: float, client: float) -> float:
