@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -83,3 +84,25 @@ def test_the_state_file_survives_a_reload_and_forgets_old_entries(tmp_path: Path
     assert UploadState(state_path).file("k") is None
     state_path.write_text("{broken")
     assert UploadState(state_path).file("k") is None  # unreadable: start afresh
+
+
+def test_the_state_file_takes_changes_in_a_journal_and_folds_it_in_at_the_next_load(tmp_path: Path) -> None:
+    state_path = tmp_path / "uploads.json"
+    state = UploadState(state_path)
+    state.set_file("a", url="http://api/api/v1/uploads/1", target=None, done=False)
+    state.set_file("b", url="http://api/api/v1/uploads/2", target=None, done=False)
+    state.set_file("a", done=True, batch_id="b" * 32, document={"id": "d"})
+    state.drop_file("b")
+    assert not state_path.exists()  # nothing rewritten whole: each change is one appended line
+    journal = state_path.with_name("uploads.json.journal")
+    assert len(journal.read_text().splitlines()) == 4
+    with journal.open("a") as out:
+        out.write('{"section": "files", "key": "c", "ent')  # a run killed mid-line
+    again = UploadState(state_path)
+    assert again.file("a") == state.file("a") and again.file("a")["done"] is True
+    assert again.file("b") is None and again.file("c") is None
+    assert not journal.exists()  # folded into the file
+    assert json.loads(state_path.read_text())["files"].keys() == {"a"}
+    mtime = state_path.stat().st_mtime_ns
+    UploadState(state_path)  # nothing changed since: the file is not rewritten
+    assert state_path.stat().st_mtime_ns == mtime
