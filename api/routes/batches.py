@@ -8,11 +8,11 @@ add files to a batch.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.interfaces import ORMOption
 from starlette.concurrency import run_in_threadpool
 
@@ -37,7 +37,7 @@ from api.schemas_lists import (
 from api.uploads import BATCH_REQUEST_BODY, FILES_REQUEST_BODY, read_batch_form
 from ingest import BatchMeta, BatchOutcome, ingest_batch, open_batch, upload_tmp_dir
 from sohoa.core.errors import Forbidden, NotFound
-from sohoa.core.models import Batch, BatchItem, Page
+from sohoa.core.models import Batch, BatchItem, Document, Page
 from sohoa.core.vocab import BatchStatus, DocumentStatus, IndexState
 from sohoa.domain import audit
 from sohoa.domain.catalog import MAX_OFFSET, MAX_PAGE_SIZE, BatchFilters, Paging, batch_codes, list_batches, may_see
@@ -186,6 +186,24 @@ def list_batches_route(
         for b in found.items])
 
 
+_REVIEW = (select(func.count()).where(Page.document_id == BatchItem.document_id, Page.needs_review)
+           .correlate(BatchItem).scalar_subquery())  # by the pages' document index, per item
+# A batch's items with what the answer shows of their documents, in one statement built once:
+# `sohoa ingest` polls this once a second while a batch runs, and loading the items and their
+# documents as ORM objects (every column, the identity map) plus a second query for the review
+# counts made the request cost twice the CPU (12.3 against 6.5 ms for 81 items).
+_ITEMS = (
+    select(BatchItem.filename, BatchItem.duplicate, BatchItem.error_code.label("item_error_code"),
+           BatchItem.error_message.label("item_error_message"), Document.id, Document.status,
+           Document.error_code, Document.error_message, Document.pages_total, Document.pages_done,
+           Document.processed_at, Document.index_state, _REVIEW.label("review"))
+    .select_from(BatchItem)
+    .outerjoin(Document, Document.id == BatchItem.document_id)
+    .where(BatchItem.batch_id == bindparam("batch_id"))
+    .order_by(BatchItem.position)
+)
+
+
 @router.get("/{batch_id}", response_model=BatchPublic, summary="Batch status and per-document progress")
 def get_batch(batch_id: str, who: ClerkKey, session: SessionDep,
               needs_review: Annotated[bool | None, Query(
@@ -193,9 +211,8 @@ def get_batch(batch_id: str, who: ClerkKey, session: SessionDep,
                               "those without. Counts and total always cover the whole batch.")] = None,
               ) -> BatchPublic:
     """Another agency's batch is a 404 to a caller scoped to an agency (as in the list)."""
-    batch = load_batch(session, batch_id, who, options=[selectinload(Batch.items).selectinload(BatchItem.document)])
-    review = pages_needing_review(session, [i.document_id for i in batch.items if i.document_id])
-    documents = [_item_public(item, review) for item in batch.items]
+    batch = load_batch(session, batch_id, who)
+    documents = [_item_public(row) for row in session.execute(_ITEMS, {"batch_id": batch_id})]
     counts = BatchCounts()
     for doc in documents:
         setattr(counts, doc.status, getattr(counts, doc.status, 0) + 1)
@@ -210,28 +227,16 @@ def get_batch(batch_id: str, who: ClerkKey, session: SessionDep,
     )
 
 
-def pages_needing_review(session: Session, document_ids: list[str]) -> dict[str, int]:
-    """Flagged pages per document, in one grouped query."""
-    if not document_ids:
-        return {}
-    rows = session.execute(
-        select(Page.document_id, func.count()).where(Page.document_id.in_(document_ids), Page.needs_review)
-        .group_by(Page.document_id))
-    return {document_id: count for document_id, count in rows}  # noqa: C416 - rows are Row objects, not pairs for dict()
-
-
-def _item_public(item: BatchItem, review: dict[str, int]) -> BatchDocumentPublic:
-    document = item.document
-    if document is None:  # rejected at upload
-        rejected = ErrorInfo(code=item.error_code or "rejected", message=item.error_message or "")
-        return BatchDocumentPublic(id=None, filename=item.filename, status=DocumentStatus.FAILED, error=rejected)
+def _item_public(row: Row[*tuple[Any, ...]]) -> BatchDocumentPublic:
+    if row.id is None:  # rejected at upload
+        rejected = ErrorInfo(code=row.item_error_code or "rejected", message=row.item_error_message or "")
+        return BatchDocumentPublic(id=None, filename=row.filename, status=DocumentStatus.FAILED, error=rejected)
     error: ErrorInfo | None = None
-    if document.status == DocumentStatus.FAILED:
-        error = ErrorInfo(code=document.error_code or "failed", message=document.error_message or "")
+    if row.status == DocumentStatus.FAILED:
+        error = ErrorInfo(code=row.error_code or "failed", message=row.error_message or "")
     return BatchDocumentPublic(
-        id=document.id, filename=item.filename, status=document.status, error=error, duplicate=item.duplicate,
-        pages_total=document.pages_total, pages_done=document.pages_done,
-        pages_needing_review=review.get(document.id, 0),
-        waiting_for_index=(document.status == DocumentStatus.PROCESSING and document.processed_at is not None
-                           and document.index_state == IndexState.PENDING),
+        id=row.id, filename=row.filename, status=row.status, error=error, duplicate=row.duplicate,
+        pages_total=row.pages_total, pages_done=row.pages_done, pages_needing_review=row.review,
+        waiting_for_index=(row.status == DocumentStatus.PROCESSING and row.processed_at is not None
+                           and row.index_state == IndexState.PENDING),
     )
