@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import CursorResult, Engine, Executable, create_engine, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -60,9 +61,9 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-def changed_rows(session: Session, statement: Executable) -> int:
+def changed_rows(session: Session, statement: Executable, params: dict[str, Any] | None = None) -> int:
     """Run an UPDATE or DELETE and return how many rows it matched (compare-and-set checks)."""
-    result = session.execute(statement)
+    result = session.execute(statement, params)
     assert isinstance(result, CursorResult)
     return result.rowcount
 
