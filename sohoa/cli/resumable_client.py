@@ -140,8 +140,10 @@ class ResumableSender:
                 fh.seek(offset)
                 data = fh.read(min(self.chunk, local.size - offset))
                 began = time.monotonic()
+                # the whole file in one chunk: its SHA-256 is the file's, already known
+                digest = bytes.fromhex(local.sha256) if offset == 0 and len(data) == local.size else None
                 try:
-                    response = self.client.patch(url, content=data, headers=self._chunk_headers(offset, data),
+                    response = self.client.patch(url, content=data, headers=self._chunk_headers(offset, data, digest),
                                                  timeout=TIMEOUT)
                 except httpx.TransportError as exc:
                     self._pause(f"connection lost while sending {local.name} ({exc.__class__.__name__})")
@@ -188,9 +190,9 @@ class ResumableSender:
 
     # --- HTTP with retries -----------------------------------------------------------------
 
-    def _chunk_headers(self, offset: int, data: bytes) -> dict[str, str]:
-        digest = base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
-        return {"Tus-Resumable": TUS_VERSION, "Upload-Offset": str(offset), "Upload-Checksum": f"sha256 {digest}",
+    def _chunk_headers(self, offset: int, data: bytes, digest: bytes | None = None) -> dict[str, str]:
+        checksum = base64.b64encode(digest or hashlib.sha256(data).digest()).decode("ascii")
+        return {"Tus-Resumable": TUS_VERSION, "Upload-Offset": str(offset), "Upload-Checksum": f"sha256 {checksum}",
                 "Content-Type": "application/offset+octet-stream"}
 
     def _call(self, method: str, url: str, headers: dict[str, str] | None = None) -> httpx.Response:

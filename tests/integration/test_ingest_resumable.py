@@ -3,7 +3,6 @@ continued by the same command (same batch, finished files skipped, the cut file 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from sohoa.cli import main, resumable_client
+from sohoa.cli.upload_state import UploadState
 from sohoa.core.models import Batch, BatchItem, Document
 from tests import filegen
 from tests.integration.upload_support import LiveServer
@@ -72,7 +72,7 @@ def test_the_same_command_continues_a_run_that_gave_up(live, keys, scans, tmp_pa
         assert first.exit_code == 3, first.output
         assert "Run the same command again" in first.output and "holds the first 1 of 2 files" in first.output
         assert totals(session_factory) == (1, 1, 1)
-        remembered = json.loads(state.read_text())["files"]
+        remembered = UploadState(state).data["files"]  # the file with its journal folded in
         assert sorted(bool(entry.get("done")) for entry in remembered.values()) == [False, True]
 
         line.refusing = False  # the line is back
