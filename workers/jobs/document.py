@@ -47,6 +47,23 @@ class LeaseLost(Exception):
     """Another worker claimed the document (our lease expired): stop without writing."""
 
 
+# A page's result, written with statements built once (Core, by the page's key): the ORM's load
+# of the page, attribute events and flush, and a statement compiled per call were ~5 ms CPU
+# a page. The same transaction as before: the page, its stored files, progress and lease.
+PAGE_RESULT = ("status", "source", "text", "confidence", "word_count", "needs_review", "width", "height", "dpi",
+               "error_code", "error_message", "duration_ms", "rotation", "skew", "separator", "top_text")
+_PAGES, _FILES, _DOCUMENTS = (cast(Table, model.__table__) for model in (Page, StoredFile, Document))
+_SET_PAGE = update(_PAGES).where(_PAGES.c.document_id == bindparam("page_document"),
+                                 _PAGES.c.number == bindparam("page_number"))
+_FILES_OF_PAGE = select(_FILES.c.id, _FILES.c.kind, _FILES.c.path).where(
+    _FILES.c.document_id == bindparam("document"), _FILES.c.path.in_(bindparam("paths", expanding=True)))
+_SET_FILE = update(_FILES).where(_FILES.c.id == bindparam("file_id"))
+_ADD_FILE = insert(_FILES)
+_PAGES_READ = select(func.count()).select_from(_PAGES).where(
+    _PAGES.c.document_id == bindparam("document"), _PAGES.c.status.in_((PageStatus.DONE, PageStatus.FAILED)))
+_RENEW = update(_DOCUMENTS).where(_DOCUMENTS.c.id == bindparam("document"),
+                                  _DOCUMENTS.c.attempts == bindparam("attempt"))
+
 
 def process_document(document_id: str) -> None:
     """RQ entry point: OCR/extract every page of one document, then index it."""
@@ -161,27 +178,10 @@ def blame_disk_not_page(ctx: JobContext, code: str | None, message: str | None) 
 def ensure_pages(ctx: JobContext, document_id: str, total: int) -> None:
     with session_scope(ctx.sessions) as session:
         existing = set(session.scalars(select(Page.number).where(Page.document_id == document_id)))
-        session.add_all(Page(document_id=document_id, number=n)
-                        for n in range(1, total + 1) if n not in existing)
+        missing = [{"document_id": document_id, "number": n} for n in range(1, total + 1) if n not in existing]
+        if missing:  # one executemany of Core rows (the columns' defaults apply), not ORM objects flushed
+            session.execute(insert(_PAGES), missing)
         session.execute(update(Document).where(Document.id == document_id).values(pages_total=total))
-
-
-# A page's result, written with statements built once (Core, by the page's key): the ORM's load
-# of the page, attribute events and flush, and a statement compiled per call were ~5 ms CPU
-# a page. The same transaction as before: the page, its stored files, progress and lease.
-PAGE_RESULT = ("status", "source", "text", "confidence", "word_count", "needs_review", "width", "height", "dpi",
-               "error_code", "error_message", "duration_ms", "rotation", "skew", "separator", "top_text")
-_PAGES, _FILES, _DOCUMENTS = (cast(Table, model.__table__) for model in (Page, StoredFile, Document))
-_SET_PAGE = update(_PAGES).where(_PAGES.c.document_id == bindparam("page_document"),
-                                 _PAGES.c.number == bindparam("page_number"))
-_FILES_OF_PAGE = select(_FILES.c.id, _FILES.c.kind, _FILES.c.path).where(
-    _FILES.c.document_id == bindparam("document"), _FILES.c.path.in_(bindparam("paths", expanding=True)))
-_SET_FILE = update(_FILES).where(_FILES.c.id == bindparam("file_id"))
-_ADD_FILE = insert(_FILES)
-_PAGES_READ = select(func.count()).select_from(_PAGES).where(
-    _PAGES.c.document_id == bindparam("document"), _PAGES.c.status.in_((PageStatus.DONE, PageStatus.FAILED)))
-_RENEW = update(_DOCUMENTS).where(_DOCUMENTS.c.id == bindparam("document"),
-                                  _DOCUMENTS.c.attempts == bindparam("attempt"))
 
 
 def record_page(ctx: JobContext, document_id: str, attempt: int, outcome: PageOutcome) -> None:
