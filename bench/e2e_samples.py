@@ -104,8 +104,10 @@ def run_ingest(files_dir: Path, api_url: str, key: str, env: dict[str, str]) -> 
     id, seconds until the client saw the batch indexed, exit code, its CPU seconds, the
     wall-clock instant it started: ``searchable_seconds`` measures from there)."""
     started, used, epoch = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN), time.time()
-    result = subprocess.run([sys.executable, "-m", "sohoa", "ingest", str(files_dir), "--api-url", api_url],
-                            env={**env, "SOHOA_API_KEY": key}, capture_output=True, text=True)
+    # cwd: not the repo, whose sohoa `-m` would import before PYTHONPATH's (a stack of other code)
+    result = subprocess.run([sys.executable, "-m", "sohoa", "ingest", str(files_dir.resolve()), "--api-url", api_url],
+                            env={**env, "SOHOA_API_KEY": key}, cwd=tempfile.gettempdir(), capture_output=True,
+                            text=True)
     seconds = time.monotonic() - started
     done = resource.getrusage(resource.RUSAGE_CHILDREN)
     client_cpu = done.ru_utime + done.ru_stime - used.ru_utime - used.ru_stime
