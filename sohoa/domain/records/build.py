@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from sohoa.core.errors import NotFound
@@ -42,6 +42,15 @@ PLAIN_COLUMNS = {"doc_type": "doc_type", "kind": "doc_class", "doc_number": "doc
                  "issuing_body": "issuer", "issue_date": "issued", "valid_from": "valid_from",
                  "valid_until": "valid_until", "permanent": "validity"}
 _ID_NAMES = (("cccd", IdType.CCCD), ("cmnd", IdType.CMND))
+# Core executemany statements built once: a part's candidates and subjects are many small
+# rows, which the ORM's unit of work (objects, attribute events, flush) made the hot path of
+# a document's finish. Column defaults (created_at, valid, segment, chosen) still apply.
+_ADD_CANDIDATES = insert(cast(Table, ExtractedFieldRow.__table__))
+_ADD_SUBJECTS = insert(cast(Table, RecordSubject.__table__))
+# The reads repeated per part, built once (their parameters bound per call).
+_RECORD_OF_PART = select(Record).where(Record.part_id == bindparam("part"))
+_CORRECTED_FIELDS = select(RecordCorrection.field).where(RecordCorrection.record_id == bindparam("record"))
+_SUBJECTS_OF = select(RecordSubject).where(RecordSubject.record_id == bindparam("record"))
 
 
 def refresh_from_document(session: Session, document_id: str) -> list[Record]:
@@ -79,7 +88,7 @@ def _document(session: Session, document_id: str) -> Document:
 
 
 def _record_of(session: Session, part: Part) -> Record | None:
-    return session.scalar(select(Record).where(Record.part_id == part.id))
+    return session.scalar(_RECORD_OF_PART, {"part": part.id})
 
 
 def refresh_part(session: Session, document: Document, part: Part, pages: list[PageInput]) -> Record:
@@ -112,7 +121,7 @@ def link_parts(session: Session, parts: Sequence[Part], records: Sequence[Record
         names: set[str] = set()
         if record is not None:
             ids |= {record.owner_id} if record.owner_id else set()
-            for subject in session.scalars(select(RecordSubject).where(RecordSubject.record_id == record.id)):
+            for subject in session.scalars(_SUBJECTS_OF, {"record": record.id}):
                 ids |= {subject.person_id} if subject.person_id else set()
                 names |= {folded(subject.name)} if subject.name else set()
         people.append(PartPeople(part.kind, frozenset(ids), frozenset(names)))
@@ -124,15 +133,15 @@ def link_parts(session: Session, parts: Sequence[Part], records: Sequence[Record
 
 def _store_candidates(session: Session, document_id: str, part_id: str, fields: list[ExtractedField],
                       best: dict[str, ExtractedField]) -> None:
-    session.execute(delete(ExtractedFieldRow).where(ExtractedFieldRow.part_id == part_id))
+    session.execute(delete(ExtractedFieldRow).where(ExtractedFieldRow.part_id == part_id))  # autoflushes the part
     chosen = {id(f) for f in best.values()}
-    session.add_all(
-        ExtractedFieldRow(document_id=document_id, part_id=part_id, name=f.name, role=f.role, value=f.value,
-                          raw=f.raw, confidence=f.confidence, page=f.page, span_start=f.span[0],
-                          span_end=f.span[1], valid=f.valid, problems=list(f.problems) or None,
-                          segment=f.segment, chosen=id(f) in chosen)
-        for f in fields
-    )
+    rows = [{"document_id": document_id, "part_id": part_id, "name": f.name, "role": f.role, "value": f.value,
+             "raw": f.raw, "confidence": f.confidence, "page": f.page, "span_start": f.span[0],
+             "span_end": f.span[1], "valid": f.valid, "problems": list(f.problems) or None,
+             "segment": f.segment, "chosen": id(f) in chosen}
+            for f in fields]
+    if rows:
+        session.execute(_ADD_CANDIDATES, rows)
 
 
 def holder_role(fields: list[ExtractedField], best: dict[str, ExtractedField]) -> str | None:
@@ -188,7 +197,7 @@ def _protected(session: Session, record: Record) -> set[str]:
         return set()
     if record.review_state == ReviewState.CONFIRMED:
         return set(PLAIN_COLUMNS) | {"owner_id", "owner_id_type", "owner_name", "procedure_code"}
-    corrected = set(session.scalars(select(RecordCorrection.field).where(RecordCorrection.record_id == record.id)))
+    corrected = set(session.scalars(_CORRECTED_FIELDS, {"record": record.id}))
     if "owner_id" in corrected:
         corrected.add("owner_id_type")
     return corrected
@@ -197,6 +206,7 @@ def _protected(session: Session, record: Record) -> set[str]:
 def _replace_subjects(session: Session, record: Record, fields: list[ExtractedField],
                       best: dict[str, ExtractedField]) -> None:
     session.execute(delete(RecordSubject).where(RecordSubject.record_id == record.id))
+    rows: list[dict[str, Any]] = []
     roles = dict.fromkeys((f.role or "subject") for f in fields
                           if f.segment == 0 and f.name in ("name", "cccd", "cmnd"))
     for role in roles:
@@ -206,11 +216,13 @@ def _replace_subjects(session: Session, record: Record, fields: list[ExtractedFi
                 person_id, id_kind = normalize_id(best[_key(role, name)].value), kind
                 break
         name_field = best.get(_key(role, "name"))
-        session.add(RecordSubject(record_id=record.id, role=role, person_id=person_id, id_type=id_kind,
-                                  name=_cut(name_field.value if name_field else None, 256)))
+        rows.append({"record_id": record.id, "role": role, "person_id": person_id, "id_type": id_kind,
+                     "name": _cut(name_field.value if name_field else None, 256)})
     if "tax_code" in best:
-        session.add(RecordSubject(record_id=record.id, role="enterprise", id_type=IdType.ENTERPRISE,
-                                  person_id=normalize_id(best["tax_code"].value)))
+        rows.append({"record_id": record.id, "role": "enterprise", "id_type": IdType.ENTERPRISE,
+                     "person_id": normalize_id(best["tax_code"].value), "name": None})
+    if rows:  # one executemany, in the order the ORM's flush inserted them
+        session.execute(_ADD_SUBJECTS, rows)
 
 
 def _date(value: str | None) -> date | None:
