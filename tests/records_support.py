@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
+
+from sohoa.core.db import session_scope
 from sohoa.core.models import Batch, Document, Page, new_id
 from sohoa.core.vocab import DocumentStatus, PageStatus
+from sohoa.domain.records import refresh_from_document
+from tests import filegen
 
 MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
 CHILD_ID, MOTHER_ID, FATHER_ID = "049223571884", "049185000123", "049056627283"
@@ -49,3 +54,15 @@ def add_document(session: Session, pages: list[str], *, procedure_code: str | No
                     for n, t in enumerate(pages, 1))
     session.flush()
     return doc_id
+
+
+def uploaded_permit(api: Any, keys: Any, session_factory: sessionmaker[Session]) -> tuple[str, str]:
+    """A building permit (``PERMIT``, valid 2023-03-12 … 2024-03-12 for ``PERMIT_ID``) uploaded
+    by a clerk through the API and read as OCR text: (document id, record id)."""
+    response = api.post("/api/v1/batches", files=[("files", ("gp.png", filegen.png("gpxd")))],
+                        headers=keys.auth("clerk"))
+    doc = response.json()["documents"][0]["id"]
+    with session_scope(session_factory) as session:
+        session.add(Page(document_id=doc, number=1, status="done", source="ocr", text=PERMIT))
+        session.flush()
+        return doc, refresh_from_document(session, doc)[0].id

@@ -10,11 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from sohoa.core.db import session_scope
-from sohoa.core.models import ApiKey, AuditEvent, Page
-from sohoa.domain.records import refresh_from_document
-from tests import filegen
-from tests.records_support import PERMIT, PERMIT_ID
+from sohoa.core.models import ApiKey, AuditEvent
+from tests.records_support import PERMIT_ID, uploaded_permit
 from workers.jobs.indexing import index_document
 
 PURPOSE = "000.00.14.H56-230415-0012"
@@ -23,13 +20,7 @@ PURPOSE = "000.00.14.H56-230415-0012"
 @pytest.fixture
 def permit(api, keys, session_factory, services) -> str:
     """A building permit valid 2023-03-12 … 2024-03-12 for PERMIT_ID; returns the record id."""
-    response = api.post("/api/v1/batches", files=[("files", ("gp.png", filegen.png("gpxd")))],
-                        headers=keys.auth("clerk"))
-    doc = response.json()["documents"][0]["id"]
-    with session_scope(session_factory) as session:
-        session.add(Page(document_id=doc, number=1, status="done", source="ocr", text=PERMIT))
-        session.flush()
-        record = refresh_from_document(session, doc)[0].id
+    doc, record = uploaded_permit(api, keys, session_factory)
     index_document(services, doc)
     return record
 

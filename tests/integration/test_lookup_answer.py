@@ -13,13 +13,12 @@ from api.deps import Caller
 from api.records_view import RecordContext, record_public
 from api.schemas_records import RecordListPublic
 from sohoa.core.db import session_scope
-from sohoa.core.models import ApiKey, Page
+from sohoa.core.models import ApiKey
 from sohoa.core.vocab import PrincipalKind
 from sohoa.domain.keys import revoke_key
 from sohoa.domain.principal import Principal
-from sohoa.domain.records import lookup_rows, refresh_from_document
-from tests import filegen
-from tests.records_support import PERMIT, PERMIT_ID
+from sohoa.domain.records import lookup_rows
+from tests.records_support import PERMIT_ID, uploaded_permit
 
 PURPOSE = "000.00.14.H56-230415-0012"
 DAY = "2024-01-01"
@@ -28,13 +27,7 @@ DAY = "2024-01-01"
 @pytest.fixture
 def permit(api, keys, session_factory) -> str:
     """A building permit valid 2023-03-12 … 2024-03-12 for PERMIT_ID; returns the record id."""
-    response = api.post("/api/v1/batches", files=[("files", ("gp.png", filegen.png("gpxd")))],
-                        headers=keys.auth("clerk"))
-    doc = response.json()["documents"][0]["id"]
-    with session_scope(session_factory) as session:
-        session.add(Page(document_id=doc, number=1, status="done", source="ocr", text=PERMIT))
-        session.flush()
-        return refresh_from_document(session, doc)[0].id
+    return uploaded_permit(api, keys, session_factory)[1]
 
 
 def _validated(session_factory, role: str, day: str) -> bytes:
