@@ -47,7 +47,7 @@ opensearch-node: system-test venv-test
 # pipeline against plain `tesseract -l vie` with as many processes. SAMPLES=dir.
 SAMPLES ?= ../shared/samples
 bench: system-run venv
-	$(VENV)/bin/python bench/e2e_samples.py --samples $(SAMPLES) --raw-tesseract
+	$(VENV)/bin/python -m bench.e2e_samples --samples $(SAMPLES) --raw-tesseract
 
 # Schemathesis over the whole OpenAPI spec of a throwaway stack, FUZZ_SECONDS (default 300)
 # of budget; reports in var/fuzz/. Not part of `make test` (it is a search, not a check).

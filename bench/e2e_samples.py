@@ -2,9 +2,11 @@
 every document ``indexed``, then search each person's name typed WITHOUT diacritics and
 expect the right file in the top 3.
 
-    python bench/e2e_samples.py --samples ../shared/samples              # starts its own stack
-    python bench/e2e_samples.py --samples DIR --api-url URL --api-key K  # a running stack
-    python bench/e2e_samples.py --raw-tesseract --rounds 3               # speed vs raw Tesseract
+    python -m bench.e2e_samples --samples ../shared/samples              # starts its own stack
+    python -m bench.e2e_samples --samples DIR --api-url URL --api-key K  # a running stack
+    python -m bench.e2e_samples --raw-tesseract --rounds 3               # speed vs raw Tesseract
+
+Run from the repository's root (``make bench`` does): ``-m`` finds ``bench.*`` there.
 
 With ``--raw-tesseract`` every round also times plain ``tesseract -l vie --psm 3`` on the
 same scanned page images with the same number of processes, right before the upload and
@@ -14,8 +16,9 @@ raw runs (a load that changes during the round weighs on both sides) over the sc
 repeats raw + pipeline + raw N times (a fresh stack each round, so nothing is a duplicate) and prints every ratio and
 their median, since one run on a shared machine varies by ±10 %. Each round also prints the
 CPU seconds of every part of the stack during the upload (API, workers apart from their
-programs, the programs, Redis, the ``sohoa ingest`` client) and of raw Tesseract, and their
-ratio: on a machine other work keeps busy, wall times swing with it, CPU seconds much less.
+programs, the programs, Redis, the ``sohoa ingest`` client; ``bench.stack_cpu``) and of raw
+Tesseract, and their ratio: on a machine other work keeps busy, wall times swing with it, CPU
+seconds much less.
 
 The pipeline's time runs from the start of ``sohoa ingest`` (polling at its default, once a
 second, as a clerk runs it) to the last document's ``indexed_at`` in the stack's database:
@@ -50,6 +53,7 @@ from typing import Any
 
 import httpx
 
+from bench.stack_cpu import print_stack_cpu, stack_cpu
 from sohoa.domain.vntext import fold
 
 
@@ -134,67 +138,6 @@ def searchable_seconds(database: Path, started: float) -> float | None:
         return None
     instant = datetime.fromisoformat(str(latest))
     return (instant if instant.tzinfo else instant.replace(tzinfo=UTC)).timestamp() - started
-
-
-def stack_cpu(root: int) -> dict[str, float]:
-    """CPU seconds so far of every process under ``sohoa run``, each counted under the role of
-    the child of ``sohoa run`` it descends from (serve, worker, …): a role's own Python
-    processes (the API's uvicorn worker processes are grandchildren of ``sohoa run``, one per
-    core by default) under the role, the programs they start (Tesseract, poppler, qpdf: running
-    ones, and the time of every child already waited for) under "ROLE's programs". From /proc
-    (Linux). A process's time is in its own stat while it runs and in its parent's cutime
-    once reaped, never in both, so nothing counts twice."""
-    tick = os.sysconf("SC_CLK_TCK")
-    procs: dict[int, tuple[int, list[bytes], float, float]] = {}  # pid: (ppid, argv, own, reaped children)
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rpartition(")")[2].split()
-            argv = (stat.parent / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        procs[int(stat.parent.name)] = (int(fields[1]), argv, (int(fields[11]) + int(fields[12])) / tick,
-                                        (int(fields[13]) + int(fields[14])) / tick)  # utime stime, cutime cstime
-    used: dict[str, float] = {}
-    for pid, (_, argv, own, reaped) in procs.items():
-        top = _child_of(root, pid, procs)
-        if top is None:
-            continue
-        role = _role(procs[top][1])
-        python = pid == top or Path(argv[0].decode(errors="replace")).name.startswith("python")
-        key = role if python else f"{role}'s programs"
-        used[key] = used.get(key, 0.0) + own
-        if reaped or role == "worker":
-            used[f"{role}'s programs"] = used.get(f"{role}'s programs", 0.0) + reaped
-    return used
-
-
-def _child_of(root: int, pid: int, procs: dict[int, tuple[int, list[bytes], float, float]]) -> int | None:
-    """The child of ``root`` that ``pid`` descends from (``pid`` itself for a child), or None."""
-    seen = 0
-    while pid in procs and seen < 64:
-        parent = procs[pid][0]
-        if parent == root:
-            return pid
-        pid, seen = parent, seen + 1
-    return None
-
-
-def _role(argv: list[bytes]) -> str:
-    """``python -m sohoa ROLE`` → ROLE; any other program (redis-server) by its name."""
-    try:
-        return argv[3].decode() if b"sohoa" in argv[:3] else Path(argv[0].decode()).name
-    except (IndexError, UnicodeDecodeError):
-        return "?"
-
-
-def print_stack_cpu(before: dict[str, float], after: dict[str, float], seconds: float, client: float) -> float:
-    """Where the cores went during the upload: the workers (with their programs) against
-    everything else; returns the CPU seconds of the whole path (stack + client)."""
-    spent = {role: after[role] - before.get(role, 0.0) for role in after}
-    spent["ingest client"] = client
-    print(f"CPU during the {seconds:.1f}s upload: " + ", ".join(
-        f"{role} {value:.1f}s" for role, value in sorted(spent.items())) + f"; {sum(spent.values()):.1f}s in all")
-    return sum(spent.values())
 
 
 def name_queries(entry: dict[str, Any]) -> list[tuple[str, str]]:
