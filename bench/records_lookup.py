@@ -37,6 +37,8 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench.stack_cpu import tree_cpu
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Runs inside the measured tree: migrates, fills, makes a portal key, prints owners + key.
@@ -168,10 +170,10 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         wrk = ["wrk", "-t2", f"-c{args.clients}", "-s", str(var / "lookup.lua"), "--latency", "--timeout", "10s"]
         subprocess.run([*wrk, "-d5s", base], env=env, capture_output=True, text=True, check=True)  # warm-up
         warm = audit_events(url)
-        cpu_before = tree_cpu_seconds(api.pid)
+        cpu_before = tree_cpu(api.pid)
         done = subprocess.run([*wrk, f"-d{args.seconds}s", base], env=env, capture_output=True, text=True,
                               check=True)
-        cpu = tree_cpu_seconds(api.pid) - cpu_before
+        cpu = tree_cpu(api.pid) - cpu_before
         after = audit_events(url)
     finally:
         api.terminate()
@@ -188,27 +190,6 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             "p99_ms": p99 / 1e3, "max_ms": worst / 1e3, "non_2xx": status_errors, "socket_errors": socket_errors,
             "server_cpu_ms_per_request": round(cpu / max(requests, 1) * 1e3, 2),
             "audit_events": after - warm, "audit_before_warmup": before, "load": round(os.getloadavg()[0], 2)}
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    """CPU (user + system) used so far by ``pid`` and its descendants (Linux ``/proc``): the
-    server's own cost per request, whatever else the machine runs (wall time is not)."""
-    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
-    for proc in [pid, *_descendants(pid)]:
-        try:
-            fields = Path(f"/proc/{proc}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-    return total
-
-
-def _descendants(pid: int) -> list[int]:
-    try:
-        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except FileNotFoundError:
-        return []
-    return [d for child in children for d in (child, *_descendants(child))]
 
 
 def _wait(base: str, key: str, owner: str) -> None:

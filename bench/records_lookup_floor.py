@@ -29,7 +29,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.records_lookup import ROOT, WRK_SCRIPT, free_port, tree_cpu_seconds
+from bench.records_lookup import ROOT, WRK_SCRIPT, free_port
+from bench.stack_cpu import tree_cpu
 
 # One real lookup's answer (an owner with one birth extract), as the benchmark's data gives it.
 BODY = {"valid_on": "2026-12-01", "total": 1, "records": [{
@@ -136,10 +137,10 @@ def main() -> None:
                 time.sleep(0.2)
         wrk = ["wrk", "-t2", f"-c{args.clients}", "-s", str(var / "lookup.lua"), "--latency", "--timeout", "10s"]
         subprocess.run([*wrk, "-d5s", base], env=env, capture_output=True, text=True, check=True)
-        cpu_before = tree_cpu_seconds(server.pid)
+        cpu_before = tree_cpu(server.pid)
         done = subprocess.run([*wrk, f"-d{args.seconds}s", base], env=env, capture_output=True, text=True,
                               check=True)
-        cpu = tree_cpu_seconds(server.pid) - cpu_before
+        cpu = tree_cpu(server.pid) - cpu_before
     finally:
         server.terminate()
         server.wait(timeout=30)
