@@ -1,8 +1,11 @@
 """CPU of an upload outside the workers: the API (every process of ``sohoa serve``) and the
 ``sohoa ingest`` client sending a folder, then the API's CPU per poll of the batch.
 
-    python bench/upload_cpu.py --samples /tmp/mix16 --polls 40
-    PYTHONPATH=/path/to/other/tree python bench/upload_cpu.py ...   # the same on that tree's code
+    python -m bench.upload_cpu --samples /tmp/mix16 --polls 40
+    PYTHONPATH=/path/to/other/tree python -m bench.upload_cpu ...   # the same on that tree's code
+
+(from the repository's root, where ``-m`` finds ``bench`` and ``tests``; ``sohoa`` runs in a
+temporary directory, so ``PYTHONPATH``'s tree is the one measured).
 
 No workers run (``sohoa serve`` alone, ``sohoa ingest --no-wait``), so the figures are the
 upload's own: tus creation, chunks, completion (registration, the job enqueued), and the
@@ -18,11 +21,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import resource
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,32 +31,8 @@ from pathlib import Path
 
 import httpx
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def tree_cpu(root: int) -> float:
-    """CPU seconds of ``root`` and every process under it, with the children they waited for (/proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    procs: dict[int, tuple[int, float]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        procs[int(stat.parent.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]) / tick)
-
-    def under(pid: int) -> bool:
-        while pid in procs:
-            if pid == root:
-                return True
-            pid = procs[pid][0]
-        return False
-
-    return sum(cpu for pid, (_, cpu) in procs.items() if under(pid))
+from bench.stack_cpu import tree_cpu
+from tests.serve_stack import ServeStack
 
 
 def children_cpu() -> float:
@@ -83,58 +59,35 @@ def sohoa(*args: str, env: dict[str, str], cwd: Path) -> str:
 def measure(samples: Path, polls: int, state_entries: int) -> None:
     with tempfile.TemporaryDirectory(prefix="sohoa-upload-cpu-") as tmp_name:
         tmp = Path(tmp_name)
-        redis_port, port = free_port(), free_port()
-        redis = subprocess.Popen(["redis-server", "--port", str(redis_port), "--save", "", "--appendonly", "no"],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
-        env.update(SOHOA_VAR_DIR=str(tmp / "var"), SOHOA_PORT=str(port),
-                   SOHOA_REDIS_URL=f"redis://127.0.0.1:{redis_port}/0")
-        try:
-            sohoa("migrate", env=env, cwd=tmp)
-            created = sohoa("keys", "create", "--role", "clerk", "--name", "bench", env=env, cwd=tmp)
-            key = re.search(r"sohoa_\S+", created)
-            assert key is not None, created
-            serve = subprocess.Popen([sys.executable, "-m", "sohoa", "serve"], env=env, cwd=tmp,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            try:
-                run_upload(samples, polls, state_entries, tmp, env, key.group(0), serve.pid, port)
-            finally:
-                serve.send_signal(signal.SIGINT)
-                serve.wait(timeout=60)
-        finally:
-            redis.terminate()
-            redis.wait(timeout=30)
+        stack = ServeStack(tmp)  # serves from tmp: not the repo, whose sohoa -m would import first
+        sohoa("migrate", env=stack.env, cwd=tmp)
+        created = sohoa("keys", "create", "--role", "clerk", "--name", "bench", env=stack.env, cwd=tmp)
+        key = re.search(r"sohoa_\S+", created)
+        assert key is not None, created
+        with stack:
+            run_upload(samples, polls, state_entries, stack, key.group(0))
 
 
-def run_upload(samples: Path, polls: int, state_entries: int, tmp: Path, env: dict[str, str], key: str,
-               serve_pid: int, port: int) -> None:
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            httpx.get(f"{url}/healthz", timeout=2)
-            break
-        except httpx.HTTPError:
-            if time.monotonic() > deadline:
-                raise SystemExit("sohoa serve did not answer in 120 s") from None
-            time.sleep(0.3)
+def run_upload(samples: Path, polls: int, state_entries: int, stack: ServeStack, key: str) -> None:
+    assert stack.api is not None
     time.sleep(1.0)  # every API process up
-    state = tmp / "state.json"
+    state = stack.workdir / "state.json"
     fill_state(state, state_entries)
-    api_before, client_before = tree_cpu(serve_pid), children_cpu()
+    api_before, client_before = tree_cpu(stack.api.pid), children_cpu()
     sent = subprocess.run([sys.executable, "-m", "sohoa", "ingest", str(samples / "files"), "--no-wait",
-                           "--api-url", url, "--state-file", str(state)], env={**env, "SOHOA_API_KEY": key},
-                          cwd=tmp, capture_output=True, text=True)  # not the repo: -m would import it first
-    client, api_upload = children_cpu() - client_before, tree_cpu(serve_pid) - api_before
+                           "--api-url", stack.url, "--state-file", str(state)],
+                          env={**stack.env, "SOHOA_API_KEY": key}, cwd=stack.workdir, capture_output=True,
+                          text=True)  # not the repo: -m would import it first
+    client, api_upload = children_cpu() - client_before, tree_cpu(stack.api.pid) - api_before
     batch = re.search(r"[0-9a-f]{32}", sent.stdout)
     if sent.returncode != 0 or batch is None:
         raise SystemExit(f"sohoa ingest failed ({sent.returncode}): {sent.stdout}{sent.stderr}")
     files = len(list((samples / "files").iterdir()))
-    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=30) as http:
-        before = tree_cpu(serve_pid)
+    with httpx.Client(base_url=stack.url, headers={"Authorization": f"Bearer {key}"}, timeout=30) as http:
+        before = tree_cpu(stack.api.pid)
         for _ in range(polls):
             http.get(f"/api/v1/batches/{batch.group(0)}").raise_for_status()
-        per_poll = (tree_cpu(serve_pid) - before) / max(polls, 1) * 1000
+        per_poll = (tree_cpu(stack.api.pid) - before) / max(polls, 1) * 1000
     print(f"upload of {files} files: API {api_upload:.2f} s CPU ({api_upload / files * 1000:.1f} ms a file), "
           f"sohoa ingest client {client:.2f} s CPU (state file of {state_entries} entries); "
           f"GET /batches/{{id}} ({files} documents): {per_poll:.1f} ms CPU a poll ({polls} polls)")
