@@ -64,6 +64,5 @@ def upright(image: Image.Image, rotation: int, skew: float | None) -> Image.Imag
     searchable PDF's image and the page images of the API both come from here."""
     shown = turn(image, rotation) if rotation else image
     if skew:
-        shown = straighten(shown, skew) if shown.mode == "L" else shown.rotate(
-            -skew, resample=Image.Resampling.BILINEAR, fillcolor=(255, 255, 255))
+        shown = straighten(shown, skew)
     return shown
