@@ -12,12 +12,11 @@ from sohoa.cli.common import CliError, load_settings
 from sohoa.cli.ingest_client import IngestError, Progress, collect_files, describe_error, follow_batch, rejections
 from sohoa.cli.resumable_client import send_files
 from sohoa.cli.upload_state import UploadState, default_state_file
-from sohoa.stack.bootstrap import browser_host
 
 
 def _default_api_url() -> str:
     settings = load_settings()
-    return f"http://{browser_host(settings.host)}:{settings.port}"
+    return settings.local_url
 
 
 @click.command()

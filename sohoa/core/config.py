@@ -182,6 +182,13 @@ class Settings(BaseSettings):
         return self.api_processes or min(4, os.cpu_count() or 1)
 
     @property
+    def local_url(self) -> str:
+        """The API's address to browse to or send to from this machine: a wildcard bind
+        address (``0.0.0.0``, ``::``) is not something to browse to."""
+        host = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(self.host, self.host)
+        return f"http://{host}:{self.port}"
+
+    @property
     def upload_quota_bytes(self) -> int:
         return self.upload_quota_mb * 1024 * 1024
 

@@ -116,8 +116,3 @@ def _redact(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # noqa: BLE001 - only used in an error message
         return "<unparseable URL>"
-
-
-def browser_host(host: str) -> str:
-    """The host to print in URLs: a wildcard bind address is not something to browse to."""
-    return {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host, host)

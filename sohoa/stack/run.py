@@ -10,7 +10,6 @@ import httpx
 from sohoa.core.config import Settings
 from sohoa.stack.bootstrap import (
     FIRST_ADMIN_USERNAME,
-    browser_host,
     check_port_free,
     check_tesseract,
     ensure_first_admin_key,
@@ -53,7 +52,7 @@ def run_stack(settings: Settings, *, echo: Echo, grace_seconds: float = 15.0,
     shown = False
     try:
         supervisor.start_all()
-        base = f"http://{browser_host(settings.host)}:{settings.port}"
+        base = settings.local_url
         if _wait_for_api(base, supervisor):
             _banner(echo, settings, base, admin_key, admin_password)
             shown = True

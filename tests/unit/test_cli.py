@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -263,6 +264,20 @@ def test_separator_sheet_carries_the_chosen_code(env: dict[str, str], tmp_path: 
         assert is_separator(page.convert("L"), 100, "TACH-01") and not is_separator(page.convert("L"), 100, "X")
     off = invoke({**env, "SOHOA_SEPARATOR_BARCODE": "off"}, "separator-sheet", str(tmp_path / "u.pdf"))
     assert off.exit_code == 2 and "off" in off.output and not (tmp_path / "u.pdf").exists()
+
+
+def test_local_url_is_one_to_browse_to_not_a_wildcard_bind_address() -> None:
+    assert Settings(_env_file=None, host="0.0.0.0", port=8000).local_url == "http://127.0.0.1:8000"
+    assert Settings(_env_file=None, host="::", port=8000).local_url == "http://[::1]:8000"
+    assert Settings(_env_file=None, host="10.0.0.5", port=9000).local_url == "http://10.0.0.5:9000"
+
+
+def test_ingest_starts_without_the_ocr_engine_or_the_web_stack() -> None:
+    """A clerk's ``sohoa ingest`` loads neither Tesseract's wrapper nor FastAPI (half its start-up CPU)."""
+    code = ("import sys, sohoa.cli; bad = [m for m in ('pytesseract', 'numpy', 'fastapi', 'sqlalchemy.orm') "
+            "if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_serve_runs_one_api_process_per_core_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
