@@ -118,7 +118,7 @@ def test_scanner_style_jpeg_pdf_is_taken_out_as_the_jpeg_it_holds(mode: str, tmp
     image.save(pdf, "PDF", resolution=200)
     assert isinstance(found := verdict(pdf), WholePageImage) and found.jpeg
     raster = rasterize(pdf, settings, tmp_path / "work")
-    assert raster.path.name == "page-0001-000.jpg"
+    assert raster.path.suffix == ".jpg"
     assert (raster.width, raster.height, raster.dpi) == (*image.size, 200)
     with pikepdf.open(pdf) as doc:
         stored = doc.pages[0].Resources.XObject["/image"].read_raw_bytes()

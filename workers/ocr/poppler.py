@@ -83,18 +83,16 @@ def rasterize_page(pdf: Path, number: int, *, dpi: int, workdir: Path, timeout: 
     return image
 
 
-def extract_page_image(pdf: Path, number: int, *, workdir: Path, timeout: float,
-                       grey: bool, jpeg: bool = False) -> Path:
+def extract_page_image(pdf: Path, number: int, *, workdir: Path, timeout: float, grey: bool) -> Path:
     """The page's image into ``workdir`` (for a page that is nothing but that image:
-    ``workers.ocr.pdf_page_image``). A plain JPEG (``jpeg``) as the JPEG file it is
-    (``-j``: its bytes, nothing decoded); anything else decoded and uncompressed, so
-    Tesseract reads it as cheaply as a rendered PNM: 8-bit grey as TIFF (``pdfimages`` writes
-    grey PNM as RGB PPM, three times the bytes and a grey conversion later), RGB as PPM,
-    1-bit as PBM."""
+    ``workers.ocr.pdf_page_image``; a plain JPEG is taken out by ``plain_jpeg_bytes``
+    instead), decoded and uncompressed, so Tesseract reads it as cheaply as a rendered PNM:
+    8-bit grey as TIFF (``pdfimages`` writes grey PNM as RGB PPM, three times the bytes and a
+    grey conversion later), RGB as PPM, 1-bit as PBM."""
     prefix = workdir / f"page-{number:04d}"
     for stale in workdir.glob(f"{prefix.name}-*"):  # only this call's file may be found below
         stale.unlink()
-    options = [*(["-j"] if jpeg else []), *(["-tiff"] if grey else [])]
+    options = ["-tiff"] if grey else []
     _run(["pdfimages", *options, "-f", str(number), "-l", str(number), str(pdf), str(prefix)], timeout)
     written = sorted(workdir.glob(f"{prefix.name}-*"))
     if len(written) != 1:

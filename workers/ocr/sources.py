@@ -21,7 +21,7 @@ from pypdf.errors import PdfReadError
 from sohoa.core.config import Settings
 from sohoa.core.errors import CorruptFile, EncryptedPdf, ImageTooLarge, UnsupportedType
 from workers.ocr import poppler
-from workers.ocr.pdf_page_image import WholePageImage, whole_page_image
+from workers.ocr.pdf_page_image import WholePageImage, plain_jpeg_bytes, whole_page_image
 from workers.ocr.textlayer import is_real_text
 
 MIN_NATIVE_DPI, MAX_NATIVE_DPI = 70, 1200
@@ -119,9 +119,12 @@ class PdfSource:
     def _extract(self, number: int, scan: WholePageImage, workdir: Path) -> RasterPage:
         """A page that is one upright scanned image: its pixels as stored, no render."""
         _check_pixels(scan.width, scan.height, self.settings)
-        image = poppler.extract_page_image(
-            self.path, number, workdir=workdir, timeout=self._timeout, grey=scan.mode == "L", jpeg=scan.jpeg
-        )
+        if scan.jpeg:
+            image = workdir / f"page-{number:04d}.jpg"
+            image.write_bytes(plain_jpeg_bytes(self._reader.pages[number - 1], scan))
+        else:
+            image = poppler.extract_page_image(self.path, number, workdir=workdir, timeout=self._timeout,
+                                               grey=scan.mode == "L")
         size = _header_size(image)
         if size != (scan.width, scan.height):
             raise CorruptFile(f"page {number}: extracted image is {size}, expected {(scan.width, scan.height)}")
