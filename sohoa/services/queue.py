@@ -8,13 +8,14 @@ workers. One ``JobQueue`` per process holds the Redis connection pool.
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from redis import Redis
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from sohoa.core.clock import utcnow
@@ -27,6 +28,11 @@ log = logging.getLogger(__name__)
 BACKOFF_SECONDS = [10, 60, 300, 900, 3600]
 LIVE_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 JOB_FUNCTION = "workers.jobs.process_document"
+# The stamp as a Core statement built once (no ORM session sync for one column; the
+# column's onupdate, updated_at, still applies): every new document is enqueued once.
+_DOCUMENTS = cast(Table, Document.__table__)
+_STAMP_ENQUEUED = update(_DOCUMENTS).where(_DOCUMENTS.c.id == bindparam("document")).values(
+    enqueued_at=bindparam("at"))
 
 
 def pause_key(settings: Settings, worker_name: str) -> str:
@@ -83,7 +89,7 @@ class JobQueue:
                 description=f"process document {document_id}",
             )
         with session_scope(self.sessions) as session:
-            session.execute(update(Document).where(Document.id == document_id).values(enqueued_at=utcnow()))
+            session.execute(_STAMP_ENQUEUED, {"document": document_id, "at": utcnow()})
 
     def report_pause(self, worker_name: str, reason: str | None, *, ttl: int) -> None:
         """A worker says it takes no jobs (and why) for the next ``ttl`` seconds, or no longer."""
