@@ -35,7 +35,7 @@ from sohoa.storage.space import require_space
 
 log = logging.getLogger(__name__)
 
-Enqueue = Callable[[str], None]
+Enqueue = Callable[[str], None]  # called once per document this call created (its id is new)
 MAX_CODE_CHARS = 64
 
 # Each file's reads and writes as Core statements built once (parameters bound per call):

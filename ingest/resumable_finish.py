@@ -23,15 +23,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
-from sqlalchemy import Row, Table, bindparam, insert, or_, select, update
+from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.register import BatchMeta, FileOutcome, create_batch, ingest_batch
 from ingest.resumable.chunks import RUNNING_SHA256
-from ingest.resumable.uploads import HAND_OVER, UploadStatus, part_path
+from ingest.resumable.uploads import HAND_OVER, UploadRow, UploadStatus, part_path
 from ingest.spool import SpooledUpload
 from sohoa.core.clock import utcnow
 from sohoa.core.config import Settings
@@ -48,7 +48,6 @@ log = logging.getLogger(__name__)
 CLAIM_SECONDS = 600  # a registration still claimed after this long died with its process
 PENDING_GRACE_SECONDS = 60  # the reconciler leaves a just-completed upload to the request that completed it
 Enqueue = Callable[[str], None]
-UploadRow = Row[*tuple[Any, ...]]  # the claimed upload's columns that its registration reads (``_CLAIMED``)
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ async def create_batch(request: Request, who: ClerkKey, services: ServicesDep) -
                      procedure_code=form.fields.get("procedure_code"), note=form.fields.get("note"),
                      created_by_key_id=who.key_id, created_by_user_id=who.user_id)
     outcome = await run_in_threadpool(ingest_batch, settings, session_factory, services.archive, form.uploads,
-                                      meta, enqueue=services.queue.enqueue)
+                                      meta, enqueue=services.queue.enqueue_new)
     await run_in_threadpool(_audit_upload, session_factory, who, outcome, "batch.create")
     return _created(outcome)
 
@@ -109,7 +109,7 @@ async def add_files(batch_id: str, request: Request, who: ClerkKey, services: Se
     outcome = await run_in_threadpool(ingest_batch, settings, session_factory, services.archive, form.uploads,
                                       BatchMeta(created_by_key_id=who.key_id, created_by_user_id=who.user_id),
                                       batch_id=batch_id,
-                                      enqueue=services.queue.enqueue)
+                                      enqueue=services.queue.enqueue_new)
     await run_in_threadpool(_audit_upload, session_factory, who, outcome, "batch.add_files")
     return _created(outcome)
 

@@ -198,7 +198,7 @@ async def _finish(services: Services, upload_id: str) -> None:
     are safe and ``GET`` or the reconciler registers it later, so the chunk still succeeded."""
     try:
         await run_in_threadpool(finish_upload, services.settings, services.sessions, services.archive, upload_id,
-                                enqueue=services.queue.enqueue)
+                                enqueue=services.queue.enqueue_new)
     except Exception:
         log.exception("upload %s is complete but could not be registered yet; it will be retried", upload_id)
 

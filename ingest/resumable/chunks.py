@@ -22,12 +22,12 @@ import hashlib
 import os
 import threading
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from ingest.resumable.uploads import Uploader, UploadStatus, load_upload, part_path
+from ingest.resumable.uploads import UPLOAD_ROW, Uploader, UploadRow, UploadStatus, load_upload, part_path
 from ingest.tus_protocol import Checksum
 from sohoa.core.clock import utcnow
 from sohoa.core.config import Settings
@@ -65,6 +65,13 @@ class _RunningHashes:
 
 
 RUNNING_SHA256 = _RunningHashes()
+_UPLOADS = cast(Table, Upload.__table__)
+# The acknowledgement, a Core statement built once (no ORM session sync): compare-and-set on
+# the state and the offset the chunk started from.
+_ACKNOWLEDGE = update(_UPLOADS).where(
+    _UPLOADS.c.id == bindparam("upload_id"), _UPLOADS.c.state == UploadState.RECEIVING,
+    _UPLOADS.c.offset == bindparam("start")).values(offset=bindparam("offset"), state=bindparam("state"),
+                                                    updated_at=bindparam("now"), expires_at=bindparam("expires"))
 
 
 class ChunkWriter:
@@ -74,7 +81,7 @@ class ChunkWriter:
     ``close`` always. Holds the upload's lock from ``open_chunk`` to ``close``.
     """
 
-    def __init__(self, settings: Settings, session_factory: sessionmaker[Session], row: Upload, fd: int,
+    def __init__(self, settings: Settings, session_factory: sessionmaker[Session], row: UploadRow, fd: int,
                  content_length: int | None, checksum: Checksum | None) -> None:
         self.settings, self.sessions, self.fd = settings, session_factory, fd
         self.upload_id, self.length, self.start = row.id, row.length, row.offset
@@ -135,11 +142,10 @@ class ChunkWriter:
         offset, now = self.start + self.received, utcnow()
         state = UploadState.COMPLETE if offset == self.length else UploadState.RECEIVING
         with session_scope(self.sessions) as session:
-            moved = changed_rows(session, update(Upload).where(
-                Upload.id == self.upload_id, Upload.state == UploadState.RECEIVING, Upload.offset == self.start)
-                .values(offset=offset, state=state, updated_at=now,
-                        expires_at=now + timedelta(hours=self.settings.upload_expiry_hours)))
-            row = session.get(Upload, self.upload_id)
+            moved = changed_rows(session, _ACKNOWLEDGE, {
+                "upload_id": self.upload_id, "start": self.start, "offset": offset, "state": state, "now": now,
+                "expires": now + timedelta(hours=self.settings.upload_expiry_hours)})
+            row = session.execute(UPLOAD_ROW, {"upload_id": self.upload_id}).first()
         if not moved or row is None:  # expired or cancelled meanwhile
             self._cut()
             raise Conflict("the upload changed while this chunk was written", code="offset_mismatch")
@@ -176,7 +182,7 @@ def open_chunk(settings: Settings, session_factory: sessionmaker[Session], calle
     return ChunkWriter(settings, session_factory, row, fd, content_length, checksum)
 
 
-def _check_chunk(row: Upload, offset: int, content_length: int | None) -> None:
+def _check_chunk(row: UploadRow, offset: int, content_length: int | None) -> None:
     if row.state != UploadState.RECEIVING or offset != row.offset:
         raise Conflict(f"the upload is at offset {row.offset}, not {offset}", code="offset_mismatch",
                        detail={"offset": row.offset})

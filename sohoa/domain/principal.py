@@ -9,8 +9,9 @@ id are different numbers, so writers name the column they fill (``user_id`` / ``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, cast
 
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from sohoa.core.models import ApiKey, User
@@ -33,6 +34,22 @@ class KeyLike(Protocol):
     def name(self) -> str: ...
 
 
+class UserLike(Protocol):
+    """A user as a row or as the ORM object (``creator`` reads a row, sign-in the object)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def agency(self) -> str | None: ...
+
+    @property
+    def display_name(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class Principal:
     kind: PrincipalKind
@@ -48,7 +65,7 @@ class Principal:
         return cls(kind=PrincipalKind.KEY, role=key.role, agency=key.agency, name=key.name, key_id=key.id)
 
     @classmethod
-    def of_user(cls, user: User, *, session_id: int | None = None) -> Principal:
+    def of_user(cls, user: UserLike, *, session_id: int | None = None) -> Principal:
         return cls(kind=PrincipalKind.USER, role=user.role, agency=user.agency, name=user.display_name,
                    user_id=user.id, session_id=session_id)
 
@@ -71,8 +88,16 @@ class Principal:
 def creator(session: Session, *, user_id: int | None, key_id: int | None) -> Principal | None:
     """The principal recorded as ``created_by_user_id`` / ``created_by_key_id`` of a row, for
     work finished later on its behalf (a resumable upload completed by the reconciler)."""
-    user = session.get(User, user_id) if user_id is not None else None
+    user = session.execute(_USER_FACTS, {"id": user_id}).first() if user_id is not None else None
     if user is not None:
         return Principal.of_user(user)
-    key = session.get(ApiKey, key_id) if key_id is not None else None
+    key = session.execute(_KEY_FACTS, {"id": key_id}).first() if key_id is not None else None
     return Principal.of_key(key) if key is not None else None
+
+
+# What a principal is made of, read as rows by statements built once (not the whole ORM
+# objects: ``creator`` runs once per uploaded file).
+_USERS, _KEYS = cast(Table, User.__table__), cast(Table, ApiKey.__table__)
+_USER_FACTS = select(_USERS.c.id, _USERS.c.role, _USERS.c.agency, _USERS.c.display_name).where(
+    _USERS.c.id == bindparam("id"))
+_KEY_FACTS = select(_KEYS.c.id, _KEYS.c.role, _KEYS.c.agency, _KEYS.c.name).where(_KEYS.c.id == bindparam("id"))

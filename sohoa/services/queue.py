@@ -75,19 +75,32 @@ class JobQueue:
         """
         if not force and self.has_live_job(document_id):
             log.info("document %s already has a live job", document_id)
-        else:
-            if force:
-                self._forget_started(document_id)
-            retries = self.settings.job_retries
-            self.rq.enqueue(
-                JOB_FUNCTION, document_id,
-                job_id=job_id_for(document_id),
-                job_timeout=self.settings.job_timeout_seconds,
-                retry=Retry(max=retries, interval=backoff(retries)) if retries else None,
-                result_ttl=3600,
-                failure_ttl=7 * 24 * 3600,
-                description=f"process document {document_id}",
-            )
+            self._stamp(document_id)
+            return
+        if force:
+            self._forget_started(document_id)
+        self._submit(document_id)
+
+    def enqueue_new(self, document_id: str) -> None:
+        """Queue the job of a document registered just now (what ingest hands each file it
+        stored): its id is new, so no job of it can exist yet and the live-job check, a
+        Redis round trip per file, is skipped."""
+        self._submit(document_id)
+
+    def _submit(self, document_id: str) -> None:
+        retries = self.settings.job_retries
+        self.rq.enqueue(
+            JOB_FUNCTION, document_id,
+            job_id=job_id_for(document_id),
+            job_timeout=self.settings.job_timeout_seconds,
+            retry=Retry(max=retries, interval=backoff(retries)) if retries else None,
+            result_ttl=3600,
+            failure_ttl=7 * 24 * 3600,
+            description=f"process document {document_id}",
+        )
+        self._stamp(document_id)
+
+    def _stamp(self, document_id: str) -> None:
         with session_scope(self.sessions) as session:
             session.execute(_STAMP_ENQUEUED, {"document": document_id, "at": utcnow()})
 

@@ -84,7 +84,8 @@ def reconcile_once(services: Services) -> dict[str, int]:
 def reconcile_uploads(services: Services) -> dict[str, int]:
     """Register complete uploads left unregistered, then expire abandoned ones."""
     settings = services.settings
-    finished = finish_pending_uploads(settings, services.sessions, services.archive, enqueue=services.queue.enqueue)
+    finished = finish_pending_uploads(settings, services.sessions, services.archive,
+                                      enqueue=services.queue.enqueue_new)
     return {"uploads_finished": finished, **expire_uploads(settings, services.sessions)}
 
 
