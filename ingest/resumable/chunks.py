@@ -34,7 +34,7 @@ from sohoa.core.config import Settings
 from sohoa.core.db import changed_rows, session_scope
 from sohoa.core.errors import BadRequest, ChecksumMismatch, Conflict, Gone, Locked, TooLarge
 from sohoa.core.models import Upload
-from sohoa.core.vocab import UploadState
+from sohoa.core.vocab import ChecksumAlgorithm, UploadState
 
 
 class _RunningHashes:
@@ -86,8 +86,13 @@ class ChunkWriter:
         self.settings, self.sessions, self.fd = settings, session_factory, fd
         self.upload_id, self.length, self.start = row.id, row.length, row.offset
         self.content_length, self.checksum = content_length, checksum
-        self.hasher = checksum.hasher() if checksum else None
         self.whole = RUNNING_SHA256.resume(row.id, row.offset)
+        # A chunk from the file's first byte checked by SHA-256 (a whole file sent in one
+        # chunk, as ``sohoa ingest`` does) hashes exactly what the running SHA-256 hashes:
+        # one pass over its bytes serves both.
+        self.shared = (checksum is not None and checksum.algorithm == ChecksumAlgorithm.SHA256 and row.offset == 0
+                       and self.whole is not None)
+        self.hasher = checksum.hasher() if checksum and not self.shared else None
         self.received = 0
 
     def write(self, data: bytes) -> None:
@@ -110,7 +115,8 @@ class ChunkWriter:
             self._cut()
             raise BadRequest(f"the chunk has {self.received} bytes, Content-Length said {self.content_length}",
                              code="chunk_length_mismatch")
-        if self.checksum is not None and self.hasher is not None and self.hasher.digest() != self.checksum.digest:
+        chunk_hash = self.whole if self.shared else self.hasher
+        if self.checksum is not None and chunk_hash is not None and chunk_hash.digest() != self.checksum.digest:
             self._cut()
             raise ChecksumMismatch("the chunk does not match its Upload-Checksum; nothing of it was kept, "
                                    "send it again", detail={"offset": self.start})

@@ -4,6 +4,7 @@ stable code, and nothing is created or stored."""
 from __future__ import annotations
 
 import base64
+import hashlib
 
 import pytest
 from sqlalchemy import func, select
@@ -11,7 +12,8 @@ from sqlalchemy import func, select
 from sohoa.core.db import session_scope
 from sohoa.core.models import Upload
 from sohoa.domain.keys import create_key
-from tests.integration.upload_support import TUS, UPLOADS, metadata
+from tests import filegen
+from tests.integration.upload_support import TUS, UPLOADS, checksum, metadata
 
 GOOD = {"filename": "a.png"}
 
@@ -93,3 +95,19 @@ def test_a_bad_chunk_is_refused_and_stores_nothing(api, keys, headers, status, c
     response = api.patch(url, content=b"0123456789", headers={k: v for k, v in sent.items() if v is not None})
     assert response.status_code == status and response.json()["error"]["code"] == code
     assert api.head(url, headers=auth).headers["upload-offset"] == "0"
+
+
+def test_a_whole_file_chunk_is_checked_by_its_sha256_and_registered_by_it(api, keys):
+    """A chunk from byte 0 with a SHA-256 checksum is hashed once, for the checksum and for
+    the file's SHA-256: a wrong checksum still stores nothing, the right one is the file's."""
+    data = filegen.png("one pass")
+    auth = {**TUS, **keys.auth("clerk")}
+    url = api.post(UPLOADS, headers={**auth, "Upload-Length": str(len(data)), "Upload-Metadata": metadata(**GOOD)}
+                   ).headers["location"]
+    chunk = {**auth, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}
+    wrong = api.patch(url, content=data, headers={**chunk, "Upload-Checksum": checksum(data[::-1])})
+    assert wrong.status_code == 460 and wrong.json()["error"]["code"] == "checksum_mismatch"
+    assert api.head(url, headers=auth).headers["upload-offset"] == "0"
+    assert api.patch(url, content=data, headers={**chunk, "Upload-Checksum": checksum(data)}).status_code == 204
+    done = api.get(url, headers=auth).json()
+    assert done["state"] == "done" and done["document"]["sha256"] == hashlib.sha256(data).hexdigest()
