@@ -44,8 +44,15 @@ from ingest.resumable import (
     terminate_upload,
     upload_status,
 )
-from ingest.resumable_finish import finish_upload, upload_result
-from ingest.tus_protocol import CHECKSUM_ALGORITHMS, TUS_EXTENSIONS, TUS_VERSION, parse_checksum, read_upload_meta
+from ingest.resumable_finish import UploadResult, finish_upload, upload_result
+from ingest.tus_protocol import (
+    CHECKSUM_ALGORITHMS,
+    TUS_EXTENSIONS,
+    TUS_VERSION,
+    UploadMeta,
+    parse_checksum,
+    read_upload_meta,
+)
 from sohoa.core.errors import BadRequest, UnsupportedType
 from sohoa.core.vocab import UploadState
 from sohoa.domain.principal import Principal
@@ -112,14 +119,18 @@ async def create(request: Request, key: ClerkKey, services: ServicesDep) -> Resp
     meta = read_upload_meta(request.headers.get("upload-metadata"))
     if meta.batch_id is None:  # a new batch belongs to a scoped caller's agency (sohoa.domain.scope)
         meta = replace(meta, batch=replace(meta.batch, agency_code=assigned_agency(key, meta.batch.agency_code)))
-    if meta.batch_id is not None:
-        await run_in_threadpool(check_may_add, services.sessions, key, meta.batch_id)
-    await run_in_threadpool(require_space, services.settings, [services.archive.root,
-                                                               upload_tmp_dir(services.settings)])
-    status = await run_in_threadpool(create_upload, services.settings, services.sessions, _uploader(key), length,
-                                     meta)
+    status = await run_in_threadpool(_start, services, key, length, meta)
     log.info("upload %s created: %r, %d bytes, batch %s", status.id, status.filename, length, status.batch_id)
     return Response(status_code=201, headers={"Location": f"{UPLOADS_PREFIX}/{status.id}", **_upload_headers(status)})
+
+
+def _start(services: Services, key: Principal, length: int, meta: UploadMeta) -> UploadStatus:
+    """The creation's checks and the upload, in one trip to the thread pool: whether the
+    caller may join the batch, the disk's space, then the upload itself."""
+    if meta.batch_id is not None:
+        check_may_add(services.sessions, key, meta.batch_id)
+    require_space(services.settings, [services.archive.root, upload_tmp_dir(services.settings)])
+    return create_upload(services.settings, services.sessions, _uploader(key), length, meta)
 
 
 @router.head("/{upload_id}", summary="The stored offset of an upload (tus core)", openapi_extra=TUS_OPENAPI,
@@ -194,13 +205,27 @@ async def _receive(request: Request, writer: ChunkWriter, stop: asyncio.Event) -
 
 
 async def _finish(services: Services, upload_id: str) -> None:
+    await run_in_threadpool(_register_now, services, upload_id)
+
+
+def _register_now(services: Services, upload_id: str) -> None:
     """Register the complete file now; if that fails (database briefly down...) the bytes
     are safe and ``GET`` or the reconciler registers it later, so the chunk still succeeded."""
     try:
-        await run_in_threadpool(finish_upload, services.settings, services.sessions, services.archive, upload_id,
-                                enqueue=services.queue.enqueue_new)
+        finish_upload(services.settings, services.sessions, services.archive, upload_id,
+                      enqueue=services.queue.enqueue_new)
     except Exception:
         log.exception("upload %s is complete but could not be registered yet; it will be retried", upload_id)
+
+
+def _outcome(services: Services, caller: Uploader, upload_id: str) -> UploadResult:
+    """The upload's state and what its file became, in one trip to the thread pool; a
+    complete upload not registered yet is registered first."""
+    status = upload_status(services.sessions, caller, upload_id)
+    if status.state == UploadState.COMPLETE:
+        _register_now(services, upload_id)
+        status = upload_status(services.sessions, caller, upload_id)
+    return upload_result(services.sessions, status)
 
 
 @router.delete("/{upload_id}", status_code=204, summary="Cancel an unfinished upload (tus termination)",
@@ -216,12 +241,8 @@ async def result(upload_id: str, key: ClerkKey, services: ServicesDep) -> Upload
     """Not part of tus: the answer a client reads after the last chunk (``done``: the
     document, a duplicate or a rejected file; ``failed``: why it could not join its batch).
     A ``complete`` upload whose registration did not happen yet is registered now."""
-    caller = _uploader(key)
-    status = await run_in_threadpool(upload_status, services.sessions, caller, upload_id)
-    if status.state == UploadState.COMPLETE:
-        await _finish(services, upload_id)
-        status = await run_in_threadpool(upload_status, services.sessions, caller, upload_id)
-    outcome = await run_in_threadpool(upload_result, services.sessions, status)
+    outcome = await run_in_threadpool(_outcome, services, _uploader(key), upload_id)
+    status = outcome.status
     document = None
     if outcome.file is not None:
         f = outcome.file
