@@ -4,9 +4,13 @@ the job enqueued, the audit event), the status (HEAD) and the result, each timed
 ``time.process_time`` over many small generated PNGs joining one batch (as ``sohoa ingest``
 sends a folder: the first file creates the batch, the others join it).
 
-    python bench/finish_cpu.py --files 60 [--rounds 3] [--profile finish]
-    PYTHONPATH=/path/to/other/tree python bench/finish_cpu.py ...   # that tree's code
-    python bench/finish_cpu.py --database-url postgresql+psycopg://...   # an empty database
+    .venv/bin/python -m bench.finish_cpu --files 60 [--rounds 3] [--profile finish]
+    cd <other tree> && <this venv>/bin/python -m bench.finish_cpu ...   # that tree's code
+    .venv/bin/python -m bench.finish_cpu --database-url postgresql+psycopg://...   # an empty database
+
+Run it as a module from the root of the tree it measures (``-m`` puts that tree first on
+the path; run as a file, ``bench/search`` would shadow the ``search`` package). To measure
+another checkout, copy this file into its ``bench/``.
 
 The service functions are called directly (no HTTP: ``bench/upload_cpu.py`` measures the
 whole API process); a real Redis on a free port takes the jobs. CPU, not wall time, so
@@ -107,8 +111,10 @@ def upload_one(services: Services, caller: Uploader, data: bytes, name: str, bat
             writer.close()
 
     timer.run("chunk", chunk)
+    # what the tus routes hand the registration (a tree before ``enqueue_new``: ``enqueue``)
+    enqueue = getattr(services.queue, "enqueue_new", services.queue.enqueue)
     assert timer.run("finish", lambda: finish_upload(settings, sessions, services.archive, status.id,
-                                                     enqueue=services.queue.enqueue))
+                                                     enqueue=enqueue))
     timer.run("head", lambda: upload_status(sessions, caller, status.id))
     outcome = timer.run("result", lambda: upload_result(sessions, upload_status(sessions, caller, status.id)))
     assert outcome.file is not None and outcome.file.document_id is not None, outcome
