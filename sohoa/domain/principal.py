@@ -18,8 +18,8 @@ from sohoa.core.models import ApiKey, User
 from sohoa.core.vocab import PrincipalKind, Role
 
 
-class KeyLike(Protocol):
-    """An API key as a row or as the ORM object (``sohoa.domain.keys.KeyFacts``, ``ApiKey``)."""
+class _RoleHolder(Protocol):
+    """What a principal takes from a key or a user, as a row or as the ORM object."""
 
     @property
     def id(self) -> int: ...
@@ -29,22 +29,17 @@ class KeyLike(Protocol):
 
     @property
     def agency(self) -> str | None: ...
+
+
+class KeyLike(_RoleHolder, Protocol):
+    """An API key as a row or as the ORM object (``sohoa.domain.keys.KeyFacts``, ``ApiKey``)."""
 
     @property
     def name(self) -> str: ...
 
 
-class UserLike(Protocol):
+class UserLike(_RoleHolder, Protocol):
     """A user as a row or as the ORM object (``creator`` reads a row, sign-in the object)."""
-
-    @property
-    def id(self) -> int: ...
-
-    @property
-    def role(self) -> str: ...
-
-    @property
-    def agency(self) -> str | None: ...
 
     @property
     def display_name(self) -> str: ...
