@@ -236,25 +236,36 @@ def read_purpose(x_purpose: str | None, purpose: str | None) -> str | None:
     return raw
 
 
-def _caller(roles: tuple[str, ...]) -> Any:
-    """Role check first (401/403), then the purpose (400): a clerk learns nothing about purposes.
-    One dependency (not one each for the role and the purpose): FastAPI's cost grows with
-    the dependencies it solves on every request."""
-    allowed = frozenset((Role.ADMIN, *roles))
+class CallerRule:
+    """Who may read personal data, and why: the role check first (401/403), then the purpose
+    (400), so that a clerk learns nothing about purposes. One dependency (``dependency``), not
+    one each for the role and the purpose: FastAPI's cost grows with the dependencies it
+    solves on every request. A route that reads its caller itself (``api.lean_route``) asks
+    ``of_request``, which takes the same steps from the request: one rule, two ways in."""
 
-    async def build(principal: Principal, x_purpose: str | None = None, purpose: str | None = None) -> Caller:
-        _admitted(principal, allowed)
+    def __init__(self, *roles: str) -> None:
+        self.allowed = frozenset((Role.ADMIN, *roles))
+
+    async def dependency(self, principal: PrincipalDep, x_purpose: XPurposeHeader = None,
+                         purpose: PurposeQuery = None) -> Caller:
+        return self.caller(principal, x_purpose, purpose)
+
+    async def of_request(self, request: Request) -> Caller:
+        """``dependency`` without FastAPI: the same schemes, principal and checks, the header
+        and the query parameter read as FastAPI reads them (the first header, the last value)."""
+        principal = await current_principal(request, await _bearer(request), await _cookie(request))
+        return self.caller(principal, request.headers.get("X-Purpose"), request.query_params.get("purpose"))
+
+    def caller(self, principal: Principal, x_purpose: str | None, purpose: str | None) -> Caller:
+        _admitted(principal, self.allowed)
         why = read_purpose(x_purpose, purpose)
         if principal.role == Role.PORTAL and why is None:
             raise BadRequest("portals must say which dossier a read serves: send the X-Purpose header "
                              "or the purpose parameter (a dossier code)", code="purpose_required")
         return Caller(principal=principal, purpose=why)
 
-    # Real objects, not strings: FastAPI's string evaluation sees neither the closure nor the aliases.
-    build.__annotations__ = {"principal": PrincipalDep, "x_purpose": XPurposeHeader, "purpose": PurposeQuery,
-                             "return": Caller}
-    return Depends(build)
 
-
-ReaderCaller = Annotated[Caller, _caller((Role.OFFICER, Role.PORTAL))]
-OfficerCaller = Annotated[Caller, _caller((Role.OFFICER,))]
+READERS = CallerRule(Role.OFFICER, Role.PORTAL)
+OFFICERS = CallerRule(Role.OFFICER)
+ReaderCaller = Annotated[Caller, Depends(READERS.dependency)]
+OfficerCaller = Annotated[Caller, Depends(OFFICERS.dependency)]
