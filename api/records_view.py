@@ -13,7 +13,22 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, String, and_, bindparam, exists, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Connection,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    exists,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from api.deps import Caller
@@ -30,9 +45,10 @@ _SHOWN = ("owner_id", "owner_name", "procedure_code", *PLAIN_COLUMNS)
 
 
 class RecordContext:
-    """Everything the JSON of some records needs, loaded with a handful of queries (none for
-    no records; the parts' only when a record has one). The statements are built once
-    (``_Statements``): building them cost more than running them."""
+    """Everything the JSON of some records needs, loaded with one statement (none for no
+    records): their subjects, corrected fields, chosen candidates, parts' pages, documents'
+    pages and searchable PDFs. The statement is built once (``_CONTEXT``): building it cost
+    more than running it."""
 
     def __init__(self, source: Session | Connection, records: Sequence[RecordFacts]) -> None:
         self.subjects: dict[str, list[Subject]] = defaultdict(list)
@@ -43,25 +59,26 @@ class RecordContext:
         self.pdfs: set[str] = set()
         if not records:
             return
-        ids = [r.id for r in records]
-        docs = list({r.document_id: None for r in records})
-        parts = [r.part_id for r in records if r.part_id]
-        whole = [r.document_id for r in records if not r.part_id]
-        # Core rows: cheaper than the session's ORM execution
+        params = {"ids": [r.id for r in records], "docs": list({r.document_id: None for r in records}),
+                  "parts": [r.part_id for r in records if r.part_id],
+                  "whole": [r.document_id for r in records if not r.part_id]}
+        # Core rows, one statement: cheaper than the session's ORM execution, and than one
+        # statement (a round trip on PostgreSQL) for each of the five
         conn = source.connection() if isinstance(source, Session) else source
-        for s in conn.execute(_STATEMENTS.subjects, {"ids": ids}):
-            self.subjects[s.record_id].append(Subject(*s))
-        for rid, name in conn.execute(_STATEMENTS.corrected, {"ids": ids}):
-            self.corrected[rid].add(name)
-        for row in conn.execute(_STATEMENTS.chosen, {"parts": parts, "whole": whole}):
-            self.chosen[row.part_id or f"document:{row.document_id}"].append(Evidence(*row))
-        if parts:
-            self.parts = {p.id: PartPages(p.id, p.first_page, p.last_page)
-                          for p in conn.execute(_STATEMENTS.parts, {"parts": parts})}
-        for doc, pages_total, has_pdf in conn.execute(_STATEMENTS.documents, {"docs": docs}):
-            self.pages_total[doc] = pages_total
-            if has_pdf:
-                self.pdfs.add(doc)
+        for kind, key, a, b, c, d, number, i1, i2, i3, flag, problems, _order in conn.execute(_CONTEXT, params):
+            if kind == _CHOSEN:
+                self.chosen[key or f"document:{a}"].append(Evidence(key, a, b, c, d, number, i1, i2, i3, flag,
+                                                                     problems))
+            elif kind == _SUBJECT:
+                self.subjects[key].append(Subject(key, a, b, c, d))
+            elif kind == _CORRECTED:
+                self.corrected[key].add(a)
+            elif kind == _PART:
+                self.parts[key] = PartPages(key, i1, i2)
+            else:
+                self.pages_total[key] = i1
+                if flag:
+                    self.pdfs.add(key)
 
     def evidence(self, record: RecordFacts) -> list[Evidence]:
         """The chosen candidates of the record's part (or document, without parts)."""
@@ -102,22 +119,38 @@ class Evidence(NamedTuple):
     problems: list[str] | None
 
 
-class _Statements:
-    """The context's queries with their values as bound parameters (lists expand)."""
+_SUBJECT, _CORRECTED, _CHOSEN, _PART, _DOCUMENT = range(5)
 
-    def __init__(self) -> None:
-        ids, docs, parts, whole = (bindparam(name, type_=String, expanding=True)
-                                   for name in ("ids", "docs", "parts", "whole"))
-        self.subjects = select(*(getattr(RecordSubject, f) for f in Subject._fields)).where(
-            RecordSubject.record_id.in_(ids)).order_by(RecordSubject.id)
-        self.corrected = select(RecordCorrection.record_id, RecordCorrection.field).where(
-            RecordCorrection.record_id.in_(ids))
-        self.chosen = select(*(getattr(ExtractedFieldRow, f) for f in Evidence._fields)).where(
-            _candidates(parts, whole), ExtractedFieldRow.chosen.is_(True))
-        self.parts = select(Part.id, Part.first_page, Part.last_page).where(Part.id.in_(parts))
-        has_pdf = exists().where(StoredFile.document_id == Document.id, StoredFile.kind == "searchable_pdf")
-        self.documents = select(Document.id, Document.pages_total, has_pdf.label("has_pdf")).where(
-            Document.id.in_(docs))
+
+def _context_statement() -> CompoundSelect[Any]:
+    """The context's five reads as one ``UNION ALL``, their values as bound parameters (lists
+    expand), each row ``(kind, key, a, b, c, d, number, i1, i2, i3, flag, problems)`` and
+    sorted by kind then row id (subjects and candidates in the order they were written). The
+    first branch gives each column its type (its result processing: booleans and JSON on
+    SQLite); the others fill what they lack with NULL."""
+    ids, docs, parts, whole = (bindparam(name, type_=String, expanding=True)
+                               for name in ("ids", "docs", "parts", "whole"))
+
+    def branch(kind: int, key: Any, *columns: Any, order: Any = None) -> Select[Any]:
+        padded = [*columns, *[null()] * (10 - len(columns))]
+        return select(literal_column(str(kind), Integer).label("kind"), key, *padded,
+                      (order if order is not None else null()).label("ord"))
+
+    field = ExtractedFieldRow
+    chosen = branch(_CHOSEN, field.part_id, field.document_id, field.name, field.role, field.value,
+                    field.confidence, field.page, field.span_start, field.span_end, field.valid, field.problems,
+                    order=field.id).where(_candidates(parts, whole), field.chosen.is_(True))
+    subjects = branch(_SUBJECT, RecordSubject.record_id, RecordSubject.role, RecordSubject.person_id,
+                      RecordSubject.id_type, RecordSubject.name, order=RecordSubject.id).where(
+        RecordSubject.record_id.in_(ids))
+    corrected = branch(_CORRECTED, RecordCorrection.record_id, RecordCorrection.field).where(
+        RecordCorrection.record_id.in_(ids))
+    part_pages = branch(_PART, Part.id, null(), null(), null(), null(), null(), Part.first_page,
+                        Part.last_page).where(Part.id.in_(parts))
+    has_pdf = exists().where(StoredFile.document_id == Document.id, StoredFile.kind == "searchable_pdf")
+    documents = branch(_DOCUMENT, Document.id, null(), null(), null(), null(), null(), Document.pages_total,
+                       null(), null(), has_pdf).where(Document.id.in_(docs))
+    return union_all(chosen, subjects, corrected, part_pages, documents).order_by("kind", "ord")
 
 
 def candidates_of_records(records: Sequence[Record]) -> ColumnElement[bool]:
@@ -131,7 +164,7 @@ def _candidates(parts: Any, whole: Any) -> ColumnElement[bool]:
                and_(ExtractedFieldRow.part_id.is_(None), ExtractedFieldRow.document_id.in_(whole)))
 
 
-_STATEMENTS = _Statements()
+_CONTEXT = _context_statement()
 
 
 def _mask(caller: Caller, value: str | None, asked: str | None) -> str | None:
