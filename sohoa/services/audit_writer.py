@@ -71,7 +71,9 @@ class AuditNotWritten(ServiceUnavailable):
         super().__init__(message, headers={"Retry-After": "5"})
 
 
-_Item = tuple[dict[str, Any], Future[None]]
+# An event, the future its request waits on, and the loop of a coroutine that waits for it
+# (``write_async``), woken once per batch rather than once per event.
+_Item = tuple[dict[str, Any], Future[None], asyncio.Future[None] | None]
 
 
 class AuditWriter:
@@ -94,9 +96,9 @@ class AuditWriter:
         self._closed = False
         self.commits = 0  # transactions committed, for tests and benchmarks
 
-    def submit(self, values: Mapping[str, Any]) -> Future[None]:
+    def submit(self, values: Mapping[str, Any], waiter: asyncio.Future[None] | None = None) -> Future[None]:
         """Queue one event (``sohoa.domain.audit.event_values``); the future is done once the
-        event is committed, or holds why it was not."""
+        event is committed, or holds why it was not (and so, in its loop, is ``waiter``)."""
         done: Future[None] = Future()
         with self._lock:
             if self._closed:
@@ -104,7 +106,7 @@ class AuditWriter:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
                 self._thread.start()
-            self._queue.put((dict(values), done))
+            self._queue.put((dict(values), done, waiter))
         return done
 
     def write(self, values: Mapping[str, Any]) -> None:
@@ -112,8 +114,12 @@ class AuditWriter:
         wait_for(self.submit(values))
 
     async def write_async(self, values: Mapping[str, Any]) -> None:
-        """``write`` for a coroutine: the event loop goes on serving while it waits."""
-        await asyncio.wrap_future(self.submit(values))
+        """``write`` for a coroutine: the event loop goes on serving while it waits. Woken by
+        the writer with the rest of its batch, one call into the loop for them all, where
+        ``asyncio.wrap_future`` made one per event (each a write to the loop's wake-up pipe)."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.submit(values, waiter)
+        await waiter
 
     def close(self) -> None:
         """Write what is queued, stop the thread, release the engine. Idempotent."""
@@ -148,12 +154,13 @@ class AuditWriter:
                 self._commit(batch)
             except BaseException as exc:  # a bug: its requests fail, the writer goes on
                 log.exception("audit writer: a batch of %d events failed unexpectedly", len(batch))
-                for _, done in batch:  # never a request left waiting, nor a thread gone with events queued
+                for _, done, _waiter in batch:  # never a request left waiting, nor a thread gone with events queued
                     _fail(done, exc)
+            _wake(batch)
 
     def _commit(self, batch: list[_Item]) -> None:
         try:
-            self._insert([values for values, _ in batch])
+            self._insert([values for values, _, _waiter in batch])
         except Exception as exc:  # noqa: BLE001 - any failure: retried one by one, then reported
             if len(batch) == 1:
                 _fail(batch[0][1], exc)
@@ -162,7 +169,7 @@ class AuditWriter:
             for item in batch:
                 self._commit([item])
             return
-        for _, done in batch:
+        for _, done, _waiter in batch:
             if not done.done():
                 done.set_result(None)
 
@@ -205,6 +212,31 @@ def _no_autocheckpoint(dbapi_connection: DBAPIConnection, _record: ConnectionPoo
 def wait_for(done: Future[None]) -> None:
     """Block until the event of ``done`` is committed; ``AuditNotWritten`` when it was not."""
     done.result()
+
+
+def _wake(batch: list[_Item]) -> None:
+    """Hand the settled futures' outcomes to the coroutines waiting on them: one call into
+    each event loop for the whole batch."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[None], BaseException | None]]] = {}
+    for _, done, waiter in batch:
+        if waiter is not None:
+            error = done.exception() if done.done() else AuditNotWritten()  # settled by now: never waits
+            by_loop.setdefault(waiter.get_loop(), []).append((waiter, error))
+    for loop, outcomes in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle, outcomes)
+        except RuntimeError:  # the loop is closed: nobody waits there any more
+            pass
+
+
+def _settle(outcomes: list[tuple[asyncio.Future[None], BaseException | None]]) -> None:
+    for waiter, error in outcomes:
+        if waiter.cancelled():  # the request went away; its event is written all the same
+            continue
+        if error is None:
+            waiter.set_result(None)
+        else:
+            waiter.set_exception(error)
 
 
 def _fail(done: Future[None], exc: BaseException) -> None:

@@ -9,6 +9,7 @@ on the table that conflicts with inserts (PostgreSQL), as a long transaction wou
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import os
 import sqlite3
@@ -179,6 +180,46 @@ def test_closing_writes_what_is_queued_and_refuses_the_rest(services, settings):
     assert not closing.is_alive()
     assert settle(queued) == [None] * 10
     assert events(services) == 10
+
+
+def test_coroutines_are_woken_with_their_batch(services, settings, monkeypatch):
+    """``write_async``: the coroutines whose events share a commit are woken by one call into
+    their loop; one whose request went away (cancelled) is skipped, its event written."""
+    writer = services.audit
+    wakes: list[int] = []
+    settle_batch = audit_writer._settle
+    monkeypatch.setattr(audit_writer, "_settle", lambda outcomes: (wakes.append(len(outcomes)),
+                                                                   settle_batch(outcomes)))
+
+    async def main() -> list[BaseException | None]:
+        writes = [asyncio.ensure_future(writer.write_async(event(i))) for i in range(20)]
+        await asyncio.sleep(0.3)
+        assert not any(w.done() for w in writes), "woken before the events were committed"
+        writes[0].cancel()
+        released.set()
+        return await asyncio.gather(*writes[1:], return_exceptions=True)
+
+    released = threading.Event()  # set by the loop once it has checked that nobody was woken
+    results: list[list[BaseException | None]] = []
+    with writes_held(settings.database_url):
+        loop = threading.Thread(target=lambda: results.append(asyncio.run(main())))
+        loop.start()
+        assert released.wait(timeout=30)
+    loop.join(timeout=30)
+    assert results == [[None] * 19]
+    assert events(services) == 20
+    assert sum(wakes) == 20 and len(wakes) == writer.commits <= 2  # one wake per commit, not per event
+
+
+def test_a_coroutine_whose_event_fails_gets_the_error(services, monkeypatch):
+    writer = services.audit
+
+    def failing(_rows: object) -> None:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(writer, "_insert", failing)
+    with pytest.raises(AuditNotWritten):
+        asyncio.run(writer.write_async(event(0)))
 
 
 # --- Through the API: a portal's lookup -----------------------------------------------
