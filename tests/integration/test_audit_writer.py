@@ -188,8 +188,12 @@ def test_coroutines_are_woken_with_their_batch(services, settings, monkeypatch):
     writer = services.audit
     wakes: list[int] = []
     settle_batch = audit_writer._settle
-    monkeypatch.setattr(audit_writer, "_settle", lambda outcomes: (wakes.append(len(outcomes)),
-                                                                   settle_batch(outcomes)))
+
+    def counted(outcomes: list) -> None:
+        wakes.append(len(outcomes))
+        settle_batch(outcomes)
+
+    monkeypatch.setattr(audit_writer, "_settle", counted)
 
     async def main() -> list[BaseException | None]:
         writes = [asyncio.ensure_future(writer.write_async(event(i))) for i in range(20)]
