@@ -79,7 +79,8 @@ CASES: list[tuple[str, Q, dict[str, str]]] = [
 def both(api, keys, session_factory, people) -> tuple[Any, dict[str, dict[str, str]]]:
     """The app with the plain route beside the lean one, a permit, and each caller's headers."""
     uploaded_permit(api, keys, session_factory)
-    api.app.router.add_api_route(PLAIN, records.list_records, methods=["GET"], response_model=RecordListPublic)
+    api.app.router.add_api_route(PLAIN, records.list_records, methods=["GET"], response_model=RecordListPublic,
+                                 summary="Records valid on a day, by owner ID", tags=["records"])
     revoked = api.post("/api/v1/keys", json={"role": "portal", "name": "revoked"}, headers=keys.auth("admin")).json()
     assert api.delete(f"/api/v1/keys/{revoked['key']['id']}", headers=keys.auth("admin")).status_code == 200
     callers = {role: keys.auth(role) for role in ("admin", "clerk", "officer", "portal")}
@@ -103,6 +104,18 @@ def test_the_lean_route_answers_as_fastapi_would(both, who, query, headers):
     assert lean.status_code == plain.status_code
     assert lean.content == plain.content
     assert _headers(lean) == _headers(plain)
+
+
+def test_the_spec_describes_both_alike(both):
+    api, _ = both
+    api.app.openapi_schema = None  # built again, with the plain route
+    paths = api.app.openapi()["paths"]
+    lean, plain = ({k: v for k, v in paths[path]["get"].items() if k != "operationId"}
+                   for path in ("/api/v1/records", PLAIN))
+    assert lean == plain
+    assert [p["name"] for p in lean["parameters"]] == [
+        "owner_id", "doc_type", "procedure_code", "valid_on", "include_invalid", "document_id", "limit",
+        "purpose", "X-Purpose"]
 
 
 def test_a_head_request_and_a_wrong_method(both):
