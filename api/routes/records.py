@@ -49,8 +49,8 @@ async def list_records(
 ) -> Response:
     # ``async`` (no docstring: it would become the operation's description): the reads run
     # where they cost least (``run_read``: on SQLite no thread hop), the wait for the audit
-    # log holds no thread. No ``SessionDep`` nor ``ServicesDep`` (FastAPI solves each
-    # dependency on every request): the services from the app, one read connection. The
+    # log holds no thread. No ``SessionDep`` nor ``ServicesDep`` (a ``LeanRoute`` takes the
+    # caller and query parameters only): the services from the app, one read connection. The
     # answer is ``RecordListPublic``'s JSON made from what the lookup read, not validated
     # again (``record_json``); the spec still says ``RecordListPublic``.
     services: Services = request.app.state.services
