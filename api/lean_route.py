@@ -18,8 +18,10 @@ steps in FastAPI's order, by the same code where there is code to share:
    ``type`` of each error (``api/errors.py`` renders it);
 3. the endpoint, which returns its ``Response``.
 
-Not supported, and refused when the route is built: any other dependency, body, path,
-header or cookie parameter. ``app.dependency_overrides`` do not reach this route.
+Not supported, and refused when the route is built: any other dependency (the router's
+included), body, path, header or cookie parameter. Not applied either: dependencies given
+to ``include_router`` (``api/app.py`` includes every router bare) and
+``app.dependency_overrides``.
 ``tests/integration/test_lean_route.py`` holds its answers equal to a plain ``APIRoute``'s.
 """
 
