@@ -61,6 +61,16 @@ _PAGES_READ = select(func.count()).select_from(_PAGES).where(
 _SET_IF_ATTEMPT = update(_DOCUMENTS).where(_DOCUMENTS.c.id == bindparam("document"),
                                            _DOCUMENTS.c.attempts == bindparam("attempt"))
 _PAGE_OUTCOMES = select(_PAGES.c.status, _PAGES.c.error_code).where(_PAGES.c.document_id == bindparam("document"))
+# The claim's and the page loop's reads, rows by statements built once (for a one-page
+# document they are per page): no ORM object of the document is loaded.
+_CLAIM_FACTS = select(_DOCUMENTS.c.status, _DOCUMENTS.c.index_state, _DOCUMENTS.c.lease_expires_at,
+                      _DOCUMENTS.c.attempts, _DOCUMENTS.c.stalled_claims, _DOCUMENTS.c.last_fault).where(
+    _DOCUMENTS.c.id == bindparam("document"))
+_SOURCE = select(_DOCUMENTS.c.original_path, _DOCUMENTS.c.mime_type).where(_DOCUMENTS.c.id == bindparam("document"))
+_PAGE_NUMBERS = select(_PAGES.c.number).where(_PAGES.c.document_id == bindparam("document"))
+_DONE_NUMBERS = _PAGE_NUMBERS.where(_PAGES.c.status == PageStatus.DONE)
+_SET_DOCUMENT = update(_DOCUMENTS).where(_DOCUMENTS.c.id == bindparam("document"))
+_ADD_PAGES = insert(_PAGES)
 
 
 def process_document(document_id: str) -> None:
@@ -96,7 +106,7 @@ def claim_document(ctx: JobContext, document_id: str) -> int | None:
     """Take the document for this attempt; None when there is nothing to do here."""
     now = utcnow()
     with session_scope(ctx.sessions) as session:
-        doc = session.get(Document, document_id)
+        doc = session.execute(_CLAIM_FACTS, {"document": document_id}).first()
         if doc is None:
             log.warning("document %s does not exist", document_id)
             return None
@@ -113,25 +123,21 @@ def claim_document(ctx: JobContext, document_id: str) -> int | None:
             fail_document(session, document_id, code, message)
         return None
     with session_scope(ctx.sessions) as session:
-        claimed = changed_rows(session,
-            update(Document)
-            .where(Document.id == document_id, Document.attempts == seen)
-            .values(status=DocumentStatus.PROCESSING, attempts=seen + 1, stalled_claims=stalled + 1,
-                    processed_at=None, retry_at=None, last_fault=None,
-                    lease_expires_at=now + timedelta(seconds=ctx.settings.lease_seconds),
-                    error_code=None, error_message=None)
-        )
+        claimed = changed_rows(session, _SET_IF_ATTEMPT, {
+            "document": document_id, "attempt": seen, "status": DocumentStatus.PROCESSING, "attempts": seen + 1,
+            "stalled_claims": stalled + 1, "processed_at": None, "retry_at": None, "last_fault": None,
+            "lease_expires_at": now + timedelta(seconds=ctx.settings.lease_seconds),
+            "error_code": None, "error_message": None})
     return seen + 1 if claimed == 1 else None
 
 
 def read_pages(ctx: JobContext, document_id: str, attempt: int, heartbeat: LeaseHeartbeat) -> bool:
     """Process every page not yet done, one at a time. False if the document failed."""
     with session_scope(ctx.sessions) as session:
-        doc = session.get(Document, document_id)
+        doc = session.execute(_SOURCE, {"document": document_id}).first()
         assert doc is not None
         path, mime = ctx.archive.abspath(doc.original_path), doc.mime_type
-        done = set(session.scalars(
-            select(Page.number).where(Page.document_id == document_id, Page.status == PageStatus.DONE)))
+        done = set(session.scalars(_DONE_NUMBERS, {"document": document_id}))
     try:
         source = open_source(path, mime, ctx.settings)
     except SohoaError as e:
@@ -175,11 +181,11 @@ def blame_disk_not_page(ctx: JobContext, code: str | None, message: str | None) 
 
 def ensure_pages(ctx: JobContext, document_id: str, total: int) -> None:
     with session_scope(ctx.sessions) as session:
-        existing = set(session.scalars(select(Page.number).where(Page.document_id == document_id)))
+        existing = set(session.scalars(_PAGE_NUMBERS, {"document": document_id}))
         missing = [{"document_id": document_id, "number": n} for n in range(1, total + 1) if n not in existing]
         if missing:  # one executemany of Core rows (the columns' defaults apply), not ORM objects flushed
-            session.execute(insert(_PAGES), missing)
-        session.execute(update(Document).where(Document.id == document_id).values(pages_total=total))
+            session.execute(_ADD_PAGES, missing)
+        session.execute(_SET_DOCUMENT, {"document": document_id, "pages_total": total})
 
 
 def record_page(ctx: JobContext, document_id: str, attempt: int, outcome: PageOutcome) -> None:
@@ -259,6 +265,6 @@ def extract_record(ctx: JobContext, document_id: str) -> None:
 
 
 def fail_document(session: Session, document_id: str, code: str, message: str) -> None:
-    session.execute(update(Document).where(Document.id == document_id).values(
-        status=DocumentStatus.FAILED, error_code=code, error_message=without_paths(message)[:2000],
-        lease_expires_at=None, processed_at=utcnow()))
+    session.execute(_SET_DOCUMENT, {"document": document_id, "status": DocumentStatus.FAILED, "error_code": code,
+                                    "error_message": without_paths(message)[:2000], "lease_expires_at": None,
+                                    "processed_at": utcnow()})
