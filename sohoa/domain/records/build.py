@@ -75,10 +75,10 @@ def refresh_from_document(session: Session, document_id: str) -> list[Record]:
     """
     document = _document(session, document_id)
     pages = page_inputs(session, document_id)
-    parts = sync_detected_parts(session, document_id, pages)
+    parts, created = sync_detected_parts(session, document_id, pages)
     session.execute(delete(ExtractedFieldRow).where(ExtractedFieldRow.document_id == document_id,
                                                     ExtractedFieldRow.part_id.is_(None)))
-    records = [refresh_part(session, document, part, pages) for part in parts]
+    records = [refresh_part(session, document, part, pages, new_part=part.id in created) for part in parts]
     link_parts(session, parts, records)
     return records
 
@@ -104,14 +104,17 @@ def _record_of(session: Session, part: Part) -> Record | None:
     return session.scalar(_RECORD_OF_PART, {"part": part.id})
 
 
-def refresh_part(session: Session, document: DocumentFacts, part: Part, pages: list[PageInput]) -> Record:
-    """Fields of one part's pages (separator sheets left blank) and its record."""
+def refresh_part(session: Session, document: DocumentFacts, part: Part, pages: list[PageInput], *,
+                 new_part: bool = False) -> Record:
+    """Fields of one part's pages (separator sheets left blank) and its record. A ``new_part``
+    (inserted by this refresh) has no candidates to delete nor record to look up."""
     texts = ["" if pages[n - 1].separator else pages[n - 1].text for n in range(part.first_page, part.last_page + 1)]
     shift = part.first_page - 1
     fields = [replace(f, page=f.page + shift) for f in extract_fields(texts)]
     best = best_fields(fields, 0)
-    _store_candidates(session, document.id, part.id, fields, best)
-    record = _record_of(session, part)
+    _store_candidates(session, document.id, part.id, fields, best, new_part=new_part)
+    record = None if new_part else _record_of(session, part)
+    new = record is None
     if record is None:
         record = Record(document_id=document.id, part_id=part.id)
         session.add(record)
@@ -121,7 +124,7 @@ def refresh_part(session: Session, document: DocumentFacts, part: Part, pages: l
     part.doc_type = record.doc_type or part.doc_type  # the part's row written in the record's flush
     part.kind = PartKind.COMPONENT if record.kind == RecordKind.DOSSIER_COMPONENT else PartKind.RESULT
     session.flush()
-    _replace_subjects(session, record, fields, best)
+    _replace_subjects(session, record, fields, best, new=new)
     return record
 
 
@@ -144,13 +147,16 @@ def link_parts(session: Session, parts: Sequence[Part], records: Sequence[Record
         people.append(PartPeople(part.kind, frozenset(ids), frozenset(names)))
     links = link_components(people)
     for i, part in enumerate(parts):
-        part.result_part_id = parts[links[i]].id if i in links else None
+        linked = parts[links[i]].id if i in links else None
+        if part.result_part_id != linked:  # no UPDATE of a part whose link stays what it is
+            part.result_part_id = linked
     session.flush()
 
 
 def _store_candidates(session: Session, document_id: str, part_id: str, fields: list[ExtractedField],
-                      best: dict[str, ExtractedField]) -> None:
-    session.execute(delete(ExtractedFieldRow).where(ExtractedFieldRow.part_id == part_id))  # autoflushes the part
+                      best: dict[str, ExtractedField], *, new_part: bool) -> None:
+    if not new_part:
+        session.execute(delete(ExtractedFieldRow).where(ExtractedFieldRow.part_id == part_id))  # autoflushes the part
     chosen = {id(f) for f in best.values()}
     rows = [{"document_id": document_id, "part_id": part_id, "name": f.name, "role": f.role, "value": f.value,
              "raw": f.raw, "confidence": f.confidence, "page": f.page, "span_start": f.span[0],
@@ -221,8 +227,9 @@ def _protected(session: Session, record: Record) -> set[str]:
 
 
 def _replace_subjects(session: Session, record: Record, fields: list[ExtractedField],
-                      best: dict[str, ExtractedField]) -> None:
-    session.execute(delete(RecordSubject).where(RecordSubject.record_id == record.id))
+                      best: dict[str, ExtractedField], *, new: bool) -> None:
+    if not new:  # a record inserted by this refresh has no subjects to delete
+        session.execute(delete(RecordSubject).where(RecordSubject.record_id == record.id))
     rows: list[dict[str, Any]] = []
     roles = dict.fromkeys((f.role or "subject") for f in fields
                           if f.segment == 0 and f.name in ("name", "cccd", "cmnd"))

@@ -44,20 +44,22 @@ def document_parts(session: Session, document_id: str) -> list[Part]:
     return list(session.scalars(_PARTS_OF, {"document": document_id}))
 
 
-def sync_detected_parts(session: Session, document_id: str, pages: Sequence[PageInput]) -> list[Part]:
-    """The document's parts: as an officer drew them, else as detected on ``pages`` now."""
+def sync_detected_parts(session: Session, document_id: str,
+                        pages: Sequence[PageInput]) -> tuple[list[Part], set[str]]:
+    """The document's parts: as an officer drew them, else as detected on ``pages`` now; and
+    the ids of the parts this call created (no candidates nor record can point at them yet)."""
     existing = document_parts(session, document_id)
     if any(p.source == PartSource.OFFICER for p in existing):
-        return existing
+        return existing, set()
     detected = detect_parts(pages)
     spans = [(d.first, d.last) for d in detected]
     if _would_lose_officer_work(session, existing, spans):
-        return existing  # the pages read differently now, but an officer's work is never dropped silently
+        return existing, set()  # the pages read differently now, but an officer's work is never dropped silently
     parts = place_parts(session, document_id, existing, spans, flush=False)
     for part, found in zip(parts, detected, strict=True):
         _describe(part, found)
     session.flush()  # a new part is inserted described (one INSERT, not an INSERT and an UPDATE)
-    return parts
+    return parts, {p.id for p in parts} - {p.id for p in existing}
 
 
 def _would_lose_officer_work(session: Session, existing: list[Part], spans: Sequence[Span]) -> bool:
