@@ -1,6 +1,6 @@
 """The CPU of a document's finish alone (merge, extraction, indexing and their state writes),
-without OCR'ing again: ``python -m bench.ocr.finish_cpu prepare DIR STATE`` then
-``python -m bench.ocr.finish_cpu measure STATE [--rounds 3]``.
+without OCR'ing again: ``python -m bench.ocr.job_finish_cpu prepare DIR STATE`` then
+``python -m bench.ocr.job_finish_cpu measure STATE [--rounds 3]``.
 
 ``prepare`` runs every file of DIR (``truth.json``: the office mix of ``generate --mix``)
 through the worker's real job with its finish left out, and keeps the database, archive and
