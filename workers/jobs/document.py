@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta
-from typing import cast
+from datetime import timedelta
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from sohoa.core.clock import utcnow
 from sohoa.core.db import changed_rows, session_scope
 from sohoa.core.errors import SohoaError, TooManyPages
 from sohoa.core.faults import TransientFault, WorkerShutdown, is_transient, transient_code
-from sohoa.core.models import Document, Page, StoredFile
+from sohoa.core.models import Document, Page, table_of
 from sohoa.core.redact import without_paths
 from sohoa.core.vocab import DocumentStatus, FailureCode, FaultCode, FileKind, IndexState, PageStatus
 from sohoa.domain.records import refresh_from_document
@@ -36,6 +35,7 @@ from workers.jobs.context import JobContext
 from workers.jobs.indexing import index_document
 from workers.jobs.lease import LeaseHeartbeat, give_up_reason, release_after_error, requeue_after_fault
 from workers.jobs.searchable import publish_searchable_pdf
+from workers.jobs.stored_rows import store_file_rows
 from workers.ocr.pipeline import PageOutcome, process_page
 from workers.ocr.searchable_pdf import page_pdf_name
 from workers.ocr.sources import open_source
@@ -52,17 +52,25 @@ class LeaseLost(Exception):
 # a page. The same transaction as before: the page, its stored files, progress and lease.
 PAGE_RESULT = ("status", "source", "text", "confidence", "word_count", "needs_review", "width", "height", "dpi",
                "error_code", "error_message", "duration_ms", "rotation", "skew", "separator", "top_text")
-_PAGES, _FILES, _DOCUMENTS = (cast(Table, model.__table__) for model in (Page, StoredFile, Document))
+_PAGES, _DOCUMENTS = table_of(Page), table_of(Document)
 _SET_PAGE = update(_PAGES).where(_PAGES.c.document_id == bindparam("page_document"),
                                  _PAGES.c.number == bindparam("page_number"))
-_FILES_OF_PAGE = select(_FILES.c.id, _FILES.c.kind, _FILES.c.path).where(
-    _FILES.c.document_id == bindparam("document"), _FILES.c.path.in_(bindparam("paths", expanding=True)))
-_SET_FILE = update(_FILES).where(_FILES.c.id == bindparam("file_id"))
-_ADD_FILE = insert(_FILES)
 _PAGES_READ = select(func.count()).select_from(_PAGES).where(
     _PAGES.c.document_id == bindparam("document"), _PAGES.c.status.in_((PageStatus.DONE, PageStatus.FAILED)))
-_RENEW = update(_DOCUMENTS).where(_DOCUMENTS.c.id == bindparam("document"),
-                                  _DOCUMENTS.c.attempts == bindparam("attempt"))
+# the document's columns in the values, if this attempt still holds it (the compare-and-set)
+_SET_IF_ATTEMPT = update(_DOCUMENTS).where(_DOCUMENTS.c.id == bindparam("document"),
+                                           _DOCUMENTS.c.attempts == bindparam("attempt"))
+_PAGE_OUTCOMES = select(_PAGES.c.status, _PAGES.c.error_code).where(_PAGES.c.document_id == bindparam("document"))
+# The claim's and the page loop's reads, rows by statements built once (for a one-page
+# document they are per page): no ORM object of the document is loaded.
+_CLAIM_FACTS = select(_DOCUMENTS.c.status, _DOCUMENTS.c.index_state, _DOCUMENTS.c.lease_expires_at,
+                      _DOCUMENTS.c.attempts, _DOCUMENTS.c.stalled_claims, _DOCUMENTS.c.last_fault).where(
+    _DOCUMENTS.c.id == bindparam("document"))
+_SOURCE = select(_DOCUMENTS.c.original_path, _DOCUMENTS.c.mime_type).where(_DOCUMENTS.c.id == bindparam("document"))
+_PAGE_NUMBERS = select(_PAGES.c.number).where(_PAGES.c.document_id == bindparam("document"))
+_DONE_NUMBERS = _PAGE_NUMBERS.where(_PAGES.c.status == PageStatus.DONE)
+_SET_DOCUMENT = update(_DOCUMENTS).where(_DOCUMENTS.c.id == bindparam("document"))
+_ADD_PAGES = insert(_PAGES)
 
 
 def process_document(document_id: str) -> None:
@@ -98,7 +106,7 @@ def claim_document(ctx: JobContext, document_id: str) -> int | None:
     """Take the document for this attempt; None when there is nothing to do here."""
     now = utcnow()
     with session_scope(ctx.sessions) as session:
-        doc = session.get(Document, document_id)
+        doc = session.execute(_CLAIM_FACTS, {"document": document_id}).first()
         if doc is None:
             log.warning("document %s does not exist", document_id)
             return None
@@ -115,25 +123,21 @@ def claim_document(ctx: JobContext, document_id: str) -> int | None:
             fail_document(session, document_id, code, message)
         return None
     with session_scope(ctx.sessions) as session:
-        claimed = changed_rows(session,
-            update(Document)
-            .where(Document.id == document_id, Document.attempts == seen)
-            .values(status=DocumentStatus.PROCESSING, attempts=seen + 1, stalled_claims=stalled + 1,
-                    processed_at=None, retry_at=None, last_fault=None,
-                    lease_expires_at=now + timedelta(seconds=ctx.settings.lease_seconds),
-                    error_code=None, error_message=None)
-        )
+        claimed = changed_rows(session, _SET_IF_ATTEMPT, {
+            "document": document_id, "attempt": seen, "status": DocumentStatus.PROCESSING, "attempts": seen + 1,
+            "stalled_claims": stalled + 1, "processed_at": None, "retry_at": None, "last_fault": None,
+            "lease_expires_at": now + timedelta(seconds=ctx.settings.lease_seconds),
+            "error_code": None, "error_message": None})
     return seen + 1 if claimed == 1 else None
 
 
 def read_pages(ctx: JobContext, document_id: str, attempt: int, heartbeat: LeaseHeartbeat) -> bool:
     """Process every page not yet done, one at a time. False if the document failed."""
     with session_scope(ctx.sessions) as session:
-        doc = session.get(Document, document_id)
+        doc = session.execute(_SOURCE, {"document": document_id}).first()
         assert doc is not None
         path, mime = ctx.archive.abspath(doc.original_path), doc.mime_type
-        done = set(session.scalars(
-            select(Page.number).where(Page.document_id == document_id, Page.status == PageStatus.DONE)))
+        done = set(session.scalars(_DONE_NUMBERS, {"document": document_id}))
     try:
         source = open_source(path, mime, ctx.settings)
     except SohoaError as e:
@@ -177,11 +181,11 @@ def blame_disk_not_page(ctx: JobContext, code: str | None, message: str | None) 
 
 def ensure_pages(ctx: JobContext, document_id: str, total: int) -> None:
     with session_scope(ctx.sessions) as session:
-        existing = set(session.scalars(select(Page.number).where(Page.document_id == document_id)))
+        existing = set(session.scalars(_PAGE_NUMBERS, {"document": document_id}))
         missing = [{"document_id": document_id, "number": n} for n in range(1, total + 1) if n not in existing]
         if missing:  # one executemany of Core rows (the columns' defaults apply), not ORM objects flushed
-            session.execute(insert(_PAGES), missing)
-        session.execute(update(Document).where(Document.id == document_id).values(pages_total=total))
+            session.execute(_ADD_PAGES, missing)
+        session.execute(_SET_DOCUMENT, {"document": document_id, "pages_total": total})
 
 
 def record_page(ctx: JobContext, document_id: str, attempt: int, outcome: PageOutcome) -> None:
@@ -207,44 +211,27 @@ def record_page(ctx: JobContext, document_id: str, attempt: int, outcome: PageOu
         if changed_rows(session, _SET_PAGE, {"page_document": document_id, "page_number": outcome.number,
                                              **page}) != 1:
             raise LeaseLost(document_id)  # the page row is gone: the document was removed meanwhile
-        _store_files(session, document_id, stored, now)
+        store_file_rows(session, document_id, stored, now)
         progressed = session.scalar(_PAGES_READ, {"document": document_id})
-        renewed = changed_rows(session, _RENEW, {
+        renewed = changed_rows(session, _SET_IF_ATTEMPT, {
             "document": document_id, "attempt": attempt, "pages_done": progressed, "stalled_claims": 0,
             "lease_expires_at": now + timedelta(seconds=ctx.settings.lease_seconds)})
         if renewed != 1:
             raise LeaseLost(document_id)
 
 
-def _store_files(session: Session, document_id: str, stored: list[tuple[FileKind, StoredInfo]], now: datetime) -> None:
-    """A StoredFile row per derived file: a page processed again updates its rows."""
-    if not stored:
-        return
-    rows = session.execute(_FILES_OF_PAGE, {"document": document_id, "paths": [info.path for _, info in stored]})
-    known = {(kind, path): file_id for file_id, kind, path in rows}
-    for kind, info in stored:
-        file_id = known.get((kind, info.path))
-        if file_id is not None:
-            session.execute(_SET_FILE, {"file_id": file_id, "sha256": info.sha256,
-                                        "size_bytes": info.size_bytes, "created_at": now})
-        else:
-            session.execute(_ADD_FILE, {"document_id": document_id, "kind": kind, "path": info.path,
-                                             "sha256": info.sha256, "size_bytes": info.size_bytes, "created_at": now})
-
-
 def finish_document(ctx: JobContext, document_id: str, attempt: int) -> None:
     """All pages tried: fail the document if nothing was read, else index it."""
     with session_scope(ctx.sessions) as session:
-        rows = session.execute(select(Page.status, Page.error_code).where(Page.document_id == document_id)).all()
+        rows = session.execute(_PAGE_OUTCOMES, {"document": document_id}).all()
         if not any(status == PageStatus.DONE for status, _ in rows):
             codes = {code for _, code in rows if code}
             code = codes.pop() if len(codes) == 1 else FailureCode.NO_READABLE_PAGES
             fail_document(session, document_id, code, "no page of the document could be read")
             return
-        finished = changed_rows(session,
-            update(Document).where(Document.id == document_id, Document.attempts == attempt)
-            .values(processed_at=utcnow(), stalled_claims=0, transient_failures=0)
-        )
+        finished = changed_rows(session, _SET_IF_ATTEMPT, {"document": document_id, "attempt": attempt,
+                                                           "processed_at": utcnow(), "stalled_claims": 0,
+                                                           "transient_failures": 0})
     if finished != 1:
         raise LeaseLost(document_id)
     make_searchable_pdf(ctx, document_id)
@@ -278,6 +265,6 @@ def extract_record(ctx: JobContext, document_id: str) -> None:
 
 
 def fail_document(session: Session, document_id: str, code: str, message: str) -> None:
-    session.execute(update(Document).where(Document.id == document_id).values(
-        status=DocumentStatus.FAILED, error_code=code, error_message=without_paths(message)[:2000],
-        lease_expires_at=None, processed_at=utcnow()))
+    session.execute(_SET_DOCUMENT, {"document": document_id, "status": DocumentStatus.FAILED, "error_code": code,
+                                    "error_message": without_paths(message)[:2000], "lease_expires_at": None,
+                                    "processed_at": utcnow()})

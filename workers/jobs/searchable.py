@@ -11,17 +11,27 @@ import logging
 import tempfile
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from sohoa.core.clock import utcnow
 from sohoa.core.db import session_scope
-from sohoa.core.models import Document, Page, StoredFile
+from sohoa.core.models import Document, Page, StoredFile, table_of
 from sohoa.core.vocab import FileKind, PageStatus, TextSource
 from sohoa.storage.archive import StoredInfo
 from workers.jobs.context import JobContext
+from workers.jobs.stored_rows import store_file_rows
 from workers.ocr.searchable_pdf import SEARCHABLE_PDF_NAME, PagePart, build_searchable_pdf, page_pdf_name
 
 log = logging.getLogger(__name__)
+
+# Read with statements built once, as rows (no ORM objects): once per finished document.
+_DOCUMENTS, _PAGES, _FILES = table_of(Document), table_of(Page), table_of(StoredFile)
+_DOCUMENT = select(_DOCUMENTS.c.original_path, _DOCUMENTS.c.mime_type, _DOCUMENTS.c.filename).where(
+    _DOCUMENTS.c.id == bindparam("document"))
+_PAGES_OF = (select(_PAGES.c.number, _PAGES.c.status, _PAGES.c.source, _PAGES.c.processed_at)
+             .where(_PAGES.c.document_id == bindparam("document")).order_by(_PAGES.c.number))
+_PDFS_OF = select(_FILES.c.kind, _FILES.c.path, _FILES.c.created_at).where(
+    _FILES.c.document_id == bindparam("document"), _FILES.c.kind.in_((FileKind.PAGE_PDF, FileKind.SEARCHABLE_PDF)))
 
 
 def publish_searchable_pdf(ctx: JobContext, document_id: str) -> StoredInfo | None:
@@ -30,14 +40,12 @@ def publish_searchable_pdf(ctx: JobContext, document_id: str) -> StoredInfo | No
     Up to date = stored after every page was last processed, so re-running a finished job
     (resume, RQ redelivery) neither rebuilds it nor adds a StoredFile row.
     """
+    key = {"document": document_id}
     with session_scope(ctx.sessions) as session:
-        doc = session.get(Document, document_id)
+        doc = session.execute(_DOCUMENT, key).first()
         assert doc is not None
-        pages = session.execute(select(Page.number, Page.status, Page.source, Page.processed_at)
-                                .where(Page.document_id == document_id).order_by(Page.number)).all()
-        files = session.execute(select(StoredFile.kind, StoredFile.path, StoredFile.created_at)
-                                .where(StoredFile.document_id == document_id,
-                                       StoredFile.kind.in_((FileKind.PAGE_PDF, FileKind.SEARCHABLE_PDF)))).all()
+        pages = session.execute(_PAGES_OF, key).all()
+        files = session.execute(_PDFS_OF, key).all()
         original, mime, title = ctx.archive.abspath(doc.original_path), doc.mime_type, doc.filename
     current = [f for f in files if f.kind == FileKind.SEARCHABLE_PDF]
     latest_page = max((p.processed_at for p in pages if p.processed_at), default=None)
@@ -52,14 +60,7 @@ def publish_searchable_pdf(ctx: JobContext, document_id: str) -> StoredInfo | No
                              max_pixels=ctx.settings.max_pixels_per_page)
         stored = ctx.archive.put_derived_file(document_id, SEARCHABLE_PDF_NAME, out)
     with session_scope(ctx.sessions) as session:
-        row = session.scalars(select(StoredFile).where(
-            StoredFile.document_id == document_id, StoredFile.kind == FileKind.SEARCHABLE_PDF,
-            StoredFile.path == stored.path)).first()
-        if row is None:
-            session.add(StoredFile(document_id=document_id, kind=FileKind.SEARCHABLE_PDF, path=stored.path,
-                                   sha256=stored.sha256, size_bytes=stored.size_bytes))
-        else:
-            row.sha256, row.size_bytes, row.created_at = stored.sha256, stored.size_bytes, utcnow()
+        store_file_rows(session, document_id, [(FileKind.SEARCHABLE_PDF, stored)], utcnow())
     return stored
 
 

@@ -4,7 +4,7 @@ Redis only carries job messages; everything a restart must not lose lives here. 
 per group of tables, all on one ``Base`` (so ``Base.metadata``, which Alembic compares with
 the migrations, holds every table once this package is imported):
 
-- ``base``: ``Base``, the UTC timestamp type, ``new_id``;
+- ``base``: ``Base``, the UTC timestamp type, ``new_id``, ``table_of`` (a model's Core table);
 - ``intake``: batches, their items, resumable uploads;
 - ``documents``: documents and their pages;
 - ``parts``: the paper documents inside a file and officers' changes to them;
@@ -19,7 +19,7 @@ declares a table is a detail of this package.
 
 from sohoa.core.models.accounts import ApiKey, SignInFailure, User, UserSession
 from sohoa.core.models.audit import AuditEvent
-from sohoa.core.models.base import Base, UtcDateTime, new_id
+from sohoa.core.models.base import Base, UtcDateTime, new_id, table_of
 from sohoa.core.models.documents import Document, Page
 from sohoa.core.models.intake import Batch, BatchItem, Upload
 from sohoa.core.models.parts import Part, PartChange
@@ -49,4 +49,5 @@ __all__ = [
     "UserSession",
     "UtcDateTime",
     "new_id",
+    "table_of",
 ]

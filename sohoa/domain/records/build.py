@@ -17,16 +17,17 @@ ID matches.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
-from typing import Any, cast
+from typing import Any, NamedTuple
 
-from sqlalchemy import Table, bindparam, delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from sohoa.core.errors import NotFound
-from sohoa.core.models import Document, ExtractedFieldRow, Part, Record, RecordCorrection, RecordSubject
+from sohoa.core.models import Document, ExtractedFieldRow, Part, Record, RecordCorrection, RecordSubject, table_of
 from sohoa.core.vocab import IdType, PartKind, RecordKind, ReviewState
 from sohoa.domain.extract import ExtractedField, best_fields, extract_fields, owner_role
 from sohoa.domain.parts import PageInput, PartPeople, link_components
@@ -45,12 +46,24 @@ _ID_NAMES = (("cccd", IdType.CCCD), ("cmnd", IdType.CMND))
 # Core executemany statements built once: a part's candidates and subjects are many small
 # rows, which the ORM's unit of work (objects, attribute events, flush) made the hot path of
 # a document's finish. Column defaults (created_at, valid, segment, chosen) still apply.
-_ADD_CANDIDATES = insert(cast(Table, ExtractedFieldRow.__table__))
-_ADD_SUBJECTS = insert(cast(Table, RecordSubject.__table__))
-# The reads repeated per part, built once (their parameters bound per call).
+_FIELDS, _SUBJECTS, _DOCUMENTS = table_of(ExtractedFieldRow), table_of(RecordSubject), table_of(Document)
+_ADD_CANDIDATES = insert(_FIELDS)
+_ADD_SUBJECTS = insert(_SUBJECTS)
+# The reads repeated per document and per part, built once (their parameters bound per call).
+# The deletes are built per call: an ORM delete synchronizes the session's objects by
+# evaluating its criteria in Python, which sees a bound parameter's value, not the call's.
+_DOCUMENT = select(_DOCUMENTS.c.id, _DOCUMENTS.c.procedure_code).where(_DOCUMENTS.c.id == bindparam("document"))
 _RECORD_OF_PART = select(Record).where(Record.part_id == bindparam("part"))
 _CORRECTED_FIELDS = select(RecordCorrection.field).where(RecordCorrection.record_id == bindparam("record"))
-_SUBJECTS_OF = select(RecordSubject).where(RecordSubject.record_id == bindparam("record"))
+_PEOPLE_OF = select(_SUBJECTS.c.record_id, _SUBJECTS.c.person_id, _SUBJECTS.c.name).where(
+    _SUBJECTS.c.record_id.in_(bindparam("records", expanding=True)))
+
+
+class DocumentFacts(NamedTuple):
+    """What a part's record takes from its file."""
+
+    id: str
+    procedure_code: str | None
 
 
 def refresh_from_document(session: Session, document_id: str) -> list[Record]:
@@ -62,10 +75,10 @@ def refresh_from_document(session: Session, document_id: str) -> list[Record]:
     """
     document = _document(session, document_id)
     pages = page_inputs(session, document_id)
-    parts = sync_detected_parts(session, document_id, pages)
+    parts, created = sync_detected_parts(session, document_id, pages)
     session.execute(delete(ExtractedFieldRow).where(ExtractedFieldRow.document_id == document_id,
                                                     ExtractedFieldRow.part_id.is_(None)))
-    records = [refresh_part(session, document, part, pages) for part in parts]
+    records = [refresh_part(session, document, part, pages, new_part=part.id in created) for part in parts]
     link_parts(session, parts, records)
     return records
 
@@ -80,60 +93,70 @@ def refresh_parts(session: Session, document_id: str, parts: list[Part]) -> list
     return records
 
 
-def _document(session: Session, document_id: str) -> Document:
-    document = session.get(Document, document_id)
-    if document is None:
+def _document(session: Session, document_id: str) -> DocumentFacts:
+    row = session.execute(_DOCUMENT, {"document": document_id}).first()
+    if row is None:
         raise NotFound(f"document {document_id} does not exist")
-    return document
+    return DocumentFacts(*row)
 
 
 def _record_of(session: Session, part: Part) -> Record | None:
     return session.scalar(_RECORD_OF_PART, {"part": part.id})
 
 
-def refresh_part(session: Session, document: Document, part: Part, pages: list[PageInput]) -> Record:
-    """Fields of one part's pages (separator sheets left blank) and its record."""
+def refresh_part(session: Session, document: DocumentFacts, part: Part, pages: list[PageInput], *,
+                 new_part: bool = False) -> Record:
+    """Fields of one part's pages (separator sheets left blank) and its record. A ``new_part``
+    (inserted by this refresh) has no candidates to delete nor record to look up."""
     texts = ["" if pages[n - 1].separator else pages[n - 1].text for n in range(part.first_page, part.last_page + 1)]
     shift = part.first_page - 1
     fields = [replace(f, page=f.page + shift) for f in extract_fields(texts)]
     best = best_fields(fields, 0)
-    _store_candidates(session, document.id, part.id, fields, best)
-    record = _record_of(session, part)
+    _store_candidates(session, document.id, part.id, fields, best, new_part=new_part)
+    record = None if new_part else _record_of(session, part)
+    new = record is None
     if record is None:
         record = Record(document_id=document.id, part_id=part.id)
         session.add(record)
     values = extracted_values(best, document, holder_role(fields, best))
     for column in sorted(set(values) - _protected(session, record)):
         setattr(record, column, values[column])
-    session.flush()
-    _replace_subjects(session, record, fields, best)
-    part.doc_type = record.doc_type or part.doc_type
+    part.doc_type = record.doc_type or part.doc_type  # the part's row written in the record's flush
     part.kind = PartKind.COMPONENT if record.kind == RecordKind.DOSSIER_COMPONENT else PartKind.RESULT
     session.flush()
+    _replace_subjects(session, record, fields, best, new=new)
     return record
 
 
 def link_parts(session: Session, parts: Sequence[Part], records: Sequence[Record | None]) -> None:
     """Point every component part at the result part it came with (``link_components``)."""
+    session.flush()  # the subjects are read by one Core statement: the records' rows are written first
+    named: dict[str, list[tuple[str | None, str | None]]] = defaultdict(list)
+    for record_id, person_id, name in session.execute(
+            _PEOPLE_OF, {"records": [record.id for record in records if record is not None]}):
+        named[record_id].append((person_id, name))
     people = []
     for part, record in zip(parts, records, strict=True):
         ids: set[str] = set()
         names: set[str] = set()
         if record is not None:
             ids |= {record.owner_id} if record.owner_id else set()
-            for subject in session.scalars(_SUBJECTS_OF, {"record": record.id}):
-                ids |= {subject.person_id} if subject.person_id else set()
-                names |= {folded(subject.name)} if subject.name else set()
+            for person_id, name in named[record.id]:
+                ids |= {person_id} if person_id else set()
+                names |= {folded(name)} if name else set()
         people.append(PartPeople(part.kind, frozenset(ids), frozenset(names)))
     links = link_components(people)
     for i, part in enumerate(parts):
-        part.result_part_id = parts[links[i]].id if i in links else None
+        linked = parts[links[i]].id if i in links else None
+        if part.result_part_id != linked:  # no UPDATE of a part whose link stays what it is
+            part.result_part_id = linked
     session.flush()
 
 
 def _store_candidates(session: Session, document_id: str, part_id: str, fields: list[ExtractedField],
-                      best: dict[str, ExtractedField]) -> None:
-    session.execute(delete(ExtractedFieldRow).where(ExtractedFieldRow.part_id == part_id))  # autoflushes the part
+                      best: dict[str, ExtractedField], *, new_part: bool) -> None:
+    if not new_part:
+        session.execute(delete(ExtractedFieldRow).where(ExtractedFieldRow.part_id == part_id))  # autoflushes the part
     chosen = {id(f) for f in best.values()}
     rows = [{"document_id": document_id, "part_id": part_id, "name": f.name, "role": f.role, "value": f.value,
              "raw": f.raw, "confidence": f.confidence, "page": f.page, "span_start": f.span[0],
@@ -157,7 +180,7 @@ def _key(role: str | None, name: str) -> str:
     return name if role in (None, "subject") else f"{role}_{name}"
 
 
-def extracted_values(best: dict[str, ExtractedField], document: Document, role: str | None) -> dict[str, Any]:
+def extracted_values(best: dict[str, ExtractedField], document: DocumentFacts, role: str | None) -> dict[str, Any]:
     """Record column values from the chosen candidates (None where nothing was found)."""
     get = {k: f.value for k, f in best.items()}
     issue_date = _date(get.get("issued"))
@@ -204,8 +227,9 @@ def _protected(session: Session, record: Record) -> set[str]:
 
 
 def _replace_subjects(session: Session, record: Record, fields: list[ExtractedField],
-                      best: dict[str, ExtractedField]) -> None:
-    session.execute(delete(RecordSubject).where(RecordSubject.record_id == record.id))
+                      best: dict[str, ExtractedField], *, new: bool) -> None:
+    if not new:  # a record inserted by this refresh has no subjects to delete
+        session.execute(delete(RecordSubject).where(RecordSubject.record_id == record.id))
     rows: list[dict[str, Any]] = []
     roles = dict.fromkeys((f.role or "subject") for f in fields
                           if f.segment == 0 and f.name in ("name", "cccd", "cmnd"))

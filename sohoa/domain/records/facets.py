@@ -24,38 +24,51 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
-from sohoa.core.models import Part, Record, RecordSubject
+from sohoa.core.models import Part, Record, RecordSubject, table_of
 from sohoa.core.vocab import LegalStatus, RecordKind
 from sohoa.domain.records.query import LOOKUP_ROLES
 
 PartFacets = tuple[int, int, dict[str, Any]]  # first page, last page, ``search.IndexedRecord`` fields
 
+# Read as rows by statements built once (a document is indexed once per processing, and the
+# ORM's objects, identity map and statement building per call were most of its CPU).
+_RECORDS, _PARTS, _SUBJECTS = table_of(Record), table_of(Part), table_of(RecordSubject)
+_RECORDS_OF_DOCUMENT = (
+    select(*(_RECORDS.c[name] for name in ("id", "owner_id", "owner_name", "doc_number", "doc_type", "legal_status",
+                                           "issue_date", "valid_from", "valid_until", "permanent", "approved")),
+           _PARTS.c.first_page, _PARTS.c.last_page)
+    .select_from(_RECORDS.outerjoin(_PARTS, _PARTS.c.id == _RECORDS.c.part_id))
+    .where(_RECORDS.c.document_id == bindparam("document"))
+    .order_by(_RECORDS.c.kind != RecordKind.RESULT, _PARTS.c.position, _RECORDS.c.id))
+_SUBJECTS_OF_RECORDS = (select(_SUBJECTS.c.record_id, _SUBJECTS.c.role, _SUBJECTS.c.person_id, _SUBJECTS.c.name)
+                        .where(_SUBJECTS.c.record_id.in_(bindparam("records", expanding=True)))
+                        .order_by(_SUBJECTS.c.id))
+
 
 def search_facets(session: Session, document_id: str) -> tuple[dict[str, Any], list[PartFacets]]:
     """The ``search.IndexedRecord`` fields of the document's own record (its first record
     without a part; empty when every record has its part), and those of each part that has
-    a record, in page order."""
-    rows = session.execute(select(Record, Part.first_page, Part.last_page)
-                           .join(Part, Part.id == Record.part_id, isouter=True)
-                           .where(Record.document_id == document_id)
-                           .order_by(Record.kind != RecordKind.RESULT, Part.position, Record.id)).all()
+    a record, in page order. Reads what the session has flushed (flushing first, as the ORM
+    would)."""
+    session.flush()
+    rows = session.execute(_RECORDS_OF_DOCUMENT, {"document": document_id}).all()
     if not rows:
         return {}, []
-    people: dict[str, list[RecordSubject]] = defaultdict(list)
-    for subject in session.scalars(select(RecordSubject).where(
-            RecordSubject.record_id.in_([row[0].id for row in rows])).order_by(RecordSubject.id)):
+    people: dict[str, list[Row[*tuple[Any, ...]]]] = defaultdict(list)
+    for subject in session.execute(_SUBJECTS_OF_RECORDS, {"records": [row.id for row in rows]}):
         people[subject.record_id].append(subject)
-    parts = [(first, last, indexed_record(record, people[record.id]))
-             for record, first, last in sorted(rows, key=lambda row: row[1] or 0) if first is not None]
-    unparted = next((record for record, first, _ in rows if first is None), None)
+    parts = [(row.first_page, row.last_page, indexed_record(row, people[row.id]))
+             for row in sorted(rows, key=lambda row: row.first_page or 0) if row.first_page is not None]
+    unparted = next((row for row in rows if row.first_page is None), None)
     return ({} if unparted is None else indexed_record(unparted, people[unparted.id])), parts
 
 
-def indexed_record(record: Record, subjects: list[RecordSubject]) -> dict[str, Any]:
-    """The ``search.IndexedRecord`` fields of one record and the people it names."""
+def indexed_record(record: Row[*tuple[Any, ...]], subjects: list[Row[*tuple[Any, ...]]]) -> dict[str, Any]:
+    """The ``search.IndexedRecord`` fields of one record and the people it names (rows of
+    ``_RECORDS_OF_DOCUMENT`` and ``_SUBJECTS_OF_RECORDS``)."""
     ids = [record.owner_id] if record.owner_id else []
     ids += [s.person_id for s in subjects if s.role in LOOKUP_ROLES and s.person_id]
     names = [record.owner_name, *(s.name for s in subjects)]

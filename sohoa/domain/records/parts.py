@@ -11,20 +11,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
-from sohoa.core.models import Page, Part, Record, RecordCorrection
+from sohoa.core.models import Page, Part, Record, RecordCorrection, table_of
 from sohoa.core.vocab import PageStatus, PartSource, ReviewState
 from sohoa.domain.parts import DetectedPart, PageInput, detect_parts
 
 Span = tuple[int, int]
 
+# Built once (a worker reads them for every document it finishes); parameters bound per call.
+_PAGES = table_of(Page)
+_PAGE_INPUTS = select(_PAGES.c.number, _PAGES.c.text, _PAGES.c.status, _PAGES.c.separator,
+                      _PAGES.c.top_text).where(_PAGES.c.document_id == bindparam("document"))
+_PARTS_OF = select(Part).where(Part.document_id == bindparam("document")).order_by(Part.position)
+
 
 def page_inputs(session: Session, document_id: str) -> list[PageInput]:
     """Every page of the document in order (a page not read is blank: numbers stay aligned)."""
-    rows = session.execute(select(Page.number, Page.text, Page.status, Page.separator, Page.top_text)
-                           .where(Page.document_id == document_id)).all()
+    session.flush()  # a Core read: the session's pending pages are read too, as the ORM's autoflush did
+    rows = session.execute(_PAGE_INPUTS, {"document": document_id}).all()
     total = max((row.number for row in rows), default=0)
     pages = [PageInput("")] * total
     for row in rows:
@@ -35,23 +41,25 @@ def page_inputs(session: Session, document_id: str) -> list[PageInput]:
 
 
 def document_parts(session: Session, document_id: str) -> list[Part]:
-    return list(session.scalars(select(Part).where(Part.document_id == document_id).order_by(Part.position)))
+    return list(session.scalars(_PARTS_OF, {"document": document_id}))
 
 
-def sync_detected_parts(session: Session, document_id: str, pages: Sequence[PageInput]) -> list[Part]:
-    """The document's parts: as an officer drew them, else as detected on ``pages`` now."""
+def sync_detected_parts(session: Session, document_id: str,
+                        pages: Sequence[PageInput]) -> tuple[list[Part], set[str]]:
+    """The document's parts: as an officer drew them, else as detected on ``pages`` now; and
+    the ids of the parts this call created (no candidates nor record can point at them yet)."""
     existing = document_parts(session, document_id)
     if any(p.source == PartSource.OFFICER for p in existing):
-        return existing
+        return existing, set()
     detected = detect_parts(pages)
     spans = [(d.first, d.last) for d in detected]
     if _would_lose_officer_work(session, existing, spans):
-        return existing  # the pages read differently now, but an officer's work is never dropped silently
-    parts = place_parts(session, document_id, existing, spans)
+        return existing, set()  # the pages read differently now, but an officer's work is never dropped silently
+    parts = place_parts(session, document_id, existing, spans, flush=False)
     for part, found in zip(parts, detected, strict=True):
         _describe(part, found)
-    session.flush()
-    return parts
+    session.flush()  # a new part is inserted described (one INSERT, not an INSERT and an UPDATE)
+    return parts, {p.id for p in parts} - {p.id for p in existing}
 
 
 def _would_lose_officer_work(session: Session, existing: list[Part], spans: Sequence[Span]) -> bool:
@@ -97,8 +105,10 @@ def match_spans(old: Sequence[Span], new: Sequence[Span]) -> list[int | None]:
     return out
 
 
-def place_parts(session: Session, document_id: str, existing: list[Part], spans: Sequence[Span]) -> list[Part]:
-    """Part rows for ``spans`` in order, reusing ``existing`` ones (see ``match_spans``)."""
+def place_parts(session: Session, document_id: str, existing: list[Part], spans: Sequence[Span], *,
+                flush: bool = True) -> list[Part]:
+    """Part rows for ``spans`` in order, reusing ``existing`` ones (see ``match_spans``);
+    flushed unless ``flush`` is False (the caller flushes once it has described them)."""
     matches = match_spans([(p.first_page, p.last_page) for p in existing], spans)
     kept = {k for k in matches if k is not None}
     for k, old in enumerate(existing):
@@ -114,5 +124,6 @@ def place_parts(session: Session, document_id: str, existing: list[Part], spans:
             session.add(part)
         part.position, part.first_page, part.last_page = i, first, last
         parts.append(part)
-    session.flush()
+    if flush:
+        session.flush()
     return parts
