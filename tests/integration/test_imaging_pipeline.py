@@ -223,3 +223,29 @@ def test_sideways_page_without_clear_marks_evidence_is_turned_by_osd(tmp_path: P
     outcome = read(short.transpose(Image.Transpose.ROTATE_90), tmp_path, settings)
     assert calls and outcome.rotation == 90
     assert NAME in nfc(outcome.text or "")
+
+
+@pytest.mark.parametrize("dpi", [100, 200, 300])
+def test_page_pdf_is_the_scans_size_with_each_word_over_its_box(dpi: int, tmp_path: Path) -> None:
+    """From 150 dpi Tesseract sizes the text itself and lays its PDF out at the resolution
+    it was told (1 dpi), so the page PDF is resized for the scan's dpi: the page box is the
+    scan's paper size and pdftotext finds each word where the TSV box puts it."""
+    import subprocess
+    import xml.etree.ElementTree as ET
+
+    import pikepdf
+
+    page = tmp_path / "page.png"
+    text_page(width=1400).save(page)
+    result = ocr_image(page, languages="vie", dpi=dpi, timeout=60, workdir=tmp_path)
+    assert result.pdf is not None and result.words
+    width, height = Image.open(page).size
+    with pikepdf.open(result.pdf) as pdf:
+        box = [float(v) for v in pdf.pages[0].MediaBox]
+    assert box == pytest.approx([0, 0, width * 72 / dpi, height * 72 / dpi], abs=0.05)
+    xhtml = subprocess.run(["pdftotext", "-bbox", str(result.pdf), "-"], capture_output=True, check=True).stdout
+    found = [w for w in ET.fromstring(xhtml).iter() if w.tag.endswith("word")]
+    first = result.words[0]
+    placed = next(w for w in found if nfc(w.text or "") == first.text)
+    assert float(placed.get("xMin", "nan")) * dpi / 72 == pytest.approx(first.left, abs=4)
+    assert float(placed.get("yMax", "nan")) * dpi / 72 == pytest.approx(first.top + first.height, abs=6)

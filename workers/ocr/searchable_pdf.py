@@ -71,6 +71,24 @@ def _source(part: PagePart, original: Path, mime: str, workdir: Path, max_pixels
     return image_page_pdf(original, part.number, workdir / f"frame-{part.number:04d}.pdf", max_pixels=max_pixels), 1
 
 
+def resize_page_pdf(page_pdf: Path, *, laid_out_at: float, dpi: int) -> None:
+    """Size Tesseract's one-page PDF for the scan's real ``dpi``, in place: its renderer laid
+    the page out at the resolution Tesseract was told (``laid_out_at``, see
+    ``tesseract.ocr_image``), so the page box and everything drawn in it are scaled by one
+    transformation (``cm``) around the page's content. Image, text and their places stay
+    as Tesseract wrote them relative to each other."""
+    scale = laid_out_at / dpi
+    with pikepdf.open(page_pdf, allow_overwriting_input=True) as pdf:
+        page = pdf.pages[0]
+        for box in ("/MediaBox", "/CropBox"):
+            if box in page.obj:
+                x0, y0, x1, y1 = (float(v) for v in page.obj[box])
+                page.obj[box] = pikepdf.Array([x0 * scale, y0 * scale, x1 * scale, y1 * scale])
+        page.contents_add(f"q {scale:.6f} 0 0 {scale:.6f} 0 0 cm\n".encode(), prepend=True)
+        page.contents_add(b"\nQ", prepend=False)
+        pdf.save(page_pdf)
+
+
 def image_page_pdf(image_path: Path, number: int, out: Path, *, max_pixels: int) -> Path:
     """Frame ``number`` of an image as a PDF page without text; a blank page of the same
     size when the frame is too large or cannot be decoded (the page failed for that reason)."""
