@@ -222,8 +222,18 @@ def test_a_coroutine_whose_event_fails_gets_the_error(services, monkeypatch):
         raise OSError("disk gone")
 
     monkeypatch.setattr(writer, "_insert", failing)
-    with pytest.raises(AuditNotWritten):
-        asyncio.run(writer.write_async(event(0)))
+    raised: list[BaseException] = []
+
+    def run() -> None:  # a loop of its own thread: the browser tests' Playwright runs one in this thread
+        try:
+            asyncio.run(writer.write_async(event(0)))
+        except BaseException as e:  # noqa: BLE001 - handed to the test's thread
+            raised.append(e)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=30)
+    assert len(raised) == 1 and isinstance(raised[0], AuditNotWritten)
 
 
 # --- Through the API: a portal's lookup -----------------------------------------------
