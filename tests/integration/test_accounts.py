@@ -32,7 +32,9 @@ SESSIONS = SessionRules(idle=timedelta(minutes=30), max_age=timedelta(hours=12))
 def test_guesses_sent_at_once_check_no_more_passwords_than_the_limit(session_factory):
     """Ten wrong passwords at the same moment: at most the limit of them are checked, the
     others are turned away; the guesses left up to the limit may come later, then even the
-    right password is refused until the lock ends."""
+    right password is refused until the lock ends. When all ten reservations are committed
+    before any of them counts, every one sees ten and withdraws: none is checked (they may
+    come back in ``IN_FLIGHT_WAIT``); the fresh-clone suite on PostgreSQL met that once."""
     with session_scope(session_factory) as session:
         _, password = create_user(session, username="lan", display_name="Lan", role="clerk")
     outcomes: list[str] = []
@@ -56,7 +58,7 @@ def test_guesses_sent_at_once_check_no_more_passwords_than_the_limit(session_fac
     for thread in threads:
         thread.join(timeout=60)
     checked = outcomes.count("invalid_credentials")
-    assert len(outcomes) == 10 and 1 <= checked <= RULES.max_per_username
+    assert len(outcomes) == 10 and 0 <= checked <= RULES.max_per_username
     assert outcomes.count("account_locked") == 10 - checked
     for n in range(RULES.max_per_username - checked):
         with pytest.raises(InvalidCredentials):
