@@ -65,7 +65,10 @@ STAGES: list[tuple[str, str, str]] = [
     ("prepared image write", "workers.ocr.pipeline", "prepare_page"),
     ("word TSV parsing", "workers.ocr.tesseract", "parse_tsv"),
     ("180° retry", "workers.ocr.pipeline", "reorient"),
-    ("page PDF: original image", "workers.ocr.pipeline", "restore_original_image"),
+    ("page PDF: original image", "workers.ocr.pipeline", "restore_original_image"),  # before session 22
+    ("page PDF: original image", "workers.ocr.pipeline", "shown_scan"),
+    ("page PDF: original image", "workers.ocr.pipeline", "show_scan"),
+    ("page PDF: resized", "workers.ocr.tesseract", "resize_page_pdf"),
     ("database writes", "workers.jobs.document", "claim_document"),
     ("database writes", "workers.jobs.document", "ensure_pages"),
     ("database writes", "workers.jobs.document", "record_page"),

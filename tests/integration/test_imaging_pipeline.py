@@ -181,18 +181,11 @@ def test_applied_rotation_and_skew_are_stored_on_the_page(worker_settings: Setti
 
 
 def test_searchable_pdf_shows_the_scan_in_colour_with_text_over_it(tmp_path: Path, settings: Settings) -> None:
-    """OCR reads the bleached grey page; the page PDF shows the original colours."""
-    import pikepdf
-
+    """OCR reads the bleached grey page; the page PDF shows the original colours, upright."""
     outcome = read(stamped_page().transpose(Image.Transpose.ROTATE_180), tmp_path, settings)
     assert outcome.rotation == 180 and outcome.pdf_path is not None
     try:
-        with pikepdf.open(outcome.pdf_path) as pdf:
-            (xobject,) = pdf.pages[0].Resources.XObject.values()
-            assert isinstance(xobject, pikepdf.Stream)
-            image = pikepdf.PdfImage(xobject)
-            shown = image.as_pil_image()
-        assert shown.mode == "RGB" and shown.size == (outcome.width, outcome.height)
+        shown = rendered(outcome.pdf_path, (outcome.width or 0, outcome.height or 0), tmp_path)
         rgb = np.asarray(shown).astype(int)
         red = (rgb[..., 0] > 150) & (rgb[..., 1] < 100)
         assert red.sum() > 2000  # the seal is there in colour...
@@ -201,6 +194,63 @@ def test_searchable_pdf_shows_the_scan_in_colour_with_text_over_it(tmp_path: Pat
         assert NAME in nfc(text)
     finally:
         outcome.pdf_path.unlink(missing_ok=True)
+
+
+@pytest.mark.parametrize(("name", "turn", "angle"), [
+    ("page.jpg", None, -1.5),  # a JPEG scan goes in as its own bytes
+    ("page.jpg", Image.Transpose.ROTATE_180, 2.5),
+    ("page.jpg", Image.Transpose.ROTATE_270, -3.0),
+    ("page.png", Image.Transpose.ROTATE_90, 2.0),  # any other scan is encoded once, unturned
+])
+def test_page_pdf_draws_the_scan_as_the_ocr_read_it(name: str, turn, angle: float, tmp_path: Path,
+                                                    settings: Settings) -> None:
+    """The page PDF turns and straightens the scan by its drawing, so what a person sees is
+    the page the OCR read: rendered, it matches ``upright`` (the API's page image) pixel for
+    pixel within JPEG's noise, and the text lies over the words."""
+    import pikepdf
+
+    from workers.ocr.imaging.display import upright
+
+    scan = stamped_page().rotate(angle, resample=Image.Resampling.BICUBIC, expand=True,
+                                 fillcolor=(255, 255, 255))
+    scan = scan.transpose(turn) if turn is not None else scan
+    path = tmp_path / name
+    if name.endswith(".jpg"):
+        scan.save(path, dpi=(300, 300), quality=92)
+    else:
+        scan.save(path, dpi=(300, 300))
+    source = open_source(path, "image/jpeg" if name.endswith(".jpg") else "image/png", settings)
+    try:
+        outcome = process_page(source, 1, settings=settings, engine=ocr_image)
+    finally:
+        source.close()
+    assert outcome.status == PageStatus.DONE and outcome.pdf_path is not None and outcome.skew
+    try:
+        with Image.open(path) as original:
+            expected = np.asarray(upright(original.convert("RGB"), outcome.rotation or 0, outcome.skew)).astype(int)
+            unstraightened = np.asarray(upright(original.convert("RGB"), outcome.rotation or 0, None)).astype(int)
+        shown = np.asarray(rendered(outcome.pdf_path, (expected.shape[1], expected.shape[0]), tmp_path)).astype(int)
+        assert np.abs(shown - expected).mean() < 3.0  # rendering and JPEG noise only
+        assert np.abs(shown - unstraightened).mean() > 2 * np.abs(shown - expected).mean()
+        with pikepdf.open(outcome.pdf_path) as pdf:
+            images = [x for x in pdf.pages[0].Resources.XObject.values() if x.Subtype == "/Image"]
+            assert len(images) == 1  # Tesseract's own image was never written
+            if name.endswith(".jpg"):
+                assert images[0].read_raw_bytes() == path.read_bytes()
+        assert NAME in nfc(subprocess_text(outcome.pdf_path))
+    finally:
+        outcome.pdf_path.unlink(missing_ok=True)
+
+
+def rendered(pdf: Path, size: tuple[int, int], tmp_path: Path) -> Image.Image:
+    """The page as a viewer shows it, ``size`` pixels (poppler's rendering)."""
+    import subprocess
+
+    out = tmp_path / "rendered"
+    subprocess.run(["pdftoppm", "-singlefile", "-scale-to-x", str(size[0]), "-scale-to-y", str(size[1]),
+                    str(pdf), str(out)], check=True, capture_output=True)
+    with Image.open(out.with_suffix(".ppm")) as image:
+        return image.convert("RGB")
 
 
 def subprocess_text(pdf: Path) -> str:

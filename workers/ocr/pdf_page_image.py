@@ -30,9 +30,10 @@ The caller still checks the resolution is plausible and the pixel limit before e
 A plain JPEG image (the scanners' usual, and Pillow's) is taken out as the JPEG file it is
 (``plain_jpeg_bytes``): nothing is decoded or written but its bytes, Tesseract reads it as it
 reads a JPEG upload, and its page PDF embeds those bytes again instead of re-encoding the
-pixels. Measured with ``bench/ocr/profile.py`` (README: "OCR speed"). The bytes come from the
-stream pypdf has already parsed, not from a ``pdfimages -j`` run (the same bytes; the program
-cost 13–27 ms of CPU a page to start and parse the file again).
+pixels (Tesseract's, or ``display.show_scan`` when the page was prepared). Measured with
+``bench/ocr/profile.py`` (README: "OCR speed"). The bytes come from the stream pypdf has
+already parsed, not from a ``pdfimages -j`` run (the same bytes; the program cost 13–27 ms
+of CPU a page to start and parse the file again).
 """
 
 from __future__ import annotations

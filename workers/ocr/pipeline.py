@@ -29,7 +29,7 @@ from sohoa.core.redact import without_paths
 from sohoa.core.vocab import PageStatus, TextSource
 from sohoa.domain.vntext import nfc
 from workers.ocr.imaging import looks_misoriented, prepare_page, rotate_image
-from workers.ocr.imaging.display import restore_original_image
+from workers.ocr.imaging.display import show_scan, shown_scan
 from workers.ocr.separator import Separator
 from workers.ocr.sources import PageSource, RasterPage
 from workers.ocr.tesseract import OcrEngine, OcrResult, OcrWord
@@ -92,21 +92,22 @@ def _read_page(source: PageSource, number: int, *, settings: Settings, engine: O
     if prepared.separator:
         return separator_outcome(number, original)
     raster = prepared.raster
-    result = ocr(raster, settings=settings, engine=engine, workdir=workdir)
+    scan = shown_scan(original.path, raster.path, prepared.steps)  # None: Tesseract's image shows it
+    result = ocr(raster, settings=settings, engine=engine, workdir=workdir, image_in_pdf=scan is None)
     rotation = prepared.rotation
     if looks_misoriented(result):
         raster, result, turned = reorient(raster, result, settings=settings, engine=engine,
-                                          workdir=workdir)
+                                          workdir=workdir, image_in_pdf=scan is None)
         rotation = (rotation + turned) % 360
-    if result.pdf is not None and set(prepared.steps) & {"gray", "upscale"}:  # show the scan as it is
-        restore_original_image(result.pdf, original.path, rotation=rotation, skew=prepared.skew)
+    if result.pdf is not None and scan is not None:  # show the scan as it is
+        show_scan(result.pdf, scan, rotation=rotation, skew=prepared.skew)
     outcome = ocr_outcome(number, raster, result, settings)
     outcome.rotation, outcome.skew = rotation, prepared.skew
     return outcome
 
 
 def reorient(raster: RasterPage, first: OcrResult, *, settings: Settings, engine: OcrEngine,
-             workdir: Path) -> tuple[RasterPage, OcrResult, int]:
+             workdir: Path, image_in_pdf: bool = True) -> tuple[RasterPage, OcrResult, int]:
     """Second chance for a page that read like an upside-down one: turn it 180° and read it
     again, keeping the turned reading only if it is more confident.
 
@@ -120,16 +121,18 @@ def reorient(raster: RasterPage, first: OcrResult, *, settings: Settings, engine
     path = turned_dir / "page.pnm"
     width, height = rotate_image(raster.path, 180, path)
     turned = RasterPage(path, width, height, raster.dpi)
-    second = ocr(turned, settings=settings, engine=engine, workdir=turned_dir)
+    second = ocr(turned, settings=settings, engine=engine, workdir=turned_dir, image_in_pdf=image_in_pdf)
     if (second.mean_confidence or 0.0) <= (first.mean_confidence or 0.0):
         path.unlink(missing_ok=True)
         return raster, first, 0
     return turned, second, 180
 
 
-def ocr(raster: RasterPage, *, settings: Settings, engine: OcrEngine, workdir: Path) -> OcrResult:
+def ocr(raster: RasterPage, *, settings: Settings, engine: OcrEngine, workdir: Path,
+        image_in_pdf: bool = True) -> OcrResult:
     return engine(raster.path, languages=settings.ocr_languages, dpi=raster.dpi,
-                  timeout=float(settings.page_timeout_seconds), workdir=workdir)
+                  timeout=float(settings.page_timeout_seconds), workdir=workdir,
+                  image_in_pdf=image_in_pdf)
 
 
 def text_layer_outcome(number: int, text: str) -> PageOutcome:

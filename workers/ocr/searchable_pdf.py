@@ -1,6 +1,7 @@
 """The document's searchable PDF: every page in order, merged once all pages are tried.
 
-    OCR'd page      ─► Tesseract's page PDF from the same pass (the image it read + invisible text)
+    OCR'd page      ─► Tesseract's page PDF from the same pass (invisible text over the image it
+                       read, or over the scan itself when the page was prepared: ``display``)
     text-layer page ─► the original PDF page, copied as is (it is already searchable)
     failed page     ─► the original PDF page, or the image frame without text (blank if unreadable)
 

@@ -5,8 +5,9 @@ run`` all start Tesseract here, so the command lines, the timeout and the error 
 live in one module (STYLE: one module per external program).
 
 One recognition pass per page writes the plain text, the TSV of words with boxes and
-confidences and the page's searchable PDF (the image it read + invisible text) at once,
-so text, confidences and PDF always agree and no page is read twice. pytesseract's
+confidences and the page's searchable PDF (invisible text over the image it read, or the
+text alone with ``textonly_pdf`` when the caller draws the scan) at once, so text,
+confidences and PDF always agree and no page is read twice. pytesseract's
 ``image_to_*`` helpers take one output each (or several without ``--psm``/``--dpi``), so
 the pass uses its lower-level ``run_tesseract`` (a config string, the output extensions
 and a timeout). The TSV is asked for with ``-c tessedit_create_tsv=1``: ``run_tesseract``
@@ -85,7 +86,8 @@ class OcrEngine(Protocol):
     """What the pipeline calls to read one page image (swappable for fault injection)."""
 
     def __call__(
-        self, image: Path, *, languages: str, dpi: int, timeout: float, workdir: Path
+        self, image: Path, *, languages: str, dpi: int, timeout: float, workdir: Path,
+        image_in_pdf: bool = True,
     ) -> OcrResult: ...
 
 
@@ -101,16 +103,20 @@ class OcrEngine(Protocol):
 TOLD_DPI, ESTIMATED_FROM_DPI = 1, 150
 
 
-def ocr_image(image: Path, *, languages: str, dpi: int, timeout: float, workdir: Path) -> OcrResult:
+def ocr_image(image: Path, *, languages: str, dpi: int, timeout: float, workdir: Path,
+              image_in_pdf: bool = True) -> OcrResult:
     """Read one page image with a hard timeout; the child is killed when it expires.
     ``dpi`` is the scan's: the page PDF is sized for it (from 150 dpi, Tesseract itself sizes
-    the text, ``TOLD_DPI``)."""
+    the text, ``TOLD_DPI``). Without ``image_in_pdf`` the page PDF holds only the invisible
+    text (Tesseract's ``textonly_pdf``: the caller draws the scan under it, and Tesseract
+    spares the image's encode)."""
     base = workdir / "ocr"
     told = TOLD_DPI if dpi >= ESTIMATED_FROM_DPI else dpi
+    text_only = "" if image_in_pdf else " -c textonly_pdf=1"
     with _errors("OCR", timeout):
         pytesseract.pytesseract.run_tesseract(
             str(image), str(base), extension="txt pdf", lang=languages,
-            config=f"--psm 3 --dpi {told} -c tessedit_create_tsv=1", timeout=timeout)
+            config=f"--psm 3 --dpi {told} -c tessedit_create_tsv=1{text_only}", timeout=timeout)
     text = base.with_suffix(".txt").read_text(encoding="utf-8")
     words = parse_tsv(base.with_suffix(".tsv").read_text(encoding="utf-8"))
     pdf = base.with_suffix(".pdf")

@@ -93,7 +93,7 @@ def prepare_page(raster: RasterPage, workdir: Path, *, timeout: float,
 def _apply(gray: Image.Image, raster: RasterPage, workdir: Path, *, rotation: int, turned: int,
            skew: float | None, factor: float, steps: tuple[str, ...]) -> PreparedPage:
     """The decided steps on the full page, in the order the searchable PDF's image repeats
-    them (``display.restore_original_image``): turn, straighten, enlarge; written as PGM."""
+    them (``display.drawing_matrix``): turn, straighten, enlarge; written as PGM."""
     if (rotation - turned) % 360:
         gray = turn(gray, (rotation - turned) % 360)
     if skew is not None:
