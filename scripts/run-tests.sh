@@ -6,10 +6,11 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # Two pytest processes (pytest-xdist), each test file whole in one of them (its module fixtures
-# start once): the suite spends most of its time waiting on programs (stacks, Tesseract,
-# OpenSearch, Chromium), so two processes on two cores take ~14 instead of ~23 minutes.
-# SOHOA_TEST_PROCESSES=0 runs it in this process alone.
-PYTEST=(.venv/bin/python -m pytest -n "${SOHOA_TEST_PROCESSES:-2}" --dist loadfile "$@")
+# start once) and the browser tests together in one (groups: tests/conftest.py): the suite
+# spends most of its time waiting on programs (stacks, Tesseract, OpenSearch, Chromium), so
+# two processes on two cores take ~15 instead of ~23 minutes. SOHOA_TEST_PROCESSES=0 runs it
+# in this process alone.
+PYTEST=(.venv/bin/python -m pytest -n "${SOHOA_TEST_PROCESSES:-2}" --dist loadgroup "$@")
 
 # Static checks first, each failing the run: the import layers (import-linter contracts in
 # pyproject.toml), lint (ruff) and types (mypy), on the whole tree.

@@ -32,6 +32,18 @@ from sohoa.services import Services
 from tests.pg import database_backends
 from tests.ports import free_port
 
+BROWSER_TESTS = Path(__file__).parent / "browser"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Which pytest-xdist process runs what (``--dist loadgroup``, scripts/run-tests.sh): a
+    file's tests stay together (its module fixtures start once), and the browser tests all run
+    in one process, in their files' order, on the one stack they share: one file's uploads are
+    what the next one finds (the same certificate in several batches, a longer hit list)."""
+    for item in items:
+        group = "browser" if item.path.is_relative_to(BROWSER_TESTS) else str(item.path)
+        item.add_marker(pytest.mark.xdist_group(group))
+
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:

@@ -15,7 +15,7 @@ from tests.browser.scans import CCCD, CERTIFICATE, scan_png
 from tests.browser.stack import Stack
 
 BUDGET_BYTES = 200 * 1024
-IMAGES_DEADLINE = 180  # s: a cold screen's images on the emulated slow line
+IMAGES_DEADLINE = 60  # s: a cold screen's images on the emulated slow line
 SLOW_LINE: dict[str, object] = {"offline": False, "latency": 400,  # 400 kbit/s = 50 000 bytes/s each way
                                 "downloadThroughput": 50_000, "uploadThroughput": 50_000}
 TARGETS = ("button:visible, select:visible, input:not([type=checkbox]):visible, nav a:visible, .button:visible, "
@@ -81,7 +81,6 @@ def open_cold(browser: Browser, stack: Stack, made: list[BrowserContext], screen
     page.goto(screen.path)
     page.wait_for_selector(screen.ready, state="attached", timeout=60_000)
     # Polled from here: wait_for_function evaluates a string in the page, which the CSP refuses.
-    # (the thumbnails are rendered on demand by the API: a suite run in parallel slows them)
     deadline = time.monotonic() + IMAGES_DEADLINE
     while not page.evaluate("[...document.images].every((i) => i.complete)"):
         assert time.monotonic() < deadline, f"{screen.name}: images still loading after {IMAGES_DEADLINE} s"
