@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # Two pytest processes (pytest-xdist), each test file whole in one of them (its module fixtures
 # start once) and the browser tests together in one (groups: tests/conftest.py): the suite
 # spends most of its time waiting on programs (stacks, Tesseract, OpenSearch, Chromium), so
-# two processes on two cores take ~15 instead of ~23 minutes. SOHOA_TEST_PROCESSES=0 runs it
+# two processes on two cores take ~17 instead of ~23 minutes (three: 18). SOHOA_TEST_PROCESSES=0 runs it
 # in this process alone.
 PYTEST=(.venv/bin/python -m pytest -n "${SOHOA_TEST_PROCESSES:-2}" --dist loadgroup "$@")
 
