@@ -89,36 +89,27 @@ def drawing_matrix(size: tuple[int, int], box: list[float], *, rotation: int,
     """The ``cm`` that draws an image of ``size`` pixels (PDF's unit square) onto page ``box``
     the way ``upright`` and ``prepare_page`` lay its pixels out: turned ``rotation``°
     clockwise, then turned back by ``skew``° about the page's centre (``straighten``), then
-    stretched to the box. Worked in pixel-edge coordinates, y down, then flipped into PDF's."""
+    stretched to the box. Worked in pixel-edge coordinates, y down, then flipped into PDF's;
+    each step a ``pikepdf.Matrix`` (PDF's six numbers), ``a @ b`` being a, then b."""
     w, h = size
     x0, y0, x1, y1 = box
     # unit square (u right, v up) -> the scan's pixels
-    m = _affine(w, 0, 0, -h, 0, h)
-    # turned clockwise: the page's new size and where a point goes
+    m = pikepdf.Matrix(w, 0, 0, -h, 0, h)
+    # turned clockwise: where a point goes, and the page's new size
     turns = {0: (1, 0, 0, 1, 0, 0), 90: (0, 1, -1, 0, h, 0), 180: (-1, 0, 0, -1, w, h),
              270: (0, -1, 1, 0, 0, w)}
-    a, b, c, d, e, f = turns[rotation % 360]
-    m = _times(_affine(a, b, c, d, e, f), m)
+    m = m @ pikepdf.Matrix(*turns[rotation % 360])
     tw, th = (h, w) if rotation % 180 else (w, h)
     # straightened about the centre, as OpenCV's rotation by -skew (pixel centres: the edge
     # coordinates' centre is (w/2, h/2))
     t = math.radians(-skew)
     al, be = math.cos(t), math.sin(t)
     cx, cy = tw / 2, th / 2
-    m = _times(_affine(al, -be, be, al, cx - al * cx - be * cy, cy + be * cx - al * cy), m)
+    m = m @ pikepdf.Matrix(al, -be, be, al, cx - al * cx - be * cy, cy + be * cx - al * cy)
     # onto the page box, y up
-    m = _times(_affine((x1 - x0) / tw, 0, 0, -(y1 - y0) / th, x0, y1), m)
-    return m[0][0], m[1][0], m[0][1], m[1][1], m[0][2], m[1][2]
-
-
-def _affine(a: float, b: float, c: float, d: float, e: float, f: float) -> list[list[float]]:
-    """(x, y) -> (a x + c y + e, b x + d y + f), PDF's order of the six numbers."""
-    return [[a, c, e], [b, d, f], [0.0, 0.0, 1.0]]
-
-
-def _times(p: list[list[float]], q: list[list[float]]) -> list[list[float]]:
-    """p after q."""
-    return [[sum(p[i][k] * q[k][j] for k in range(3)) for j in range(3)] for i in range(3)]
+    m = m @ pikepdf.Matrix((x1 - x0) / tw, 0, 0, -(y1 - y0) / th, x0, y1)
+    a, b, c, d, e, f = m.shorthand
+    return a, b, c, d, e, f
 
 
 def _jpeg(scan: ShownScan) -> tuple[bytes, int, int, bool]:
